@@ -1,0 +1,284 @@
+"""The child record: children, legal status episodes, schools attended and allocations.
+
+Each model that holds a child's data declares the data category of every field in
+`data_categories` (see records/categories.py). Invariants the database can hold are constraints
+here; rules that need a message for a person are checked first by records/services.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from records.categories import declare
+from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from virtualschool.roles import Perm
+
+
+class DateRange(Func):
+    """PostgreSQL daterange(start, end, bounds); a NULL end is open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+def _inclusive_range(start: str, end: str) -> DateRange:
+    return DateRange(start, end, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
+
+
+class Child(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    gender = models.CharField(max_length=1, choices=Gender.choices)
+    upn = models.CharField(
+        "UPN", max_length=13, blank=True, help_text="Unique Pupil Number, 13 characters"
+    )
+    address_line_1 = models.CharField("Address line 1", max_length=200, blank=True)
+    address_line_2 = models.CharField("Address line 2", max_length=200, blank=True)
+    town = models.CharField("Town or city", max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    data_categories = declare(
+        identity=["first_name", "last_name", "date_of_birth", "gender", "upn"],
+        contact=["address_line_1", "address_line_2", "town", "postcode"],
+        not_personal=["id", "created_at", "updated_at"],
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        permissions = [
+            (Perm.VIEW_ALL_CHILDREN.value, "Can view every child"),
+            (Perm.CHANGE_ALL_CHILDREN.value, "Can change every child"),
+            (Perm.ALLOCATE_CHILDREN.value, "Can allocate children to caseworkers"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upn"], condition=~Q(upn=""), name="child_upn_unique_when_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="child_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        # Audit entries and admin screens show this; it names no one.
+        return f"Child {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, on: date) -> int:
+        before_birthday = (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return on.year - self.date_of_birth.year - before_birthday
+
+    def get_additional_data(self) -> dict[str, str]:
+        """Stored on every audit entry so a child's history can be found and destroyed."""
+        return {"child_id": str(self.pk)}
+
+
+class ChildUserObjectPermission(UserObjectPermissionBase):
+    """Per-child grants to a user (django-guardian), removed with the child."""
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class ChildGroupObjectPermission(GroupObjectPermissionBase):
+    """Per-child grants to a group (django-guardian), removed with the child."""
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class ChildOwnedMixin:
+    """Audit entries of a child's rows carry the child's id (see Child.get_additional_data)."""
+
+    child_id: uuid.UUID
+
+    def get_additional_data(self) -> dict[str, str]:
+        return {"child_id": str(self.child_id)}
+
+
+class LegalStatusEpisode(ChildOwnedMixin, models.Model):
+    """A period in one cohort: looked after (CLA), in need (CIN), on a CP plan, or PLAC."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="episodes")
+    cohort = models.CharField(max_length=4, choices=Cohort.choices)
+    legal_status = models.CharField(
+        "Legal status", max_length=2, choices=LegalStatus.choices, blank=True
+    )
+    plac_route = models.CharField(
+        "Route out of care", max_length=14, choices=PlacRoute.choices, blank=True
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    closure_date = models.DateField(
+        "Case closure date",
+        null=True,
+        blank=True,
+        help_text="Children in need only: the date the case was closed",
+    )
+
+    data_categories = declare(
+        social_care=[
+            "cohort",
+            "legal_status",
+            "plac_route",
+            "start_date",
+            "end_date",
+            "closure_date",
+        ],
+        not_personal=["id", "child"],
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="episode_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(closure_date__isnull=True)
+                | Q(cohort=Cohort.CIN, closure_date__gte=F("start_date")),
+                name="episode_closure_cin_only",
+            ),
+            models.CheckConstraint(
+                condition=(Q(cohort=Cohort.CLA) & ~Q(legal_status=""))
+                | (~Q(cohort=Cohort.CLA) & Q(legal_status="")),
+                name="episode_legal_status_cla_only",
+            ),
+            models.CheckConstraint(
+                condition=(Q(cohort=Cohort.PLAC) & ~Q(plac_route=""))
+                | (~Q(cohort=Cohort.PLAC) & Q(plac_route="")),
+                name="episode_plac_route_plac_only",
+            ),
+            ExclusionConstraint(
+                name="episode_no_overlap_in_cohort",
+                expressions=[
+                    ("child", RangeOperators.EQUAL),
+                    ("cohort", RangeOperators.EQUAL),
+                    (_inclusive_range("start_date", "end_date"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_cohort_display()} episode {self.pk}"
+
+    def is_open_on(self, on: date) -> bool:
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+class School(models.Model):
+    """A school or other setting, by its DfE unique reference number. Not personal data."""
+
+    urn = models.PositiveIntegerField("URN", unique=True)
+    name = models.CharField(max_length=200)
+    la_code = models.CharField("Local authority code", max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.urn})"
+
+
+class Enrolment(ChildOwnedMixin, models.Model):
+    """A child on a school's roll from a start date, to an end date once they leave."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="enrolments")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    data_categories = declare(
+        attendance=["school", "start_date", "end_date"],
+        not_personal=["id", "child"],
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="enrolment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk}"
+
+
+class Allocation(ChildOwnedMixin, models.Model):
+    """A caseworker responsible for a child from a date. Open allocations grant access."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="allocations")
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="allocations"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    data_categories = declare(
+        social_care=["caseworker", "start_date", "end_date"],
+        not_personal=["id", "child"],
+    )
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="allocation_ends_after_start",
+            ),
+            ExclusionConstraint(
+                name="allocation_no_overlap",
+                expressions=[
+                    ("child", RangeOperators.EQUAL),
+                    ("caseworker", RangeOperators.EQUAL),
+                    (_inclusive_range("start_date", "end_date"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Allocation {self.pk}"
+
+
+class AccessLogEntry(models.Model):
+    """One view of (or refused attempt at) a child's record: who, when, which child, outcome.
+
+    `child_id` is not a foreign key so that refused attempts at ids that do not exist are
+    logged too; retention deletes a child's entries by this column.
+    """
+
+    class Outcome(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        DENIED = "denied", "Refused"
+
+    child_id = models.UUIDField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=6, choices=Outcome.choices)
+    page = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name_plural = "access log entries"
+        indexes = [models.Index(fields=["user", "-occurred_at"], name="accesslog_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Access {self.pk}"

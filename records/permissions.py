@@ -1,0 +1,50 @@
+"""Who may do what with a child's record: the one place these rules are written.
+
+A caseworker reaches a child only through an object permission granted by an allocation
+(django-guardian, direct foreign-key tables). Managers reach every child through a global
+permission their role carries. Each helper checks the two separately and explicitly: guardian
+ignores global permissions (we call it with accept_global_perms=False) and Django's
+ModelBackend ignores objects, so `user.has_perm(perm, obj)` alone would be wrong both ways.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from guardian.core import ObjectPermissionChecker
+
+from records.models import Child
+from virtualschool.roles import Perm, Role, user_has_role
+
+UserLike = AbstractBaseUser | AnonymousUser
+
+
+def _has_global(user: UserLike, perm: Perm) -> bool:
+    return bool(user.is_active and user.has_perm(perm.full))
+
+
+def can_view_all_children(user: UserLike) -> bool:
+    """Managers see the whole cohort (DESIGN.md, Access)."""
+    return _has_global(user, Perm.VIEW_ALL_CHILDREN)
+
+
+def can_add_child(user: UserLike) -> bool:
+    return _has_global(user, Perm.ADD_CHILD)
+
+
+def can_allocate_children(user: UserLike) -> bool:
+    return _has_global(user, Perm.ALLOCATE_CHILDREN)
+
+
+def can_change_child(user: UserLike, child: Child) -> bool:
+    """Managers change any child; a caseworker changes a child allocated to them."""
+    if not user.is_active:
+        return False
+    if _has_global(user, Perm.CHANGE_ALL_CHILDREN):
+        return True
+    return ObjectPermissionChecker(user).has_perm(Perm.CHANGE_CHILD.value, child)
+
+
+def can_be_allocated(user: UserLike) -> bool:
+    """Only active members of the Caseworker role hold caseloads."""
+    return bool(user.is_active and user_has_role(user, Role.CASEWORKER))

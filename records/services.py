@@ -1,0 +1,257 @@
+"""Writes to the child record. Every change goes through one of these functions.
+
+Each service validates, writes inside one transaction, and leaves its audit trail
+(django-auditlog entries attributed to `actor`). A refused change raises DomainError with
+messages keyed by field, and nothing is saved. HTML views, API views and management commands
+all call these same functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from auditlog.context import set_actor
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from guardian.shortcuts import assign_perm, remove_perm
+
+from records.codes import Cohort
+from records.models import AccessLogEntry, Allocation, Child, LegalStatusEpisode
+from records.permissions import can_be_allocated
+from records.upn import normalise_upn, validate_upn
+from virtualschool.errors import DomainError
+from virtualschool.roles import ALLOCATION_PERMISSIONS
+
+
+def _long_date(value: date) -> str:
+    return date_format(value, "j F Y")
+
+
+def child_create(
+    *,
+    actor: AbstractBaseUser | None,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    gender: str,
+    upn: str = "",
+    address_line_1: str = "",
+    address_line_2: str = "",
+    town: str = "",
+    postcode: str = "",
+) -> Child:
+    """Add a child to the record.
+
+    Rules: a date of birth is not in the future; a UPN, when given, passes the DfE check-letter
+    rule and belongs to no other child.
+    """
+    errors: dict[str, list[str]] = {}
+    upn = normalise_upn(upn)
+    if upn:
+        try:
+            validate_upn(upn)
+        except ValidationError as error:
+            errors["upn"] = error.messages
+        else:
+            if Child.objects.filter(upn=upn).exists():
+                errors["upn"] = ["Another child already has this UPN"]
+    if date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = ["Date of birth must be today or in the past"]
+    if errors:
+        raise DomainError(errors)
+
+    child = Child(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        date_of_birth=date_of_birth,
+        gender=gender,
+        upn=upn,
+        address_line_1=address_line_1.strip(),
+        address_line_2=address_line_2.strip(),
+        town=town.strip(),
+        postcode=postcode.strip().upper(),
+    )
+    try:
+        child.full_clean()
+    except ValidationError as error:
+        raise DomainError(error.message_dict) from error
+    with transaction.atomic(), set_actor(actor):
+        child.save()
+    return child
+
+
+def episode_add(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    cohort: str,
+    start_date: date,
+    end_date: date | None = None,
+    legal_status: str = "",
+    plac_route: str = "",
+    closure_date: date | None = None,
+) -> LegalStatusEpisode:
+    """Record a legal status episode.
+
+    Rules: a looked-after episode has an SSDA903 legal status and a PLAC episode its route out
+    of care (and no other cohort has either); only a child-in-need episode has a case closure
+    date; an episode ends on or after its start; episodes of one cohort never overlap for a
+    child (the database also refuses an overlap, under a row lock on the child).
+    """
+    errors = _episode_shape_errors(
+        cohort=cohort,
+        start_date=start_date,
+        end_date=end_date,
+        legal_status=legal_status,
+        plac_route=plac_route,
+        closure_date=closure_date,
+    )
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic(), set_actor(actor):
+        # Serialise episode writes per child so the overlap check below sees every episode.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        overlapping = _overlapping_episode(
+            child=child, cohort=cohort, start_date=start_date, end_date=end_date
+        )
+        if overlapping is not None:
+            raise DomainError({"start_date": [_overlap_message(overlapping)]})
+        return LegalStatusEpisode.objects.create(
+            child=child,
+            cohort=cohort,
+            legal_status=legal_status,
+            plac_route=plac_route,
+            start_date=start_date,
+            end_date=end_date,
+            closure_date=closure_date,
+        )
+
+
+def _episode_shape_errors(
+    *,
+    cohort: str,
+    start_date: date,
+    end_date: date | None,
+    legal_status: str,
+    plac_route: str,
+    closure_date: date | None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if cohort not in Cohort.values:
+        errors["cohort"] = [f"Status must be one of: {', '.join(Cohort.labels)}"]
+        return errors
+    if cohort == Cohort.CLA and not legal_status:
+        errors["legal_status"] = ["Select the legal status (SSDA903 code) for a looked-after child"]
+    if cohort != Cohort.CLA and legal_status:
+        errors["legal_status"] = ["Only a looked-after episode has a legal status"]
+    if cohort == Cohort.PLAC and not plac_route:
+        errors["plac_route"] = ["Select how the child left care"]
+    if cohort != Cohort.PLAC and plac_route:
+        errors["plac_route"] = ["Only a previously looked-after episode has a route out of care"]
+    if end_date is not None and end_date < start_date:
+        errors["end_date"] = ["End date must be the same as or after the start date"]
+    if closure_date is not None:
+        if cohort != Cohort.CIN:
+            errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
+        elif closure_date < start_date:
+            errors["closure_date"] = ["Case closure date must be on or after the start date"]
+    today = timezone.localdate()
+    if start_date > today:
+        errors["start_date"] = ["Start date must be today or in the past"]
+    return errors
+
+
+def _overlapping_episode(
+    *, child: Child, cohort: str, start_date: date, end_date: date | None
+) -> LegalStatusEpisode | None:
+    candidates = LegalStatusEpisode.objects.filter(child=child, cohort=cohort)
+    if end_date is not None:
+        candidates = candidates.filter(start_date__lte=end_date)
+    return (
+        candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
+    )
+
+
+def _overlap_message(episode: LegalStatusEpisode) -> str:
+    until = f"to {_long_date(episode.end_date)}" if episode.end_date else "with no end date"
+    return (
+        f"This overlaps the {episode.get_cohort_display().lower()} episode from "
+        f"{_long_date(episode.start_date)} {until}"
+    )
+
+
+def allocation_create(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    caseworker: AbstractBaseUser,
+    start_date: date | None = None,
+) -> Allocation:
+    """Allocate a child to a caseworker, granting them access to the child.
+
+    Rules: only an active caseworker holds a caseload; an allocation starts today or earlier
+    (access is granted when it is recorded); a caseworker holds at most one open allocation for
+    a child. The grant is the guardian object permissions in roles.ALLOCATION_PERMISSIONS.
+    """
+    today = timezone.localdate()
+    start_date = start_date or today
+    errors: dict[str, list[str]] = {}
+    if not can_be_allocated(caseworker):
+        errors["caseworker"] = ["Choose an active caseworker: this user is not a caseworker"]
+    if start_date > today:
+        errors["start_date"] = ["Start date must be today or in the past"]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic(), set_actor(actor):
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        if Allocation.objects.filter(
+            child=child, caseworker=caseworker, end_date__isnull=True
+        ).exists():
+            raise DomainError({"caseworker": ["This caseworker is already allocated this child"]})
+        if Allocation.objects.filter(
+            child=child, caseworker=caseworker, end_date__gte=start_date
+        ).exists():
+            raise DomainError(
+                {"start_date": ["This caseworker's previous allocation ends on or after this date"]}
+            )
+        allocation = Allocation.objects.create(
+            child=child, caseworker=caseworker, start_date=start_date
+        )
+        for perm in ALLOCATION_PERMISSIONS:
+            assign_perm(perm.value, caseworker, child)
+    return allocation
+
+
+def allocation_end(
+    *, actor: AbstractBaseUser | None, allocation: Allocation, end_date: date | None = None
+) -> Allocation:
+    """End an allocation, removing the caseworker's access to the child.
+
+    Rules: an allocation ends once, on or after its start and not in the future.
+    """
+    today = timezone.localdate()
+    end_date = end_date or today
+    if allocation.end_date is not None:
+        raise DomainError({"end_date": ["This allocation has already ended"]})
+    if end_date < allocation.start_date:
+        raise DomainError({"end_date": ["End date must be on or after the allocation's start"]})
+    if end_date > today:
+        raise DomainError({"end_date": ["End date must be today or in the past"]})
+    with transaction.atomic(), set_actor(actor):
+        allocation.end_date = end_date
+        allocation.save(update_fields=["end_date"])
+        for perm in ALLOCATION_PERMISSIONS:
+            remove_perm(perm.value, allocation.caseworker, allocation.child)
+    return allocation
+
+
+def access_log_record(
+    *, user: AbstractBaseUser, child_id: uuid.UUID, page: str, allowed: bool
+) -> AccessLogEntry:
+    """Record a view of a child's record, or a refused attempt at one (DESIGN.md, Access)."""
+    outcome = AccessLogEntry.Outcome.VIEWED if allowed else AccessLogEntry.Outcome.DENIED
+    return AccessLogEntry.objects.create(child_id=child_id, user=user, page=page, outcome=outcome)

@@ -1,0 +1,170 @@
+"""Caseworker and manager pages for the child record.
+
+Views bind a form, call a selector or service, and redirect after a change. Access to a
+child always goes through `_child_for` so that every view is logged and every refusal is a
+logged 404, indistinguishable from a child that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from records import selectors, services
+from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
+from records.models import Allocation, Child
+from records.permissions import (
+    can_add_child,
+    can_allocate_children,
+    can_change_child,
+    can_view_all_children,
+)
+from virtualschool.errors import DomainError
+
+CASELOAD_PAGE_SIZE = 25
+# Search text is kept in the session, not the query string: names and UPNs never go in URLs.
+SEARCH_SESSION_KEY = "records.caseload_search"
+
+
+def _child_for(
+    request: HttpRequest,
+    pk: uuid.UUID,
+    page: str,
+    require: Callable[[Any, Child], bool] | None = None,
+) -> Child:
+    """The child if the user may see it (and passes `require`), with the view or refusal logged."""
+    try:
+        child = selectors.child_get_for_user(user=request.user, pk=pk)
+        if require is not None and not require(request.user, child):
+            raise Http404("No child found")
+    except Http404:
+        services.access_log_record(user=request.user, child_id=pk, page=page, allowed=False)
+        raise
+    services.access_log_record(user=request.user, child_id=pk, page=page, allowed=True)
+    return child
+
+
+def _may_allocate(user: Any, child: Child) -> bool:
+    return can_allocate_children(user)
+
+
+@require_http_methods(["GET", "POST"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    """A caseworker's allocated children, or every child for a manager; searchable, paged."""
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            request.session[SEARCH_SESSION_KEY] = form.cleaned_data["q"].strip()
+        if "clear" in request.POST:
+            request.session.pop(SEARCH_SESSION_KEY, None)
+        return redirect("records:caseload")
+
+    search = request.session.get(SEARCH_SESSION_KEY, "")
+    children = selectors.child_list_visible_to(user=request.user, search=search)
+    page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "records/caseload.html",
+        {
+            "page": page,
+            "search_form": SearchForm(initial={"q": search}),
+            "search": search,
+            "sees_all": can_view_all_children(request.user),
+            "can_add_child": can_add_child(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def child_add(request: HttpRequest) -> HttpResponse:
+    if not can_add_child(request.user):
+        raise Http404("No page here")
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.child_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{child.full_name} has been added")
+            return redirect("records:child-detail", pk=child.pk)
+    return render(request, "records/child_add.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    child = _child_for(request, pk, page="child-detail")
+    return render(
+        request,
+        "records/child_detail.html",
+        {
+            "child": child,
+            **selectors.child_summary(child=child),
+            "can_change": can_change_child(request.user, child),
+            "can_allocate": can_allocate_children(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    child = _child_for(request, pk, page="child-history")
+    entries = Paginator(selectors.child_history(child=child), 50).get_page(request.GET.get("page"))
+    return render(request, "records/child_history.html", {"child": child, "page": entries})
+
+
+@require_http_methods(["GET", "POST"])
+def episode_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    child = _child_for(request, pk, page="episode-add", require=can_change_child)
+    form = EpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_add(actor=request.user, child=child, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Status added")
+            return redirect("records:child-detail", pk=child.pk)
+    return render(request, "records/episode_add.html", {"child": child, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def allocation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    child = _child_for(request, pk, page="allocation-add", require=_may_allocate)
+    form = AllocationForm(
+        request.POST or None, caseworkers=selectors.caseworkers_for_allocation(child=child)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_create(
+                actor=request.user,
+                child=child,
+                caseworker=form.cleaned_data["caseworker"],
+                start_date=form.cleaned_data["start_date"],
+            )
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Caseworker allocated")
+            return redirect("records:child-detail", pk=child.pk)
+    return render(request, "records/allocation_add.html", {"child": child, "form": form})
+
+
+@require_POST
+def allocation_end(request: HttpRequest, pk: uuid.UUID, allocation_id: int) -> HttpResponse:
+    child = _child_for(request, pk, page="allocation-end", require=_may_allocate)
+    allocation = get_object_or_404(Allocation, pk=allocation_id, child=child)
+    try:
+        services.allocation_end(actor=request.user, allocation=allocation)
+    except DomainError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Allocation ended")
+    return redirect("records:child-detail", pk=child.pk)

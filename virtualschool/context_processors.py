@@ -1,0 +1,40 @@
+"""Template context every page needs: the service's name, phase and the user's navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+
+from virtualschool.roles import Role, user_has_role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+def _navigation(request) -> list[NavItem]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    current = getattr(request.resolver_match, "url_name", None)
+    items: list[tuple[str, str, set[str]]] = [("Home", "home", {"home"})]
+    if user_has_role(user, Role.MANAGER):
+        items.append(("Children", "records:caseload", {"caseload", "child-add"}))
+    elif user_has_role(user, Role.CASEWORKER):
+        items.append(("My caseload", "records:caseload", {"caseload"}))
+    if user_has_role(user, Role.ADMIN):
+        items.append(("Users", "admin:auth_user_changelist", set()))
+    return [NavItem(label, reverse(name), current in names) for label, name, names in items]
+
+
+def service(request) -> dict:
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "service_phase": settings.SERVICE_PHASE,
+        "navigation": _navigation(request),
+    }

@@ -1,0 +1,74 @@
+"""Roles and permission codenames: the one place they are named.
+
+Roles are Django groups (created by migration virtualschool/0001). Codenames are declared on
+the models' Meta (records.Child) and referred to everywhere else through `Perm`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CASEWORKER = "Caseworker"
+    MANAGER = "Manager"
+    ADMIN = "Admin"
+
+
+class Perm(StrEnum):
+    """Permission codenames on records.Child.
+
+    VIEW_CHILD and CHANGE_CHILD are object permissions, granted per child by an allocation.
+    The others are global permissions a role carries.
+    """
+
+    VIEW_CHILD = "view_child"
+    CHANGE_CHILD = "change_child"
+    ADD_CHILD = "add_child"
+    VIEW_ALL_CHILDREN = "view_all_children"
+    CHANGE_ALL_CHILDREN = "change_all_children"
+    ALLOCATE_CHILDREN = "allocate_children"
+
+    @property
+    def full(self) -> str:
+        """The `app_label.codename` form Django's `has_perm` takes."""
+        return f"records.{self.value}"
+
+
+# What each role may do across the whole cohort. A caseworker's access is per child only.
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.CASEWORKER: frozenset(),
+    Role.MANAGER: frozenset(
+        {
+            Perm.ADD_CHILD,
+            Perm.VIEW_ALL_CHILDREN,
+            Perm.CHANGE_ALL_CHILDREN,
+            Perm.ALLOCATE_CHILDREN,
+        }
+    ),
+    Role.ADMIN: frozenset(),
+}
+
+# Admins (information governance) manage staff accounts through Django's admin site; they do
+# not see children's records by virtue of the role.
+ADMIN_PERMISSIONS: frozenset[str] = frozenset(
+    {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
+)
+
+# Object permissions an allocation grants on its child.
+ALLOCATION_PERMISSIONS: tuple[Perm, ...] = (Perm.VIEW_CHILD, Perm.CHANGE_CHILD)
+
+
+def user_has_role(user, role: Role) -> bool:
+    """Whether the user belongs to the role's group (cached on the user for the request)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = cached
+    return role.value in cached
+
+
+def user_roles(user) -> list[Role]:
+    return [role for role in Role if user_has_role(user, role)]
