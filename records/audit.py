@@ -19,7 +19,9 @@ REDACTED_CATEGORIES = frozenset({DataCategory.IDENTITY, DataCategory.CONTACT})
 
 
 def redact(value: object) -> str:
-    """auditlog mask callable: replace the whole value."""
+    """auditlog mask callable: replace the whole value, but show that an empty one was empty."""
+    if value in (None, "", "None"):
+        return "None"
     return REDACTED
 
 

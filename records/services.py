@@ -20,7 +20,14 @@ from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
 from records.codes import Cohort
-from records.models import AccessLogEntry, Allocation, Child, LegalStatusEpisode
+from records.models import (
+    AccessLogEntry,
+    Allocation,
+    Child,
+    Enrolment,
+    LegalStatusEpisode,
+    School,
+)
 from records.permissions import can_be_allocated
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
@@ -182,6 +189,32 @@ def _overlap_message(episode: LegalStatusEpisode) -> str:
         f"This overlaps the {episode.get_cohort_display().lower()} episode from "
         f"{_long_date(episode.start_date)} {until}"
     )
+
+
+def enrolment_add(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+) -> Enrolment:
+    """Record that a child joined a school's roll (and, once known, when they left).
+
+    Rules: the enrolment ends on or after it starts, and starts no earlier than the child's
+    birth.
+    """
+    errors: dict[str, list[str]] = {}
+    if start_date < child.date_of_birth:
+        errors["start_date"] = ["Start date must be after the child's date of birth"]
+    if end_date is not None and end_date < start_date:
+        errors["end_date"] = ["End date must be the same as or after the start date"]
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic(), set_actor(actor):
+        return Enrolment.objects.create(
+            child=child, school=school, start_date=start_date, end_date=end_date
+        )
 
 
 def allocation_create(

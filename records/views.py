@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from records import selectors, services
+from records.history import history_rows
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.models import Allocation, Child
 from records.permissions import (
@@ -116,8 +117,12 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = _child_for(request, pk, page="child-history")
-    entries = Paginator(selectors.child_history(child=child), 50).get_page(request.GET.get("page"))
-    return render(request, "records/child_history.html", {"child": child, "page": entries})
+    page = Paginator(selectors.child_history(child=child), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "records/child_history.html",
+        {"child": child, "page": page, "rows": history_rows(page.object_list)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

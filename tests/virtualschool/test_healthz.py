@@ -1,0 +1,45 @@
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.urls import reverse
+
+from virtualschool import health
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+def test_healthz_reports_database_and_broker(client):
+    # Real Redis on REDIS_URL (see README); unauthenticated, like a load balancer.
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="")
+def test_healthz_without_a_broker_says_tasks_run_in_process(client):
+    assert client.get(reverse("healthz")).json()["broker"] == health.NOT_CONFIGURED
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+def test_healthz_reports_an_unreachable_broker(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json()["broker"] == health.UNAVAILABLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_is_503_when_the_database_is_down(client):
+    """Point the connection at a port nothing listens on: a real failed connection."""
+    settings_dict = connection.settings_dict
+    saved = (settings_dict["HOST"], settings_dict["PORT"])
+    connection.close()
+    settings_dict["HOST"], settings_dict["PORT"] = "127.0.0.1", "1"
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        connection.close()
+        settings_dict["HOST"], settings_dict["PORT"] = saved
+    assert response.status_code == 503
+    assert response.json()["database"] == health.UNAVAILABLE

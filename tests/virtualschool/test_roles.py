@@ -1,0 +1,22 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from virtualschool.roles import ADMIN_PERMISSIONS, ROLE_PERMISSIONS, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _perms(group):
+    return {
+        f"{perm.content_type.app_label}.{perm.codename}"
+        for perm in group.permissions.select_related("content_type")
+    }
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_migrated_groups_match_the_roles_in_code(role):
+    group = Group.objects.get(name=role.value)
+    expected = {perm.full for perm in ROLE_PERMISSIONS[role]}
+    if role is Role.ADMIN:
+        expected |= ADMIN_PERMISSIONS
+    assert _perms(group) == expected

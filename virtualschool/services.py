@@ -1,0 +1,33 @@
+"""Writes to staff accounts and their roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from virtualschool.roles import Role
+
+User = get_user_model()
+
+
+def staff_user_ensure(
+    *, username: str, first_name: str, last_name: str, role: Role, password: str
+) -> User:
+    """Create or update a staff account holding exactly one role, with the given password.
+
+    Admins get Django admin-site access (is_staff) for user management; nobody is a superuser,
+    so no account sees children's records except through its role's permissions.
+    """
+    with transaction.atomic():
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name = first_name
+        user.last_name = last_name
+        user.email = f"{username}@example.invalid"
+        user.is_active = True
+        user.is_staff = role is Role.ADMIN
+        user.is_superuser = False
+        user.set_password(password)
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+    return user
