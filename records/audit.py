@@ -30,11 +30,7 @@ def register_models() -> None:
 
     for model in (Child, LegalStatusEpisode, Enrolment, Allocation):
         declared = model.data_categories
-        masked = [
-            name
-            for category in REDACTED_CATEGORIES
-            for name in declared.fields_in(category)
-        ]
+        masked = [name for category in REDACTED_CATEGORIES for name in declared.fields_in(category)]
         auditlog.register(
             model,
             exclude_fields=["created_at", "updated_at"],

@@ -69,9 +69,7 @@ class DataCategories:
         return frozenset(self.fields) | self.not_personal
 
 
-def declare(
-    *, not_personal: Iterable[str] = (), **by_category: Iterable[str]
-) -> DataCategories:
+def declare(*, not_personal: Iterable[str] = (), **by_category: Iterable[str]) -> DataCategories:
     """Build a model's declaration: `declare(identity=[...], contact=[...], not_personal=[...])`.
 
     Keyword names are DataCategory values; a field named twice is an error.

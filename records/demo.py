@@ -51,7 +51,7 @@ def _schools(fake: Faker, rng: random.Random, count: int) -> list[School]:
 
 def seed_children(*, count: int, seed: int, staff: DemoStaff, today: date) -> int:
     """Create `count` synthetic children with statuses, schools and allocations."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     schools = _schools(fake, rng, max(4, count // 8))

@@ -34,8 +34,12 @@ class ChildForm(forms.Form):
             attrs={"class": "govuk-input--width-20", "spellcheck": "false", "autocomplete": "off"}
         ),
     )
-    address_line_1 = forms.CharField(label="Address line 1 (optional)", max_length=200, required=False)
-    address_line_2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)
+    address_line_1 = forms.CharField(
+        label="Address line 1 (optional)", max_length=200, required=False
+    )
+    address_line_2 = forms.CharField(
+        label="Address line 2 (optional)", max_length=200, required=False
+    )
     town = forms.CharField(
         label="Town or city (optional)",
         max_length=100,
@@ -101,8 +105,8 @@ class AllocationForm(forms.Form):
     def __init__(self, *args, caseworkers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers
-        self.fields["caseworker"].label_from_instance = (
-            lambda user: user.get_full_name() or user.get_username()
+        self.fields["caseworker"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
         )
 
 

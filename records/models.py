@@ -268,9 +268,7 @@ class AccessLogEntry(models.Model):
         DENIED = "denied", "Refused"
 
     child_id = models.UUIDField(db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     occurred_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=6, choices=Outcome.choices)
     page = models.CharField(max_length=50)

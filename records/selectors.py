@@ -12,8 +12,8 @@ from datetime import date
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.db.models.fields.json import KT
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
@@ -92,9 +92,7 @@ def _search(children: QuerySet[Child], search: str) -> QuerySet[Child]:
     if _UPN_LIKE.match(upn):
         return children.filter(upn=upn)
     for word in text.split():
-        children = children.filter(
-            Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
-        )
+        children = children.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
     return children
 
 

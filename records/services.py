@@ -147,10 +147,20 @@ def _episode_shape_errors(
     plac_route: str,
     closure_date: date | None,
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
     if cohort not in Cohort.values:
-        errors["cohort"] = [f"Status must be one of: {', '.join(Cohort.labels)}"]
-        return errors
+        return {"cohort": [f"Status must be one of: {', '.join(Cohort.labels)}"]}
+    return {
+        **_cohort_detail_errors(cohort=cohort, legal_status=legal_status, plac_route=plac_route),
+        **_episode_date_errors(
+            cohort=cohort, start_date=start_date, end_date=end_date, closure_date=closure_date
+        ),
+    }
+
+
+def _cohort_detail_errors(
+    *, cohort: str, legal_status: str, plac_route: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if cohort == Cohort.CLA and not legal_status:
         errors["legal_status"] = ["Select the legal status (SSDA903 code) for a looked-after child"]
     if cohort != Cohort.CLA and legal_status:
@@ -159,16 +169,21 @@ def _episode_shape_errors(
         errors["plac_route"] = ["Select how the child left care"]
     if cohort != Cohort.PLAC and plac_route:
         errors["plac_route"] = ["Only a previously looked-after episode has a route out of care"]
+    return errors
+
+
+def _episode_date_errors(
+    *, cohort: str, start_date: date, end_date: date | None, closure_date: date | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if start_date > timezone.localdate():
+        errors["start_date"] = ["Start date must be today or in the past"]
     if end_date is not None and end_date < start_date:
         errors["end_date"] = ["End date must be the same as or after the start date"]
-    if closure_date is not None:
-        if cohort != Cohort.CIN:
-            errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
-        elif closure_date < start_date:
-            errors["closure_date"] = ["Case closure date must be on or after the start date"]
-    today = timezone.localdate()
-    if start_date > today:
-        errors["start_date"] = ["Start date must be today or in the past"]
+    if closure_date is not None and cohort != Cohort.CIN:
+        errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
+    elif closure_date is not None and closure_date < start_date:
+        errors["closure_date"] = ["Case closure date must be on or after the start date"]
     return errors
 
 
@@ -178,9 +193,7 @@ def _overlapping_episode(
     candidates = LegalStatusEpisode.objects.filter(child=child, cohort=cohort)
     if end_date is not None:
         candidates = candidates.filter(start_date__lte=end_date)
-    return (
-        candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
-    )
+    return candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
 
 
 def _overlap_message(episode: LegalStatusEpisode) -> str:

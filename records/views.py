@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from records import selectors, services
-from records.history import history_rows
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
+from records.history import history_rows
 from records.models import Allocation, Child
 from records.permissions import (
     can_add_child,

@@ -60,7 +60,9 @@ def env_database(name: str = "DATABASE_URL") -> dict:
     url = env_str(name)
     scheme = urlsplit(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(f"{name} must be a PostgreSQL URL, not a {scheme or 'bare'} one.")
+        raise ImproperlyConfigured(
+            f"{name} must be a PostgreSQL URL, not a {scheme or 'bare'} one."
+        )
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     config["CONN_HEALTH_CHECKS"] = True
     return config

@@ -62,15 +62,19 @@ def test_history_page_shows_who_changed_what(client_for, manager, child):
         start_date=datetime.date(2024, 1, 1),
         closure_date=datetime.date(2024, 3, 1),
     )
-    html = client_for(manager).get(
-        reverse("records:child-history", kwargs={"pk": child.pk})
-    ).content.decode()
+    html = (
+        client_for(manager)
+        .get(reverse("records:child-history", kwargs={"pk": child.pk}))
+        .content.decode()
+    )
     assert manager.get_full_name() in html
     assert "Child in need" in html
     assert "Case closure date" in html
 
 
-def test_history_page_query_count_is_fixed(client_for, manager, child, django_assert_max_num_queries):
+def test_history_page_query_count_is_fixed(
+    client_for, manager, child, django_assert_max_num_queries
+):
     client = client_for(manager)
     url = reverse("records:child-history", kwargs={"pk": child.pk})
     counts = []
@@ -94,7 +98,9 @@ def test_history_page_query_count_is_fixed(client_for, manager, child, django_as
     assert len(queries.captured_queries) == counts[0] == counts[1]
 
 
-def test_child_page_query_count_is_fixed(client_for, manager, caseworker, child, django_assert_max_num_queries):
+def test_child_page_query_count_is_fixed(
+    client_for, manager, caseworker, child, django_assert_max_num_queries
+):
     client = client_for(manager)
     url = reverse("records:child-detail", kwargs={"pk": child.pk})
     with django_assert_max_num_queries(30) as small:

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
 from records import selectors, services
@@ -84,7 +85,7 @@ def test_an_allocation_cannot_start_in_the_future(manager, caseworker, child):
             actor=manager,
             child=child,
             caseworker=caseworker,
-            start_date=datetime.date.today() + datetime.timedelta(days=30),
+            start_date=timezone.localdate() + datetime.timedelta(days=30),
         )
     assert "start_date" in raised.value.message_dict
     assert _perms(caseworker, child) == set()

@@ -64,13 +64,17 @@ def test_child_create_refuses_a_date_of_birth_in_the_future(manager):
 def test_today_is_the_london_date(manager):
     # 23:30 UTC on 1 March is 23:30 GMT: 2 March is still in the future.
     with pytest.raises(DomainError):
-        services.child_create(actor=manager, **{**VALID, "date_of_birth": datetime.date(2026, 3, 2)})
+        services.child_create(
+            actor=manager, **{**VALID, "date_of_birth": datetime.date(2026, 3, 2)}
+        )
 
 
 @time_machine.travel(datetime.datetime(2026, 6, 1, 23, 30, tzinfo=datetime.UTC))
 def test_a_birth_today_in_london_is_accepted_late_in_the_utc_day(manager):
     # 23:30 UTC on 1 June is 00:30 BST on 2 June in London.
-    child = services.child_create(actor=manager, **{**VALID, "date_of_birth": datetime.date(2026, 6, 2)})
+    child = services.child_create(
+        actor=manager, **{**VALID, "date_of_birth": datetime.date(2026, 6, 2)}
+    )
     assert child.pk
 
 

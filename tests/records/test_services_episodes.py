@@ -48,7 +48,9 @@ def test_episodes_of_one_cohort_never_overlap(manager, child, existing, new, ove
             services.episode_add(
                 actor=manager, child=child, cohort=Cohort.CIN, start_date=new[0], end_date=new[1]
             )
-        assert "overlaps the child in need episode from" in raised.value.message_dict["start_date"][0]
+        assert (
+            "overlaps the child in need episode from" in raised.value.message_dict["start_date"][0]
+        )
         assert LegalStatusEpisode.objects.count() == 1
     else:
         services.episode_add(

@@ -76,7 +76,9 @@ def test_manager_sees_every_child(client_for, manager):
     children = ChildFactory.create_batch(3)
     client = client_for(manager)
     for child in children:
-        assert client.get(reverse("records:child-detail", kwargs={"pk": child.pk})).status_code == 200
+        assert (
+            client.get(reverse("records:child-detail", kwargs={"pk": child.pk})).status_code == 200
+        )
 
 
 def test_admin_does_not_see_children(client_for, admin_user, child):
@@ -99,9 +101,7 @@ def test_caseworker_cannot_reach_manager_pages(client_for, caseworker, child, al
     allocate(child, caseworker)
     client = client_for(caseworker)
     assert client.get(reverse("records:child-add")).status_code == 404
-    assert (
-        client.get(reverse("records:allocation-add", kwargs={"pk": child.pk})).status_code == 404
-    )
+    assert client.get(reverse("records:allocation-add", kwargs={"pk": child.pk})).status_code == 404
     denied = AccessLogEntry.objects.filter(outcome=AccessLogEntry.Outcome.DENIED)
     assert denied.filter(page="allocation-add", child_id=child.pk).exists()
 

@@ -91,9 +91,7 @@ def test_manager_allocates_and_ends_an_allocation(client_for, manager, caseworke
     allocation = Allocation.objects.get()
     assert allocation.end_date is None
     client.post(
-        reverse(
-            "records:allocation-end", kwargs={"pk": child.pk, "allocation_id": allocation.pk}
-        )
+        reverse("records:allocation-end", kwargs={"pk": child.pk, "allocation_id": allocation.pk})
     )
     allocation.refresh_from_db()
     assert allocation.end_date is not None

@@ -23,7 +23,9 @@ def test_seed_demo_then_every_demo_user_gets_the_home_page():
     call_command("migrate", verbosity=0)
     call_command("seed_demo", children=12, password=PASSWORD, verbosity=0)
     assert Child.objects.count() == 12
-    assert all(is_valid_upn(upn) for upn in Child.objects.exclude(upn="").values_list("upn", flat=True))
+    assert all(
+        is_valid_upn(upn) for upn in Child.objects.exclude(upn="").values_list("upn", flat=True)
+    )
     assert Allocation.objects.exists()
     for username in DEMO_USERS:
         client = Client()

@@ -25,8 +25,14 @@ ROLES = [ANON, CASEWORKER, OTHER_CASEWORKER, MANAGER, ADMIN]
 MATRIX = {
     "home": (False, {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 200, MANAGER: 200, ADMIN: 200}),
     "healthz": (False, dict.fromkeys(ROLES, 200)),
-    "sign-in": (False, {ANON: 200, CASEWORKER: 302, OTHER_CASEWORKER: 302, MANAGER: 302, ADMIN: 302}),
-    "sign-out": (False, {ANON: 302, CASEWORKER: 405, OTHER_CASEWORKER: 405, MANAGER: 405, ADMIN: 405}),
+    "sign-in": (
+        False,
+        {ANON: 200, CASEWORKER: 302, OTHER_CASEWORKER: 302, MANAGER: 302, ADMIN: 302},
+    ),
+    "sign-out": (
+        False,
+        {ANON: 302, CASEWORKER: 405, OTHER_CASEWORKER: 405, MANAGER: 405, ADMIN: 405},
+    ),
     "records:caseload": (
         False,
         {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 200, MANAGER: 200, ADMIN: 200},

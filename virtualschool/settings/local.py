@@ -11,4 +11,7 @@ from virtualschool.settings.base import STORAGES  # noqa: E402
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 # Serve assets straight from static_build/ without a collectstatic manifest.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

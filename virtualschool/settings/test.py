@@ -11,7 +11,10 @@ from virtualschool.settings.base import STORAGES  # noqa: E402
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Tests that exercise Celery talk to the real broker explicitly; everything else runs tasks
 # in-process so a test sees their effect.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -26,7 +26,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--children", type=int, default=60, help="how many children")
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed (same seed, same data)"
+        )
         parser.add_argument(
             "--password",
             default=os.environ.get("DEMO_PASSWORD", ""),
@@ -46,7 +48,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = {
                 username: staff_user_ensure(
-                    username=username, first_name=first, last_name=last, role=role, password=password
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    role=role,
+                    password=password,
                 )
                 for username, first, last, role in DEMO_USERS
             }
