@@ -1,0 +1,52 @@
+// Copies GOV.UK Frontend's JavaScript and images into static_build/ and writes js/init.js.
+//
+// Runs after sass has compiled static_build/css/application.css (see `npm run build`), then
+// checks that every url() in that stylesheet points at a file that exists under static_build/,
+// so a missing asset fails the build rather than a page. The GDS Transport fonts are not
+// copied: a council service does not use them (frontend/scss/application.scss turns them off).
+
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
+const out = join(root, "static_build");
+const stylesheet = join(out, "css", "application.css");
+
+function copyFrontend() {
+  const js = join(out, "js");
+  const assets = join(out, "govuk", "assets");
+  rmSync(join(out, "govuk"), { recursive: true, force: true });
+  mkdirSync(js, { recursive: true });
+  mkdirSync(assets, { recursive: true });
+
+  for (const name of ["govuk-frontend.min.js", "govuk-frontend.min.js.map"]) {
+    cpSync(join(govuk, name), join(js, name));
+  }
+  cpSync(join(govuk, "assets", "images"), join(assets, "images"), { recursive: true });
+  writeFileSync(
+    join(js, "init.js"),
+    'import { initAll } from "./govuk-frontend.min.js";\n\ninitAll();\n',
+  );
+}
+
+function missingStylesheetUrls() {
+  const css = readFileSync(stylesheet, "utf8");
+  const urls = [...css.matchAll(/url\(\s*(['"]?)(.*?)\1\s*\)/g)].map((match) => match[2]);
+  return urls
+    .filter((url) => !url.startsWith("data:") && !url.startsWith("#"))
+    .filter((url) => !existsSync(resolve(dirname(stylesheet), url.split(/[?#]/)[0])));
+}
+
+if (!existsSync(stylesheet)) {
+  console.error(`${stylesheet} is missing: run "npm run build" to compile the Sass first.`);
+  process.exit(1);
+}
+copyFrontend();
+const missing = missingStylesheetUrls();
+if (missing.length > 0) {
+  console.error(`application.css refers to files that were not copied:\n  ${missing.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("static_build/: GOV.UK Frontend JavaScript and images copied, js/init.js written.");

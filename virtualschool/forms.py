@@ -1,0 +1,233 @@
+"""GOV.UK Design System rendering for every Django form, and a GOV.UK date input.
+
+`GovukFormRenderer` is the project's FORM_RENDERER, so `{{ form }}` renders each field with the
+hand-written templates in templates/forms/govuk/: label or legend, hint (the field's help_text),
+error message, and the GOV.UK classes on the inputs. Pages put the error summary before the h1
+and switch off browser validation, so GOV.UK's messages are the only ones a user sees::
+
+    {% include "includes/error_summary.html" with form=form %}
+    <h1 class="govuk-heading-l">Add a child</h1>
+    <form method="post" novalidate>
+      {% csrf_token %}
+      {{ form }}
+      <button class="govuk-button" data-module="govuk-button">Save</button>
+    </form>
+
+base.html prefixes the page title with "Error: " when `form` (or a `has_errors` context
+variable) has errors. A form sets widths or other modifiers through the widget's class, which is
+kept: `forms.CharField(widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}))`. For
+radios and checkboxes that class goes on the group, e.g. "govuk-radios--inline".
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.forms.renderers import TemplatesSetting
+from django.forms.utils import pretty_name
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+
+# The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
+# field.html dispatches. Widgets not listed are text-like inputs.
+WIDGET_CLASSES = {
+    "textarea": "govuk-textarea",
+    "select": "govuk-select",
+    "nullbooleanselect": "govuk-select",
+    "selectmultiple": "govuk-select",
+    "file": "govuk-file-upload",
+    "clearablefile": "govuk-file-upload",
+    "radioselect": "govuk-radios__input",
+    "checkboxselectmultiple": "govuk-checkboxes__input",
+    "checkbox": "govuk-checkboxes__input",
+}
+DEFAULT_WIDGET_CLASS = "govuk-input"
+# Widgets that put classes on their own inputs.
+SELF_STYLED_WIDGET_TYPES = {"govukdate"}
+# Radios and checkboxes put the widget's own class on the group, not on each input.
+GROUPED_WIDGET_TYPES = {"radioselect", "checkboxselectmultiple"}
+# Classes that have an error modifier, e.g. "govuk-input--error".
+CLASSES_WITH_ERROR_STATE = {"govuk-input", "govuk-textarea", "govuk-select", "govuk-file-upload"}
+# GOV.UK Frontend's fixed input widths, in characters.
+FIXED_INPUT_WIDTHS = (2, 3, 4, 5, 10, 20, 30)
+
+YEAR_DIGITS = 4
+# An aside at the end of a label, such as "(optional)", left out of date error messages.
+TRAILING_ASIDE = re.compile(r"\s*\([^)]*\)$")
+
+
+def _default_input_width(widget: forms.Widget, widget_type: str) -> str:
+    """Size a text input for what it holds: numbers are short, and a known maximum length
+    gets the narrowest fixed width that fits it. Anything else is full width."""
+    if widget_type == "number":
+        return "govuk-input--width-10"
+    max_length = widget.attrs.get("maxlength")
+    if max_length:
+        for width in FIXED_INPUT_WIDTHS:
+            if width >= int(max_length):
+                return f"govuk-input--width-{width}"
+    return ""
+
+
+class GovukBoundField(BoundField):
+    """A bound field that puts GOV.UK classes on its widget and knows its first input's id."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        widget_type = self.widget_type
+        if widget.is_hidden or widget_type in SELF_STYLED_WIDGET_TYPES:
+            return attrs
+        base = WIDGET_CLASSES.get(widget_type, DEFAULT_WIDGET_CLASS)
+        classes = [base]
+        if self.errors and base in CLASSES_WITH_ERROR_STATE:
+            classes.append(f"{base}--error")
+        if widget_type not in GROUPED_WIDGET_TYPES:
+            own = " ".join(filter(None, [widget.attrs.get("class"), attrs.get("class")]))
+            if base == DEFAULT_WIDGET_CLASS and "width" not in own:
+                own = " ".join(filter(None, [own, _default_input_width(widget, widget_type)]))
+            classes.append(own)
+        attrs["class"] = " ".join(filter(None, classes))
+        return attrs
+
+    @cached_property
+    def first_input_id(self) -> str:
+        """The id of the input the error summary links to: the first radio or checkbox of a
+        group, the day of a date, otherwise the field's own input."""
+        widget = self.field.widget
+        id_ = widget.attrs.get("id") or self.auto_id
+        if not id_:
+            return ""
+        if isinstance(widget, forms.MultiWidget):
+            return f"{id_}_0"
+        if isinstance(widget, forms.widgets.ChoiceWidget):
+            return widget.id_for_label(id_, "0")
+        return widget.id_for_label(id_)
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """Renders forms and fields with templates/forms/govuk/ and GOV.UK classes.
+
+    Widgets still render with Django's own templates (django/forms/widgets/...), which
+    TemplatesSetting finds through TEMPLATES because "django.forms" is in INSTALLED_APPS.
+    """
+
+    form_template_name = "forms/govuk/form.html"
+    field_template_name = "forms/govuk/field.html"
+    bound_field_class = GovukBoundField
+
+
+def _date_part_input(width: int) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
+            "inputmode": "numeric",
+        }
+    )
+
+
+class GovukDateInput(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes named <name>_0, <name>_1, <name>_2."""
+
+    template_name = "forms/govuk/widgets/date_input.html"
+    part_labels = ("Day", "Month", "Year")
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__([_date_part_input(width) for width in (2, 2, 4)], attrs)
+
+    def decompress(self, value: datetime.date | None) -> list[int | None]:
+        if value is None:
+            return [None, None, None]
+        return [value.day, value.month, value.year]
+
+    def get_context(self, name, value, attrs):
+        """Label the boxes and mark the ones in error: only the empty ones when the date is
+        incomplete (GOV.UK highlights just the missing part), otherwise all three."""
+        context = super().get_context(name, value, attrs)
+        parts = context["widget"]["subwidgets"]
+        filled = [bool(str(part["value"] or "").strip()) for part in parts]
+        partly_filled = any(filled) and not all(filled)
+        for label, part, is_filled in zip(self.part_labels, parts, filled, strict=True):
+            part["label"] = label
+            if not part["attrs"].get("aria-invalid"):
+                continue
+            if partly_filled and is_filled:
+                del part["attrs"]["aria-invalid"]
+            else:
+                part["attrs"]["class"] += " govuk-input--error"
+        return context
+
+
+def _name_in_errors(label: str, *, sentence_start: bool) -> str:
+    """The label as a message uses it: without a trailing aside such as "(optional)", and
+    capitalised to start a sentence or lower-cased to follow "Enter" (acronyms kept)."""
+    name = TRAILING_ASIDE.sub("", label.strip()) or label
+    if sentence_start:
+        return capfirst(name)
+    first_word = name.split(" ", 1)[0]
+    if first_word.isupper() and len(first_word) > 1:
+        return name
+    return name[:1].lower() + name[1:]
+
+
+class GovukDateField(forms.Field):
+    """A calendar date entered as day, month and year, with GOV.UK's error messages.
+
+    Messages name the field by its label ("Date of birth must include a month"; "Enter date of
+    birth" when empty and required), leaving out a trailing aside such as "(optional)". Give
+    it a label that reads as a noun phrase; without one it uses the form field's name. Any
+    message can be replaced through error_messages; %(label)s is the name in those messages.
+    """
+
+    widget = GovukDateInput
+    part_names = ("day", "month", "year")
+    default_error_messages = {
+        "required": "Enter %(label)s",
+        "incomplete": "%(label)s must include a %(parts)s",
+        "invalid": "%(label)s must be a real date",
+        "year_length": "Year must include 4 numbers",
+    }
+
+    def get_bound_field(self, form, field_name):
+        if self.label is None:
+            self.label = pretty_name(field_name)
+        return super().get_bound_field(form, field_name)
+
+    def _error(self, code: str, **params: str) -> ValidationError:
+        label = _name_in_errors(str(self.label or "Date"), sentence_start=code != "required")
+        return ValidationError(
+            self.error_messages[code], code=code, params={"label": label, **params}
+        )
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if value is not None and not isinstance(value, list | tuple):
+            raise self._error("invalid")
+        parts = [str(part).strip() if part is not None else "" for part in value or ()]
+        parts += [""] * (len(self.part_names) - len(parts))
+        if not any(parts):
+            return None
+        missing = [name for name, part in zip(self.part_names, parts, strict=True) if not part]
+        if missing:
+            raise self._error("incomplete", parts=" and ".join(missing))
+        day, month, year = parts
+        if not all(part.isdigit() for part in parts):
+            raise self._error("invalid")
+        if len(year) != YEAR_DIGITS:
+            raise self._error("year_length")
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise self._error("invalid") from None
+
+    def validate(self, value: datetime.date | None) -> None:
+        if value is None and self.required:
+            raise self._error("required")
