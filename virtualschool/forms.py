@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
@@ -231,3 +232,19 @@ class GovukDateField(forms.Field):
     def validate(self, value: datetime.date | None) -> None:
         if value is None and self.required:
             raise self._error("required")
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with GOV.UK-style messages that say what to do."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive",
+    }
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        # GOV.UK pages do not move focus on load; the error summary takes it when shown.
+        self.fields["username"].widget.attrs.pop("autofocus", None)

@@ -75,6 +75,10 @@ def test_sign_in_and_out(client, caseworker):
     bad = client.post(reverse("sign-in"), {"username": caseworker.username, "password": "wrong"})
     assert bad.status_code == 200
     assert "govuk-error-summary" in bad.content.decode()
+    assert "Enter a correct username and password" in bad.content.decode()
+    empty = client.post(reverse("sign-in"), {"username": "", "password": ""}).content.decode()
+    assert "Enter your username" in empty
+    assert 'href="#id_username"' in empty
     good = client.post(reverse("sign-in"), {"username": caseworker.username, "password": PASSWORD})
     assert good.status_code == 302
     assert client.get(reverse("home")).status_code == 200
