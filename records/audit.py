@@ -31,9 +31,11 @@ def register_models() -> None:
     for model in (Child, LegalStatusEpisode, Enrolment, Allocation):
         declared = model.data_categories
         masked = [name for category in REDACTED_CATEGORIES for name in declared.fields_in(category)]
+        # Track exactly the declared personal-data fields: keys, timestamps and reverse
+        # relations are not changes anyone needs to read.
         auditlog.register(
             model,
-            exclude_fields=["created_at", "updated_at"],
+            include_fields=list(declared.fields),
             mask_fields=masked,
             mask_callable="records.audit.redact",
         )

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 # The link from a row to its child is how the history was found; showing it adds nothing.
 HIDDEN_FIELDS = frozenset({"child"})
 NONE = "None"
+EMPTY = "(none)"
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,20 @@ def history_rows(entries: Iterable[LogEntry]) -> list[HistoryRow]:
     for entry in entries:
         model = entry.content_type.model_class()
         changes = [
-            _change(model, name, values, related)
+            change
             for name, values in (entry.changes or {}).items()
             if name not in HIDDEN_FIELDS
+            and not _both_empty(change := _change(model, name, values, related))
         ]
         what = f"{entry.get_action_display()} {entry.content_type.name}"
         rows.append(HistoryRow(entry=entry, what=what, changes=changes))
     return rows
+
+
+def _both_empty(change: Change) -> bool:
+    # A new row lists every tracked field; blank ones say nothing. Redacted values are kept:
+    # "[redacted] -> [redacted]" still records that a name changed.
+    return change.before == change.after == EMPTY
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
@@ -98,7 +106,7 @@ def _change(
 
 def _display(field: models.Field | None, value: str | None, related) -> str:
     if value in (None, NONE, ""):
-        return "(none)"
+        return EMPTY
     if field is None:
         return value
     if field.choices:

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.urls import reverse
 
@@ -117,3 +118,30 @@ def test_child_page_query_count_is_fixed(
     with django_assert_max_num_queries(30) as large:
         client.get(url)
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_a_name_change_is_recorded_though_its_values_are_redacted(manager, child):
+    from records.history import history_rows
+
+    child.last_name = "Changed"
+    with set_actor(manager):
+        child.save()
+    rows = history_rows(selectors.child_history(child=child))
+    update = next(row for row in rows if row.entry.action == LogEntry.Action.UPDATE)
+    assert [(c.field, c.before, c.after) for c in update.changes] == [
+        ("Last name", REDACTED, REDACTED)
+    ]
+
+
+def test_history_shows_only_the_declared_fields(manager, child):
+    from records.history import history_rows
+
+    services.episode_add(
+        actor=manager, child=child, cohort=Cohort.CIN, start_date=datetime.date(2024, 1, 1)
+    )
+    rows = history_rows(selectors.child_history(child=child))
+    episode = next(row for row in rows if row.entry.content_type.model == "legalstatusepisode")
+    assert [(c.field, c.after) for c in episode.changes] == [
+        ("Cohort", "Child in need"),
+        ("Start date", "1 January 2024"),
+    ]
