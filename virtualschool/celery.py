@@ -1,10 +1,11 @@
-"""The Celery application. Tasks are discovered in each app's tasks.py."""
+"""The Celery application. Tasks are discovered in each app's tasks.py.
 
-import os
+DJANGO_SETTINGS_MODULE comes from the environment (the image and docker-compose.yml set it);
+importing this module never chooses settings, so `python -m virtualschool.devdb -- pytest`
+keeps the settings its caller gave it.
+"""
 
 from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "virtualschool.settings.production")
 
 app = Celery("virtualschool")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -43,3 +43,13 @@ def test_healthz_is_503_when_the_database_is_down(client):
         settings_dict["HOST"], settings_dict["PORT"] = saved
     assert response.status_code == 503
     assert response.json()["database"] == health.UNAVAILABLE
+
+
+@pytest.mark.django_db
+@override_settings(ALLOWED_HOSTS=["virtualschool.example.gov.uk"], SECURE_SSL_REDIRECT=True)
+def test_healthz_answers_a_load_balancer_calling_by_ip_over_http(client):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    # Any other page still refuses an unknown host.
+    assert client.get("/sign-in/", HTTP_HOST="10.0.0.7:8000").status_code == 400

@@ -1,0 +1,100 @@
+# Developer commands. From a fresh clone, with Python 3.11+, Node.js/npm and git installed:
+#
+#   make run     the service on http://127.0.0.1:$(PORT) with synthetic demo data
+#   make test    the whole test suite (needs Redis at REDIS_URL, default redis://127.0.0.1:6379/0)
+#
+# Both use an embedded PostgreSQL kept in .run/postgres unless DATABASE_URL is set
+# (see virtualschool/devdb.py). Python packages are installed into .venv from constraints.txt,
+# and again only when pyproject.toml or constraints.txt change; `npm ci` runs again only when
+# package-lock.json changes, and `npm run build` when the lock file or frontend/ change.
+
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DEVDB := $(PY) -m virtualschool.devdb --
+# python3.11 if it is installed, else python3 (checked to be 3.11 or newer before use).
+BASE_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Without DEMO_PASSWORD in the environment, `make run` makes a random one on first use and keeps
+# it in .run/demo-password.
+ifeq ($(DEMO_PASSWORD),)
+DEMO_PASSWORD_FILE := .run/demo-password
+endif
+
+.PHONY: help run test lint format clean constraints
+
+help:
+	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
+	@echo "make test         run the test suite (PYTEST_ARGS='-x -k name' to pass pytest options)"
+	@echo "make lint         ruff check and ruff format --check"
+	@echo "make format       sort imports and format with ruff"
+	@echo "make clean        stop the embedded database, remove .run/ and built static files"
+	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
+
+run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
+	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
+	DEMO_PASSWORD="$${DEMO_PASSWORD:-$$(cat .run/demo-password)}"; export DEMO_PASSWORD; \
+	$(DEVDB) $(PY) manage.py migrate --noinput && \
+	$(DEVDB) $(PY) manage.py seed_demo --if-empty && \
+	echo && \
+	echo "Sign in at http://127.0.0.1:$(PORT) as caseworker, caseworker2, manager or admin" \
+		"with password $$DEMO_PASSWORD" && \
+	echo && \
+	exec $(DEVDB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-dev static_build/.built
+	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --select I --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	@if [ -x $(PY) ]; then $(PY) -m virtualschool.devdb --stop; fi
+	rm -rf static_build staticfiles .run
+
+# After upgrading packages in .venv (e.g. `.venv/bin/pip install -U -e '.[dev,local]'`).
+constraints: | $(PY)
+	@{ echo "# Exact versions for pip install -c constraints.txt; regenerate with make constraints."; \
+	   $(PY) -m pip freeze --exclude-editable | LC_ALL=C sort -f -t= -k1,1; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt
+	@echo "constraints.txt rewritten from $(VENV)"
+
+$(PY):
+	@test -n "$(BASE_PYTHON)" || \
+		{ echo "Python 3.11 or newer is needed: install python3.11 (or a python3 >= 3.11)." >&2; exit 1; }
+	@$(BASE_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "$(BASE_PYTHON) is older than Python 3.11: install python3.11." >&2; exit 1; }
+	$(BASE_PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[local]'
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local]'
+	@touch $@ $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+static_build/.built: node_modules/.installed $(FRONTEND_SOURCES)
+	npm run build
+	@touch $@
+
+.run/demo-password: | $(PY)
+	@mkdir -p .run
+	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > $@.new && mv $@.new $@
