@@ -37,6 +37,7 @@ class DataCategory(models.TextChoices):
     SUPPORT_NETWORK = "support_network", "Support network"
     REFERRAL = "referral", "Referrals and assessments"
     OTHER_LA = "other_la", "Information from other local authorities"
+    OTHER_AGENCIES = "other_agencies", "Other agencies involved"
 
 
 # Categories that need the extra "sensitive" permission on top of access to the child
@@ -53,10 +54,15 @@ SENSITIVE_CATEGORIES: frozenset[DataCategory] = frozenset(
 
 @dataclass(frozen=True)
 class DataCategories:
-    """One model's declaration: field name -> category, plus the fields that are not personal."""
+    """One model's declaration: field name -> category, plus the fields that are not personal.
+
+    `by_row` names fields whose category differs row by row (a note's text is in the category
+    the note is filed under): field name -> the name of the field holding that row's category.
+    """
 
     fields: dict[str, DataCategory]
     not_personal: frozenset[str] = field(default_factory=frozenset)
+    by_row: dict[str, str] = field(default_factory=dict)
 
     def category_of(self, field_name: str) -> DataCategory | None:
         return self.fields.get(field_name)
@@ -66,10 +72,15 @@ class DataCategories:
 
     @property
     def declared(self) -> frozenset[str]:
-        return frozenset(self.fields) | self.not_personal
+        return frozenset(self.fields) | self.not_personal | frozenset(self.by_row)
 
 
-def declare(*, not_personal: Iterable[str] = (), **by_category: Iterable[str]) -> DataCategories:
+def declare(
+    *,
+    not_personal: Iterable[str] = (),
+    by_row: dict[str, str] | None = None,
+    **by_category: Iterable[str],
+) -> DataCategories:
     """Build a model's declaration: `declare(identity=[...], contact=[...], not_personal=[...])`.
 
     Keyword names are DataCategory values; a field named twice is an error.
@@ -85,7 +96,11 @@ def declare(*, not_personal: Iterable[str] = (), **by_category: Iterable[str]) -
     both = not_personal & set(fields)
     if both:
         raise ValueError(f"{', '.join(sorted(both))} declared both personal and not personal.")
-    return DataCategories(fields=fields, not_personal=not_personal)
+    by_row = dict(by_row or {})
+    clash = set(by_row) & (set(fields) | not_personal)
+    if clash:
+        raise ValueError(f"{', '.join(sorted(clash))} declared both by row and by field.")
+    return DataCategories(fields=fields, not_personal=not_personal, by_row=by_row)
 
 
 def declared_models() -> Iterator[type[models.Model]]:

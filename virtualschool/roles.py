@@ -28,6 +28,9 @@ class Perm(StrEnum):
     VIEW_ALL_CHILDREN = "view_all_children"
     CHANGE_ALL_CHILDREN = "change_all_children"
     ALLOCATE_CHILDREN = "allocate_children"
+    # Sensitive categories (records.categories.SENSITIVE_CATEGORIES), on top of access to the
+    # child. Managers hold it by role; an Admin grants it to individual caseworkers.
+    VIEW_SENSITIVE = "view_sensitive"
 
     @property
     def full(self) -> str:
@@ -44,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_ALL_CHILDREN,
             Perm.CHANGE_ALL_CHILDREN,
             Perm.ALLOCATE_CHILDREN,
+            Perm.VIEW_SENSITIVE,
         }
     ),
     Role.ADMIN: frozenset(),

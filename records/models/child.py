@@ -1,8 +1,8 @@
-"""The child record: children, legal status episodes, schools attended and allocations.
+"""The child and who may see it: children, legal status episodes, allocations, access log.
 
 Each model that holds a child's data declares the data category of every field in
 `data_categories` (see records/categories.py). Invariants the database can hold are constraints
-here; rules that need a message for a person are checked first by records/services.py.
+here; rules that need a message for a person are checked first by records/services/.
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ class Child(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock for edits (records/services/locking.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     data_categories = declare(
         identity=["first_name", "last_name", "date_of_birth", "gender", "upn"],
         contact=["address_line_1", "address_line_2", "town", "postcode"],
-        not_personal=["id", "created_at", "updated_at"],
+        not_personal=["id", "created_at", "updated_at", "version"],
     )
 
     class Meta:
@@ -61,6 +63,10 @@ class Child(models.Model):
             (Perm.VIEW_ALL_CHILDREN.value, "Can view every child"),
             (Perm.CHANGE_ALL_CHILDREN.value, "Can change every child"),
             (Perm.ALLOCATE_CHILDREN.value, "Can allocate children to caseworkers"),
+            (
+                Perm.VIEW_SENSITIVE.value,
+                "Can see and keep health, safeguarding, family and criminal information",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -178,46 +184,6 @@ class LegalStatusEpisode(ChildOwnedMixin, models.Model):
 
     def is_open_on(self, on: date) -> bool:
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
-
-
-class School(models.Model):
-    """A school or other setting, by its DfE unique reference number. Not personal data."""
-
-    urn = models.PositiveIntegerField("URN", unique=True)
-    name = models.CharField(max_length=200)
-    la_code = models.CharField("Local authority code", max_length=3, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.urn})"
-
-
-class Enrolment(ChildOwnedMixin, models.Model):
-    """A child on a school's roll from a start date, to an end date once they leave."""
-
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="enrolments")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-
-    data_categories = declare(
-        attendance=["school", "start_date", "end_date"],
-        not_personal=["id", "child"],
-    )
-
-    class Meta:
-        ordering = ["-start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="enrolment_ends_after_start",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Enrolment {self.pk}"
 
 
 class Allocation(ChildOwnedMixin, models.Model):

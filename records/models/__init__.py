@@ -1,0 +1,54 @@
+"""The child record's models, one module per area; import them from here."""
+
+from records.models.attainment import AssessmentResult, Post16Course
+from records.models.attendance import AttendanceSession, AttendanceSummary, Session, Term
+from records.models.base import ChildRecord
+from records.models.behaviour import AlternativeProvision, Exclusion
+from records.models.characteristics import Characteristics, FreeSchoolMealsPeriod
+from records.models.child import (
+    AccessLogEntry,
+    Allocation,
+    Child,
+    ChildGroupObjectPermission,
+    ChildOwnedMixin,
+    ChildUserObjectPermission,
+    DateRange,
+    LegalStatusEpisode,
+)
+from records.models.contacts import Contact, PreviousAddress
+from records.models.health import HealthCondition, HealthProfessional
+from records.models.notes import NOTE_CATEGORIES, Note
+from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
+from records.models.schools import Enrolment, School
+
+__all__ = [
+    "NOTE_CATEGORIES",
+    "AccessLogEntry",
+    "Allocation",
+    "AlternativeProvision",
+    "AssessmentResult",
+    "AttendanceSession",
+    "AttendanceSummary",
+    "Characteristics",
+    "Child",
+    "ChildGroupObjectPermission",
+    "ChildOwnedMixin",
+    "ChildRecord",
+    "ChildUserObjectPermission",
+    "Contact",
+    "DateRange",
+    "CourtOrder",
+    "Enrolment",
+    "Exclusion",
+    "FreeSchoolMealsPeriod",
+    "HealthCondition",
+    "HealthProfessional",
+    "LegalStatusEpisode",
+    "Note",
+    "Post16Course",
+    "PreviousAddress",
+    "ProfessionalInvolvement",
+    "School",
+    "Session",
+    "Term",
+]
