@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from virtualschool.forms import GovukDateField
@@ -117,3 +118,83 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "autocomplete": "off"}),
     )
+
+
+# --- Forms for the sections of a child's record (records/sections/) ------------------------
+
+RADIO_LIMIT = 6  # up to this many choices show as radios; more as a select
+YES_NO_UNKNOWN = [("true", "Yes"), ("false", "No"), ("", "Not known")]
+
+
+class RecordForm(forms.Form):
+    """Base of every section form. Shape only: the section's services hold the rules."""
+
+
+class VersionForm(forms.Form):
+    """The version an edit page was read at, posted back for the optimistic lock."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _label(db_field) -> str:
+    label = str(db_field.verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def _nullable_boolean(db_field, label: str) -> forms.Field:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO_UNKNOWN,
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
+        help_text=db_field.help_text,
+    )
+
+
+def govuk_formfield(db_field, **kwargs) -> forms.Field | None:
+    """The GOV.UK form field for a model field, with messages that say what to do."""
+    label = _label(db_field)
+    if db_field.blank and not isinstance(db_field, models.BooleanField):
+        label = f"{label} (optional)"
+    required = not db_field.blank
+    if isinstance(db_field, models.DateField):
+        return GovukDateField(
+            label=label,
+            required=required,
+            help_text=db_field.help_text or "For example, 27 3 2024",
+            error_messages={"required": f"Enter the {_label(db_field).lower()}"},
+        )
+    if isinstance(db_field, models.BooleanField) and db_field.null:
+        return _nullable_boolean(db_field, _label(db_field))
+    if db_field.choices:
+        choices = list(db_field.choices)
+        many = len(choices) > RADIO_LIMIT
+        if many or not required:
+            choices = [("", "Choose one" if required else "Not recorded"), *choices]
+        return forms.TypedChoiceField(
+            label=label,
+            choices=choices,
+            required=required,
+            empty_value="",
+            help_text=db_field.help_text,
+            widget=forms.Select if many else forms.RadioSelect,
+            error_messages={"required": f"Select the {_label(db_field).lower()}"},
+        )
+    field = db_field.formfield(**kwargs)
+    if field is not None:
+        field.label = label
+        field.error_messages["required"] = f"Enter the {_label(db_field).lower()}"
+    return field
+
+
+def record_form(
+    model: type[models.Model], fields: list[str], **overrides: forms.Field
+) -> type[RecordForm]:
+    """A section's form: GOV.UK fields for the model's `fields`, with `overrides` replacing or
+    adding fields where a model field's default does not fit."""
+    generated = forms.fields_for_model(model, fields=fields, formfield_callback=govuk_formfield)
+    generated.update(overrides)
+    ordered = {name: generated[name] for name in [*fields, *overrides] if name in generated}
+    return type(f"{model.__name__}Form", (RecordForm,), ordered)

@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from guardian.core import ObjectPermissionChecker
 
+from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.models import Child
 from virtualschool.roles import Perm, Role, user_has_role
 
@@ -48,3 +49,14 @@ def can_change_child(user: UserLike, child: Child) -> bool:
 def can_be_allocated(user: UserLike) -> bool:
     """Only active members of the Caseworker role hold caseloads."""
     return bool(user.is_active and user_has_role(user, Role.CASEWORKER))
+
+
+def can_view_sensitive(user: UserLike) -> bool:
+    """Health, safeguarding, family and criminal information need this on top of access to
+    the child (DESIGN.md, Access). Managers hold it by role; caseworkers individually."""
+    return _has_global(user, Perm.VIEW_SENSITIVE)
+
+
+def can_see_category(user: UserLike, category: DataCategory | None) -> bool:
+    """Whether a user who may see a child may also see its data of this category."""
+    return category not in SENSITIVE_CATEGORIES or can_view_sensitive(user)

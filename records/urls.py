@@ -1,6 +1,7 @@
 from django.urls import path
 
-from records import views
+from records.views import children as views
+from records.views import sections
 
 app_name = "records"
 
@@ -15,5 +16,12 @@ urlpatterns = [
         "<uuid:pk>/allocations/<int:allocation_id>/end/",
         views.allocation_end,
         name="allocation-end",
+    ),
+    path("<uuid:pk>/<slug:tab>/", sections.tab_detail, name="tab"),
+    path("<uuid:pk>/<slug:tab>/<slug:section>/add/", sections.section_add, name="section-add"),
+    path(
+        "<uuid:pk>/<slug:tab>/<slug:section>/<str:item>/",
+        sections.section_edit,
+        name="section-edit",
     ),
 ]

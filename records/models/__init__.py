@@ -8,6 +8,7 @@ from records.models.characteristics import Characteristics, FreeSchoolMealsPerio
 from records.models.child import (
     AccessLogEntry,
     Allocation,
+    BatchEvent,
     Child,
     ChildGroupObjectPermission,
     ChildOwnedMixin,
@@ -29,6 +30,7 @@ __all__ = [
     "AssessmentResult",
     "AttendanceSession",
     "AttendanceSummary",
+    "BatchEvent",
     "Characteristics",
     "Child",
     "ChildGroupObjectPermission",

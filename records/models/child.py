@@ -246,3 +246,34 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Access {self.pk}"
+
+
+class BatchEvent(models.Model):
+    """The audit record of a bulk write that django-auditlog cannot see (STYLE.md 10).
+
+    Attendance sessions are written in bulk, so the service that writes them records one event:
+    who, when, which child (for a per-child batch; retention deletes by `child_id`), how many
+    rows, the dates they cover, and what else the batch needs to say (e.g. an import's file
+    hash) in `details`. `details` never holds personal data.
+    """
+
+    class Kind(models.TextChoices):
+        ATTENDANCE = "attendance", "Attendance recorded"
+        IMPORT = "import", "File imported"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(auto_now_add=True)
+    child_id = models.UUIDField(null=True, blank=True, db_index=True)
+    rows = models.PositiveIntegerField(default=0)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"Batch event {self.pk}"

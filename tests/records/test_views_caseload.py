@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from records import services
 from records.codes import Cohort, LegalStatus
-from records.views import SEARCH_SESSION_KEY
+from records.views.children import SEARCH_SESSION_KEY
 from tests.factories import ChildFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,67 +1,80 @@
 """Every URL x every role: who may use each page (STYLE.md 9, deny by default).
 
-A new URL must be added to MATRIX: the last test fails for any route not listed here.
+A new route must be added to CASES: the last test fails for any route not listed here.
 """
 
+import datetime
+
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from records import services
+from records.codes import Cohort
+from records.services import safeguarding
 from tests.factories import ChildFactory, UserFactory
-from virtualschool.roles import Role
+from virtualschool.roles import Perm, Role
 
 pytestmark = pytest.mark.django_db
 
-ANON, CASEWORKER, OTHER_CASEWORKER, MANAGER, ADMIN = (
-    "anonymous",
-    "caseworker",
-    "other caseworker",
-    "manager",
-    "admin",
-)
-ROLES = [ANON, CASEWORKER, OTHER_CASEWORKER, MANAGER, ADMIN]
+ANON = "anonymous"
+CASEWORKER = "caseworker"  # allocated the child, without the sensitive-categories permission
+SENSITIVE_CASEWORKER = "caseworker with sensitive"  # allocated, with it
+OTHER_CASEWORKER = "other caseworker"  # not allocated
+MANAGER = "manager"
+ADMIN = "admin"
+ROLES = [ANON, CASEWORKER, SENSITIVE_CASEWORKER, OTHER_CASEWORKER, MANAGER, ADMIN]
 
-# name -> (needs child, {role: status for GET})
-MATRIX = {
-    "home": (False, {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 200, MANAGER: 200, ADMIN: 200}),
-    "healthz": (False, dict.fromkeys(ROLES, 200)),
-    "sign-in": (
-        False,
-        {ANON: 200, CASEWORKER: 302, OTHER_CASEWORKER: 302, MANAGER: 302, ADMIN: 302},
+
+def expect(anon, caseworker, sensitive, other, manager, admin):
+    return dict(zip(ROLES, [anon, caseworker, sensitive, other, manager, admin], strict=True))
+
+
+SIGNED_IN_ONLY = expect(302, 200, 200, 200, 200, 200)
+ALLOCATED = expect(302, 200, 200, 404, 200, 404)
+ALLOCATED_SENSITIVE = expect(302, 404, 200, 404, 200, 404)
+MANAGERS = expect(302, 404, 404, 404, 200, 404)
+POST_ONLY = expect(302, 405, 405, 405, 405, 405)
+
+# (route name, URL kwargs from the world, expected GET status per role)
+CASES = [
+    ("home", None, SIGNED_IN_ONLY),
+    ("healthz", None, dict.fromkeys(ROLES, 200)),
+    ("sign-in", None, expect(200, 302, 302, 302, 302, 302)),
+    ("sign-out", None, expect(302, 405, 405, 405, 405, 405)),
+    ("records:caseload", None, SIGNED_IN_ONLY),
+    ("records:child-add", None, MANAGERS),
+    ("records:child-detail", lambda w: {"pk": w["child"].pk}, ALLOCATED),
+    ("records:child-history", lambda w: {"pk": w["child"].pk}, ALLOCATED),
+    ("records:episode-add", lambda w: {"pk": w["child"].pk}, ALLOCATED),
+    ("records:allocation-add", lambda w: {"pk": w["child"].pk}, MANAGERS),
+    (
+        "records:allocation-end",
+        lambda w: {"pk": w["child"].pk, "allocation_id": w["allocation"].pk},
+        POST_ONLY,
     ),
-    "sign-out": (
-        False,
-        {ANON: 302, CASEWORKER: 405, OTHER_CASEWORKER: 405, MANAGER: 405, ADMIN: 405},
+    ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "safeguarding"}, ALLOCATED_SENSITIVE),
+    (
+        "records:tab",
+        lambda w: {"pk": w["child"].pk, "tab": "no-such-tab"},
+        ALLOCATED_SENSITIVE | {SENSITIVE_CASEWORKER: 404, MANAGER: 404},
     ),
-    "records:caseload": (
-        False,
-        {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 200, MANAGER: 200, ADMIN: 200},
+    (
+        "records:section-add",
+        lambda w: {"pk": w["child"].pk, "tab": "safeguarding", "section": "court-orders"},
+        ALLOCATED_SENSITIVE,
     ),
-    "records:child-add": (
-        False,
-        {ANON: 302, CASEWORKER: 404, OTHER_CASEWORKER: 404, MANAGER: 200, ADMIN: 404},
+    (
+        "records:section-edit",
+        lambda w: {
+            "pk": w["child"].pk,
+            "tab": "safeguarding",
+            "section": "court-orders",
+            "item": w["court_order"].pk,
+        },
+        ALLOCATED_SENSITIVE,
     ),
-    "records:child-detail": (
-        True,
-        {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 404, MANAGER: 200, ADMIN: 404},
-    ),
-    "records:child-history": (
-        True,
-        {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 404, MANAGER: 200, ADMIN: 404},
-    ),
-    "records:episode-add": (
-        True,
-        {ANON: 302, CASEWORKER: 200, OTHER_CASEWORKER: 404, MANAGER: 200, ADMIN: 404},
-    ),
-    "records:allocation-add": (
-        True,
-        {ANON: 302, CASEWORKER: 404, OTHER_CASEWORKER: 404, MANAGER: 200, ADMIN: 404},
-    ),
-    "records:allocation-end": (
-        True,
-        {ANON: 302, CASEWORKER: 405, OTHER_CASEWORKER: 405, MANAGER: 405, ADMIN: 405},
-    ),
-}
+]
 # Django's admin site has its own staff check; only the user-management part is ours to assert.
 ADMIN_SITE = {"admin:auth_user_changelist": {ANON: 302, CASEWORKER: 302, MANAGER: 302, ADMIN: 200}}
 
@@ -70,42 +83,59 @@ ADMIN_SITE = {"admin:auth_user_changelist": {ANON: 302, CASEWORKER: 302, MANAGER
 def world(client_for):
     manager = UserFactory(username="m", role=Role.MANAGER)
     caseworker = UserFactory(username="c", role=Role.CASEWORKER)
+    sensitive = UserFactory(username="s", role=Role.CASEWORKER)
+    sensitive.user_permissions.add(Permission.objects.get(codename=Perm.VIEW_SENSITIVE.value))
     other = UserFactory(username="o", role=Role.CASEWORKER)
     admin = UserFactory(username="a", role=Role.ADMIN)
     admin.is_staff = True
     admin.save()
     child = ChildFactory()
+    services.episode_add(
+        actor=manager, child=child, cohort=Cohort.CIN, start_date=child.date_of_birth
+    )
     allocation = services.allocation_create(actor=manager, child=child, caseworker=caseworker)
+    services.allocation_create(actor=manager, child=child, caseworker=sensitive)
+    court_order = safeguarding.court_order_record(
+        actor=manager,
+        child=child,
+        order_type="care",
+        court="Family Court at Leeds",
+        made_on=max(child.date_of_birth, datetime.date(2024, 1, 1)),
+    )
     clients = {
         CASEWORKER: client_for(caseworker),
+        SENSITIVE_CASEWORKER: client_for(sensitive),
         OTHER_CASEWORKER: client_for(other),
         MANAGER: client_for(manager),
         ADMIN: client_for(admin),
     }
-    return child, allocation, clients
+    return {
+        "child": child,
+        "allocation": allocation,
+        "court_order": court_order,
+        "clients": clients,
+    }
 
 
-def _url(name, needs_child, child, allocation):
-    if name == "records:allocation-end":
-        return reverse(name, kwargs={"pk": child.pk, "allocation_id": allocation.pk})
-    return reverse(name, kwargs={"pk": child.pk}) if needs_child else reverse(name)
+def _case_id(case):
+    name, kwargs, _ = case
+    return name if kwargs is None else f"{name}-{CASES.index(case)}"
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_get_status_for_every_role(name, world, client):
-    child, allocation, clients = world
-    needs_child, expected = MATRIX[name]
-    url = _url(name, needs_child, child, allocation)
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_get_status_for_every_role(case, world, client):
+    name, kwargs, expected = case
+    url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+    clients = world["clients"]
     actual = {role: (clients.get(role) or client).get(url).status_code for role in ROLES}
     assert actual == expected
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_SITE))
 def test_admin_site_is_for_admins(name, world, client):
-    _, _, clients = world
-    url = reverse(name)
+    clients = world["clients"]
     for role, status in ADMIN_SITE[name].items():
-        assert (clients.get(role) or client).get(url).status_code == status, role
+        assert (clients.get(role) or client).get(reverse(name)).status_code == status, role
 
 
 def _route_names(resolver, prefix=""):
@@ -120,4 +150,4 @@ def _route_names(resolver, prefix=""):
 
 
 def test_every_route_is_in_the_matrix():
-    assert set(_route_names(get_resolver())) == set(MATRIX)
+    assert set(_route_names(get_resolver())) == {name for name, _, _ in CASES}

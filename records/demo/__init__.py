@@ -16,8 +16,21 @@ from faker import Faker
 
 from records import services
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from records.demo import (
+    attainment,
+    attendance,
+    behaviour,
+    characteristics,
+    contacts,
+    health,
+    notes,
+)
+from records.demo import schools as schools_demo
 from records.models import Child, School
 from records.upn import check_letter
+
+# Each area of the record adds its own synthetic rows (records/demo/<area>.py).
+AREAS = (characteristics, schools_demo, attendance, attainment, behaviour, health, notes, contacts)
 
 DEMO_LA_CODE = "873"  # an LA number used only as a prefix for synthetic UPNs and URNs
 SCHOOL_SUFFIXES = ("Primary School", "Academy", "High School", "C of E Primary School")
@@ -60,6 +73,8 @@ def seed_children(*, count: int, seed: int, staff: DemoStaff, today: date) -> in
         child = _child(fake, rng, staff, today)
         _status(rng, child, staff, today)
         _school(rng, child, schools, staff, today)
+        for area in AREAS:
+            area.fill(rng=rng, child=child, staff=staff, schools=schools, today=today)
         if rng.random() < 0.85:
             caseworker = rng.choice(staff.caseworkers)
             services.allocation_create(

@@ -1,4 +1,4 @@
-"""Writes to the child record. Every change goes through one of these functions.
+"""Writes to a child, their legal status, schools and allocations.
 
 Each service validates, writes inside one transaction, and leaves its audit trail
 (django-auditlog entries attributed to `actor`). A refused change raises DomainError with

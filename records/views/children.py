@@ -1,14 +1,13 @@
 """Caseworker and manager pages for the child record.
 
 Views bind a form, call a selector or service, and redirect after a change. Access to a
-child always goes through `_child_for` so that every view is logged and every refusal is a
-logged 404, indistinguishable from a child that does not exist.
+child always goes through records.views.access.child_for_request so that every view is logged
+and every refusal is a logged 404, indistinguishable from a child that does not exist.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -27,29 +26,13 @@ from records.permissions import (
     can_change_child,
     can_view_all_children,
 )
+from records.views.access import child_for_request
+from records.views.sections import record_context
 from virtualschool.errors import DomainError
 
 CASELOAD_PAGE_SIZE = 25
 # Search text is kept in the session, not the query string: names and UPNs never go in URLs.
 SEARCH_SESSION_KEY = "records.caseload_search"
-
-
-def _child_for(
-    request: HttpRequest,
-    pk: uuid.UUID,
-    page: str,
-    require: Callable[[Any, Child], bool] | None = None,
-) -> Child:
-    """The child if the user may see it (and passes `require`), with the view or refusal logged."""
-    try:
-        child = selectors.child_get_for_user(user=request.user, pk=pk)
-        if require is not None and not require(request.user, child):
-            raise Http404("No child found")
-    except Http404:
-        services.access_log_record(user=request.user, child_id=pk, page=page, allowed=False)
-        raise
-    services.access_log_record(user=request.user, child_id=pk, page=page, allowed=True)
-    return child
 
 
 def _may_allocate(user: Any, child: Child) -> bool:
@@ -101,14 +84,13 @@ def child_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    child = _child_for(request, pk, page="child-detail")
+    child = child_for_request(request, pk, page="child-detail")
     return render(
         request,
         "records/child_detail.html",
         {
-            "child": child,
+            **record_context(request, child, None),
             **selectors.child_summary(child=child),
-            "can_change": can_change_child(request.user, child),
             "can_allocate": can_allocate_children(request.user),
         },
     )
@@ -116,18 +98,22 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    child = _child_for(request, pk, page="child-history")
+    child = child_for_request(request, pk, page="child-history")
     page = Paginator(selectors.child_history(child=child), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "records/child_history.html",
-        {"child": child, "page": page, "rows": history_rows(page.object_list)},
+        {
+            **record_context(request, child, None),
+            "page": page,
+            "rows": history_rows(page.object_list),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def episode_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    child = _child_for(request, pk, page="episode-add", require=can_change_child)
+    child = child_for_request(request, pk, page="episode-add", require=can_change_child)
     form = EpisodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,7 +128,7 @@ def episode_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def allocation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    child = _child_for(request, pk, page="allocation-add", require=_may_allocate)
+    child = child_for_request(request, pk, page="allocation-add", require=_may_allocate)
     form = AllocationForm(
         request.POST or None, caseworkers=selectors.caseworkers_for_allocation(child=child)
     )
@@ -164,7 +150,7 @@ def allocation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def allocation_end(request: HttpRequest, pk: uuid.UUID, allocation_id: int) -> HttpResponse:
-    child = _child_for(request, pk, page="allocation-end", require=_may_allocate)
+    child = child_for_request(request, pk, page="allocation-end", require=_may_allocate)
     allocation = get_object_or_404(Allocation, pk=allocation_id, child=child)
     try:
         services.allocation_end(actor=request.user, allocation=allocation)

@@ -1,0 +1,6 @@
+"""The Attainment tab of a child's record (to be filled in)."""
+
+from records.categories import DataCategory
+from records.sections.base import Tab
+
+TAB = Tab(slug="attainment", title="Attainment", category=DataCategory.ATTAINMENT)

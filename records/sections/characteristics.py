@@ -1,0 +1,6 @@
+"""The Characteristics tab of a child's record (to be filled in)."""
+
+from records.categories import DataCategory
+from records.sections.base import Tab
+
+TAB = Tab(slug="characteristics", title="Characteristics", category=DataCategory.CHARACTERISTICS)

@@ -1,0 +1,19 @@
+"""Reads of the child record, one module per area. Every query a page or API needs is here."""
+
+from records.selectors.children import (
+    caseworkers_for_allocation,
+    child_get_for_user,
+    child_history,
+    child_list_visible_to,
+    child_summary,
+    children_visible_to,
+)
+
+__all__ = [
+    "caseworkers_for_allocation",
+    "child_get_for_user",
+    "child_history",
+    "child_list_visible_to",
+    "child_summary",
+    "children_visible_to",
+]

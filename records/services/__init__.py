@@ -1,0 +1,25 @@
+"""Writes to the child record, one module per area. Every change goes through a service.
+
+Each service validates, writes inside one transaction, and leaves its audit trail
+(django-auditlog entries attributed to `actor`). A refused change raises DomainError with
+messages keyed by field, and nothing is saved. HTML views, API views and management commands
+all call these same functions.
+"""
+
+from records.services.children import (
+    access_log_record,
+    allocation_create,
+    allocation_end,
+    child_create,
+    enrolment_add,
+    episode_add,
+)
+
+__all__ = [
+    "access_log_record",
+    "allocation_create",
+    "allocation_end",
+    "child_create",
+    "enrolment_add",
+    "episode_add",
+]

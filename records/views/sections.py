@@ -1,0 +1,155 @@
+"""Generic pages for every tab of a child's record described in records/sections/.
+
+A tab page lists each of its sections' rows; add and change pages bind the section's form and
+call its service. Permission: seeing the child, plus the sensitive-categories permission for a
+sensitive tab; changing also needs can_change_child. Anything refused is a logged 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from records.forms import VersionForm
+from records.models import Child
+from records.permissions import can_change_child, can_see_category
+from records.sections import Section, Tab, tab_by_slug, tabs_for
+from records.views.access import child_for_request
+from virtualschool.errors import DomainError
+
+
+def _child_and_tab(
+    request: HttpRequest, pk: uuid.UUID, tab_slug: str, *, page: str, change: bool = False
+) -> tuple[Child, Tab]:
+    tab = tab_by_slug(tab_slug)
+
+    def allowed(user, child: Child) -> bool:
+        if tab is None or not can_see_category(user, tab.category):
+            return False
+        return not change or can_change_child(user, child)
+
+    child = child_for_request(request, pk, page=page, require=allowed)
+    assert tab is not None  # allowed() refused otherwise  # noqa: S101
+    return child, tab
+
+
+def _section(tab: Tab, slug: str) -> Section:
+    section = tab.section(slug)
+    if section is None:
+        raise Http404("No such section")
+    return section
+
+
+def record_context(request: HttpRequest, child: Child, tab: Tab | None) -> dict:
+    """What every page of a child's record shows around its content: the child and the tabs."""
+    return {
+        "child": child,
+        "tabs": tabs_for(request.user),
+        "current_tab": tab,
+        "can_change": can_change_child(request.user, child),
+    }
+
+
+@require_http_methods(["GET"])
+def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
+    child, current = _child_and_tab(request, pk, tab, page=f"tab-{tab}")
+    if current.view is not None:
+        return current.view(request, child, current)
+    sections = []
+    for section in current.sections:
+        rows = list(section.queryset(child, request.user))
+        sections.append(
+            {
+                "section": section,
+                "rows": [
+                    {"pk": row.pk, "cells": [column.value(row) for column in section.columns]}
+                    for row in rows
+                ],
+            }
+        )
+    return render(
+        request,
+        "records/tab.html",
+        {**record_context(request, child, current), "sections": sections},
+    )
+
+
+def _initial(form_class, instance) -> dict:
+    initial = {}
+    for name in form_class.base_fields:
+        value = getattr(instance, name, None)
+        initial[name] = (
+            {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+        )
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> HttpResponse:
+    child, current = _child_and_tab(request, pk, tab, page=f"add-{section}", change=True)
+    spec = _section(current, section)
+    if spec.single and spec.queryset(child, request.user).exists():
+        existing = spec.queryset(child, request.user).get()
+        return redirect(
+            "records:section-edit", pk=child.pk, tab=tab, section=section, item=existing.pk
+        )
+    form = spec.form_class(request.POST or None, **spec.form_kwargs(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec.create(actor=request.user, child=child, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
+            return redirect("records:tab", pk=child.pk, tab=tab)
+    return render(
+        request,
+        "records/section_form.html",
+        {**record_context(request, child, current), "section": spec, "form": form, "adding": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def section_edit(
+    request: HttpRequest, pk: uuid.UUID, tab: str, section: str, item: str
+) -> HttpResponse:
+    child, current = _child_and_tab(request, pk, tab, page=f"edit-{section}", change=True)
+    spec = _section(current, section)
+    instance = spec.queryset(child, request.user).filter(pk=item).first()
+    if instance is None:
+        raise Http404("No such row")
+    kwargs = spec.form_kwargs(request.user)
+    if request.method == "POST":
+        form = spec.form_class(request.POST, **kwargs)
+        version = VersionForm(request.POST)
+    else:
+        form = spec.form_class(initial=_initial(spec.form_class, instance), **kwargs)
+        version = VersionForm(initial={"expected_version": instance.version})
+    if request.method == "POST" and form.is_valid() and version.is_valid():
+        try:
+            spec.update(
+                actor=request.user,
+                instance=instance,
+                expected_version=version.cleaned_data["expected_version"],
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
+            return redirect("records:tab", pk=child.pk, tab=tab)
+    return render(
+        request,
+        "records/section_form.html",
+        {
+            **record_context(request, child, current),
+            "section": spec,
+            "form": form,
+            "version_form": version,
+            "adding": False,
+        },
+    )
