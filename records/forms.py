@@ -102,6 +102,10 @@ class AllocationForm(forms.Form):
         required=False,
         help_text="Leave blank to start today",
     )
+    reallocate = forms.BooleanField(
+        label="End the current caseworkers' allocations (reallocate the child)",
+        required=False,
+    )
 
     def __init__(self, *args, caseworkers, **kwargs) -> None:
         super().__init__(*args, **kwargs)

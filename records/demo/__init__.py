@@ -24,13 +24,24 @@ from records.demo import (
     contacts,
     health,
     notes,
+    safeguarding,
 )
 from records.demo import schools as schools_demo
 from records.models import Child, School
 from records.upn import check_letter
 
 # Each area of the record adds its own synthetic rows (records/demo/<area>.py).
-AREAS = (characteristics, schools_demo, attendance, attainment, behaviour, health, notes, contacts)
+AREAS = (
+    characteristics,
+    schools_demo,
+    attendance,
+    attainment,
+    behaviour,
+    safeguarding,
+    health,
+    notes,
+    contacts,
+)
 
 DEMO_LA_CODE = "873"  # an LA number used only as a prefix for synthetic UPNs and URNs
 SCHOOL_SUFFIXES = ("Primary School", "Academy", "High School", "C of E Primary School")

@@ -9,7 +9,7 @@ all call these same functions.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -293,6 +293,31 @@ def allocation_end(
         for perm in ALLOCATION_PERMISSIONS:
             remove_perm(perm.value, allocation.caseworker, allocation.child)
     return allocation
+
+
+def allocation_reallocate(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    caseworker: AbstractBaseUser,
+    start_date: date | None = None,
+) -> Allocation:
+    """Move a child to a caseworker: end every other open allocation of the child the day
+    before the new one starts, and allocate, all or nothing. The previous caseworkers lose
+    access; the rules of allocation_create and allocation_end apply."""
+    start_date = start_date or timezone.localdate()
+    with transaction.atomic():
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        current = child.allocations.filter(end_date__isnull=True).exclude(caseworker=caseworker)
+        for allocation in current.select_related("caseworker", "child"):
+            allocation_end(
+                actor=actor,
+                allocation=allocation,
+                end_date=max(allocation.start_date, start_date - timedelta(days=1)),
+            )
+        return allocation_create(
+            actor=actor, child=child, caseworker=caseworker, start_date=start_date
+        )
 
 
 def access_log_record(

@@ -133,8 +133,13 @@ def allocation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         request.POST or None, caseworkers=selectors.caseworkers_for_allocation(child=child)
     )
     if request.method == "POST" and form.is_valid():
+        allocate = (
+            services.allocation_reallocate
+            if form.cleaned_data["reallocate"]
+            else services.allocation_create
+        )
         try:
-            services.allocation_create(
+            allocate(
                 actor=request.user,
                 child=child,
                 caseworker=form.cleaned_data["caseworker"],

@@ -104,3 +104,25 @@ def test_destroying_a_child_leaves_no_grants_behind(manager, caseworker, child):
     services.allocation_create(actor=manager, child=child, caseworker=caseworker)
     child.delete()
     assert not ChildUserObjectPermission.objects.exists()
+
+
+def test_reallocation_moves_the_child_to_the_new_caseworker(
+    manager, caseworker, other_caseworker, child
+):
+    services.allocation_create(
+        actor=manager, child=child, caseworker=caseworker, start_date=datetime.date(2024, 1, 1)
+    )
+    services.allocation_reallocate(actor=manager, child=child, caseworker=other_caseworker)
+    assert _perms(caseworker, child) == set()
+    assert _perms(other_caseworker, child) == {"view_child", "change_child"}
+    ended = Allocation.objects.get(caseworker=caseworker)
+    assert ended.end_date == timezone.localdate() - datetime.timedelta(days=1)
+
+
+def test_a_refused_reallocation_leaves_the_current_allocation(manager, caseworker, child):
+    services.allocation_create(actor=manager, child=child, caseworker=caseworker)
+    not_a_caseworker = UserFactory(role=Role.MANAGER)
+    with pytest.raises(DomainError):
+        services.allocation_reallocate(actor=manager, child=child, caseworker=not_a_caseworker)
+    assert Allocation.objects.get().end_date is None
+    assert _perms(caseworker, child) == {"view_child", "change_child"}

@@ -111,3 +111,16 @@ def test_caseworker_adds_a_status_to_an_allocated_child(client_for, caseworker, 
     )
     assert response.status_code == 302
     assert child.episodes.get().legal_status == "C2"
+
+
+def test_manager_reallocates_from_the_page(
+    client_for, manager, caseworker, other_caseworker, child, allocate
+):
+    allocate(child, caseworker)
+    response = client_for(manager).post(
+        reverse("records:allocation-add", kwargs={"pk": child.pk}),
+        {"caseworker": other_caseworker.pk, "reallocate": "on"},
+    )
+    assert response.status_code == 302
+    open_allocations = Allocation.objects.filter(child=child, end_date__isnull=True)
+    assert [a.caseworker for a in open_allocations] == [other_caseworker]
