@@ -1,0 +1,356 @@
+"""Writes to attendance: session marks, and the per-term summaries kept from them.
+
+Every session mark is written here, in bulk, with one BatchEvent as its audit record (session
+rows are not tracked row by row by auditlog; STYLE.md 10). The same transaction recomputes the
+AttendanceSummary rows of exactly the terms touched, in SQL, so dashboards that read only the
+summaries are never behind the sessions. Imports call attendance_summaries_refresh with the
+keys they loaded.
+
+Who may call these is decided by the caller (records/permissions.py: can_change_child).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import connection, transaction
+
+from records.attendance import (
+    SUMMARY_COLUMNS,
+    SummaryKey,
+    allowed_codes_text,
+    code_not_in_use,
+    keys_sql,
+    summary_counts_sql,
+    summary_key,
+)
+from records.codes.attendance import CODES
+from records.models import AttendanceSession, AttendanceSummary, BatchEvent, Child, School, Session
+from records.services.rules import date_errors, period_errors, raise_if
+from virtualschool.errors import DomainError
+
+# One hand-entered batch covers at most a year of sessions (2 a day, 5 days a week); files
+# of any size go through the import, which calls attendance_summaries_refresh itself.
+MAX_SESSIONS = 2 * 5 * 53
+MAX_RANGE_DAYS = 366
+# A long batch with one mistake repeated would otherwise list it hundreds of times.
+MAX_MESSAGES_PER_FIELD = 5
+BOTH_SESSIONS = "both"
+SESSION_WORDS = {Session.AM: "morning", Session.PM: "afternoon"}
+PRESENT_MARKS = {Session.AM: "/", Session.PM: "\\"}
+
+
+@dataclass(frozen=True)
+class SessionMark:
+    """One register mark to record: a date, AM or PM, a DfE code, and the school (if known)."""
+
+    date: date
+    session: str
+    code: str
+    school: School | None = None
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+class _Errors:
+    """Messages per field, each said once, with long lists cut short."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        messages = self.by_field.setdefault(field, [])
+        if message not in messages:
+            messages.append(message)
+
+    def merge(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            for message in messages:
+                self.add(field, message)
+
+    def result(self) -> dict[str, list[str]]:
+        result = {}
+        for field, messages in self.by_field.items():
+            extra = len(messages) - MAX_MESSAGES_PER_FIELD
+            result[field] = messages[:MAX_MESSAGES_PER_FIELD] + (
+                [f"…and {extra} more like these"] if extra > 0 else []
+            )
+        return result
+
+
+def _as_mark(row: SessionMark | Sequence) -> SessionMark:
+    return row if isinstance(row, SessionMark) else SessionMark(*row)
+
+
+def _normalised(mark: SessionMark) -> SessionMark:
+    code = mark.code.strip().upper() if isinstance(mark.code, str) else mark.code
+    session = mark.session.strip().upper() if isinstance(mark.session, str) else mark.session
+    return SessionMark(date=mark.date, session=session, code=code, school=mark.school)
+
+
+def _day_errors(errors: _Errors, *, child: Child, day: object) -> bool:
+    """A session's date: a real calendar date, a weekday, not in the future, and while the
+    virtual school follows the child's education (rules.date_errors, education=True)."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        errors.add("date", f"Date must be a calendar date, not {day!r}")
+        return False
+    if day.weekday() >= 5:
+        errors.add(
+            "date",
+            f"{_long(day)} is a {day:%A}: registers are taken on school days, Monday to Friday",
+        )
+        return False
+    found: dict[str, list[str]] = {}
+    date_errors(
+        found, child=child, field="date", label=f"The date {_long(day)}", value=day, education=True
+    )
+    errors.merge(found)
+    return not found
+
+
+def _mark_errors(errors: _Errors, mark: SessionMark, *, day_ok: bool) -> None:
+    if mark.session not in Session.values:
+        errors.add(
+            "session",
+            f"Session must be AM (morning) or PM (afternoon), not “{mark.session}”",
+        )
+    if mark.code not in CODES:
+        errors.add(
+            "code",
+            f"“{mark.code}” is not an attendance code. Use one of: {allowed_codes_text()}",
+        )
+    elif day_ok:
+        reason = code_not_in_use(mark.code, mark.date)
+        if reason:
+            errors.add("code", reason)
+    if mark.school is not None and (not isinstance(mark.school, School) or mark.school.pk is None):
+        errors.add("school", "School must be a school on the system, or left blank")
+
+
+def _marks_errors(*, child: Child, marks: list[SessionMark]) -> dict[str, list[str]]:
+    errors = _Errors()
+    if not marks:
+        errors.add(NON_FIELD_ERRORS, "Enter at least one session to record")
+    if len(marks) > MAX_SESSIONS:
+        errors.add(
+            NON_FIELD_ERRORS,
+            f"Record at most {MAX_SESSIONS} sessions at a time (you entered {len(marks)}); "
+            "import a file for more",
+        )
+    checked_days: dict[object, bool] = {}
+    seen: set[tuple[object, object]] = set()
+    for mark in marks:
+        if mark.date not in checked_days:
+            checked_days[mark.date] = _day_errors(errors, child=child, day=mark.date)
+        _mark_errors(errors, mark, day_ok=checked_days[mark.date])
+        slot = (mark.date, mark.session)
+        if slot in seen and checked_days[mark.date]:
+            errors.add(
+                NON_FIELD_ERRORS,
+                f"The {SESSION_WORDS.get(mark.session, mark.session)} of {_long(mark.date)} "
+                "is listed more than once: record each session once",
+            )
+        seen.add(slot)
+    return errors.result()
+
+
+def attendance_record(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    sessions: Iterable[SessionMark | Sequence],
+) -> BatchEvent:
+    """Record register marks for one child, replacing any mark already held for the same
+    date and session, and bring the child's term summaries up to date.
+
+    Rules: each date is a weekday, not in the future, and between the child's 2nd and 25th
+    birthdays (rules.date_errors, education=True); the session is AM or PM; the code is a DfE
+    register code in use on that date (current codes from 19 August 2024, withdrawn H/J/Y
+    before it, F before September 2013; records/attendance.py); the school is a School or
+    blank; each session appears once. All or nothing: a refusal saves nothing. One BatchEvent
+    records who recorded how many sessions for which dates (no personal data in it).
+    """
+    marks = [_normalised(_as_mark(row)) for row in sessions]
+    raise_if(_marks_errors(child=child, marks=marks))
+    dates = [mark.date for mark in marks]
+    with transaction.atomic():
+        # Writers of one child's attendance queue here, so a mark and its summary never race.
+        Child.objects.select_for_update(no_key=True).filter(pk=child.pk).values_list("pk").get()
+        held = {
+            (row.date, row.session): (row.code, row.school_id)
+            for row in AttendanceSession.objects.filter(
+                child=child, date__gte=min(dates), date__lte=max(dates)
+            ).only("date", "session", "code", "school_id")
+        }
+        added = changed = 0
+        to_write = []
+        for mark in marks:
+            school_id = mark.school.pk if mark.school is not None else None
+            before = held.get((mark.date, mark.session))
+            if before == (mark.code, school_id):
+                continue
+            if before is None:
+                added += 1
+            else:
+                changed += 1
+            to_write.append(
+                AttendanceSession(
+                    child=child,
+                    school_id=school_id,
+                    date=mark.date,
+                    session=mark.session,
+                    code=mark.code,
+                )
+            )
+        AttendanceSession.objects.bulk_create(
+            to_write,
+            update_conflicts=True,
+            unique_fields=["child", "date", "session"],
+            update_fields=["code", "school"],
+            batch_size=1000,
+        )
+        keys = sorted({summary_key(child.pk, day) for day in dates})
+        attendance_summaries_refresh(keys=keys)
+        return BatchEvent.objects.create(
+            kind=BatchEvent.Kind.ATTENDANCE,
+            actor=actor,
+            child_id=child.pk,
+            rows=len(marks),
+            date_from=min(dates),
+            date_to=max(dates),
+            details={
+                "added": added,
+                "changed": changed,
+                "unchanged": len(marks) - added - changed,
+                "terms": [[key.academic_year, key.term] for key in keys],
+            },
+        )
+
+
+def _for_session(code: str | None, part: str) -> str:
+    """Present is / in the morning register and \\ in the afternoon (attendance-codes.csv);
+    a range recorded as present gets each session's own mark, whichever of the two was chosen."""
+    code = (code or "").strip()
+    if code in PRESENT_MARKS.values():
+        return PRESENT_MARKS[part]
+    return code
+
+
+def attendance_record_range(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    date_from: date | None,
+    date_to: date | None = None,
+    session: str = BOTH_SESSIONS,
+    code: str = "",
+    school: School | None = None,
+) -> BatchEvent:
+    """Record the same code for every weekday from `date_from` to `date_to` (or just
+    `date_from`), for both sessions or one. Saturdays and Sundays in the range are skipped;
+    present (/ or \\) is recorded as / in the morning and \\ in the afternoon.
+
+    Rules, before attendance_record's own: a start date; the end the same as or after it;
+    both dates within the child's school-age window and not in the future; at most a year;
+    at least one weekday. Messages are keyed by these argument names.
+    """
+    errors: dict[str, list[str]] = {}
+    if date_from is None:
+        errors["date_from"] = ["Enter the first date to record"]
+    date_errors(
+        errors, child=child, field="date_from", label="From date", value=date_from, education=True
+    )
+    date_errors(
+        errors, child=child, field="date_to", label="To date", value=date_to, education=True
+    )
+    period_errors(
+        errors,
+        start_field="date_from",
+        start=date_from,
+        end_field="date_to",
+        end=date_to,
+        end_label="To date",
+        start_label="the from date",
+    )
+    session = (session or "").strip()
+    session = BOTH_SESSIONS if session.lower() == BOTH_SESSIONS else session.upper()
+    if session not in (BOTH_SESSIONS, *Session.values):
+        errors["session"] = ["Select both sessions, morning (AM) or afternoon (PM)"]
+    if (
+        date_from is not None
+        and date_to is not None
+        and (date_to - date_from).days >= MAX_RANGE_DAYS
+    ):
+        errors.setdefault("date_to", []).append(
+            f"To date must be less than {MAX_RANGE_DAYS} days after the from date: record at "
+            "most a year at a time"
+        )
+    raise_if(errors)
+    first = date_from
+    last = date_to or first
+    every_day = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    days = [day for day in every_day if day.weekday() < 5]
+    if not days:
+        raise_if({"date_from": ["The dates entered are a weekend: choose at least one weekday"]})
+    parts = Session.values if session == BOTH_SESSIONS else [session]
+    marks = [
+        SessionMark(day, part, _for_session(code, part), school) for day in days for part in parts
+    ]
+    try:
+        return attendance_record(actor=actor, child=child, sessions=marks)
+    except DomainError as error:
+        if "date" not in error.error_dict:
+            raise
+        moved = error.message_dict
+        moved.setdefault("date_from", []).extend(moved.pop("date"))
+        raise DomainError(moved) from error
+
+
+def attendance_summaries_refresh(*, keys: Iterable[SummaryKey]) -> int:
+    """Recompute AttendanceSummary for exactly these (child, academic year, term) keys from
+    the session rows, in SQL, whatever the number of keys; returns how many keys were given.
+
+    A key whose term has sessions gets its row inserted or replaced with the counts
+    records.attendance.summary_counts_sql computes (the DfE method, as attendance_figures
+    applies it); a key whose term has none loses its row. The keys' children are locked (FOR
+    NO KEY UPDATE, in id order) first, and the counts are read after the lock is granted, so
+    two writers of one child's attendance cannot leave a summary missing the other's sessions.
+    Call it inside the transaction that wrote the sessions.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return 0
+    summary = connection.ops.quote_name(AttendanceSummary._meta.db_table)
+    session = connection.ops.quote_name(AttendanceSession._meta.db_table)
+    columns = ", ".join(SUMMARY_COLUMNS)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SUMMARY_COLUMNS[3:])
+    counts_sql, counts_params = summary_counts_sql(keys)
+    keys_from, keys_params = keys_sql(keys)
+    quote = connection.ops.quote_name
+    child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {child_table} WHERE {child_pk} = ANY(%s::uuid[]) "  # noqa: S608 - names from model metadata
+            f"ORDER BY {child_pk} FOR NO KEY UPDATE",
+            [sorted({key.child_id for key in keys})],
+        )
+        cursor.execute(
+            f"INSERT INTO {summary} ({columns}) {counts_sql} "  # noqa: S608 - names from model metadata
+            f"ON CONFLICT (child_id, academic_year, term) DO UPDATE SET {updates}",
+            counts_params,
+        )
+        cursor.execute(
+            f"DELETE FROM {summary} t USING {keys_from} "  # noqa: S608 - names from model metadata
+            "WHERE t.child_id = k.child_id AND t.academic_year = k.academic_year "
+            "AND t.term = k.term AND NOT EXISTS ("
+            f"SELECT 1 FROM {session} s WHERE s.child_id = k.child_id "
+            "AND s.date BETWEEN k.first_day AND k.last_day)",
+            keys_params,
+        )
+    return len(keys)

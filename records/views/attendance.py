@@ -1,0 +1,69 @@
+"""The Attendance tab and the page that records sessions by hand.
+
+Permission: the tab needs only sight of the child (attendance is not a sensitive category);
+recording needs can_change_child. Both reach the child through child_for_request, so every
+view and every refusal is logged and a refusal is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from records.models import Child
+from records.permissions import can_change_child, can_see_category
+from records.sections import Tab, tab_by_slug
+from records.sections.attendance import AttendanceRecordForm
+from records.selectors.attendance import attendance_overview
+from records.services.attendance import attendance_record_range
+from records.views.access import child_for_request
+from records.views.sections import record_context
+from virtualschool.errors import DomainError
+
+TAB_SLUG = "attendance"
+
+
+def attendance_tab(request: HttpRequest, child: Child, tab: Tab) -> HttpResponse:
+    """The tab page (served by records.views.sections.tab_detail, which checked access)."""
+    return render(
+        request,
+        "records/attendance.html",
+        {
+            **record_context(request, child, tab),
+            "overview": attendance_overview(child=child),
+        },
+    )
+
+
+def _may_record(user: Any, child: Child) -> bool:
+    tab = tab_by_slug(TAB_SLUG)
+    return (
+        tab is not None and can_see_category(user, tab.category) and can_change_child(user, child)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def attendance_record_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Record one code for every weekday in a date range, morning, afternoon or both."""
+    child = child_for_request(request, pk, page="attendance-record", require=_may_record)
+    tab = tab_by_slug(TAB_SLUG)
+    form = AttendanceRecordForm(request.POST or None, child=child)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = attendance_record_range(actor=request.user, child=child, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            count = event.rows
+            messages.success(request, f"{count} session{'s' if count != 1 else ''} recorded")
+            return redirect("records:tab", pk=child.pk, tab=TAB_SLUG)
+    return render(
+        request,
+        "records/attendance_record.html",
+        {**record_context(request, child, tab), "form": form},
+    )
