@@ -1,7 +1,8 @@
 from django.urls import path
 
+from records.views import attendance, sections
 from records.views import children as views
-from records.views import sections
+from records.views.child_edit import child_edit
 
 app_name = "records"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("add/", views.child_add, name="child-add"),
     path("<uuid:pk>/", views.child_detail, name="child-detail"),
+    path("<uuid:pk>/edit/", child_edit, name="child-edit"),
     path("<uuid:pk>/history/", views.child_history, name="child-history"),
     path("<uuid:pk>/status/add/", views.episode_add, name="episode-add"),
     path("<uuid:pk>/allocations/add/", views.allocation_add, name="allocation-add"),
@@ -17,6 +19,12 @@ urlpatterns = [
         views.allocation_end,
         name="allocation-end",
     ),
+    path(
+        "<uuid:pk>/attendance/record/",
+        attendance.attendance_record_page,
+        name="attendance-record",
+    ),
+    # Generic tabs of the record (records/sections/); fixed routes above take precedence.
     path("<uuid:pk>/<slug:tab>/", sections.tab_detail, name="tab"),
     path("<uuid:pk>/<slug:tab>/<slug:section>/add/", sections.section_add, name="section-add"),
     path(

@@ -83,7 +83,6 @@ def seed_children(*, count: int, seed: int, staff: DemoStaff, today: date) -> in
     for _ in range(count):
         child = _child(fake, rng, staff, today)
         _status(rng, child, staff, today)
-        _school(rng, child, schools, staff, today)
         for area in AREAS:
             area.fill(rng=rng, child=child, staff=staff, schools=schools, today=today)
         if rng.random() < 0.85:
@@ -135,17 +134,3 @@ def _status(rng: random.Random, child: Child, staff: DemoStaff, today: date) -> 
     if cohort == Cohort.CPP and rng.random() < 0.7:
         # Most children on a child protection plan are also children in need.
         services.episode_add(actor=staff.manager, child=child, cohort=Cohort.CIN, start_date=start)
-
-
-def _school(
-    rng: random.Random, child: Child, schools: list[School], staff: DemoStaff, today: date
-) -> None:
-    if child.age_on(today) < 4:
-        return
-    start = today - timedelta(days=rng.randint(20, 900))
-    services.enrolment_add(
-        actor=staff.manager,
-        child=child,
-        school=rng.choice(schools),
-        start_date=max(start, child.date_of_birth),
-    )

@@ -1,6 +1,110 @@
-"""The Characteristics tab of a child's record (to be filled in)."""
+"""The Characteristics tab: the census characteristics (one record per child) and free school
+meal eligibility periods."""
+
+from __future__ import annotations
+
+from django import forms
 
 from records.categories import DataCategory
-from records.sections.base import Tab
+from records.forms import record_form
+from records.models import Characteristics, FreeSchoolMealsPeriod
+from records.sections.base import Column, Section, Tab, attr
+from records.services import characteristics as services
 
-TAB = Tab(slug="characteristics", title="Characteristics", category=DataCategory.CHARACTERISTICS)
+
+def _sen(row: Characteristics) -> str:
+    if not row.sen_provision:
+        return ""
+    if row.sen_primary_need:
+        return f"{row.get_sen_provision_display()} – {row.get_sen_primary_need_display()}"
+    return row.get_sen_provision_display()
+
+
+def _responsible_la(row: Characteristics) -> str:
+    placed = {True: "placed in borough", False: "placed out of borough"}.get(
+        row.placed_in_borough, ""
+    )
+    return ", ".join(filter(None, [row.responsible_la, placed]))
+
+
+def _ongoing(row: FreeSchoolMealsPeriod) -> object:
+    return row.end_date or "Continuing"
+
+
+CHARACTERISTICS_FORM = record_form(
+    Characteristics,
+    [
+        "ethnicity",
+        "first_language",
+        "english_additional_language",
+        "arrived_from_overseas",
+        "unaccompanied_asylum_seeking",
+        "sen_provision",
+        "sen_primary_need",
+        "responsible_la",
+        "placed_in_borough",
+    ],
+    unaccompanied_asylum_seeking=forms.TypedChoiceField(
+        label="Unaccompanied asylum-seeking child",
+        choices=[("true", "Yes"), ("false", "No")],
+        coerce=lambda value: value == "true",
+        empty_value=False,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
+    ),
+)
+CHARACTERISTICS_FORM.base_fields[
+    "english_additional_language"
+].help_text = "Yes when the child's first language is known or believed to be other than English"
+CHARACTERISTICS_FORM.base_fields[
+    "sen_primary_need"
+].help_text = "Only for a child with an EHC plan or SEN support"
+CHARACTERISTICS_FORM.base_fields["responsible_la"].help_text = (
+    "The local authority that looks after the child or holds their case, for example Leeds "
+    "City Council"
+)
+CHARACTERISTICS_FORM.base_fields[
+    "placed_in_borough"
+].help_text = "Whether the child lives within the responsible local authority's own area"
+
+CHARACTERISTICS = Section(
+    slug="characteristics",
+    title="Characteristics",
+    item_name="characteristics record",
+    model=Characteristics,
+    form_class=CHARACTERISTICS_FORM,
+    create=services.characteristics_record,
+    update=services.characteristics_update,
+    columns=(
+        Column("Ethnicity", attr("ethnicity")),
+        Column("First language", attr("first_language")),
+        Column("EAL", attr("english_additional_language")),
+        Column("Arrived from overseas", attr("arrived_from_overseas")),
+        Column("UASC", attr("unaccompanied_asylum_seeking")),
+        Column("SEN", _sen),
+        Column("Responsible authority", _responsible_la),
+    ),
+    single=True,
+)
+
+FSM_PERIODS = Section(
+    slug="free-school-meals",
+    title="Free school meals eligibility",
+    item_name="free school meals period",
+    model=FreeSchoolMealsPeriod,
+    form_class=record_form(FreeSchoolMealsPeriod, ["start_date", "end_date"]),
+    create=services.fsm_period_record,
+    update=services.fsm_period_update,
+    columns=(Column("From", attr("start_date")), Column("To", _ongoing)),
+)
+
+TAB = Tab(
+    slug="characteristics",
+    title="Characteristics",
+    category=DataCategory.CHARACTERISTICS,
+    sections=(CHARACTERISTICS, FSM_PERIODS),
+    description=(
+        "Census characteristics (DfE codes), special educational needs, the responsible "
+        "authority, and periods of free school meal eligibility."
+    ),
+)

@@ -1,5 +1,92 @@
-"""The Notes tab of a child's record (to be filled in)."""
+"""The Notes tab: notes filed under the privacy notice's categories that have no structured
+record of their own. The tab is open to everyone who sees the child; family and criminal notes
+(sensitive) are listed, offered and accepted only for users with the sensitive permission."""
 
-from records.sections.base import Tab
+from __future__ import annotations
 
-TAB = Tab(slug="notes", title="Notes", category=None)
+from typing import Any
+
+from django.db.models import QuerySet
+
+from records.categories import SENSITIVE_CATEGORIES
+from records.forms import record_form
+from records.models import Child, Note
+from records.permissions import can_view_sensitive
+from records.sections.base import Column, Section, Tab, attr
+from records.services import notes as services
+
+
+def _rows(child: Child, user: Any) -> QuerySet[Note]:
+    """The child's notes this user may read, with their authors, in one query."""
+    notes = Note.objects.filter(child=child).select_related("author")
+    if not can_view_sensitive(user):
+        notes = notes.exclude(category__in=[str(category) for category in SENSITIVE_CATEGORIES])
+    return notes.order_by("-written_on", "-id")
+
+
+def _author(row: Note) -> str:
+    return row.author.get_full_name() or row.author.get_username()
+
+
+_generated = record_form(Note, ["category", "written_on", "text"])
+
+
+class NoteForm(_generated):
+    """A note's shape; the categories offered are those the user may file under."""
+
+    def __init__(self, *args: Any, categories: list | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if categories is not None:
+            allowed = {str(category) for category in categories}
+            field = self.fields["category"]
+            field.choices = [
+                (value, label) for value, label in field.choices if value in allowed or value == ""
+            ]
+
+
+NoteForm.base_fields["category"].label = "Category"
+NoteForm.base_fields["category"].error_messages["invalid_choice"] = (
+    "Choose a category from the list"
+)
+NoteForm.base_fields["written_on"].label = "Date (optional)"
+NoteForm.base_fields["written_on"].required = False
+NoteForm.base_fields[
+    "written_on"
+].help_text = "The date the information was given or found out. Leave blank for today"
+NoteForm.base_fields["text"].label = "Note"
+NoteForm.base_fields["text"].error_messages["required"] = "Enter the note"
+
+
+def _form_kwargs(user: Any) -> dict[str, Any]:
+    return {"categories": services.note_categories_for(user)}
+
+
+NOTES = Section(
+    slug="notes",
+    title="Notes",
+    item_name="note",
+    model=Note,
+    form_class=NoteForm,
+    create=services.note_record,
+    update=services.note_update,
+    columns=(
+        Column("Date", attr("written_on")),
+        Column("Category", attr("category")),
+        Column("Author", _author),
+        Column("Note", attr("text")),
+    ),
+    rows=_rows,
+    form_kwargs=_form_kwargs,
+)
+
+TAB = Tab(
+    slug="notes",
+    title="Notes",
+    category=None,
+    sections=(NOTES,),
+    description=(
+        "Notes on social care, other agencies, housing, employment, other local authorities, "
+        "family and relationships, criminal matters, the support network, and referrals and "
+        "assessments."
+    ),
+)

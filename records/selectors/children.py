@@ -26,6 +26,7 @@ from records.models import (
     LegalStatusEpisode,
 )
 from records.permissions import UserLike, can_view_all_children
+from records.selectors.schools import school_history
 from records.upn import normalise_upn
 from virtualschool.roles import Perm, Role
 
@@ -111,7 +112,7 @@ def child_summary(*, child: Child) -> dict[str, object]:
     return {
         "episodes": episodes,
         "current_episodes": [episode for episode in episodes if episode.is_open_on(today)],
-        "enrolments": list(child.enrolments.select_related("school")),
+        "schools": school_history(child=child, on=today),
         "allocations": list(child.allocations.select_related("caseworker")),
         "age": child.age_on(today),
     }

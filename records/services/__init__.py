@@ -8,20 +8,22 @@ all call these same functions.
 
 from records.services.children import (
     access_log_record,
+    access_log_record_many,
     allocation_create,
     allocation_end,
     allocation_reallocate,
     child_create,
-    enrolment_add,
     episode_add,
 )
+from records.services.schools import enrolment_record
 
 __all__ = [
     "access_log_record",
+    "access_log_record_many",
     "allocation_create",
     "allocation_end",
     "allocation_reallocate",
     "child_create",
-    "enrolment_add",
+    "enrolment_record",
     "episode_add",
 ]

@@ -1,4 +1,4 @@
-"""Writes to a child, their legal status, schools and allocations.
+"""Writes to a child, their legal status and allocations.
 
 Each service validates, writes inside one transaction, and leaves its audit trail
 (django-auditlog entries attributed to `actor`). A refused change raises DomainError with
@@ -24,9 +24,7 @@ from records.models import (
     AccessLogEntry,
     Allocation,
     Child,
-    Enrolment,
     LegalStatusEpisode,
-    School,
 )
 from records.permissions import can_be_allocated
 from records.upn import normalise_upn, validate_upn
@@ -204,32 +202,6 @@ def _overlap_message(episode: LegalStatusEpisode) -> str:
     )
 
 
-def enrolment_add(
-    *,
-    actor: AbstractBaseUser | None,
-    child: Child,
-    school: School,
-    start_date: date,
-    end_date: date | None = None,
-) -> Enrolment:
-    """Record that a child joined a school's roll (and, once known, when they left).
-
-    Rules: the enrolment ends on or after it starts, and starts no earlier than the child's
-    birth.
-    """
-    errors: dict[str, list[str]] = {}
-    if start_date < child.date_of_birth:
-        errors["start_date"] = ["Start date must be after the child's date of birth"]
-    if end_date is not None and end_date < start_date:
-        errors["end_date"] = ["End date must be the same as or after the start date"]
-    if errors:
-        raise DomainError(errors)
-    with transaction.atomic(), set_actor(actor):
-        return Enrolment.objects.create(
-            child=child, school=school, start_date=start_date, end_date=end_date
-        )
-
-
 def allocation_create(
     *,
     actor: AbstractBaseUser | None,
@@ -326,3 +298,20 @@ def access_log_record(
     """Record a view of a child's record, or a refused attempt at one (DESIGN.md, Access)."""
     outcome = AccessLogEntry.Outcome.VIEWED if allowed else AccessLogEntry.Outcome.DENIED
     return AccessLogEntry.objects.create(child_id=child_id, user=user, page=page, outcome=outcome)
+
+
+def access_log_record_many(
+    *, user: AbstractBaseUser, child_ids: list[uuid.UUID], page: str
+) -> list[AccessLogEntry]:
+    """Record that a list showed `user` each of these children, in one INSERT.
+
+    The bulk counterpart of access_log_record, for API list pages; access log entries are not
+    audited rows, so bulk_create loses nothing.
+    """
+    entries = [
+        AccessLogEntry(
+            child_id=child_id, user=user, page=page, outcome=AccessLogEntry.Outcome.VIEWED
+        )
+        for child_id in child_ids
+    ]
+    return AccessLogEntry.objects.bulk_create(entries) if entries else []

@@ -10,7 +10,7 @@ from records.codes.assessment import Measure
 from records.demo import DemoStaff
 from records.demo import attainment as demo
 from records.models import AccessLogEntry, AssessmentResult, Post16Course
-from records.services import attainment, enrolment_add
+from records.services import attainment, enrolment_record
 from tests.factories import ChildFactory, SchoolFactory
 from virtualschool.errors import DomainError
 
@@ -473,7 +473,7 @@ def test_demo_data_is_valid_for_children_of_every_age(manager, caseworker):
             )
             pupil = ChildFactory(date_of_birth=born)
             if age >= 4:
-                enrolment_add(actor=manager, child=pupil, school=schools[0], start_date=today)
+                enrolment_record(actor=manager, child=pupil, school=schools[0], start_date=today)
             demo.fill(rng=rng, child=pupil, staff=staff, schools=schools, today=today)
     measures = set(AssessmentResult.objects.values_list("measure", flat=True))
     assert {Measure.EYFS_GLD, Measure.PHONICS_Y1, Measure.KS2_READING, Measure.KS4_GCSE} <= measures

@@ -12,7 +12,7 @@ from django.urls import reverse
 from records.demo import DemoStaff
 from records.demo import behaviour as demo
 from records.models import AccessLogEntry, AlternativeProvision, Exclusion, School
-from records.services import behaviour, enrolment_add
+from records.services import behaviour, enrolment_record
 from tests.factories import ChildFactory, SchoolFactory
 from virtualschool.errors import DomainError
 
@@ -520,7 +520,7 @@ def test_demo_data_is_valid_for_children_of_every_age(manager, caseworker):
             born = D(TODAY.year - age, 1, 1) + datetime.timedelta(days=rng.randint(0, 360))
             pupil = ChildFactory(date_of_birth=born)
             if age >= 4 and seed % 2:
-                enrolment_add(actor=manager, child=pupil, school=schools[1], start_date=TODAY)
+                enrolment_record(actor=manager, child=pupil, school=schools[1], start_date=TODAY)
             demo.fill(rng=rng, child=pupil, staff=staff, schools=schools, today=TODAY)
     assert Exclusion.objects.filter(category="FIXD").exists()
     assert AlternativeProvision.objects.exists()

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from records.models import AccessLogEntry, AttendanceSession, BatchEvent
-from records.services import enrolment_add
+from records.services import enrolment_record
 from records.services.attendance import attendance_record, attendance_record_range
 from tests.factories import ChildFactory, SchoolFactory
 
@@ -88,7 +88,7 @@ def test_another_caseworker_gets_404_and_the_refusal_is_logged(client_for, other
 def test_recording_through_the_page(client_for, caseworker, allocate, manager, pupil):
     allocate(pupil, caseworker)
     school = SchoolFactory(name="Oakfield Primary School")
-    enrolment_add(actor=manager, child=pupil, school=school, start_date=D(2024, 9, 2))
+    enrolment_record(actor=manager, child=pupil, school=school, start_date=D(2024, 9, 2))
     client = client_for(caseworker)
     page = client.get(_record(pupil)).content.decode()
     assert "Oakfield Primary School" in page

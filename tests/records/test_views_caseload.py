@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -23,8 +25,11 @@ def _fill_caseload(manager, caseworker, count):
         services.episode_add(
             actor=manager, child=child, cohort=Cohort.CIN, start_date=child.date_of_birth
         )
-        services.enrolment_add(
-            actor=manager, child=child, school=school, start_date=child.date_of_birth
+        services.enrolment_record(
+            actor=manager,
+            child=child,
+            school=school,
+            start_date=child.date_of_birth + datetime.timedelta(days=5 * 365),
         )
 
 

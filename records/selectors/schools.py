@@ -1,0 +1,83 @@
+"""Reads of school history: the School reference table and a child's enrolments.
+
+A child's current school is derived from the enrolments, never stored: the enrolment that has
+started and not ended on the day asked about. The caseload list
+(records/selectors/children.py, child_list_visible_to) uses the same definition in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from records.models import Child, Enrolment, School
+
+
+def school_choices() -> QuerySet[School]:
+    """Schools a form may offer: open ones first, then closed ones (a child's history can
+    include a school that has since closed), each by name. One query."""
+    return School.objects.order_by("-is_open", "name", "urn")
+
+
+def enrolments_for_child(*, child: Child) -> QuerySet[Enrolment]:
+    """A child's enrolments, newest first, each with its school (one query)."""
+    return (
+        Enrolment.objects.filter(child=child)
+        .select_related("school")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def enrolment_status(enrolment: Enrolment, on: date) -> str:
+    """ "Current", "Previous" or "Starting" for an enrolment on a day (no query)."""
+    if enrolment.start_date > on:
+        return "Starting"
+    if enrolment.end_date is not None and enrolment.end_date < on:
+        return "Previous"
+    return "Current"
+
+
+@dataclass(frozen=True)
+class SchoolHistory:
+    current: Enrolment | None
+    previous: list[Enrolment] = field(default_factory=list)
+    upcoming: list[Enrolment] = field(default_factory=list)
+
+
+def school_history(*, child: Child, on: date | None = None) -> SchoolHistory:
+    """The child's current school, previous schools (most recent first) and any agreed place
+    not started yet, on a day (today by default), in one query."""
+    on = on or timezone.localdate()
+    current: Enrolment | None = None
+    previous: list[Enrolment] = []
+    upcoming: list[Enrolment] = []
+    for enrolment in enrolments_for_child(child=child):
+        status = enrolment_status(enrolment, on)
+        if status == "Current" and current is None:
+            current = enrolment
+        elif status == "Starting":
+            upcoming.append(enrolment)
+        else:
+            previous.append(enrolment)
+    return SchoolHistory(current=current, previous=previous, upcoming=upcoming[::-1])
+
+
+def current_enrolment(*, child: Child, on: date | None = None) -> Enrolment | None:
+    """The enrolment the child is on roll under on a day (today by default), with its school;
+    None when they are on no school's roll. One query."""
+    on = on or timezone.localdate()
+    return (
+        enrolments_for_child(child=child)
+        .filter(start_date__lte=on)
+        .exclude(end_date__lt=on)
+        .first()
+    )
+
+
+def previous_enrolments(*, child: Child, on: date | None = None) -> QuerySet[Enrolment]:
+    """Enrolments that ended before a day (today by default), most recent first. One query."""
+    on = on or timezone.localdate()
+    return enrolments_for_child(child=child).filter(end_date__lt=on)

@@ -1,0 +1,143 @@
+"""Changing a child's identity and current address, keeping the address they leave."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from auditlog.context import set_actor
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from records.models import Child, Enrolment, LegalStatusEpisode, PreviousAddress
+from records.services.locking import record_create, record_update
+from records.upn import normalise_upn, validate_upn
+from virtualschool.errors import DomainError
+
+ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
+# A previous address needs a first line; an old address recorded without one is still kept.
+FIRST_LINE_NOT_RECORDED = "(first line not recorded)"
+
+
+def _upn_errors(errors: dict[str, list[str]], *, child: Child, upn: str) -> None:
+    if not upn:
+        return
+    try:
+        validate_upn(upn)
+    except ValidationError as error:
+        errors["upn"] = error.messages
+        return
+    if Child.objects.filter(upn=upn).exclude(pk=child.pk).exists():
+        errors["upn"] = ["Another child already has this UPN"]
+
+
+def _date_of_birth_errors(errors: dict[str, list[str]], *, child: Child, value: date) -> None:
+    if value > timezone.localdate():
+        errors["date_of_birth"] = ["Date of birth must be today or in the past"]
+        return
+    if value <= child.date_of_birth:
+        return
+    # A later date of birth must not leave the child's status or schooling starting before it.
+    earliest = [
+        first
+        for first in (
+            LegalStatusEpisode.objects.filter(child=child, start_date__lt=value)
+            .order_by("start_date")
+            .values_list("start_date", flat=True)
+            .first(),
+            Enrolment.objects.filter(child=child, start_date__lt=value)
+            .order_by("start_date")
+            .values_list("start_date", flat=True)
+            .first(),
+        )
+        if first is not None
+    ]
+    if earliest:
+        errors["date_of_birth"] = [
+            "Date of birth must be on or before "
+            f"{date_format(min(earliest), 'j F Y')}, when the child's earliest status or "
+            "school enrolment starts: correct those dates first"
+        ]
+
+
+def _address(values: dict[str, str]) -> tuple[str, ...]:
+    return tuple(values[name] for name in ADDRESS_FIELDS)
+
+
+def child_update(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    expected_version: int,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    gender: str,
+    upn: str = "",
+    address_line_1: str = "",
+    address_line_2: str = "",
+    town: str = "",
+    postcode: str = "",
+) -> Child:
+    """Change a child's identity and current address, if nobody else changed them first.
+
+    Rules (as for a new child, records/services/children.py child_create): a date of birth not
+    in the future; a UPN, when given, passing the DfE check-letter rule and belonging to no
+    other child. A later date of birth must not fall after the start of the child's earliest
+    status episode or enrolment. When the address changes, the address the child leaves is kept
+    as a previous address, moved out of today (and moved into on the day the one before it was
+    left, when that is known), in the same transaction as the change.
+    """
+    upn = normalise_upn(upn)
+    errors: dict[str, list[str]] = {}
+    _upn_errors(errors, child=child, upn=upn)
+    _date_of_birth_errors(errors, child=child, value=date_of_birth)
+    if errors:
+        raise DomainError(errors)
+    changes = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "upn": upn,
+        "address_line_1": address_line_1.strip(),
+        "address_line_2": address_line_2.strip(),
+        "town": town.strip(),
+        "postcode": postcode.strip().upper(),
+    }
+    with transaction.atomic(), set_actor(actor):
+        # The address left is read from the locked row, so it is the one this change replaces.
+        current = Child.objects.select_for_update().get(pk=child.pk)
+        old = {name: getattr(current, name) for name in ADDRESS_FIELDS}
+        updated = record_update(
+            actor=actor, instance=current, expected_version=expected_version, changes=changes
+        )
+        if _address(old) != _address(changes) and any(value.strip() for value in old.values()):
+            _keep_previous_address(actor=actor, child=updated, old=old)
+    return updated
+
+
+def _keep_previous_address(
+    *, actor: AbstractBaseUser | None, child: Child, old: dict[str, str]
+) -> PreviousAddress:
+    today = timezone.localdate()
+    moved_in = (
+        PreviousAddress.objects.filter(child=child, to_date__lte=today)
+        .order_by("-to_date")
+        .values_list("to_date", flat=True)
+        .first()
+    )
+    return record_create(
+        actor=actor,
+        instance=PreviousAddress(
+            child=child,
+            address_line_1=old["address_line_1"] or FIRST_LINE_NOT_RECORDED,
+            address_line_2=old["address_line_2"],
+            town=old["town"],
+            postcode=old["postcode"],
+            from_date=moved_in,
+            to_date=today,
+        ),
+    )

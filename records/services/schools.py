@@ -1,0 +1,264 @@
+"""Writes to school history: the School reference table and a child's enrolments.
+
+A child's current school is derived from their enrolments (records/selectors/schools.py), never
+stored, so it cannot disagree with the history.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from auditlog.context import set_actor
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils.formats import date_format
+
+from records.codes.census import SchoolPhase
+from records.models import Child, Enrolment, School
+from records.services.locking import record_create, record_update
+from records.services.rules import date_errors, period_errors, raise_if
+
+# A DfE URN (Get Information about Schools) is a six-digit number (general knowledge of GIAS;
+# CTF SourceSchool/DestSchool carry it as `URN`, ../shared/reference/DOMAIN.md section (g)).
+URN_MIN, URN_MAX = 100000, 999999
+# LAESTAB = the 3-digit LA number followed by the 4-digit DfE establishment number, the same
+# parts a UPN carries (DOMAIN.md section (e)) and the CTF's `LEA` and `Estab` (section (g)).
+_LA_CODE = re.compile(r"^[0-9]{3}$")
+_ESTABLISHMENT_NUMBER = re.compile(r"^[0-9]{4}$")
+
+
+def _school_errors(
+    *, urn: int, name: str, la_code: str, establishment_number: str, phase: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not URN_MIN <= urn <= URN_MAX:
+        errors["urn"] = [f"URN must be a 6-digit number, from {URN_MIN} to {URN_MAX}"]
+    if not name:
+        errors["name"] = ["Enter the school's name"]
+    if la_code and not _LA_CODE.match(la_code):
+        errors["la_code"] = ["Local authority code must be 3 digits, for example 873"]
+    if establishment_number and not _ESTABLISHMENT_NUMBER.match(establishment_number):
+        errors["establishment_number"] = ["Establishment number must be 4 digits, for example 2001"]
+    if phase and phase not in SchoolPhase.values:
+        allowed = ", ".join(f"{value} ({label})" for value, label in SchoolPhase.choices)
+        errors["phase"] = [f"Phase must be one of: {allowed}"]
+    return errors
+
+
+def school_save(
+    *,
+    actor: AbstractBaseUser | None,
+    urn: int,
+    name: str,
+    la_code: str = "",
+    la_name: str = "",
+    establishment_number: str = "",
+    phase: str = "",
+    establishment_type: str = "",
+    is_open: bool = True,
+) -> School:
+    """Add a school to the reference table, or bring the one with this URN up to date (as a
+    Get Information about Schools import would).
+
+    Rules: a 6-digit URN; a name; a 3-digit LA code and 4-digit establishment number when
+    given (together they make the LAESTAB); a phase from the GIAS list. Schools are not
+    personal data.
+    """
+    name = name.strip()
+    la_code = la_code.strip()
+    establishment_number = establishment_number.strip()
+    raise_if(
+        _school_errors(
+            urn=urn,
+            name=name,
+            la_code=la_code,
+            establishment_number=establishment_number,
+            phase=phase,
+        )
+    )
+    with transaction.atomic(), set_actor(actor):
+        school, _ = School.objects.update_or_create(
+            urn=urn,
+            defaults={
+                "name": name,
+                "la_code": la_code,
+                "la_name": la_name.strip(),
+                "establishment_number": establishment_number,
+                "phase": phase,
+                "establishment_type": establishment_type.strip(),
+                "is_open": is_open,
+            },
+        )
+    return school
+
+
+def _long(value: date) -> str:
+    return date_format(value, "j F Y")
+
+
+def _overlap_message(other: Enrolment) -> str:
+    until = f"to {_long(other.end_date)}" if other.end_date else "with no end date"
+    return (
+        f"This overlaps the enrolment at {other.school.name} (URN {other.school.urn}) from "
+        f"{_long(other.start_date)} {until}. A child is on one school's roll at a time: end "
+        "that enrolment first, or change these dates"
+    )
+
+
+def _enrolment_errors(
+    *,
+    child: Child,
+    school: School | None,
+    start_date: date,
+    end_date: date | None,
+    reason_for_leaving: str,
+    exclude_pk: int | None = None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if school is None:
+        errors["school"] = ["Choose a school"]
+    # A place can be agreed before the child starts, and a leaving date known in advance, so
+    # both may be in the future; neither may fall outside the child's education.
+    for field, label, value in (
+        ("start_date", "Start date", start_date),
+        ("end_date", "End date", end_date),
+    ):
+        date_errors(
+            errors,
+            child=child,
+            field=field,
+            label=label,
+            value=value,
+            allow_future=True,
+            education=True,
+        )
+    period_errors(
+        errors, start_field="start_date", start=start_date, end_field="end_date", end=end_date
+    )
+    if reason_for_leaving and end_date is None:
+        errors.setdefault("reason_for_leaving", []).append(
+            "Reason for leaving can only be given with an end date: enter the date the child "
+            "left, or leave the reason blank"
+        )
+    if errors:
+        return errors
+    others = (
+        Enrolment.objects.filter(child=child)
+        .exclude(end_date__lt=start_date)
+        .select_related("school")
+    )
+    if end_date is not None:
+        others = others.filter(start_date__lte=end_date)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    other = others.order_by("start_date").first()
+    if other is not None:
+        errors["start_date"] = [_overlap_message(other)]
+    return errors
+
+
+def enrolment_record(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+    nc_year: str = "",
+    reason_for_leaving: str = "",
+) -> Enrolment:
+    """Record a child's time on a school's roll.
+
+    Rules: both dates within the child's education (2nd to 25th birthday, rules.py); the end on
+    or after the start; a reason for leaving only once the child has left; no two enrolments of
+    a child overlap, at two schools or one (the message names the other school and its dates).
+    The overlap check runs under a lock on the child, so two saves at once cannot both pass.
+    """
+    reason_for_leaving = reason_for_leaving.strip()
+    with transaction.atomic():
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        raise_if(
+            _enrolment_errors(
+                child=child,
+                school=school,
+                start_date=start_date,
+                end_date=end_date,
+                reason_for_leaving=reason_for_leaving,
+            )
+        )
+        return record_create(
+            actor=actor,
+            instance=Enrolment(
+                child=child,
+                school=school,
+                start_date=start_date,
+                end_date=end_date,
+                nc_year=nc_year,
+                reason_for_leaving=reason_for_leaving,
+            ),
+        )
+
+
+def enrolment_update(
+    *,
+    actor: AbstractBaseUser | None,
+    instance: Enrolment,
+    expected_version: int,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+    nc_year: str = "",
+    reason_for_leaving: str = "",
+) -> Enrolment:
+    """Change an enrolment under the same rules, if nobody else changed it first."""
+    reason_for_leaving = reason_for_leaving.strip()
+    child = instance.child
+    with transaction.atomic():
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        raise_if(
+            _enrolment_errors(
+                child=child,
+                school=school,
+                start_date=start_date,
+                end_date=end_date,
+                reason_for_leaving=reason_for_leaving,
+                exclude_pk=instance.pk,
+            )
+        )
+        return record_update(
+            actor=actor,
+            instance=instance,
+            expected_version=expected_version,
+            changes={
+                "school": school,
+                "start_date": start_date,
+                "end_date": end_date,
+                "nc_year": nc_year,
+                "reason_for_leaving": reason_for_leaving,
+            },
+        )
+
+
+def nc_year_on(*, date_of_birth: date, on: date) -> str:
+    """The national curriculum year group a child is normally in on a date (the NcYear code),
+    or "" outside nursery to Year 14.
+
+    England places a child by their age on 31 August before the school year starts: 4 then is
+    Reception, 5 Year 1, up to 15 Year 11 (general knowledge of the school admissions code,
+    matching the census NC year list in records/codes/census.py). Children in care are often
+    outside their age group, so this is a suggestion, never a rule.
+    """
+    school_year_start = on.year if on.month >= 9 else on.year - 1
+    cutoff = date(school_year_start, 8, 31)
+    age = (
+        cutoff.year
+        - date_of_birth.year
+        - ((cutoff.month, cutoff.day) < (date_of_birth.month, date_of_birth.day))
+    )
+    by_age = {2: "N1", 3: "N2", 4: "R"}
+    if age in by_age:
+        return by_age[age]
+    if 5 <= age <= 18:
+        return str(age - 4)
+    return ""

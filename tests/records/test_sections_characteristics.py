@@ -1,0 +1,314 @@
+"""Characteristics: the one-per-child record and free school meal periods, through the pages
+and the services, with the optimistic lock and the rules that refuse bad input."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from records.models import AccessLogEntry, Characteristics, FreeSchoolMealsPeriod
+from records.services import characteristics as services
+from virtualschool.errors import DomainError
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TAB = "characteristics"
+
+
+@pytest.fixture
+def child(child):
+    child.date_of_birth = D(2012, 5, 14)
+    child.save()
+    return child
+
+
+@pytest.fixture
+def record(manager, child):
+    return services.characteristics_record(
+        actor=manager,
+        child=child,
+        ethnicity="WBRI",
+        first_language="ENG",
+        english_additional_language=False,
+        sen_provision="K",
+        sen_primary_need="SEMH",
+        responsible_la="Demoshire County Council",
+        placed_in_borough=False,
+    )
+
+
+def _tab(child):
+    return reverse("records:tab", kwargs={"pk": child.pk, "tab": TAB})
+
+
+def _add(child, section="characteristics"):
+    return reverse("records:section-add", kwargs={"pk": child.pk, "tab": TAB, "section": section})
+
+
+def _edit(child, item, section="characteristics"):
+    return reverse(
+        "records:section-edit",
+        kwargs={"pk": child.pk, "tab": TAB, "section": section, "item": item.pk},
+    )
+
+
+FORM = {
+    "ethnicity": "BAFR",
+    "first_language": "OTH",
+    "english_additional_language": "true",
+    "arrived_from_overseas": "true",
+    "unaccompanied_asylum_seeking": "true",
+    "sen_provision": "E",
+    "sen_primary_need": "SLCN",
+    "responsible_la": "Demoshire County Council",
+    "placed_in_borough": "true",
+}
+
+
+def test_create_through_the_page(client_for, caseworker, child, allocate):
+    allocate(child, caseworker)
+    response = client_for(caseworker).post(_add(child), FORM)
+    assert response.status_code == 302
+    row = Characteristics.objects.get(child=child)
+    assert (
+        row.ethnicity,
+        row.first_language,
+        row.english_additional_language,
+        row.unaccompanied_asylum_seeking,
+        row.sen_provision,
+        row.sen_primary_need,
+        row.placed_in_borough,
+    ) == ("BAFR", "OTH", True, True, "E", "SLCN", True)
+    assert row.pk == child.pk
+
+
+def test_the_add_page_goes_to_the_edit_page_once_recorded(client_for, manager, child, record):
+    response = client_for(manager).get(_add(child))
+    assert response.status_code == 302
+    assert response["Location"] == _edit(child, record)
+
+
+def test_a_second_record_is_refused(manager, child, record):
+    with pytest.raises(DomainError) as raised:
+        services.characteristics_record(actor=manager, child=child, ethnicity="WOTH")
+    assert "already recorded" in " ".join(raised.value.messages)
+    assert Characteristics.objects.get().ethnicity == "WBRI"
+
+
+def test_view_shows_the_codes_by_name(client_for, manager, child, record):
+    html = client_for(manager).get(_tab(child)).content.decode()
+    assert "White British" in html
+    assert "SEN support – Social, emotional and mental health" in html
+    assert "Demoshire County Council, placed out of borough" in html
+    assert "No free school meals eligibility recorded" in html
+
+
+def test_edit_with_the_version_read(client_for, manager, child, record):
+    client = client_for(manager)
+    page = client.get(_edit(child, record)).content.decode()
+    assert 'name="expected_version" value="1"' in page
+    assert re.search(r'name="sen_provision" value="K"[^>]*checked', page)
+    response = client.post(_edit(child, record), {**FORM, "expected_version": "1"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.ethnicity, record.sen_provision, record.version) == ("BAFR", "E", 2)
+
+
+def test_a_stale_save_is_refused_and_the_first_kept(client_for, manager, child, record):
+    services.characteristics_update(
+        actor=manager, instance=record, expected_version=1, ethnicity="MWBC"
+    )
+    response = client_for(manager).post(_edit(child, record), {**FORM, "expected_version": "1"})
+    assert response.status_code == 200
+    assert "Your changes have not been saved" in response.content.decode()
+    record.refresh_from_db()
+    assert (record.ethnicity, record.version) == ("MWBC", 2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"sen_provision": "N", "sen_primary_need": "ASD"},
+            "sen_primary_need",
+            "only be recorded with SEN provision E",
+        ),
+        ({"sen_primary_need": "ASD"}, "sen_primary_need", "only be recorded with SEN provision"),
+        (
+            {"first_language": "ENG", "english_additional_language": True},
+            "english_additional_language",
+            "cannot be Yes when the first language is English",
+        ),
+        (
+            {"first_language": "OTH", "english_additional_language": False},
+            "english_additional_language",
+            "cannot be No",
+        ),
+        (
+            {"ethnicity": "XXXX"},
+            "ethnicity",
+            "Ethnicity must be one of: WBRI (White British), WIRI (White Irish)",
+        ),
+        ({"sen_provision": "S"}, "sen_provision", "SEN provision must be one of: E (Education"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_saved(manager, child, fields, field, message):
+    with pytest.raises(DomainError) as raised:
+        services.characteristics_record(actor=manager, child=child, **fields)
+    assert message in " ".join(raised.value.message_dict[field])
+    assert not Characteristics.objects.exists()
+
+
+def test_a_bad_change_leaves_the_record_as_it_was(manager, child, record):
+    with pytest.raises(DomainError):
+        services.characteristics_update(
+            actor=manager,
+            instance=record,
+            expected_version=1,
+            ethnicity="WOTH",
+            sen_provision="N",
+            sen_primary_need="MLD",
+        )
+    record.refresh_from_db()
+    assert (record.ethnicity, record.sen_primary_need, record.version) == ("WBRI", "SEMH", 1)
+
+
+def test_bad_input_on_the_page_shows_the_message(client_for, manager, child):
+    response = client_for(manager).post(
+        _add(child), {**FORM, "sen_provision": "N", "sen_primary_need": "ASD"}
+    )
+    assert response.status_code == 200
+    assert "SEN primary need can only be recorded with SEN provision E" in (
+        response.content.decode()
+    )
+    assert not Characteristics.objects.exists()
+
+
+# --- Free school meals periods -------------------------------------------------------------
+
+
+def _fsm(manager, child, start, end=None):
+    return services.fsm_period_record(actor=manager, child=child, start_date=start, end_date=end)
+
+
+def test_fsm_period_through_the_page(client_for, manager, child):
+    response = client_for(manager).post(
+        _add(child, "free-school-meals"),
+        {"start_date_0": "1", "start_date_1": "9", "start_date_2": "2019"},
+    )
+    assert response.status_code == 302
+    period = FreeSchoolMealsPeriod.objects.get(child=child)
+    assert (period.start_date, period.end_date) == (D(2019, 9, 1), None)
+    assert "Continuing" in client_for(manager).get(_tab(child)).content.decode()
+
+
+def test_fsm_period_edit_and_stale_save(manager, child):
+    period = _fsm(manager, child, D(2019, 9, 1))
+    services.fsm_period_update(
+        actor=manager,
+        instance=period,
+        expected_version=1,
+        start_date=D(2019, 9, 1),
+        end_date=D(2021, 7, 20),
+    )
+    with pytest.raises(DomainError) as raised:
+        services.fsm_period_update(
+            actor=manager, instance=period, expected_version=1, start_date=D(2019, 10, 1)
+        )
+    assert "Your changes have not been saved" in raised.value.messages[0]
+    period.refresh_from_db()
+    assert (period.start_date, period.end_date, period.version) == (
+        D(2019, 9, 1),
+        D(2021, 7, 20),
+        2,
+    )
+
+
+def test_overlapping_fsm_periods_are_refused(manager, child):
+    _fsm(manager, child, D(2019, 9, 1), D(2021, 7, 20))
+    with pytest.raises(DomainError) as raised:
+        _fsm(manager, child, D(2021, 7, 20))
+    assert (
+        "overlaps the free school meals period from 1 September 2019 to 20 July 2021"
+        in raised.value.message_dict["start_date"][0]
+    )
+    assert FreeSchoolMealsPeriod.objects.count() == 1
+    _fsm(manager, child, D(2021, 7, 21))
+    assert FreeSchoolMealsPeriod.objects.count() == 2
+
+
+def test_an_open_period_overlaps_any_later_one(manager, child):
+    _fsm(manager, child, D(2019, 9, 1))
+    with pytest.raises(DomainError) as raised:
+        _fsm(manager, child, D(2016, 1, 1), D(2024, 1, 1))
+    assert "with no end date" in raised.value.message_dict["start_date"][0]
+
+
+def test_changing_a_period_does_not_overlap_itself(manager, child):
+    period = _fsm(manager, child, D(2019, 9, 1), D(2020, 7, 20))
+    services.fsm_period_update(
+        actor=manager,
+        instance=period,
+        expected_version=1,
+        start_date=D(2019, 8, 1),
+        end_date=D(2020, 7, 20),
+    )
+    period.refresh_from_db()
+    assert period.start_date == D(2019, 8, 1)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "message"),
+    [
+        (D(2013, 1, 1), None, "start_date", "while the child is between 2 and 25"),
+        (D(2999, 1, 1), None, "start_date", "today or in the past"),
+        (D(2011, 1, 1), None, "start_date", "on or after the child's date of birth"),
+        (D(2020, 1, 1), D(2019, 1, 1), "end_date", "same as or after the start date"),
+        (D(2020, 1, 1), D(2037, 6, 1), "end_date", "while the child is between 2 and 25"),
+    ],
+)
+def test_fsm_dates_outside_the_childs_education_are_refused(
+    manager, child, start, end, field, message
+):
+    with pytest.raises(DomainError) as raised:
+        _fsm(manager, child, start, end)
+    assert message in " ".join(raised.value.message_dict[field])
+    assert not FreeSchoolMealsPeriod.objects.exists()
+
+
+# --- Access ----------------------------------------------------------------------------------
+
+
+def test_the_tab_is_not_sensitive(client_for, caseworker, child, allocate, record):
+    allocate(child, caseworker)
+    client = client_for(caseworker)
+    summary = client.get(reverse("records:child-detail", kwargs={"pk": child.pk})).content.decode()
+    assert "Characteristics" in summary
+    assert "White British" in client.get(_tab(child)).content.decode()
+
+
+def test_another_caseworker_cannot_reach_it(client_for, other_caseworker, child, record):
+    client = client_for(other_caseworker)
+    for url in (_tab(child), _add(child), _edit(child, record)):
+        assert client.get(url).status_code == 404
+    assert client.post(_edit(child, record), {**FORM, "expected_version": "1"}).status_code == 404
+    record.refresh_from_db()
+    assert (record.ethnicity, record.version) == ("WBRI", 1)
+    assert AccessLogEntry.objects.filter(
+        user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="tab-characteristics"
+    ).exists()
+
+
+def test_tab_query_count_is_fixed(
+    client_for, manager, child, record, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    _fsm(manager, child, D(2015, 1, 1), D(2015, 6, 1))
+    with django_assert_max_num_queries(40) as few:
+        client.get(_tab(child))
+    for year in range(2016, 2024):
+        _fsm(manager, child, D(year, 1, 1), D(year, 6, 1))
+    with django_assert_max_num_queries(40) as many:
+        client.get(_tab(child))
+    assert len(few.captured_queries) == len(many.captured_queries)
