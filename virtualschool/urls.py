@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("children/", include("records.urls")),
+    path("api/", include("records.api.urls")),
     path("admin/", admin.site.urls),
 ]

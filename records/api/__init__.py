@@ -1,0 +1,1 @@
+"""The child record's API (Django REST framework): see records/api/views.py."""

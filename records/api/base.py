@@ -1,0 +1,106 @@
+"""What every endpoint of the child record's API shares (records/api/views.py and
+records/api/section_views.py use it).
+
+- Every view declares its permission classes (records.api.permissions); the project default
+  denies.
+- A child is reached only through records.views.access.child_for_request: missing, not
+  visible, a sensitive tab without the permission and a write without change rights are all
+  the same logged 404, and every 404 reads the same.
+- Names and UPNs never go in URLs or query strings: a view refuses any query parameter it does
+  not name (the children list takes only its `cursor`).
+- The API answers a signed-out request itself (403, as JSON): an API client cannot follow
+  LoginRequiredMiddleware's redirect to the sign-in page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from records.api.permissions import IsStaffWithRole
+from records.models import Child
+from records.views.access import child_for_request
+
+NOT_FOUND = OpenApiResponse(
+    response={"type": "object", "properties": {"detail": {"type": "string"}}},
+    description="No such child, or not one you may see (or not this tab, or not this row).",
+)
+FIELD_ERRORS = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    description=(
+        "Nothing was saved. Messages by field name; a message about a code names the allowed "
+        f"values. Messages about the whole row are under `{api_settings.NON_FIELD_ERRORS_KEY}`."
+    ),
+)
+STALE = OpenApiResponse(
+    response=FIELD_ERRORS.response,
+    description=(
+        "Nothing was saved: someone changed the row after the version you sent. The message "
+        "says who and when; read the row again and make your change to the new version."
+    ),
+)
+ALREADY_THERE = OpenApiResponse(
+    response=FIELD_ERRORS.response,
+    description="The child already has this row (one per child): change it with PUT instead.",
+)
+
+CHILD_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The child's id"
+)
+
+
+class ApiView(APIView):
+    """What every endpoint of this API shares: who may call it, JSON in, uniform 404s, and no
+    query parameters beyond those it names."""
+
+    permission_classes = [IsStaffWithRole]
+    parser_classes = [JSONParser]
+    # No OPTIONS self-description: the OpenAPI schema describes every endpoint.
+    metadata_class = None
+    allowed_query_params: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(**initkwargs))
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        refused = sorted(set(request.query_params) - self.allowed_query_params)
+        if refused:
+            allowed = ", ".join(sorted(self.allowed_query_params)) or "none"
+            raise ParseError(
+                f"Query parameters not accepted here: {', '.join(refused)} (accepted: "
+                f"{allowed}). Names and UPNs never go in URLs or query strings."
+            )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Every 404 reads the same, whether the child, the tab or the row was refused or absent.
+        if isinstance(exc, Http404 | NotFound):
+            exc = NotFound()
+        return super().handle_exception(exc)
+
+    def child_for(self, pk: uuid.UUID, *, page: str) -> Child:
+        """The child, if the user may see it and every object permission of the view allows
+        this request; otherwise a 404. Either way the access log records it."""
+
+        def allowed(user: Any, child: Child) -> bool:
+            return all(
+                permission.has_object_permission(self.request, self, child)
+                for permission in self.get_permissions()
+            )
+
+        return child_for_request(self.request, pk, page=page, require=allowed)
