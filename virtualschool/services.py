@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from virtualschool.roles import Role
+from virtualschool.roles import Perm, Role
 
 User = get_user_model()
 
 
 def staff_user_ensure(
-    *, username: str, first_name: str, last_name: str, role: Role, password: str
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+    password: str,
+    permissions: Iterable[Perm] = (),
 ) -> User:
-    """Create or update a staff account holding exactly one role, with the given password.
+    """Create or update a staff account holding exactly one role, with the given password and
+    exactly the given individual permissions (e.g. Perm.VIEW_SENSITIVE for a caseworker).
 
     Admins get Django admin-site access (is_staff) for user management; nobody is a superuser,
     so no account sees children's records except through its role's permissions.
@@ -30,4 +39,10 @@ def staff_user_ensure(
         user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="records",
+                codename__in=[permission.value for permission in permissions],
+            )
+        )
     return user

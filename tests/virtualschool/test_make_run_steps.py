@@ -1,6 +1,7 @@
 """What `make run` does after installing: migrate, seed_demo, serve the home page to each user."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -52,3 +53,35 @@ def test_seed_demo_needs_a_password(monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     with pytest.raises(CommandError, match="password"):
         call_command("seed_demo", children=1, password="")
+
+
+def test_the_demo_shows_a_caseworker_with_and_one_without_sensitive_access():
+    from records.permissions import can_view_sensitive
+
+    call_command("seed_demo", children=3, password=PASSWORD, verbosity=0)
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert can_view_sensitive(users["caseworker"])
+    assert not can_view_sensitive(users["caseworker2"])
+    assert can_view_sensitive(users["manager"])
+    assert not can_view_sensitive(users["admin"])
+
+
+def test_seed_demo_fills_every_area_of_the_record():
+    from records import models
+
+    call_command("seed_demo", children=30, password=PASSWORD, verbosity=0)
+    for model in (
+        models.Characteristics,
+        models.FreeSchoolMealsPeriod,
+        models.Enrolment,
+        models.AttendanceSession,
+        models.AttendanceSummary,
+        models.AssessmentResult,
+        models.Exclusion,
+        models.CourtOrder,
+        models.ProfessionalInvolvement,
+        models.HealthCondition,
+        models.Note,
+        models.Contact,
+    ):
+        assert model.objects.exists(), model.__name__

@@ -10,14 +10,17 @@ from django.utils import timezone
 
 from records.demo import DemoStaff, seed_children
 from records.models import Child
-from virtualschool.roles import Role
+from virtualschool.roles import Perm, Role
 from virtualschool.services import staff_user_ensure
 
+# username, first and last name, role, individual permissions. `caseworker` may see sensitive
+# categories (health, safeguarding, family, criminal); `caseworker2` may not, so the demo
+# shows both.
 DEMO_USERS = (
-    ("caseworker", "Sam", "Okafor", Role.CASEWORKER),
-    ("caseworker2", "Priya", "Sharma", Role.CASEWORKER),
-    ("manager", "Helen", "Carter", Role.MANAGER),
-    ("admin", "Tom", "Fletcher", Role.ADMIN),
+    ("caseworker", "Sam", "Okafor", Role.CASEWORKER, (Perm.VIEW_SENSITIVE,)),
+    ("caseworker2", "Priya", "Sharma", Role.CASEWORKER, ()),
+    ("manager", "Helen", "Carter", Role.MANAGER, ()),
+    ("admin", "Tom", "Fletcher", Role.ADMIN, ()),
 )
 
 
@@ -53,8 +56,9 @@ class Command(BaseCommand):
                     last_name=last,
                     role=role,
                     password=password,
+                    permissions=permissions,
                 )
-                for username, first, last, role in DEMO_USERS
+                for username, first, last, role, permissions in DEMO_USERS
             }
             if if_empty and Child.objects.exists():
                 self.stdout.write("Demo children already present; users brought up to date.")
