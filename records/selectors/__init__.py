@@ -2,6 +2,7 @@
 
 from records.selectors.children import (
     caseworkers_for_allocation,
+    child_batch_events,
     child_get_for_user,
     child_history,
     child_list_visible_to,
@@ -11,6 +12,7 @@ from records.selectors.children import (
 
 __all__ = [
     "caseworkers_for_allocation",
+    "child_batch_events",
     "child_get_for_user",
     "child_history",
     "child_list_visible_to",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from records.models import (
     Allocation,
+    BatchEvent,
     Child,
     ChildGroupObjectPermission,
     ChildUserObjectPermission,
@@ -128,6 +129,16 @@ def child_history(*, child: Child) -> QuerySet[LogEntry]:
         .filter(child_id=str(child.pk))
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
+    )
+
+
+def child_batch_events(*, child: Child, limit: int = 50) -> list[BatchEvent]:
+    """The bulk writes to the child's record (attendance), newest first: the part of the
+    child's history that django-auditlog cannot see, recorded by the services as BatchEvents."""
+    return list(
+        BatchEvent.objects.filter(child_id=child.pk)
+        .select_related("actor")
+        .order_by("-occurred_at", "-pk")[:limit]
     )
 
 

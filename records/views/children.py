@@ -107,6 +107,7 @@ def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             **record_context(request, child, None),
             "page": page,
             "rows": history_rows(page.object_list),
+            "batches": selectors.child_batch_events(child=child),
         },
     )
 

@@ -145,3 +145,25 @@ def test_history_shows_only_the_declared_fields(manager, child):
         ("Cohort", "Child in need"),
         ("Start date", "1 January 2024"),
     ]
+
+
+def test_attendance_recorded_in_bulk_is_in_the_history_page(client_for, manager, child):
+    from records.services.attendance import attendance_record_range
+
+    child.date_of_birth = datetime.date(2015, 5, 1)
+    child.save()
+    attendance_record_range(
+        actor=manager,
+        child=child,
+        date_from=datetime.date(2025, 9, 8),
+        date_to=datetime.date(2025, 9, 12),
+        code="/",
+    )
+    html = (
+        client_for(manager)
+        .get(reverse("records:child-history", kwargs={"pk": child.pk}))
+        .content.decode()
+    )
+    assert "Attendance recorded" in html
+    assert "10 from 8 Sep 2025 to 12 Sep 2025" in html
+    assert manager.get_full_name() in html
