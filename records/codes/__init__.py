@@ -46,3 +46,13 @@ class PlacRoute(models.TextChoices):
     SGO = "sgo", "Special guardianship order"
     CAO = "cao", "Child arrangements order"
     ADOPTED_ABROAD = "adopted_abroad", "Adopted from care outside England and Wales"
+
+
+class UpnUnknown(models.TextChoices):
+    # SSDA903 header UPN field: a code in place of a UPN (DOMAIN.md section (a), from
+    # data-to-insight/ssd-data-model data/categories__future_release/upn_unknown.yml).
+    UN1 = "UN1", "UN1 – Not of school age, no UPN yet"
+    UN2 = "UN2", "UN2 – Never attended a maintained school in England"
+    UN3 = "UN3", "UN3 – Educated outside England"
+    UN4 = "UN4", "UN4 – Newly looked after, UPN not yet known"
+    UN5 = "UN5", "UN5 – Sources disagree, no reliable match"

@@ -18,6 +18,7 @@ from records.models.child import (
 )
 from records.models.contacts import Contact, PreviousAddress
 from records.models.health import HealthCondition, HealthProfessional
+from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
 from records.models.schools import Enrolment, School
@@ -28,6 +29,7 @@ __all__ = [
     "Allocation",
     "AlternativeProvision",
     "AssessmentResult",
+    "AttendanceCodeChange",
     "AttendanceSession",
     "AttendanceSummary",
     "BatchEvent",
@@ -45,6 +47,9 @@ __all__ = [
     "FreeSchoolMealsPeriod",
     "HealthCondition",
     "HealthProfessional",
+    "ImportKind",
+    "ImportRejection",
+    "ImportRun",
     "LegalStatusEpisode",
     "Note",
     "Post16Course",

@@ -12,13 +12,14 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from records.categories import declare
-from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from records.codes import Cohort, Gender, LegalStatus, PlacRoute, UpnUnknown
 from virtualschool.roles import Perm
 
 
@@ -42,6 +43,18 @@ class Child(models.Model):
     upn = models.CharField(
         "UPN", max_length=13, blank=True, help_text="Unique Pupil Number, 13 characters"
     )
+    upn_unknown = models.CharField(
+        "Why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True
+    )
+    former_upns = ArrayField(
+        models.CharField(max_length=13), default=list, blank=True, verbose_name="Former UPNs"
+    )
+    la_child_id = models.CharField(
+        "Local authority child ID",
+        max_length=40,
+        blank=True,
+        help_text="The social care system's id for the child (SSDA903 CHILD, CIN LAchildID)",
+    )
     address_line_1 = models.CharField("Address line 1", max_length=200, blank=True)
     address_line_2 = models.CharField("Address line 2", max_length=200, blank=True)
     town = models.CharField("Town or city", max_length=100, blank=True)
@@ -52,7 +65,16 @@ class Child(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     data_categories = declare(
-        identity=["first_name", "last_name", "date_of_birth", "gender", "upn"],
+        identity=[
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "gender",
+            "upn",
+            "upn_unknown",
+            "former_upns",
+            "la_child_id",
+        ],
         contact=["address_line_1", "address_line_2", "town", "postcode"],
         not_personal=["id", "created_at", "updated_at", "version"],
     )
@@ -72,9 +94,15 @@ class Child(models.Model):
             models.UniqueConstraint(
                 fields=["upn"], condition=~Q(upn=""), name="child_upn_unique_when_known"
             ),
+            models.UniqueConstraint(
+                fields=["la_child_id"],
+                condition=~Q(la_child_id=""),
+                name="child_la_id_unique_when_known",
+            ),
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="child_name_idx"),
+            GinIndex(fields=["former_upns"], name="child_former_upns_idx"),
         ]
 
     def __str__(self) -> str:

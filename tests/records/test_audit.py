@@ -6,6 +6,7 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.urls import reverse
+from django.utils.html import escape
 
 from records import selectors, services
 from records.audit import REDACTED
@@ -68,7 +69,7 @@ def test_history_page_shows_who_changed_what(client_for, manager, child):
         .get(reverse("records:child-history", kwargs={"pk": child.pk}))
         .content.decode()
     )
-    assert manager.get_full_name() in html
+    assert escape(manager.get_full_name()) in html
     assert "Child in need" in html
     assert "Case closure date" in html
 
@@ -166,4 +167,4 @@ def test_attendance_recorded_in_bulk_is_in_the_history_page(client_for, manager,
     )
     assert "Attendance recorded" in html
     assert "10 from 8 Sep 2025 to 12 Sep 2025" in html
-    assert manager.get_full_name() in html
+    assert escape(manager.get_full_name()) in html

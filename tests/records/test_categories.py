@@ -84,4 +84,7 @@ def test_identity_fields_of_child():
         "date_of_birth",
         "gender",
         "upn",
+        "upn_unknown",
+        "former_upns",
+        "la_child_id",
     }

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from records.models import AccessLogEntry, Note
 from records.services import notes as services
@@ -89,7 +90,7 @@ def test_view_lists_notes_with_the_authors_name(client_for, manager, child, hous
     html = client_for(manager).get(_tab(child)).content.decode()
     assert "Carers moving house next month" in html
     assert "Housing" in html
-    assert manager.get_full_name() in html
+    assert escape(manager.get_full_name()) in html
 
 
 def test_without_the_sensitive_permission_family_notes_are_hidden(

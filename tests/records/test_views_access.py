@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from records.models import AccessLogEntry
 from tests.factories import ChildFactory
@@ -19,7 +20,7 @@ def test_caseworker_sees_an_allocated_child(client_for, caseworker, child, alloc
     allocate(child, caseworker)
     response = client_for(caseworker).get(reverse(page, kwargs={"pk": child.pk}))
     assert response.status_code == 200
-    assert child.last_name in response.content.decode()
+    assert escape(child.last_name) in response.content.decode()
 
 
 @pytest.mark.parametrize("page", CHILD_PAGES)

@@ -181,6 +181,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ROUTES = {"records.import_run": {"queue": "imports"}}
+
+# The cache holds short-lived shared state such as import progress: Redis wherever there is
+# one, so every web and worker process sees the same values; in-process only for the
+# single-process `make run` demo.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Uploaded import files wait here for the worker: a directory every web and worker process
+# shares (a volume in docker-compose.yml).
+IMPORTS_DIR = Path(env_str("IMPORTS_DIR", default=str(BASE_DIR / ".run" / "imports")))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 1024) * 1024 * 1024
 
 # Content Security Policy: nothing from other origins; inline scripts only with the nonce.
 CONTENT_SECURITY_POLICY = {

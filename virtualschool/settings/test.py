@@ -18,3 +18,8 @@ STORAGES = {
 # Tests that exercise Celery talk to the real broker explicitly; everything else runs tasks
 # in-process so a test sees their effect.
 CELERY_TASK_ALWAYS_EAGER = True
+
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+IMPORTS_DIR = Path(tempfile.gettempdir()) / "virtualschool-test-imports"
