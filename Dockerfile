@@ -54,7 +54,8 @@ RUN SECRET_KEY=collectstatic-only-not-secret \
     python manage.py collectstatic --noinput --verbosity 0
 
 # Celery beat keeps its last-run times here (a named volume in docker-compose.yml).
-RUN mkdir -p /var/lib/celery && chown virtualschool:virtualschool /var/lib/celery
+RUN mkdir -p /var/lib/celery /var/lib/virtualschool/imports \
+    && chown virtualschool:virtualschool /var/lib/celery /var/lib/virtualschool/imports
 
 USER virtualschool
 EXPOSE 8000

@@ -182,6 +182,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {"records.import_run": {"queue": "imports"}}
+# The beat schedule lives in code (STYLE.md 5); exactly one beat runs it.
+CELERY_BEAT_SCHEDULE = {
+    "purge-import-files": {
+        "task": "records.purge_import_files",
+        "schedule": 24 * 60 * 60,
+        "options": {"queue": "imports"},
+    },
+}
 
 # The cache holds short-lived shared state such as import progress: Redis wherever there is
 # one, so every web and worker process sees the same values; in-process only for the
