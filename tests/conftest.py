@@ -6,6 +6,21 @@ from django.test import Client
 from records import services
 from tests.factories import PASSWORD, ChildFactory, UserFactory
 from virtualschool.roles import Role
+from virtualschool.services import roles_sync
+
+
+@pytest.fixture(autouse=True)
+def _role_groups_survive_flushes(request, django_db_blocker):
+    """A transactional test ends by emptying every table, the role groups made by migration
+    included; put them back so the tests that follow in this process find them."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            roles_sync()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from virtualschool.roles import Perm, Role
+from virtualschool.roles import ADMIN_PERMISSIONS, ROLE_PERMISSIONS, Perm, Role
 
 User = get_user_model()
 
@@ -46,3 +46,24 @@ def staff_user_ensure(
             )
         )
     return user
+
+
+def roles_sync() -> None:
+    """Make the role groups hold exactly the permissions virtualschool.roles gives them.
+
+    Migrations create the groups on a new database (virtualschool/migrations); this restores
+    them where something emptied the tables (a test database flushed between transactional
+    tests) and is safe to run at any time.
+    """
+    wanted: dict[Role, set[str]] = {
+        role: {perm.full for perm in perms} for role, perms in ROLE_PERMISSIONS.items()
+    }
+    wanted[Role.ADMIN] |= set(ADMIN_PERMISSIONS)
+    with transaction.atomic():
+        for role, names in wanted.items():
+            group, _ = Group.objects.get_or_create(name=role.value)
+            permissions = [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in (name.split(".") for name in sorted(names))
+            ]
+            group.permissions.set(permissions)

@@ -20,3 +20,16 @@ def test_migrated_groups_match_the_roles_in_code(role):
     if role is Role.ADMIN:
         expected |= ADMIN_PERMISSIONS
     assert _perms(group) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_sync_recreates_groups_emptied_by_a_flush():
+    from virtualschool.services import roles_sync
+
+    Group.objects.all().delete()
+    roles_sync()
+    for role in Role:
+        expected = {perm.full for perm in ROLE_PERMISSIONS[role]}
+        if role is Role.ADMIN:
+            expected |= ADMIN_PERMISSIONS
+        assert _perms(Group.objects.get(name=role.value)) == expected
