@@ -28,9 +28,52 @@ _LA_CODE = re.compile(r"^[0-9]{3}$")
 _ESTABLISHMENT_NUMBER = re.compile(r"^[0-9]{4}$")
 
 
-def _school_errors(
-    *, urn: int, name: str, la_code: str, establishment_number: str, phase: str
+# GIAS "PhaseOfEducation (name)" values are the SchoolPhase labels; GIAS "EstablishmentStatus
+# (name)" is one of these, and a school is open for the first two (GIAS establishment fields,
+# get-information-schools.service.gov.uk "edubasealldata" extract; general knowledge of GIAS).
+OPEN_STATUSES = frozenset({"open", "open, but proposed to close"})
+GIAS_STATUSES = OPEN_STATUSES | {"closed", "proposed to open"}
+_PHASE_BY_LABEL = {str(label).lower(): value for value, label in SchoolPhase.choices}
+
+
+def school_phase_from_gias(name: str) -> str | None:
+    """The SchoolPhase for a GIAS phase name ("Primary", "16 plus", ...); "" for a blank name,
+    None for a name that is not on the GIAS list."""
+    name = name.strip().lower()
+    if not name:
+        return ""
+    return _PHASE_BY_LABEL.get(name)
+
+
+def school_is_open_from_gias(status: str) -> bool | None:
+    """Whether a school with this GIAS establishment status is open; None for an unknown one."""
+    status = status.strip().lower()
+    if status not in GIAS_STATUSES:
+        return None
+    return status in OPEN_STATUSES
+
+
+def _too_long(errors: dict[str, list[str]], field: str, label: str, value: str) -> None:
+    limit = School._meta.get_field(field).max_length
+    if len(value) > limit:
+        errors.setdefault(field, []).append(f"{label} must be at most {limit} characters")
+
+
+def school_errors(
+    *,
+    urn: int,
+    name: str,
+    la_code: str,
+    establishment_number: str,
+    phase: str,
+    la_name: str = "",
+    establishment_type: str = "",
 ) -> dict[str, list[str]]:
+    """What is wrong with a school's reference data (values already stripped), by field.
+
+    The one place the School rules live: school_save and the GIAS import
+    (records/imports/schools.py) both apply them.
+    """
     errors: dict[str, list[str]] = {}
     if not URN_MIN <= urn <= URN_MAX:
         errors["urn"] = [f"URN must be a 6-digit number, from {URN_MIN} to {URN_MAX}"]
@@ -43,6 +86,9 @@ def _school_errors(
     if phase and phase not in SchoolPhase.values:
         allowed = ", ".join(f"{value} ({label})" for value, label in SchoolPhase.choices)
         errors["phase"] = [f"Phase must be one of: {allowed}"]
+    _too_long(errors, "name", "Name", name)
+    _too_long(errors, "la_name", "Local authority name", la_name)
+    _too_long(errors, "establishment_type", "Establishment type", establishment_type)
     return errors
 
 
@@ -69,12 +115,14 @@ def school_save(
     la_code = la_code.strip()
     establishment_number = establishment_number.strip()
     raise_if(
-        _school_errors(
+        school_errors(
             urn=urn,
             name=name,
             la_code=la_code,
             establishment_number=establishment_number,
             phase=phase,
+            la_name=la_name.strip(),
+            establishment_type=establishment_type.strip(),
         )
     )
     with transaction.atomic(), set_actor(actor):

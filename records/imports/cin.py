@@ -1,0 +1,305 @@
+"""The Children in Need census (DfE XML): children, their CIN episodes and protection plans.
+
+Elements are the DfE's (../shared/reference/DOMAIN.md section (i); the census XSD,
+SocialFinanceDigitalLabs/liia-tools liiatools/spec/cin_census/cin-2022.xsd): Message/Children/
+Child, each with ChildIdentifiers (LAchildID, UPN, FormerUPN, UPNunknown, PersonBirthDate,
+ExpectedPersonBirthDate, GenderCurrent or Sex), ChildCharacteristics/Ethnicity, and one or more
+CINdetails (CINreferralDate, PrimaryNeedCode, CINclosureDate, ChildProtectionPlans with
+CPPstartDate and CPPendDate). Dates are xs:date (yyyy-mm-dd).
+
+The file is read as a stream, one Child at a time (defusedxml, no DTD allowed), so a large
+census needs little memory. Each Child is one "row" of the report: the n-th Child element.
+A child is found or added as records/imports/socialcare.py says (the same rules as the 903);
+each CINdetails becomes a CIN episode from the referral date to the closure date (which is
+also the case closure date retention counts from), and each ChildProtectionPlans a CPP
+episode, matched on child + cohort + start date so next year's census updates them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from django.db import transaction
+
+from records.codes import Cohort, Gender
+from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.progress import Progress
+from records.imports.socialcare import (
+    ChildIdentity,
+    FieldErrors,
+    check_code,
+    check_ethnicity,
+    check_la_child_id,
+    check_upn,
+    child_sync,
+    domain_error_fields,
+    episode_sync,
+    gender_from_code,
+    parse_date,
+    upn_unknown_code,
+)
+from records.models import ImportKind, ImportRun
+from virtualschool.errors import DomainError
+
+DATE_FORMAT, DATE_SHOWN = "%Y-%m-%d", "yyyy-mm-dd"
+# GenderCurrent (census gendertype): 1 male, 2 female, 0 not recorded, 9 indeterminate; later
+# censuses' Sex item uses M, F and U.
+GENDER_CODES = {
+    "1": Gender.MALE,
+    "2": Gender.FEMALE,
+    "0": Gender.UNKNOWN,
+    "9": Gender.UNKNOWN,
+    "M": Gender.MALE,
+    "F": Gender.FEMALE,
+    "U": Gender.UNKNOWN,
+}
+# The census unknownupntype lists UN1-UN7; the record keeps UN1-UN5 (records.codes.UpnUnknown).
+CIN_UPN_UNKNOWN = [f"UN{n}" for n in range(1, 8)]
+PRIMARY_NEED_CODES = [f"N{n}" for n in range(1, 9)]
+CHILD_FIELDS = {
+    "la_child_id": "LAchildID",
+    "upn": "UPN",
+    "upn_unknown": "UPNunknown",
+    "former_upns": "FormerUPN",
+    "date_of_birth": "PersonBirthDate",
+    "gender": "GenderCurrent",
+    "ethnicity": "Ethnicity",
+}
+_CHILD_TAG = re.compile(rb"<Child[\s>]")
+
+
+@dataclass
+class Plan:
+    where: str  # the element's path in the Child, for the report
+    start: date
+    end: date | None
+
+
+@dataclass
+class CinEpisode:
+    where: str
+    referral: date
+    closure: date | None
+    plans: list[Plan] = field(default_factory=list)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: Element, name: str) -> list[Element]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _text(element: Element | None, name: str) -> str:
+    if element is None:
+        return ""
+    found = _children(element, name)
+    return (found[0].text or "").strip() if found else ""
+
+
+def _count_children(path: Path) -> int | None:
+    """How many Child elements the file has, for the progress bar (a quick byte scan)."""
+    count, tail = 0, b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            data = tail + chunk
+            count += len(_CHILD_TAG.findall(data))
+            tail = data[-6:]  # shorter than a match, so no match is counted twice
+    return count or None
+
+
+def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None, bool]:
+    """The child's identity, and whether the child is unborn (expected, with no birth date)."""
+    ids = next(iter(_children(child, "ChildIdentifiers")), None)
+    characteristics = next(iter(_children(child, "ChildCharacteristics")), None)
+    la_child_id = check_la_child_id(_text(ids, "LAchildID"), errors, "LAchildID")
+    upn = check_upn(_text(ids, "UPN"), errors, "UPN")
+    former = check_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
+    unknown = check_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
+    born_text = _text(ids, "PersonBirthDate")
+    born = parse_date(born_text, DATE_FORMAT, errors, "PersonBirthDate", DATE_SHOWN)
+    unborn = not born_text and bool(_text(ids, "ExpectedPersonBirthDate"))
+    if not born_text and not unborn:
+        errors.add("PersonBirthDate", "PersonBirthDate (date of birth) is missing")
+    gender_name = "Sex" if _text(ids, "Sex") else "GenderCurrent"
+    gender = gender_from_code(_text(ids, gender_name), GENDER_CODES, errors, gender_name)
+    ethnicity = check_ethnicity(_text(characteristics, "Ethnicity"), errors, "Ethnicity")
+    if errors or born is None:
+        return None, unborn
+    identity = ChildIdentity(
+        la_child_id=la_child_id,
+        date_of_birth=born,
+        gender=gender,
+        upn=upn,
+        upn_unknown=upn_unknown_code(unknown),
+        former_upn=former,
+        ethnicity=ethnicity,
+    )
+    return identity, False
+
+
+def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
+    episodes = []
+    details = _children(child, "CINdetails")
+    if not details:
+        errors.add("CINdetails", "The child has no CINdetails")
+    for number, detail in enumerate(details, start=1):
+        where = f"CINdetails[{number}]"
+        referral = parse_date(
+            _text(detail, "CINreferralDate"), DATE_FORMAT, errors, f"{where}/CINreferralDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if not _text(detail, "CINreferralDate"):
+            errors.add(f"{where}/CINreferralDate", "CINreferralDate is missing")
+        closure = parse_date(
+            _text(detail, "CINclosureDate"), DATE_FORMAT, errors, f"{where}/CINclosureDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if referral and closure and closure < referral:
+            errors.add(f"{where}/CINclosureDate", "CINclosureDate is before CINreferralDate")
+        check_code(
+            _text(detail, "PrimaryNeedCode"), PRIMARY_NEED_CODES, errors,
+            f"{where}/PrimaryNeedCode",
+        )  # fmt: skip
+        plans = []
+        for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
+            plan_where = f"{where}/ChildProtectionPlans[{index}]"
+            start = parse_date(
+                _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
+                DATE_SHOWN,
+            )  # fmt: skip
+            if not _text(element, "CPPstartDate"):
+                errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
+            end = parse_date(
+                _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
+                DATE_SHOWN,
+            )  # fmt: skip
+            if start and end and end < start:
+                errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
+            if start:
+                plans.append(Plan(where=plan_where, start=start, end=end))
+        if referral:
+            episodes.append(
+                CinEpisode(where=where, referral=referral, closure=closure, plans=plans)
+            )
+    return episodes
+
+
+class _RefusedError(Exception):
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        super().__init__(fields)
+        self.fields = fields
+
+
+class CinImporter:
+    kind = ImportKind.CIN
+
+    def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
+        self.report = ImportReport()
+        self.actor = run.created_by
+        self.create_missing = bool(run.options.get("create_missing"))
+        with path.open("rb") as stream:
+            if b"\x00" in stream.read(4096):
+                raise FileUnreadableError("The file is not XML: it contains binary data")
+        progress.set_total(_count_children(path))
+        row = 0
+        try:
+            parents: list[Element] = []
+            for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+                if event == "start":
+                    if not parents and _local(element.tag) != "Message":
+                        raise FileUnreadableError(
+                            "This is not a CIN census file: its root element is not Message"
+                        )
+                    parents.append(element)
+                    continue
+                parents.pop()
+                if _local(element.tag) == "Child":
+                    row += 1
+                    self.report.counts["rows_read"] += 1
+                    self._child(row, element)
+                    # Read children are dropped, so memory stays flat however long the file.
+                    if parents:
+                        parents[-1].remove(element)
+                    progress.advance()
+        except ParseError as error:
+            raise FileUnreadableError(
+                f"The file is not well-formed XML (line {error.position[0]})"
+            ) from error
+        except DefusedXmlException as error:
+            raise FileUnreadableError(
+                "The file declares a DTD or entities, which a CIN census never does"
+            ) from error
+        if row == 0:
+            raise FileUnreadableError("The file holds no Child elements")
+        return self.report
+
+    def _child(self, row: int, element: Element) -> None:
+        errors = FieldErrors()
+        identity, unborn = _identity(element, errors)
+        episodes = _episodes(element, errors)
+        if unborn and not errors:
+            self.report.counts["unborn_children_skipped"] += 1
+            return
+        for name, reason in errors.errors:
+            self.report.reject(row, name, reason)
+        if errors or identity is None:
+            return
+        try:
+            with transaction.atomic():
+                child, outcome = self._sync_child(identity)
+                outcomes = self._sync_episodes(child, episodes)
+        except _RefusedError as refused:
+            for name, reason in refused.fields:
+                self.report.reject(row, name, reason)
+            return
+        self.report.counts[f"children_{outcome}"] += 1
+        self.report.counts.update(outcomes)
+
+    def _sync_child(self, identity: ChildIdentity):
+        try:
+            return child_sync(
+                actor=self.actor, identity=identity, create_missing=self.create_missing
+            )
+        except DomainError as error:
+            raise _RefusedError(domain_error_fields(error, CHILD_FIELDS, "LAchildID")) from error
+
+    def _sync_episodes(self, child, episodes: list[CinEpisode]) -> dict[str, int]:
+        outcomes: dict[str, int] = {}
+        writes = [
+            (episode.where, Cohort.CIN, episode.referral, episode.closure, episode.closure)
+            for episode in sorted(episodes, key=lambda e: e.referral)
+        ]
+        plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
+        writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
+        for where, cohort, start, end, closure in writes:
+            try:
+                outcome = episode_sync(
+                    actor=self.actor,
+                    child=child,
+                    cohort=cohort,
+                    start_date=start,
+                    end_date=end,
+                    closure_date=closure,
+                )
+            except DomainError as error:
+                start_name = "CINreferralDate" if cohort == Cohort.CIN else "CPPstartDate"
+                end_name = "CINclosureDate" if cohort == Cohort.CIN else "CPPendDate"
+                names = {
+                    "start_date": f"{where}/{start_name}",
+                    "end_date": f"{where}/{end_name}",
+                    "closure_date": f"{where}/{end_name}",
+                }
+                raise _RefusedError(
+                    domain_error_fields(error, names, f"{where}/{start_name}")
+                ) from error
+            key = f"{cohort.lower()}_episodes_{outcome}"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        return outcomes

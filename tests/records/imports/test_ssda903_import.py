@@ -1,0 +1,415 @@
+import datetime
+import zipfile
+
+import pytest
+from auditlog.models import LogEntry
+
+from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from records.imports.socialcare import PLACEHOLDER_FIRST_NAME
+from records.models import Characteristics, Child, ImportRejection, ImportRun, LegalStatusEpisode
+from records.services.episodes import episode_update
+from tests.factories import ChildFactory, EpisodeFactory
+from tests.records.imports.socialcare_files import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    episode_row,
+    header_row,
+    run_command,
+    table_csv,
+    upn,
+    write_903_dir,
+    write_903_zip,
+    wrong_check_letter,
+)
+from virtualschool.errors import DomainError
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+UPN_A = upn(101)
+
+
+def march_return():
+    headers = [
+        header_row("LAC001", D(2012, 3, 4), sex="1", ethnic="WBRI", upn_value=UPN_A),
+        header_row("LAC002", D(2016, 11, 20), sex="2", ethnic="BAFR", upn_value="UN2"),
+    ]
+    episodes = [
+        # A: interim care order, then a full care order the day it ceased; then a placement
+        # move under the same order (one legal status episode).
+        episode_row("LAC001", D(2024, 5, 1), ls="C1", dec=D(2024, 6, 10), rec="X1"),
+        episode_row("LAC001", D(2024, 6, 10), ls="C2", dec=D(2024, 9, 1), rec="X1", rne="L"),
+        episode_row("LAC001", D(2024, 9, 1), ls="C2", rne="P"),
+        # B: accommodated under section 20, then adopted.
+        episode_row("LAC002", D(2023, 1, 10), ls="V2", dec=D(2024, 7, 1), rec="E11"),
+    ]
+    return headers, episodes
+
+
+def episodes_of(la_child_id):
+    return list(
+        LegalStatusEpisode.objects.filter(child__la_child_id=la_child_id)
+        .order_by("cohort", "start_date")
+        .values_list("cohort", "legal_status", "plac_route", "start_date", "end_date")
+    )
+
+
+def snapshot():
+    return (
+        list(Child.objects.order_by("pk").values()),
+        list(LegalStatusEpisode.objects.order_by("pk").values()),
+        list(Characteristics.objects.order_by("pk").values()),
+    )
+
+
+def test_a_return_creates_children_and_their_episodes(tmp_path):
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "march", *march_return()), "--create-missing"
+    )
+
+    assert status == 0, output
+    a = Child.objects.get(la_child_id="LAC001")
+    assert (a.first_name, a.gender, a.date_of_birth, a.upn) == (
+        PLACEHOLDER_FIRST_NAME,
+        Gender.MALE,
+        D(2012, 3, 4),
+        UPN_A,
+    )
+    assert "LAC001" in a.last_name
+    assert a.characteristics.ethnicity == "WBRI"
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), None),
+    ]
+    b = Child.objects.get(la_child_id="LAC002")
+    assert (b.gender, b.upn, b.upn_unknown) == (Gender.FEMALE, "", "UN2")
+    assert episodes_of("LAC002") == [
+        (Cohort.CLA, LegalStatus.V2, "", D(2023, 1, 10), D(2024, 7, 1)),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2024, 7, 2), None),
+    ]
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert run.counts["rows_read"] == 6
+    assert run.counts["children_created"] == 2
+    assert run.counts["episodes_created"] == 3
+    assert run.counts["plac_episodes_created"] == 1
+
+
+def test_the_same_return_twice_changes_nothing(tmp_path):
+    directory = write_903_dir(tmp_path / "march", *march_return())
+    run_command("import_903", directory, "--create-missing")
+    before, log_entries = snapshot(), LogEntry.objects.count()
+
+    status, output = run_command("import_903", directory, "--create-missing")
+
+    assert status == 0, output
+    assert snapshot() == before
+    assert LogEntry.objects.count() == log_entries
+    counts = ImportRun.objects.order_by("-created_at").first().counts
+    assert counts["children_unchanged"] == 2
+    assert counts["episodes_unchanged"] == 3
+    assert counts["plac_episodes_unchanged"] == 1
+    assert not counts.get("episodes_created")
+
+
+def test_next_months_return_ends_the_open_episode_instead_of_adding_one(tmp_path):
+    headers, episodes = march_return()
+    run_command(
+        "import_903", write_903_dir(tmp_path / "march", headers, episodes), "--create-missing"
+    )
+    # April: the full care order ends with a special guardianship order.
+    episodes[2] = episode_row(
+        "LAC001", D(2024, 9, 1), ls="C2", rne="P", dec=D(2025, 2, 1), rec="E45"
+    )
+
+    status, output = run_command("import_903", write_903_dir(tmp_path / "april", headers, episodes))
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), D(2025, 2, 1)),
+        (Cohort.PLAC, "", PlacRoute.SGO, D(2025, 2, 2), None),
+    ]
+    counts = ImportRun.objects.order_by("-created_at").first().counts
+    assert counts["episodes_updated"] == 1
+    assert counts["plac_episodes_created"] == 1
+
+
+def test_a_child_the_record_does_not_have_is_rejected_unless_asked_to_create(tmp_path):
+    status, output = run_command("import_903", write_903_dir(tmp_path / "m", *march_return()))
+
+    assert status == 1
+    assert "Header.CHILD" in output
+    assert not Child.objects.exists()
+    assert not LegalStatusEpisode.objects.exists()
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.REJECTED
+    fields = set(run.rejections.values_list("field", flat=True))
+    assert fields == {"Header.CHILD", "Episodes.CHILD"}
+
+
+def test_a_known_child_is_matched_on_la_child_id_and_brought_up_to_date(tmp_path):
+    old_upn = upn(7)
+    child = ChildFactory(la_child_id="LAC001", upn=old_upn, date_of_birth=D(2012, 3, 5))
+    headers, episodes = march_return()
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers[:1], episodes[:3])
+    )
+
+    assert status == 0, output
+    child.refresh_from_db()
+    assert (child.upn, child.former_upns, child.date_of_birth) == (
+        UPN_A,
+        [old_upn],
+        D(2012, 3, 4),
+    )
+    assert Child.objects.count() == 1
+    assert len(episodes_of("LAC001")) == 2
+
+
+def test_a_child_without_an_la_child_id_is_matched_on_upn_and_gets_it(tmp_path):
+    child = ChildFactory(upn=UPN_A, date_of_birth=D(2012, 3, 4), gender=Gender.MALE)
+    headers, episodes = march_return()
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers[:1], episodes[:3])
+    )
+
+    assert status == 0, output
+    child.refresh_from_db()
+    assert child.la_child_id == "LAC001"
+    assert child.first_name != PLACEHOLDER_FIRST_NAME
+
+
+def test_a_upn_unknown_code_never_erases_a_known_upn(tmp_path):
+    child = ChildFactory(la_child_id="LAC009", upn=UPN_A, date_of_birth=D(2012, 3, 4))
+    headers = [header_row("LAC009", D(2012, 3, 4), upn_value="UN4")]
+
+    status, output = run_command("import_903", write_903_dir(tmp_path / "m", headers, []))
+
+    assert status == 0, output
+    child.refresh_from_db()
+    assert (child.upn, child.upn_unknown) == (UPN_A, "")
+
+
+def test_every_broken_rule_is_reported_by_row_and_field_and_nothing_changes(tmp_path):
+    ChildFactory(la_child_id="KNOWN1", date_of_birth=D(2011, 1, 1))
+    bad_upn = wrong_check_letter(upn(55))
+    headers = [
+        header_row("LAC001", D(2012, 3, 4), upn_value=bad_upn),  # row 1: check letter
+        {**header_row("LAC002", D(2012, 3, 4), upn_value="UN1"), "DOB": "2012-03-04"},  # row 2
+        header_row("LAC003", D(2012, 3, 4), upn_value="UN1", sex="3"),  # row 3: SEX
+        header_row("LAC004", D(2012, 3, 4), upn_value="UN1", ethnic="XXXX"),  # row 4
+    ]
+    episodes = [
+        episode_row("KNOWN1", D(2024, 5, 1), ls="Z9"),  # row 1: LS
+        episode_row("KNOWN1", D(2025, 5, 1), ls="C2", dec=D(2025, 4, 1), rec="E13"),  # row 2
+        episode_row("NOBODY", D(2024, 5, 1)),  # row 3: not in the Header table or record
+        {**episode_row("KNOWN1", D(2024, 5, 1)), "DECOM": "31/02/2024"},  # row 4: date
+        episode_row("KNOWN1", D(2024, 5, 1), cin="N9"),  # row 5: CIN code
+        episode_row("KNOWN1", D(2024, 5, 1), dec=D(2024, 6, 1)),  # row 6: DEC without REC
+    ]
+    before = snapshot()
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 1
+    assert snapshot() == before
+    rejected = {(r.row_number, r.field) for r in ImportRejection.objects.all()}
+    assert {
+        (1, "Header.UPN"),
+        (2, "Header.DOB"),
+        (3, "Header.SEX"),
+        (4, "Header.ETHNIC"),
+        (1, "Episodes.LS"),
+        (2, "Episodes.DEC"),
+        (3, "Episodes.CHILD"),
+        (4, "Episodes.DECOM"),
+        (5, "Episodes.CIN"),
+        (6, "Episodes.REC"),
+    } <= rejected
+    reasons = " ".join(ImportRejection.objects.values_list("reason", flat=True))
+    assert "check letter" in reasons
+    assert "DEC (date episode ceased) is before DECOM" in reasons
+    assert bad_upn not in reasons and bad_upn not in output
+
+
+def test_import_valid_rows_keeps_the_good_children(tmp_path):
+    headers, episodes = march_return()
+    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value=wrong_check_letter(upn(9))))
+    episodes.append(episode_row("LAC003", D(2024, 5, 1)))
+
+    status, _ = run_command(
+        "import_903",
+        write_903_dir(tmp_path / "m", headers, episodes),
+        "--create-missing",
+        "--import-valid-rows",
+    )
+
+    assert status == 1
+    assert set(Child.objects.values_list("la_child_id", flat=True)) == {"LAC001", "LAC002"}
+    assert ImportRun.objects.get().status == ImportRun.Status.SUCCEEDED
+
+
+def test_an_episode_overlapping_one_in_the_record_is_rejected_with_the_services_message(
+    tmp_path,
+):
+    child = ChildFactory(la_child_id="LAC001", date_of_birth=D(2012, 3, 4), upn=UPN_A)
+    EpisodeFactory(child=child, legal_status=LegalStatus.V2, start_date=D(2024, 1, 1))
+    headers, episodes = march_return()
+
+    status, output = run_command(
+        "import_903",
+        write_903_dir(tmp_path / "m", headers[:1], episodes[:3]),
+        "--import-valid-rows",
+    )
+
+    assert status == 1
+    assert "overlaps the looked after episode" in output
+    # The child's episodes are written together or not at all.
+    assert LegalStatusEpisode.objects.filter(child=child).count() == 1
+
+
+def test_an_episode_starting_before_the_previous_ceased_is_rejected(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        episode_row("LAC001", D(2024, 5, 1), ls="C1", dec=D(2024, 6, 10), rec="X1"),
+        episode_row("LAC001", D(2024, 6, 1), ls="C2"),
+    ]
+
+    status, _ = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 1
+    assert ImportRejection.objects.filter(row_number=2, field="Episodes.DECOM").exists()
+    assert not Child.objects.exists()
+
+
+def test_a_same_day_episode_before_a_change_is_not_a_period_of_its_own(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        episode_row("LAC001", D(2024, 5, 1), ls="L1", dec=D(2024, 5, 1), rec="X1"),
+        episode_row("LAC001", D(2024, 5, 1), ls="V2", rne="L"),
+    ]
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [(Cohort.CLA, LegalStatus.V2, "", D(2024, 5, 1), None)]
+
+
+def test_a_zip_of_the_tables_and_two_files_are_accepted(tmp_path):
+    headers, episodes = march_return()
+    status, output = run_command(
+        "import_903", write_903_zip(tmp_path / "903.zip", headers, episodes), "--create-missing"
+    )
+    assert status == 0, output
+    directory = write_903_dir(tmp_path / "m", headers, episodes)
+
+    status, output = run_command(
+        "import_903", directory / "header.csv", directory / "episodes.csv", "--create-missing"
+    )
+
+    assert status == 0, output
+    assert ImportRun.objects.order_by("-created_at").first().counts["episodes_unchanged"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("binary.csv", b"PK\x00\x01\x02\x00\xff\xfe" * 50, "binary"),
+        ("empty.csv", b"", "empty"),
+        ("other.csv", b"NAME,ADDRESS\r\nA,B\r\n", "No SSDA903 Header or Episodes table"),
+        ("broken.zip", b"PK\x03\x04 not really a zip", "zip file cannot be read"),
+    ],
+)
+def test_a_file_that_is_not_a_903_table_fails_with_exit_2(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    status, output = run_command("import_903", path)
+
+    assert status == 2
+    assert reason in output
+    assert not Child.objects.exists()
+
+
+def test_a_zip_without_903_tables_fails_with_exit_2(tmp_path):
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr("reviews.csv", table_csv(["CHILD", "DOB", "REVIEW"], []))
+
+    status, output = run_command("import_903", path)
+
+    assert status == 2
+    assert "No SSDA903 Header or Episodes table" in output
+
+
+def test_a_directory_without_903_tables_fails_with_exit_2(tmp_path):
+    (tmp_path / "notes.csv").write_bytes(table_csv(["A", "B"], []))
+
+    status, _ = run_command("import_903", tmp_path)
+
+    assert status == 2
+    assert not ImportRun.objects.exists()
+
+
+def test_tables_are_recognised_by_their_header_rows_not_their_names(tmp_path):
+    headers, episodes = march_return()
+    (tmp_path / "a.csv").write_bytes(table_csv(HEADER_COLUMNS, headers))
+    (tmp_path / "b.csv").write_bytes(table_csv(EPISODE_COLUMNS, episodes))
+
+    status, output = run_command("import_903", tmp_path, "--create-missing")
+
+    assert status == 0, output
+    assert Child.objects.count() == 2
+
+
+class TestEpisodeUpdate:
+    def test_an_episode_is_ended(self, manager, child):
+        episode = EpisodeFactory(child=child, start_date=D(2024, 1, 1))
+
+        updated = episode_update(
+            actor=manager,
+            episode=episode,
+            start_date=D(2024, 1, 1),
+            end_date=D(2024, 3, 1),
+            legal_status=LegalStatus.C2,
+        )
+
+        assert updated.end_date == D(2024, 3, 1)
+
+    def test_the_rules_of_episode_add_apply(self, manager, child):
+        episode = EpisodeFactory(child=child, start_date=D(2024, 1, 1), end_date=D(2024, 2, 1))
+        EpisodeFactory(child=child, start_date=D(2024, 3, 1))
+
+        with pytest.raises(DomainError) as overlap:
+            episode_update(
+                actor=manager,
+                episode=episode,
+                start_date=D(2024, 1, 1),
+                end_date=D(2024, 3, 1),
+                legal_status=LegalStatus.C2,
+            )
+        with pytest.raises(DomainError) as backwards:
+            episode_update(
+                actor=manager,
+                episode=episode,
+                start_date=D(2024, 1, 1),
+                end_date=D(2023, 12, 1),
+                legal_status=LegalStatus.C2,
+            )
+        with pytest.raises(DomainError) as no_status:
+            episode_update(actor=manager, episode=episode, start_date=D(2024, 1, 1))
+
+        assert "overlaps" in overlap.value.message_dict["start_date"][0]
+        assert "end_date" in backwards.value.message_dict
+        assert "legal_status" in no_status.value.message_dict
+        episode.refresh_from_db()
+        assert episode.end_date == D(2024, 2, 1)
