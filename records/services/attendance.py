@@ -29,7 +29,15 @@ from records.attendance import (
     summary_key,
 )
 from records.codes.attendance import CODES
-from records.models import AttendanceSession, AttendanceSummary, BatchEvent, Child, School, Session
+from records.models import (
+    AttendanceCodeChange,
+    AttendanceSession,
+    AttendanceSummary,
+    BatchEvent,
+    Child,
+    School,
+    Session,
+)
 from records.services.rules import date_errors, period_errors, raise_if
 from virtualschool.errors import DomainError
 
@@ -173,64 +181,139 @@ def attendance_record(
     birthdays (rules.date_errors, education=True); the session is AM or PM; the code is a DfE
     register code in use on that date (current codes from 19 August 2024, withdrawn H/J/Y
     before it, F before September 2013; records/attendance.py); the school is a School or
-    blank; each session appears once. All or nothing: a refusal saves nothing. One BatchEvent
-    records who recorded how many sessions for which dates (no personal data in it).
+    blank; each session appears once. All or nothing: a refusal saves nothing. A replaced code
+    keeps its history (AttendanceCodeChange, through sessions_upsert, the one write path it
+    shares with the attendance import). One BatchEvent records who recorded how many sessions
+    for which dates (no personal data in it).
     """
     marks = [_normalised(_as_mark(row)) for row in sessions]
     raise_if(_marks_errors(child=child, marks=marks))
     dates = [mark.date for mark in marks]
+    keys = sorted({summary_key(child.pk, day) for day in dates})
     with transaction.atomic():
         # Writers of one child's attendance queue here, so a mark and its summary never race.
         Child.objects.select_for_update(no_key=True).filter(pk=child.pk).values_list("pk").get()
-        held = {
-            (row.date, row.session): (row.code, row.school_id)
-            for row in AttendanceSession.objects.filter(
-                child=child, date__gte=min(dates), date__lte=max(dates)
-            ).only("date", "session", "code", "school_id")
-        }
-        added = changed = 0
-        to_write = []
-        for mark in marks:
-            school_id = mark.school.pk if mark.school is not None else None
-            before = held.get((mark.date, mark.session))
-            if before == (mark.code, school_id):
-                continue
-            if before is None:
-                added += 1
-            else:
-                changed += 1
-            to_write.append(
-                AttendanceSession(
-                    child=child,
-                    school_id=school_id,
-                    date=mark.date,
-                    session=mark.session,
-                    code=mark.code,
-                )
-            )
-        AttendanceSession.objects.bulk_create(
-            to_write,
-            update_conflicts=True,
-            unique_fields=["child", "date", "session"],
-            update_fields=["code", "school"],
-            batch_size=1000,
-        )
-        keys = sorted({summary_key(child.pk, day) for day in dates})
-        attendance_summaries_refresh(keys=keys)
-        return BatchEvent.objects.create(
+        batch = BatchEvent.objects.create(
             kind=BatchEvent.Kind.ATTENDANCE,
             actor=actor,
             child_id=child.pk,
             rows=len(marks),
             date_from=min(dates),
             date_to=max(dates),
-            details={
-                "added": added,
-                "changed": changed,
-                "unchanged": len(marks) - added - changed,
-                "terms": [[key.academic_year, key.term] for key in keys],
-            },
         )
+        source = (
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::date[], %s::text[], %s::text[]) "
+            "AS src(child_id, school_id, date, session, code)"
+        )
+        written = sessions_upsert(
+            source_sql=source,
+            params=[
+                [child.pk] * len(marks),
+                [mark.school.pk if mark.school is not None else None for mark in marks],
+                dates,
+                [mark.session for mark in marks],
+                [mark.code for mark in marks],
+            ],
+            batch_id=batch.pk,
+        )
+        attendance_summaries_refresh(keys=keys)
+        batch.details = {
+            "added": written.created,
+            "changed": written.updated,
+            "unchanged": len(marks) - written.created - written.updated,
+            "terms": [[key.academic_year, key.term] for key in keys],
+        }
+        batch.save(update_fields=["details"])
+        return batch
+
+
+@dataclass(frozen=True)
+class Upserted:
+    """What sessions_upsert did: sessions created, sessions whose code or school was replaced,
+    and how many of those replacements changed the code (each kept in AttendanceCodeChange)."""
+
+    created: int
+    updated: int
+    codes_changed: int
+
+
+def sessions_upsert(*, source_sql: str, params: Sequence[object], batch_id: int | None) -> Upserted:
+    """Write session marks from `source_sql` (a SELECT of child_id, school_id, date, session,
+    code with one row per session, already validated) in one statement, the one way every
+    session is written (attendance_record and the attendance import).
+
+    Rules: a mark for a session already held replaces its code and school only when either
+    differs, so the same marks written twice rewrite nothing; a replaced code leaves an
+    AttendanceCodeChange (old code, new code, the batch that changed it), the history the
+    session row no longer holds.
+
+    How: one statement whose parts all see the table as it was before it (PostgreSQL runs a
+    data-modifying CTE on one snapshot). The UPDATE joins each session to a second copy of
+    itself to return the code it had; the INSERT adds the sessions that were not held. No
+    ON CONFLICT: a plain insert is much cheaper per row at the import's volumes, and it is safe
+    because every writer of a child's sessions first locks the child (FOR NO KEY UPDATE), as
+    the caller must have done, inside its own transaction.
+    """
+    quote = connection.ops.quote_name
+    session = quote(AttendanceSession._meta.db_table)
+    change = quote(AttendanceCodeChange._meta.db_table)
+    with connection.cursor() as cursor:
+        # Nothing held yet for these children over these dates (a new term's first file): a
+        # plain insert, without looking up each session first.
+        cursor.execute(
+            f"""
+            SELECT EXISTS (
+                SELECT 1 FROM {session} s
+                JOIN (SELECT child_id, min(date) AS first, max(date) AS last
+                      FROM ({source_sql}) AS src GROUP BY child_id) AS c
+                    ON s.child_id = c.child_id AND s.date BETWEEN c.first AND c.last
+            )
+            """,  # noqa: S608 - identifiers from model metadata, the source from our callers
+            params,
+        )
+        (held,) = cursor.fetchone()
+        if not held:
+            cursor.execute(
+                f"INSERT INTO {session} (child_id, school_id, date, session, code) "  # noqa: S608
+                f"SELECT child_id, school_id, date, session, code FROM ({source_sql}) AS src",
+                params,
+            )
+            return Upserted(created=cursor.rowcount, updated=0, codes_changed=0)
+    sql = f"""
+        WITH src AS MATERIALIZED ({source_sql}),
+        updated AS (
+            UPDATE {session} AS s SET code = src.code, school_id = src.school_id
+            FROM src JOIN {session} AS held
+                ON held.child_id = src.child_id AND held.date = src.date
+                AND held.session = src.session
+            WHERE s.id = held.id
+                AND (held.code IS DISTINCT FROM src.code
+                    OR held.school_id IS DISTINCT FROM src.school_id)
+            RETURNING s.child_id, s.date, s.session, held.code AS old_code, s.code AS new_code
+        ),
+        inserted AS (
+            INSERT INTO {session} (child_id, school_id, date, session, code)
+            SELECT child_id, school_id, date, session, code FROM src
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {session} AS held
+                WHERE held.child_id = src.child_id AND held.date = src.date
+                    AND held.session = src.session
+            )
+            RETURNING 1
+        ),
+        changed AS (
+            INSERT INTO {change} (child_id, date, session, old_code, new_code, batch_id, changed_at)
+            SELECT child_id, date, session, old_code, new_code, %s, now()
+            FROM updated WHERE old_code <> new_code
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated),
+            (SELECT count(*) FROM changed)
+    """  # noqa: S608 - identifiers from model metadata, the source from our own callers
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, batch_id])
+        created, updated, codes_changed = cursor.fetchone()
+    return Upserted(created=created, updated=updated, codes_changed=codes_changed)
 
 
 def _for_session(code: str | None, part: str) -> str:
