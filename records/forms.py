@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.db import models
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from records.imports.registry import CREATE_MISSING_KINDS
+from records.models import ImportKind
 from virtualschool.forms import GovukDateField
 
 
@@ -202,3 +207,54 @@ def record_form(
     generated.update(overrides)
     ordered = {name: generated[name] for name in [*fields, *overrides] if name in generated}
     return type(f"{model.__name__}Form", (RecordForm,), ordered)
+
+
+class ImportForm(forms.Form):
+    """Shape only: a file, what it is, and whether to import the valid rows of a file with
+    rejected rows. The size limit and the rest are records.services.imports' rules."""
+
+    kind = forms.ChoiceField(
+        label="What is the file?",
+        choices=ImportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the file is"},
+    )
+    file = forms.FileField(
+        label="Upload a file",
+        error_messages={
+            "required": "Select a file",
+            "empty": "The selected file is empty",
+            "invalid": "Select a file",
+            "missing": "Select a file",
+        },
+    )
+    import_valid_rows = forms.BooleanField(
+        label="Import the valid rows even if some rows are rejected",
+        help_text=(
+            "If you do not tick this and any row is rejected, nothing in the file is imported."
+        ),
+        required=False,
+    )
+
+    create_missing = forms.BooleanField(
+        label="Add the children the file names who are not on the record yet",
+        help_text=(
+            "Common Transfer Files, SSDA903 returns and CIN census files only. If you do not "
+            "tick this, a child who is not on the record is rejected."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, may_add_children: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        self.fields["file"].help_text = f"The file must be smaller than {limit} MB"
+        if not may_add_children:
+            del self.fields["create_missing"]
+
+    def options(self) -> dict[str, Any]:
+        """The run's options for its importer (as the import_<kind> commands set them)."""
+        kind = self.cleaned_data["kind"]
+        if kind in CREATE_MISSING_KINDS and self.cleaned_data.get("create_missing"):
+            return {"create_missing": True}
+        return {}

@@ -60,3 +60,13 @@ def can_view_sensitive(user: UserLike) -> bool:
 def can_see_category(user: UserLike, category: DataCategory | None) -> bool:
     """Whether a user who may see a child may also see its data of this category."""
     return category not in SENSITIVE_CATEGORIES or can_view_sensitive(user)
+
+
+def can_import(user: UserLike) -> bool:
+    """Caseworkers and managers import files (DESIGN.md, "Who uses it"); admins do not."""
+    return user_has_role(user, Role.CASEWORKER) or user_has_role(user, Role.MANAGER)
+
+
+def can_see_all_imports(user: UserLike) -> bool:
+    """Managers see every import; a caseworker sees the imports they started."""
+    return user_has_role(user, Role.MANAGER)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import attendance, sections
+from records.views import attendance, imports, sections
 from records.views import children as views
 from records.views.child_edit import child_edit
 
@@ -9,6 +9,16 @@ app_name = "records"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("add/", views.child_add, name="child-add"),
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/new/", imports.import_new, name="import-new"),
+    path("imports/<uuid:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<uuid:pk>/progress/", imports.import_progress, name="import-progress"),
+    path(
+        "imports/<uuid:pk>/rejections.csv",
+        imports.import_rejections_csv,
+        name="import-rejections-csv",
+    ),
+    path("imports/<uuid:pk>/import-valid-rows/", imports.import_again, name="import-again"),
     path("<uuid:pk>/", views.child_detail, name="child-detail"),
     path("<uuid:pk>/edit/", child_edit, name="child-edit"),
     path("<uuid:pk>/history/", views.child_history, name="child-history"),

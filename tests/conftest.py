@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from records import services
@@ -10,17 +11,19 @@ from virtualschool.services import roles_sync
 
 
 @pytest.fixture(autouse=True)
-def _role_groups_survive_flushes(request, django_db_blocker):
+def _role_groups(request):
     """A transactional test ends by emptying every table, the role groups made by migration
-    included; put them back so the tests that follow in this process find them."""
-    yield
+    included; before each database test, put them back if an earlier test emptied them."""
     marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    if marker is None and not fixtures & {"db", "transactional_db"}:
+        return
     transactional = (marker is not None and marker.kwargs.get("transaction")) or (
-        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+        "transactional_db" in fixtures
     )
-    if transactional:
-        with django_db_blocker.unblock():
-            roles_sync()
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if Group.objects.filter(name__in=[role.value for role in Role]).count() < len(Role):
+        roles_sync()
 
 
 @pytest.fixture

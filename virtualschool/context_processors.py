@@ -27,6 +27,8 @@ def _navigation(request) -> list[NavItem]:
         items.append(("Children", "records:caseload", {"caseload", "child-add"}))
     elif user_has_role(user, Role.CASEWORKER):
         items.append(("My caseload", "records:caseload", {"caseload"}))
+    if user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER):
+        items.append(("Imports", "records:imports", {"imports", "import-new", "import-detail"}))
     if user_has_role(user, Role.ADMIN):
         items.append(("Users", "admin:auth_user_changelist", set()))
     return [NavItem(label, reverse(name), current in names) for label, name, names in items]

@@ -15,6 +15,10 @@ IMPORTERS: dict[str, str] = {
     ImportKind.CIN: "records.imports.cin.CinImporter",
 }
 
+# Formats that name children who may not be on the record yet: their importers create them
+# when the run's options say create_missing (the --create-missing flag, the upload checkbox).
+CREATE_MISSING_KINDS = frozenset({ImportKind.CTF, ImportKind.SSDA903, ImportKind.CIN})
+
 
 def importer_for(kind: str) -> Importer:
     return import_string(IMPORTERS[kind])()

@@ -158,7 +158,8 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
 
 def import_again_with_valid_rows(*, actor: AbstractBaseUser | None, run: ImportRun) -> ImportRun:
     """A new run of a rejected file that imports its valid rows; the file must still be kept."""
-    if run.status != ImportRun.Status.REJECTED or not Path(run.stored_path).exists():
+    kept = bool(run.stored_path) and Path(run.stored_path).is_file()
+    if run.status != ImportRun.Status.REJECTED or not kept:
         raise DomainError(
             {"run": ["Only a rejected file that is still kept can be imported again"]}
         )

@@ -13,6 +13,7 @@ from records import services
 from records.codes import Cohort
 from records.services import safeguarding
 from tests.factories import ChildFactory, UserFactory
+from tests.records.imports.fake_importer import queued_run_of
 from virtualschool.roles import Perm, Role
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ ALLOCATED = expect(302, 200, 200, 404, 200, 404)
 ALLOCATED_SENSITIVE = expect(302, 404, 200, 404, 200, 404)
 MANAGERS = expect(302, 404, 404, 404, 200, 404)
 POST_ONLY = expect(302, 405, 405, 405, 405, 405)
+IMPORT_RUN = expect(302, 200, 404, 404, 200, 404)
 
 # (route name, URL kwargs from the world, expected GET status per role)
 CASES = [
@@ -79,6 +81,13 @@ CASES = [
     ("records:child-edit", lambda w: {"pk": w["child"].pk}, ALLOCATED),
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "notes"}, ALLOCATED),
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "health"}, ALLOCATED_SENSITIVE),
+    # Imports: caseworkers and managers; a run is seen by whoever started it ("c") and managers.
+    ("records:imports", None, expect(302, 200, 200, 200, 200, 404)),
+    ("records:import-new", None, expect(302, 200, 200, 200, 200, 404)),
+    ("records:import-detail", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
+    ("records:import-progress", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
+    ("records:import-rejections-csv", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
+    ("records:import-again", lambda w: {"pk": queued_run_of("c").pk}, POST_ONLY),
 ]
 # Django's admin site has its own staff check; only the user-management part is ours to assert.
 ADMIN_SITE = {"admin:auth_user_changelist": {ANON: 302, CASEWORKER: 302, MANAGER: 302, ADMIN: 200}}

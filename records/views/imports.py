@@ -1,0 +1,233 @@
+"""The Imports pages: upload a file, watch it being read, read its report, list past imports.
+
+Caseworkers and managers import (imports are how schools' and social care's data arrives, so a
+caseworker's file may touch children not allocated to them). A caseworker sees only the runs
+they started; a manager sees every run; anyone else gets a 404, as for anything absent.
+The pages hold no rules: records.services.imports stores, queues and runs the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from records.forms import ImportForm
+from records.imports.progress import progress_of
+from records.models import ImportRejection, ImportRun
+from records.permissions import can_add_child, can_import, can_see_all_imports
+from records.selectors.imports import import_run_get_for_user, import_runs_visible_to
+from records.services.imports import import_again_with_valid_rows, import_create
+from virtualschool.errors import DomainError
+
+RUNS_PAGE_SIZE = 25
+REJECTIONS_SHOWN = 100
+# Spreadsheet programs run a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"); such cells are written with a leading single quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Readable labels for the report's counts; a count not named here is shown by its key.
+COUNT_LABELS = {
+    "rows_read": "Rows read",
+    "children_matched": "Children matched",
+    "children_created": "Children created",
+    "children_updated": "Children updated",
+    "children_unchanged": "Children unchanged",
+    "sessions_created": "Sessions created",
+    "sessions_updated": "Sessions updated",
+    "sessions_unchanged": "Sessions unchanged",
+    "schools_created": "Schools created",
+    "schools_updated": "Schools updated",
+    "schools_unchanged": "Schools unchanged",
+    "created": "Created",
+    "updated": "Updated",
+    "unchanged": "Unchanged",
+    "rows_rejected": "Rows rejected",
+}
+HIDDEN_COUNTS = {"more_rejections"}
+# Formats that can add a child the file names who is not on the record (--create-missing).
+STATUS_TAG_CLASSES = {
+    ImportRun.Status.QUEUED: "govuk-tag--grey",
+    ImportRun.Status.RUNNING: "govuk-tag--blue",
+    ImportRun.Status.SUCCEEDED: "govuk-tag--green",
+    ImportRun.Status.REJECTED: "govuk-tag--orange",
+    ImportRun.Status.FAILED: "govuk-tag--red",
+}
+
+
+# Views
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not can_import(request.user):
+        raise Http404("No page here")
+
+
+def progress_text(done: int, total: int | None, status: str) -> str:
+    """ "12,345 of 760,000 rows", as the page shows it (import-progress.js writes the same)."""
+    if status == ImportRun.Status.QUEUED and not done:
+        return "Waiting to start"
+    if total:
+        return f"{done:,} of {total:,} rows"
+    return f"{done:,} rows"
+
+
+def _counts(run: ImportRun) -> list[tuple[str, str]]:
+    """The report's counts with readable labels: rows read first, rows rejected last."""
+    counts = {key: value for key, value in run.counts.items() if key not in HIDDEN_COUNTS}
+    order = ["rows_read", *(k for k in counts if k not in {"rows_read", "rows_rejected"})]
+    order.append("rows_rejected")
+    return [
+        (COUNT_LABELS.get(key, key.replace("_", " ").capitalize()), f"{counts[key]:,}")
+        for key in order
+        if key in counts
+    ]
+
+
+def _progress(run: ImportRun) -> dict[str, Any]:
+    """Rows done and total: from the cache while the run is open, from the run once finished."""
+    if run.finished:
+        done = run.processed_rows
+        total = run.total_rows or run.processed_rows
+    else:
+        done, total = progress_of(run.pk) or (0, None)
+    return {
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "done": done,
+        "total": total,
+        "finished": run.finished,
+    }
+
+
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Past imports, newest first, with who ran them."""
+    _require_importer(request)
+    runs = import_runs_visible_to(user=request.user)
+    page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for run in page.object_list:
+        run.tag_class = STATUS_TAG_CLASSES.get(run.status, "")
+        run.rows_display = f"{run.counts.get('rows_read', 0):,}" if run.finished else "–"
+        run.rejected_display = f"{run.counts.get('rows_rejected', 0):,}" if run.finished else "–"
+    return render(
+        request,
+        "records/imports/list.html",
+        {"page": page, "sees_all": can_see_all_imports(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    """Upload a file; it is stored and queued, and the user goes to its run's page."""
+    _require_importer(request)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        may_add_children=can_add_child(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            run = import_create(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                file=upload,
+                file_name=upload.name,
+                import_valid_rows=form.cleaned_data["import_valid_rows"],
+                options=form.options(),
+            )
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("records:import-detail", pk=run.pk)
+    return render(request, "records/imports/new.html", {"form": form})
+
+
+@require_GET
+def import_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """A run's progress while it is read, then its report and first rejections."""
+    run = import_run_get_for_user(user=request.user, pk=pk)
+    progress = _progress(run)
+    context: dict[str, Any] = {
+        "run": run,
+        "progress": progress,
+        "progress_text": progress_text(progress["done"], progress["total"], run.status),
+        "tag_class": STATUS_TAG_CLASSES.get(run.status, ""),
+    }
+    if run.finished:
+        rejections = list(run.rejections.all()[:REJECTIONS_SHOWN])
+        kept = run.rejections.count() if len(rejections) == REJECTIONS_SHOWN else len(rejections)
+        more = run.counts.get("more_rejections", 0)
+        context["counts"] = _counts(run)
+        context["counts_rejected"] = run.counts.get("rows_rejected", 0)
+        context["rejections"] = rejections
+        context["rejections_kept"] = kept
+        context["rejections_kept_text"] = f"{kept:,}"
+        context["more_rejections"] = more
+        context["more_rejections_text"] = f"{more:,}"
+        context["can_import_again"] = run.status == ImportRun.Status.REJECTED and bool(
+            run.stored_path
+        )
+    return render(request, "records/imports/detail.html", context)
+
+
+@require_GET
+def import_progress(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
+    """{status, status_label, done, total, finished} for the progress page's script."""
+    run = import_run_get_for_user(user=request.user, pk=pk)
+    response = JsonResponse(_progress(run))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _rejection_rows(run: ImportRun) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["Row", "Field", "Reason"])
+    rejections = ImportRejection.objects.filter(run=run).order_by("row_number", "id")
+    for row, field, reason in rejections.values_list("row_number", "field", "reason").iterator(
+        chunk_size=2000
+    ):
+        yield writer.writerow([row, safe_cell(field), safe_cell(reason)])
+
+
+@require_GET
+def import_rejections_csv(request: HttpRequest, pk: uuid.UUID) -> StreamingHttpResponse:
+    """Every kept rejection of a run as CSV; the file name names the run, never a person."""
+    run = import_run_get_for_user(user=request.user, pk=pk)
+    response = StreamingHttpResponse(_rejection_rows(run), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejections.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def import_again(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Import the valid rows of a rejected file, as a new run of the same kept file."""
+    run = import_run_get_for_user(user=request.user, pk=pk)
+    try:
+        again = import_again_with_valid_rows(actor=request.user, run=run)
+    except DomainError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("records:import-detail", pk=run.pk)
+    return redirect("records:import-detail", pk=again.pk)

@@ -1,0 +1,119 @@
+"""The Celery path for real: an uploaded file's run is queued on the "imports" queue of a Redis
+broker, a real worker (in a thread) picks it up, and the data is committed; a second delivery
+of the same run does nothing.
+
+The broker is the test Redis on its own database number (TASK_REDIS_DB), so these tests stay
+out of the way of everything else using Redis. The test is transactional so the worker's own
+database connection sees what the request committed.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
+from django.urls import reverse
+
+from records.models import ImportRun, School
+from records.tasks import import_run
+from tests.records.imports import fake_importer
+from virtualschool.celery import app
+
+TASK_REDIS_DB = 15
+WAIT_SECONDS = 30
+
+
+def _redis_url(db: int) -> str:
+    parts = urlsplit(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _close_worker_connections(**_kwargs) -> None:
+    """The worker thread's database connections, closed after each task (as Celery's Django
+    fixup does in a real worker) so the test database can be dropped at the end."""
+    connections.close_all()
+
+
+def _forget_connections() -> None:
+    """Drop the app's broker connection and producer pools, so the next message goes to the
+    broker now configured (app.close() keeps a producer pool made before its connection pool),
+    and its cached result backend."""
+    app.close()
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture
+def broker(settings, tmp_path):
+    """The project's Celery app sending to, and reading results from, the task Redis db."""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    url = _redis_url(TASK_REDIS_DB)
+    redis.Redis.from_url(url).flushdb()
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+    _forget_connections()
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    task_postrun.connect(_close_worker_connections)
+    with fake_importer.use_fake_importer() as kind:
+        yield kind
+    task_postrun.disconnect(_close_worker_connections)
+    _forget_connections()
+    app.conf.update(saved)
+    redis.Redis.from_url(url).flushdb()
+
+
+def _wait_until_finished(run_id) -> ImportRun:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        run = ImportRun.objects.get(pk=run_id)
+        if run.finished:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"the run was still {run.status} after {WAIT_SECONDS} seconds")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uploaded_file_is_imported_by_a_worker_once(broker, client_for, caseworker):
+    client = client_for(caseworker)
+    data = fake_importer.schools_csv([("100001", "Ashford Primary School"), ("100002", "Beacon")])
+    response = client.post(
+        reverse("records:import-new"),
+        {"kind": broker, "file": SimpleUploadedFile("schools.csv", data, content_type="text/csv")},
+    )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    # No worker yet: the task waits on the broker's "imports" queue, nothing is written.
+    assert run.status == ImportRun.Status.QUEUED
+    assert redis.Redis.from_url(_redis_url(TASK_REDIS_DB)).llen("imports") == 1
+    assert "Waiting to start" in client.get(response.url).content.decode()
+    assert not School.objects.exists()
+
+    with start_worker(app, perform_ping_check=False, queues=["imports"], shutdown_timeout=30):
+        run = _wait_until_finished(run.pk)
+        assert run.status == ImportRun.Status.SUCCEEDED
+        assert sorted(School.objects.values_list("urn", flat=True)) == [100001, 100002]
+        assert fake_importer.calls == [str(run.pk)]
+
+        # The broker delivers the same run again (a redelivery after a lost acknowledgement,
+        # or a duplicate send): the worker leaves the finished run alone.
+        again = import_run.apply_async(args=[str(run.pk)])
+        assert again.get(timeout=WAIT_SECONDS) == ImportRun.Status.SUCCEEDED
+
+    assert fake_importer.calls == [str(run.pk)]
+    after = ImportRun.objects.get(pk=run.pk)
+    assert (after.status, after.finished_at, after.counts) == (
+        run.status,
+        run.finished_at,
+        run.counts,
+    )
+    assert School.objects.count() == 2
+    page = client.get(response.url).content.decode()
+    assert "Every row was imported" in page
