@@ -31,8 +31,8 @@ from records.codes.census import Ethnicity
 from records.models import Characteristics, Child, LegalStatusEpisode
 from records.services.characteristics import characteristics_record, characteristics_update
 from records.services.child_update import child_update
-from records.services.children import child_create, episode_add
-from records.services.episodes import episode_update
+from records.services.children import child_create
+from records.services.episodes import episode_add, episode_update
 from records.services.locking import record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError

@@ -13,8 +13,8 @@ from records.services.children import (
     allocation_end,
     allocation_reallocate,
     child_create,
-    episode_add,
 )
+from records.services.episodes import episode_add, episode_update
 from records.services.schools import enrolment_record
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "child_create",
     "enrolment_record",
     "episode_add",
+    "episode_update",
 ]

@@ -1,4 +1,4 @@
-"""Writes to a child, their legal status and allocations.
+"""Writes to a child and their allocations (legal status episodes: records/services/episodes.py).
 
 Each service validates, writes inside one transaction, and leaves its audit trail
 (django-auditlog entries attributed to `actor`). A refused change raises DomainError with
@@ -19,12 +19,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
-from records.codes import Cohort
 from records.models import (
     AccessLogEntry,
     Allocation,
     Child,
-    LegalStatusEpisode,
 )
 from records.permissions import can_be_allocated
 from records.upn import normalise_upn, validate_upn
@@ -87,119 +85,6 @@ def child_create(
     with transaction.atomic(), set_actor(actor):
         child.save()
     return child
-
-
-def episode_add(
-    *,
-    actor: AbstractBaseUser | None,
-    child: Child,
-    cohort: str,
-    start_date: date,
-    end_date: date | None = None,
-    legal_status: str = "",
-    plac_route: str = "",
-    closure_date: date | None = None,
-) -> LegalStatusEpisode:
-    """Record a legal status episode.
-
-    Rules: a looked-after episode has an SSDA903 legal status and a PLAC episode its route out
-    of care (and no other cohort has either); only a child-in-need episode has a case closure
-    date; an episode ends on or after its start; episodes of one cohort never overlap for a
-    child (the database also refuses an overlap, under a row lock on the child).
-    """
-    errors = _episode_shape_errors(
-        cohort=cohort,
-        start_date=start_date,
-        end_date=end_date,
-        legal_status=legal_status,
-        plac_route=plac_route,
-        closure_date=closure_date,
-    )
-    if errors:
-        raise DomainError(errors)
-    with transaction.atomic(), set_actor(actor):
-        # Serialise episode writes per child so the overlap check below sees every episode.
-        Child.objects.select_for_update().filter(pk=child.pk).first()
-        overlapping = _overlapping_episode(
-            child=child, cohort=cohort, start_date=start_date, end_date=end_date
-        )
-        if overlapping is not None:
-            raise DomainError({"start_date": [_overlap_message(overlapping)]})
-        return LegalStatusEpisode.objects.create(
-            child=child,
-            cohort=cohort,
-            legal_status=legal_status,
-            plac_route=plac_route,
-            start_date=start_date,
-            end_date=end_date,
-            closure_date=closure_date,
-        )
-
-
-def _episode_shape_errors(
-    *,
-    cohort: str,
-    start_date: date,
-    end_date: date | None,
-    legal_status: str,
-    plac_route: str,
-    closure_date: date | None,
-) -> dict[str, list[str]]:
-    if cohort not in Cohort.values:
-        return {"cohort": [f"Status must be one of: {', '.join(Cohort.labels)}"]}
-    return {
-        **_cohort_detail_errors(cohort=cohort, legal_status=legal_status, plac_route=plac_route),
-        **_episode_date_errors(
-            cohort=cohort, start_date=start_date, end_date=end_date, closure_date=closure_date
-        ),
-    }
-
-
-def _cohort_detail_errors(
-    *, cohort: str, legal_status: str, plac_route: str
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if cohort == Cohort.CLA and not legal_status:
-        errors["legal_status"] = ["Select the legal status (SSDA903 code) for a looked-after child"]
-    if cohort != Cohort.CLA and legal_status:
-        errors["legal_status"] = ["Only a looked-after episode has a legal status"]
-    if cohort == Cohort.PLAC and not plac_route:
-        errors["plac_route"] = ["Select how the child left care"]
-    if cohort != Cohort.PLAC and plac_route:
-        errors["plac_route"] = ["Only a previously looked-after episode has a route out of care"]
-    return errors
-
-
-def _episode_date_errors(
-    *, cohort: str, start_date: date, end_date: date | None, closure_date: date | None
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if start_date > timezone.localdate():
-        errors["start_date"] = ["Start date must be today or in the past"]
-    if end_date is not None and end_date < start_date:
-        errors["end_date"] = ["End date must be the same as or after the start date"]
-    if closure_date is not None and cohort != Cohort.CIN:
-        errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
-    elif closure_date is not None and closure_date < start_date:
-        errors["closure_date"] = ["Case closure date must be on or after the start date"]
-    return errors
-
-
-def _overlapping_episode(
-    *, child: Child, cohort: str, start_date: date, end_date: date | None
-) -> LegalStatusEpisode | None:
-    candidates = LegalStatusEpisode.objects.filter(child=child, cohort=cohort)
-    if end_date is not None:
-        candidates = candidates.filter(start_date__lte=end_date)
-    return candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
-
-
-def _overlap_message(episode: LegalStatusEpisode) -> str:
-    until = f"to {_long_date(episode.end_date)}" if episode.end_date else "with no end date"
-    return (
-        f"This overlaps the {episode.get_cohort_display().lower()} episode from "
-        f"{_long_date(episode.start_date)} {until}"
-    )
 
 
 def allocation_create(

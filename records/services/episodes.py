@@ -1,9 +1,6 @@
-"""Changing a legal status episode that is already recorded.
-
-New episodes are recorded by records/services/children.py episode_add; this is its
-counterpart for an episode that changes (a looked-after episode that has now ceased, a
-child-in-need case that has been closed), under the same rules, checked by the same helpers.
-"""
+"""Writes to legal status episodes: recording one, and changing one that has moved on (a
+looked-after episode that has now ceased, a child-in-need case that has been closed), under
+one set of rules."""
 
 from __future__ import annotations
 
@@ -12,10 +9,137 @@ from datetime import date
 from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 
+from records.codes import Cohort
 from records.models import Child, LegalStatusEpisode
-from records.services.children import _episode_shape_errors, _overlap_message
 from virtualschool.errors import DomainError
+
+
+def episode_add(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    cohort: str,
+    start_date: date,
+    end_date: date | None = None,
+    legal_status: str = "",
+    plac_route: str = "",
+    closure_date: date | None = None,
+) -> LegalStatusEpisode:
+    """Record a legal status episode.
+
+    Rules: a looked-after episode has an SSDA903 legal status and a PLAC episode its route out
+    of care (and no other cohort has either); only a child-in-need episode has a case closure
+    date; an episode ends on or after its start; episodes of one cohort never overlap for a
+    child (the database also refuses an overlap, under a row lock on the child).
+    """
+    errors = _episode_shape_errors(
+        cohort=cohort,
+        start_date=start_date,
+        end_date=end_date,
+        legal_status=legal_status,
+        plac_route=plac_route,
+        closure_date=closure_date,
+    )
+    if errors:
+        raise DomainError(errors)
+    with transaction.atomic(), set_actor(actor):
+        # Serialise episode writes per child so the overlap check below sees every episode.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        overlapping = _overlapping_episode(
+            child=child, cohort=cohort, start_date=start_date, end_date=end_date
+        )
+        if overlapping is not None:
+            raise DomainError({"start_date": [_overlap_message(overlapping)]})
+        return LegalStatusEpisode.objects.create(
+            child=child,
+            cohort=cohort,
+            legal_status=legal_status,
+            plac_route=plac_route,
+            start_date=start_date,
+            end_date=end_date,
+            closure_date=closure_date,
+        )
+
+
+def _episode_shape_errors(
+    *,
+    cohort: str,
+    start_date: date,
+    end_date: date | None,
+    legal_status: str,
+    plac_route: str,
+    closure_date: date | None,
+) -> dict[str, list[str]]:
+    if cohort not in Cohort.values:
+        return {"cohort": [f"Status must be one of: {', '.join(Cohort.labels)}"]}
+    return {
+        **_cohort_detail_errors(cohort=cohort, legal_status=legal_status, plac_route=plac_route),
+        **_episode_date_errors(
+            cohort=cohort, start_date=start_date, end_date=end_date, closure_date=closure_date
+        ),
+    }
+
+
+def _cohort_detail_errors(
+    *, cohort: str, legal_status: str, plac_route: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if cohort == Cohort.CLA and not legal_status:
+        errors["legal_status"] = ["Select the legal status (SSDA903 code) for a looked-after child"]
+    if cohort != Cohort.CLA and legal_status:
+        errors["legal_status"] = ["Only a looked-after episode has a legal status"]
+    if cohort == Cohort.PLAC and not plac_route:
+        errors["plac_route"] = ["Select how the child left care"]
+    if cohort != Cohort.PLAC and plac_route:
+        errors["plac_route"] = ["Only a previously looked-after episode has a route out of care"]
+    return errors
+
+
+def _episode_date_errors(
+    *, cohort: str, start_date: date, end_date: date | None, closure_date: date | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if start_date > timezone.localdate():
+        errors["start_date"] = ["Start date must be today or in the past"]
+    if end_date is not None and end_date < start_date:
+        errors["end_date"] = ["End date must be the same as or after the start date"]
+    if closure_date is not None and cohort != Cohort.CIN:
+        errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
+    elif closure_date is not None and closure_date < start_date:
+        errors["closure_date"] = ["Case closure date must be on or after the start date"]
+    return errors
+
+
+def _overlapping_episode(
+    *,
+    child: Child,
+    cohort: str,
+    start_date: date,
+    end_date: date | None,
+    excluding: int | None = None,
+) -> LegalStatusEpisode | None:
+    candidates = LegalStatusEpisode.objects.filter(child=child, cohort=cohort)
+    if excluding is not None:
+        candidates = candidates.exclude(pk=excluding)
+    if end_date is not None:
+        candidates = candidates.filter(start_date__lte=end_date)
+    return candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
+
+
+def _overlap_message(episode: LegalStatusEpisode) -> str:
+    until = f"to {_long_date(episode.end_date)}" if episode.end_date else "with no end date"
+    return (
+        f"This overlaps the {episode.get_cohort_display().lower()} episode from "
+        f"{_long_date(episode.start_date)} {until}"
+    )
+
+
+def _long_date(value: date) -> str:
+    return date_format(value, "j F Y")
+
 
 EPISODE_FIELDS = ("legal_status", "plac_route", "start_date", "end_date", "closure_date")
 
@@ -51,12 +175,13 @@ def episode_update(
     with transaction.atomic(), set_actor(actor):
         Child.objects.select_for_update().filter(pk=episode.child_id).first()
         current = LegalStatusEpisode.objects.select_for_update().get(pk=episode.pk)
-        others = LegalStatusEpisode.objects.filter(
-            child_id=current.child_id, cohort=current.cohort
-        ).exclude(pk=current.pk)
-        if end_date is not None:
-            others = others.filter(start_date__lte=end_date)
-        overlapping = others.exclude(end_date__lt=start_date).order_by("start_date").first()
+        overlapping = _overlapping_episode(
+            child=current.child,
+            cohort=current.cohort,
+            start_date=start_date,
+            end_date=end_date,
+            excluding=current.pk,
+        )
         if overlapping is not None:
             raise DomainError({"start_date": [_overlap_message(overlapping)]})
         changes = {
