@@ -29,11 +29,12 @@ ifeq ($(DEMO_PASSWORD),)
 DEMO_PASSWORD_FILE := .run/demo-password
 endif
 
-.PHONY: help run test lint format clean constraints
+.PHONY: help run test lint format clean constraints bench bench-import
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test         run the test suite (PYTEST_ARGS='-x -k name' to pass pytest options)"
+	@echo "make bench        the benchmarks (BENCH_ARGS='--children 20000' for a larger file)"
 	@echo "make lint         ruff check and ruff format --check"
 	@echo "make format       sort imports and format with ruff"
 	@echo "make clean        stop the embedded database, remove .run/ and built static files"
@@ -52,6 +53,16 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
 
 test: $(VENV)/.installed-dev static_build/.built
 	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks print `name: value` lines; docs/performance.md records what they measured.
+BENCH_ARGS ?=
+
+bench: bench-import
+
+bench-import: $(VENV)/.installed
+	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
+	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
+	$(DEVDB) $(PY) manage.py bench_import $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

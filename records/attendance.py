@@ -360,9 +360,14 @@ def summary_counts_sql(keys: Iterable[SummaryKey]) -> tuple[str, list[Any]]:
     """A SELECT of SUMMARY_COLUMNS computed from the session table for each key that has at
     least one session; counts as attendance_figures counts them (the code lists come from
     the same classification). Keys without sessions give no row."""
+    return summary_counts_from_sql(*keys_sql(keys))
+
+
+def summary_counts_from_sql(keys_from: str, keys_params: list[Any]) -> tuple[str, list[Any]]:
+    """summary_counts_sql for keys given as a FROM-clause item `k(child_id, academic_year,
+    term, first_day, last_day)` (keys_sql, or a table of keys an import has built in SQL)."""
     session = AttendanceSession._meta
     table = connection.ops.quote_name(session.db_table)
-    keys_from, keys_params = keys_sql(keys)
     sql = f"""
         WITH per_code AS (
             SELECT k.child_id, k.academic_year, k.term, s.code, count(*) AS n

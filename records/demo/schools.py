@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from records.codes.census import SchoolPhase
 from records.models import Child, Enrolment, School
 from records.services import schools as services
+from records.services.rules import birthday_at
 
 DEMO_LA_NAME = "Demoshire"  # invented
 LEAVING_REASONS = (
@@ -51,14 +52,6 @@ def _describe(schools: list[School], staff) -> None:
             setattr(school, name, getattr(saved, name))
 
 
-def _birthday(child: Child, age: int) -> date:
-    born = child.date_of_birth
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:
-        return date(born.year + age, 3, 1)
-
-
 def _first_september_after(day: date) -> date:
     return date(day.year if day.month < 9 else day.year + 1, 9, 1)
 
@@ -84,7 +77,7 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
     """Give a school-age child a current school (or its NC year, when it has one without) and
     sometimes the school they were at before."""
     _describe(schools, staff)
-    in_reception = _first_september_after(_birthday(child, 4))
+    in_reception = _first_september_after(birthday_at(child, 4))
     if in_reception > today or not schools:
         return
     enrolments = list(Enrolment.objects.filter(child=child).order_by("start_date"))
@@ -96,7 +89,7 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
         )
     else:
         earliest = enrolments[0]
-        if not earliest.nc_year and earliest.start_date >= _birthday(child, 2):
+        if not earliest.nc_year and earliest.start_date >= birthday_at(child, 2):
             earliest = services.enrolment_update(
                 actor=staff.manager,
                 instance=earliest,

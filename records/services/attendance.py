@@ -25,7 +25,7 @@ from records.attendance import (
     allowed_codes_text,
     code_not_in_use,
     keys_sql,
-    summary_counts_sql,
+    summary_counts_from_sql,
     summary_key,
 )
 from records.codes.attendance import CODES
@@ -409,19 +409,42 @@ def attendance_summaries_refresh(*, keys: Iterable[SummaryKey]) -> int:
     keys = sorted(set(keys))
     if not keys:
         return 0
+    _summaries_refresh(*keys_sql(keys))
+    return len(keys)
+
+
+def attendance_summaries_refresh_from(*, keys_table: str) -> int:
+    """attendance_summaries_refresh for keys held in a (temporary) table with the columns
+    child_id, academic_year, term, first_day, last_day (the term's dates from
+    records.attendance.term_bounds): the import's way, so that its keys, one per child and term
+    of a file of any size, never come into Python. Same rules; returns the number of keys."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {keys_table}")  # noqa: S608 - the caller's table
+        (count,) = cursor.fetchone()
+    if count:
+        _summaries_refresh(
+            f"(SELECT child_id, academic_year, term, first_day, last_day FROM {keys_table}) "  # noqa: S608
+            "AS k(child_id, academic_year, term, first_day, last_day)",
+            [],
+        )
+    return count
+
+
+def _summaries_refresh(keys_from: str, keys_params: list) -> None:
+    """Lock the keys' children, then upsert the summaries of the keys with sessions and
+    delete those of the keys without (attendance_summaries_refresh)."""
     summary = connection.ops.quote_name(AttendanceSummary._meta.db_table)
     session = connection.ops.quote_name(AttendanceSession._meta.db_table)
     columns = ", ".join(SUMMARY_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SUMMARY_COLUMNS[3:])
-    counts_sql, counts_params = summary_counts_sql(keys)
-    keys_from, keys_params = keys_sql(keys)
+    counts_sql, counts_params = summary_counts_from_sql(keys_from, keys_params)
     quote = connection.ops.quote_name
     child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {child_table} WHERE {child_pk} = ANY(%s::uuid[]) "  # noqa: S608 - names from model metadata
+            f"SELECT 1 FROM {child_table} WHERE {child_pk} IN (SELECT k.child_id FROM {keys_from}) "  # noqa: S608 - names from model metadata
             f"ORDER BY {child_pk} FOR NO KEY UPDATE",
-            [sorted({key.child_id for key in keys})],
+            keys_params,
         )
         cursor.execute(
             f"INSERT INTO {summary} ({columns}) {counts_sql} "  # noqa: S608 - names from model metadata
@@ -436,4 +459,3 @@ def attendance_summaries_refresh(*, keys: Iterable[SummaryKey]) -> int:
             "AND s.date BETWEEN k.first_day AND k.last_day)",
             keys_params,
         )
-    return len(keys)

@@ -21,7 +21,9 @@ def _long(value: date) -> str:
     return date_format(value, "j F Y")
 
 
-def _birthday(child: Child, age: int) -> date:
+def birthday_at(child: Child, age: int) -> date:
+    """The date a child turns `age`; a 29 February birthday is 1 March in other years, so no
+    age-based rule applies a day early."""
     born = child.date_of_birth
     try:
         return born.replace(year=born.year + age)
@@ -53,12 +55,12 @@ def date_errors(
             f"{label} must be on or after the child's date of birth, {_long(child.date_of_birth)}"
         )
     elif education and not (
-        _birthday(child, EDUCATION_FROM_AGE) <= value < _birthday(child, EDUCATION_TO_AGE)
+        birthday_at(child, EDUCATION_FROM_AGE) <= value < birthday_at(child, EDUCATION_TO_AGE)
     ):
         errors.setdefault(field, []).append(
             f"{label} must be while the child is between {EDUCATION_FROM_AGE} and "
-            f"{EDUCATION_TO_AGE} ({_long(_birthday(child, EDUCATION_FROM_AGE))} to "
-            f"{_long(_birthday(child, EDUCATION_TO_AGE))})"
+            f"{EDUCATION_TO_AGE} ({_long(birthday_at(child, EDUCATION_FROM_AGE))} to "
+            f"{_long(birthday_at(child, EDUCATION_TO_AGE))})"
         )
 
 

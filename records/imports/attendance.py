@@ -1,0 +1,715 @@
+"""Schools' attendance extracts (CSV): one session per row, or one pupil-day per row.
+
+Two layouts, told apart by the header (docs/imports/attendance.md):
+- long: `upn,date,session,code,school_urn`, one row per session (AM or PM);
+- wide: `upn,date,am,pm,school_urn`, one row per pupil per day, a code for each session.
+Columns may come in any order and extra columns are ignored; dates are ISO 8601
+(2025-01-06) or dd/mm/yyyy (06/01/2025).
+
+How it stays fast on files of any size (DESIGN.md "Data at scale"): the file is streamed into
+a temporary table of raw text, never held in memory: its bytes straight into psycopg's COPY
+when PostgreSQL can parse it as it is, otherwise row by row through the csv module (the wide
+layout, or a file with a malformed row, which is then rejected by its number). Each distinct
+value (a year's file names a few hundred dates, a few dozen codes, one UPN a child) is judged
+once, in Python, by the same functions the attendance page uses (code_not_in_use,
+validate_upn, the education-age window of records/services/rules.py); the verdicts are joined
+to the rows in SQL. Valid rows go through sessions_upsert, the one statement that writes
+sessions and keeps the history of changed codes, and the summaries of exactly the children
+and terms the file names are recomputed in SQL.
+
+Nothing here commits: records/services/imports.py runs it inside the file's transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from records.attendance import (
+    academic_year_of,
+    allowed_codes_text,
+    code_not_in_use,
+    term_bounds,
+)
+from records.attendance import term_of as census_term_of
+from records.codes.attendance import CODES
+from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.progress import Progress
+from records.models import BatchEvent, Child, ImportKind, ImportRun, School
+from records.services.attendance import attendance_summaries_refresh_from, sessions_upsert
+from records.services.rules import EDUCATION_FROM_AGE, EDUCATION_TO_AGE, birthday_at
+from records.upn import normalise_upn, validate_upn
+
+LONG_COLUMNS = ("upn", "date", "session", "code", "school_urn")
+WIDE_COLUMNS = ("upn", "date", "am", "pm", "school_urn")
+# Other spellings of the column names that school systems use.
+ALIASES = {
+    "urn": "school_urn",
+    "schoolurn": "school_urn",
+    "amcode": "am",
+    "pmcode": "pm",
+    "am_code": "am",
+    "pm_code": "pm",
+    "mark": "code",
+    "sessiondate": "date",
+    "session_date": "date",
+}
+SNIFF_BYTES = 64 * 1024
+BATCH_ROWS = 20_000
+WORK_MEM = "64MB"
+TEMP_BUFFERS = "256MB"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+URN = re.compile(r"^\d{1,9}$")
+
+RAW = "att_import_raw"  # the file's rows as text, with their row numbers
+RAW_COLUMNS = ("upn", "day", "session", "code", "urn")  # LONG_COLUMNS as RAW names them
+SESSIONS = "att_import_sessions"
+DISTINCT = "att_import_distinct"  # each column's distinct values (GROUPING SETS)
+TERMS = "att_import_terms"
+KEYS = "att_import_keys"  # the (child, academic year, term) summaries the file touches
+CHILDREN_BATCH = 5_000
+SESSION_VALUES = ("AM", "PM")
+# GROUPING() of (upn, day, code, session, urn): a bit is set for each column not grouped by.
+GROUPED_BY_UPN = 0b01111
+GROUPED_BY_DAY_AND_CODE = 0b10011
+GROUPED_BY_SESSION = 0b11101
+CHUNK_BYTES = 1024 * 1024
+ROWS = "att_import_rows"  # each row with its child, school, date and verdicts
+DAYS, CODES_TABLE, SCHOOLS, CHILDREN = (
+    "att_import_days",
+    "att_import_codes",
+    "att_import_schools",
+    "att_import_children",
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    wide: bool
+    positions: tuple[int, ...]  # where LONG_COLUMNS / WIDE_COLUMNS are in a row
+    width: int
+
+
+def _column_name(value: str) -> str:
+    name = value.strip().lower().replace(" ", "_")
+    return ALIASES.get(name, ALIASES.get(name.replace("_", ""), name))
+
+
+def layout_of(header: list[str]) -> Layout:
+    """Which layout the header names; FileUnreadableError naming both if it is neither."""
+    names = [_column_name(value) for value in header]
+    for wide, columns in ((False, LONG_COLUMNS), (True, WIDE_COLUMNS)):
+        if all(column in names for column in columns):
+            duplicated = [column for column in columns if names.count(column) > 1]
+            if duplicated:
+                raise FileUnreadableError(
+                    f"The header names the column {duplicated[0]} more than once"
+                )
+            return Layout(wide, tuple(names.index(column) for column in columns), len(header))
+    raise FileUnreadableError(
+        "The first row must be a header naming the columns: either "
+        f"{','.join(LONG_COLUMNS)} (one row per session) or {','.join(WIDE_COLUMNS)} "
+        "(one row per pupil per day). See the attendance import guide."
+    )
+
+
+def parse_date(text: str) -> date | None:
+    """A date written as ISO 8601 (2025-01-06) or dd/mm/yyyy (06/01/2025); None otherwise,
+    including for days that do not exist (31/02/2025)."""
+    text = text.strip()
+    try:
+        if ISO_DATE.match(text):
+            return date.fromisoformat(text)
+        found = UK_DATE.match(text)
+        if found:
+            day, month, year = (int(part) for part in found.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def date_reason(day: date | None, *, today: date) -> str | None:
+    """Why no session can be recorded on `day` whoever the child is, or None. The same rules
+    as the attendance page (records/services/attendance.py): a weekday, not in the future."""
+    if day is None:
+        return "Date must be a real date written as yyyy-mm-dd (ISO 8601) or dd/mm/yyyy"
+    if day.weekday() >= 5:
+        return f"{_long(day)} is a {day:%A}: registers are taken on school days, Monday to Friday"
+    if day > today:
+        return "Date must be today or in the past"
+    return None
+
+
+def code_reason(code: str, day: date | None) -> str | None:
+    """Why `code` cannot be recorded on `day`, or None (records/attendance.py rules)."""
+    if code not in CODES:
+        return f"Not a DfE attendance code. Use one of: {allowed_codes_text()}"
+    if day is not None:
+        return code_not_in_use(code, day)
+    return None
+
+
+def upn_reason(upn: str) -> str:
+    """Why no child was found for a UPN: its shape (records/upn.py), or that nobody has it."""
+    if not upn:
+        return "UPN is blank"
+    try:
+        validate_upn(upn)
+    except ValidationError as error:
+        return error.messages[0]
+    return "No child on the system has this UPN (as their UPN or a former UPN)"
+
+
+SCHOOL_UNKNOWN = "No school on the system has this URN: import the schools register first"
+SCHOOL_SHAPE = "School URN must be a number of up to 9 digits, or blank"
+SESSION_REASON = "Session must be AM (morning) or PM (afternoon)"
+AGE_REASON = (
+    "The date is outside the ages a virtual school records education for this child (from "
+    f"the age of {EDUCATION_FROM_AGE} to {EDUCATION_TO_AGE})"
+)
+UPN_AMBIGUOUS = "More than one child has this UPN as a former UPN: correct the records first"
+
+
+class AttendanceImporter:
+    """Reads an attendance extract (module docstring); rows read, sessions created, updated
+    and unchanged, codes changed and summaries refreshed are in the report's counts."""
+
+    kind = ImportKind.ATTENDANCE
+
+    def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
+        report = ImportReport()
+        _check_whole_file(path)
+        lines = _count_lines(path)
+        progress.set_total(max(lines - 1, 0))
+        layout = _read_header(path)
+        with connection.cursor() as cursor:
+            _tune(cursor)
+            _drop_tables(cursor)
+            if layout.wide or not self._load_direct(cursor, path, layout, lines, report, progress):
+                self._load(cursor, path, layout, report, progress)
+            _analyse(cursor, RAW)
+            self._check(cursor, layout, report)
+            if report.rejected and not run.import_valid_rows:
+                return _sorted(report)  # the executor rolls the file back: nothing to write
+            self._write(cursor, run, report)
+            _drop_tables(cursor)
+        return _sorted(report)
+
+    # --- 1. The file into a temporary table ------------------------------------------------
+
+    def _load_direct(
+        self,
+        cursor: Any,
+        path: Path,
+        layout: Layout,
+        lines: int,
+        report: ImportReport,
+        progress: Progress,
+    ) -> bool:
+        """The file's bytes straight into COPY, PostgreSQL parsing the CSV and numbering the
+        rows in file order (an identity column): the fast path for a well-formed file in the
+        long layout. False, with nothing left behind, when PostgreSQL refuses the file or
+        counts other rows than the file has lines (a quoted line break, a blank line, the
+        end-of-data marker); the caller then reads it in Python, which names the bad row."""
+        names = {
+            position: column for column, position in zip(RAW_COLUMNS, layout.positions, strict=True)
+        }
+        columns = [names.get(index, f"extra_{index}") for index in range(layout.width)]
+        extras = [column for column in columns if column.startswith("extra_")]
+        listed = ", ".join(columns)
+        try:
+            with transaction.atomic():
+                _create_raw(cursor, extras)
+                with (
+                    cursor.copy(
+                        f"COPY {RAW} ({listed}) FROM STDIN WITH (FORMAT csv, HEADER true, "
+                        f"ENCODING 'UTF8', FORCE_NOT_NULL ({listed}))"
+                    ) as copy,
+                    path.open("rb") as file,
+                ):
+                    while chunk := file.read(CHUNK_BYTES):
+                        copy.write(chunk)
+                        progress.advance(chunk.count(b"\n"))
+                cursor.execute(f"SELECT count(*) FROM {RAW}")  # noqa: S608 - our own table
+                (copied,) = cursor.fetchone()
+                if copied != lines - 1:
+                    raise _NotDirectError
+        except (DatabaseError, psycopg.Error, _NotDirectError):
+            progress.done = 0
+            return False
+        report.counts["rows_read"] = copied
+        return True
+
+    def _load(
+        self, cursor: Any, path: Path, layout: Layout, report: ImportReport, progress: Progress
+    ) -> None:
+        """The file through Python's csv module into COPY, row by row: the wide layout, and any
+        file the direct path could not take; a malformed row is rejected by its number."""
+        _create_raw(cursor, [])
+        row_number = 0
+        with path.open("rb") as binary:
+            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text, strict=True)
+            try:
+                next(reader)
+                with cursor.copy(
+                    f"COPY {RAW} (n, upn, day, session, code, urn) FROM STDIN"
+                ) as copy:
+                    for batch in _batches(reader):
+                        for row in batch:
+                            row_number += 1
+                            self._copy_row(copy, layout, row_number, row, report)
+                        progress.advance(len(batch))
+            except UnicodeDecodeError as error:
+                raise FileUnreadableError(
+                    f"The file is not text in UTF-8 (it may be a spreadsheet or another binary "
+                    f"file): unreadable bytes after row {row_number}"
+                ) from error
+            except csv.Error as error:
+                raise FileUnreadableError(
+                    f"The file is not well-formed CSV at row {row_number + 1}: {error}"
+                ) from error
+        report.counts["rows_read"] = row_number
+
+    @staticmethod
+    def _copy_row(copy: Any, layout: Layout, n: int, row: list[str], report: ImportReport) -> None:
+        if len(row) != layout.width:
+            if not row:  # a blank line
+                return
+            report.reject(
+                n,
+                "row",
+                f"Row has {len(row)} fields but the header has {layout.width}: check for a "
+                "missing or extra comma",
+            )
+            return
+        first, second, third, fourth, fifth = layout.positions
+        if not layout.wide:
+            copy.write_row((n, row[first], row[second], row[third], row[fourth], row[fifth]))
+            return
+        upn, day, urn = row[first], row[second], row[fifth]
+        am, pm = row[third].strip(), row[fourth].strip()
+        if not am and not pm:
+            report.reject(n, "am", "Both sessions are blank: give a code for AM, PM or both")
+            return
+        if am:
+            copy.write_row((n, upn, day, "AM", am, urn))
+        if pm:
+            copy.write_row((n, upn, day, "PM", pm, urn))
+
+    # --- 2. The rules, once per distinct value, then joined to the rows -------------------
+
+    def _check(self, cursor: Any, layout: Layout, report: ImportReport) -> None:
+        """Each distinct value of each column is judged once, in Python, by the record's own
+        rules; the verdicts go into small lookup tables keyed by the text as the file has it,
+        and one join gives every row its child, school, date and reasons."""
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DISTINCT} ON COMMIT DROP AS "  # noqa: S608 - our own tables
+            "SELECT upn, day, code, session, urn, GROUPING(upn, day, code, session, urn) AS g "
+            f"FROM {RAW} GROUP BY GROUPING SETS ((upn), (day, code), (session), (urn))"
+        )
+        # All but the UPNs: a few hundred values whatever the file's size.
+        cursor.execute(
+            f"SELECT day, code, session, urn, g FROM {DISTINCT} WHERE g <> %s",  # noqa: S608
+            [GROUPED_BY_UPN],
+        )
+        pairs: list[tuple[str, str]] = []
+        sessions: list[str] = []
+        urns: list[str] = []
+        for day, code, session, urn, grouping in cursor.fetchall():
+            if grouping == GROUPED_BY_DAY_AND_CODE:
+                pairs.append((day, code))
+            elif grouping == GROUPED_BY_SESSION:
+                sessions.append(session)
+            else:
+                urns.append(urn)
+        self._days_and_codes(cursor, pairs)
+        _lookup(
+            cursor,
+            f"{SESSIONS} (text text PRIMARY KEY, session text, code_field text, reason text)",
+            [_session_verdict(text, wide=layout.wide) for text in sessions],
+        )
+        self._schools(cursor, urns)
+        self._children(cursor)
+        self._rows(cursor)
+        self._rejections(cursor, report)
+
+    def _days_and_codes(self, cursor: Any, pairs: list[tuple[str, str]]) -> None:
+        today = timezone.localdate()
+        days = {text: parse_date(text) for text in {text for text, _ in pairs}}
+        _lookup(
+            cursor,
+            f"{DAYS} (text text PRIMARY KEY, day date, reason text, academic_year integer, "
+            "term text)",
+            [
+                (
+                    text,
+                    day,
+                    date_reason(day, today=today),
+                    academic_year_of(day) if day else None,
+                    str(census_term_of(day)) if day else None,
+                )
+                for text, day in days.items()
+            ],
+        )
+        verdicts = []
+        for day_text, text in pairs:
+            code = text.strip().upper()
+            verdicts.append((day_text, text, code, code_reason(code, days[day_text])))
+        _lookup(
+            cursor,
+            f"{CODES_TABLE} (day text, text text, code text, reason text, PRIMARY KEY (day, text))",
+            verdicts,
+        )
+
+    def _schools(self, cursor: Any, texts: list[str]) -> None:
+        numbers = {text: int(text.strip()) for text in texts if URN.match(text.strip())}
+        ids = dict(School.objects.filter(urn__in=set(numbers.values())).values_list("urn", "pk"))
+        verdicts = []
+        for text in texts:
+            if not text.strip():
+                verdicts.append((text, None, None))
+            elif text not in numbers:
+                verdicts.append((text, None, SCHOOL_SHAPE))
+            else:
+                school_id = ids.get(numbers[text])
+                verdicts.append((text, school_id, None if school_id else SCHOOL_UNKNOWN))
+        _lookup(
+            cursor, f"{SCHOOLS} (text text PRIMARY KEY, school_id bigint, reason text)", verdicts
+        )
+
+    def _children(self, cursor: Any) -> None:
+        """Each distinct UPN to one child: their current UPN first, else a former UPN held by
+        exactly one child; with the dates their education is recorded between. In batches, so
+        that a file naming many children never brings them all into memory at once."""
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHILDREN} (text text PRIMARY KEY, child_id uuid, "
+            "first_day date, end_day date, reason text) ON COMMIT DROP"
+        )
+        last = None
+        while True:
+            cursor.execute(
+                f"SELECT upn FROM {DISTINCT} WHERE g = %s AND (%s::text IS NULL OR upn > %s) "  # noqa: S608
+                "ORDER BY upn LIMIT %s",
+                [GROUPED_BY_UPN, last, last, CHILDREN_BATCH],
+            )
+            texts = [text for (text,) in cursor.fetchall()]
+            if not texts:
+                break
+            self._children_batch(cursor, texts)
+            last = texts[-1]
+        _analyse(cursor, CHILDREN)
+
+    def _children_batch(self, cursor: Any, texts: list[str]) -> None:
+        normal = {text: normalise_upn(text) for text in texts}
+        child = connection.ops.quote_name(Child._meta.db_table)
+        cursor.execute(
+            f"""
+            WITH upns AS (SELECT DISTINCT unnest(%s::text[]) AS upn),
+            current AS (
+                SELECT u.upn, c.id, c.date_of_birth FROM upns u JOIN {child} c ON c.upn = u.upn
+            ),
+            former AS (
+                SELECT u.upn, min(c.id::text)::uuid AS id, min(c.date_of_birth) AS date_of_birth,
+                    count(*) AS n
+                FROM upns u JOIN {child} c ON c.former_upns @> ARRAY[u.upn]::varchar[]
+                WHERE u.upn <> '' AND NOT EXISTS (SELECT 1 FROM current WHERE current.upn = u.upn)
+                GROUP BY u.upn
+            )
+            SELECT u.upn, coalesce(cur.id, f.id), coalesce(cur.date_of_birth, f.date_of_birth),
+                coalesce(f.n, 0)
+            FROM upns u LEFT JOIN current cur ON cur.upn = u.upn LEFT JOIN former f ON f.upn = u.upn
+            """,  # noqa: S608 - identifiers from model metadata
+            [sorted(set(normal.values()))],
+        )
+        found = {upn: rest for upn, *rest in cursor.fetchall()}
+        verdicts = []
+        for text, upn in normal.items():
+            child_id, born, former_matches = found[upn]
+            if former_matches > 1:
+                verdicts.append((text, None, None, None, UPN_AMBIGUOUS))
+            elif child_id is None:
+                verdicts.append((text, None, None, None, upn_reason(upn)))
+            else:
+                holder = Child(date_of_birth=born)
+                verdicts.append(
+                    (
+                        text,
+                        child_id,
+                        birthday_at(holder, EDUCATION_FROM_AGE),
+                        birthday_at(holder, EDUCATION_TO_AGE),
+                        None,
+                    )
+                )
+        with cursor.copy(f"COPY {CHILDREN} FROM STDIN") as copy:
+            for verdict in verdicts:
+                copy.write_row(verdict)
+
+    def _rows(self, cursor: Any) -> None:
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE {ROWS} ON COMMIT DROP AS
+            SELECT *, (upn_reason IS NULL AND date_reason IS NULL AND code_reason IS NULL
+                AND school_reason IS NULL AND session_reason IS NULL AND age_reason IS NULL) AS ok
+            FROM (SELECT r.n, ch.child_id, s.school_id, d.day, se.session, c.code,
+                d.academic_year, d.term, se.code_field,
+                ch.reason AS upn_reason, d.reason AS date_reason, c.reason AS code_reason,
+                s.reason AS school_reason, se.reason AS session_reason,
+                CASE WHEN ch.child_id IS NOT NULL AND d.reason IS NULL
+                    AND NOT (d.day >= ch.first_day AND d.day < ch.end_day) THEN %s END
+                    AS age_reason
+            FROM {RAW} r
+            JOIN {CHILDREN} ch ON ch.text = r.upn
+            JOIN {DAYS} d ON d.text = r.day
+            JOIN {CODES_TABLE} c ON c.day = r.day AND c.text = r.code
+            JOIN {SESSIONS} se ON se.text = r.session
+            JOIN {SCHOOLS} s ON s.text = r.urn) AS checked
+            """,  # noqa: S608 - our own tables
+            [AGE_REASON],
+        )
+        _analyse(cursor, ROWS)
+
+    def _rejections(self, cursor: Any, report: ImportReport) -> None:
+        """Every row that broke a rule, by row number and field; then sessions named twice."""
+        cursor.execute(
+            f"""
+            SELECT r.n, v.field, v.reason
+            FROM {ROWS} r, LATERAL (VALUES
+                ('upn', r.upn_reason), ('date', r.date_reason), ('date', r.age_reason),
+                ('session', r.session_reason), (r.code_field, r.code_reason),
+                ('school_urn', r.school_reason)
+            ) AS v(field, reason)
+            WHERE NOT r.ok AND v.reason IS NOT NULL
+            ORDER BY r.n
+            """  # noqa: S608 - our own tables
+        )
+        while chunk := cursor.fetchmany(10_000):
+            for n, field_name, reason in chunk:
+                report.reject(n, field_name, reason)
+        cursor.execute(
+            f"""
+            WITH twice AS (
+                SELECT child_id, day, session, min(n) AS first_row FROM {ROWS} WHERE ok
+                GROUP BY child_id, day, session HAVING count(*) > 1
+            )
+            SELECT r.n, t.first_row FROM {ROWS} r
+            JOIN twice t ON t.child_id = r.child_id AND t.day = r.day AND t.session = r.session
+            WHERE r.ok AND r.n > t.first_row ORDER BY r.n
+            """  # noqa: S608 - our own tables
+        )
+        duplicates = cursor.fetchall()
+        for n, first_row in duplicates:
+            report.reject(
+                n, "session", f"The same child's session is also at row {first_row}: give it once"
+            )
+        if duplicates:
+            cursor.execute(
+                f"UPDATE {ROWS} SET ok = false WHERE n = ANY(%s)",  # noqa: S608
+                [[n for n, _ in duplicates]],
+            )
+
+    # --- 3. Valid rows into the record ------------------------------------------------------
+
+    def _write(self, cursor: Any, run: ImportRun, report: ImportReport) -> None:
+        cursor.execute(
+            f"SELECT count(*), count(DISTINCT child_id), min(day), max(day) FROM {ROWS} "  # noqa: S608
+            "WHERE ok"
+        )
+        sessions, children, first, last = cursor.fetchone()
+        report.counts["sessions_read"] = sessions
+        report.counts["children_matched"] = children
+        if not sessions:
+            return
+        # Writers of one child's attendance queue on the child (as attendance_record does),
+        # taken in id order so two imports of overlapping files cannot deadlock.
+        child = connection.ops.quote_name(Child._meta.db_table)
+        cursor.execute(
+            f"SELECT 1 FROM {child} WHERE id IN (SELECT child_id FROM {ROWS} WHERE ok) "  # noqa: S608
+            "ORDER BY id FOR NO KEY UPDATE"
+        )
+        batch = BatchEvent.objects.create(
+            kind=BatchEvent.Kind.IMPORT,
+            actor=run.created_by,
+            child_id=None,
+            rows=sessions,
+            date_from=first,
+            date_to=last,
+        )
+        written = sessions_upsert(
+            source_sql=(
+                f"SELECT child_id, school_id, day AS date, session, code FROM {ROWS} WHERE ok"  # noqa: S608
+            ),
+            params=[],
+            batch_id=batch.pk,
+        )
+        refreshed = self._refresh_summaries(cursor)
+        report.counts["sessions_created"] = written.created
+        report.counts["sessions_updated"] = written.updated
+        report.counts["sessions_unchanged"] = sessions - written.created - written.updated
+        report.counts["codes_changed"] = written.codes_changed
+        report.counts["summaries_refreshed"] = refreshed
+        batch.details = {
+            "file_sha256": run.sha256,
+            "run_id": str(run.pk),
+            "counts": {**report.counts, "rows_rejected": report.rejected},
+        }
+        batch.save(update_fields=["details"])
+
+    def _refresh_summaries(self, cursor: Any) -> int:
+        """The summaries of exactly the children and terms the file's valid rows fall in,
+        recomputed in SQL from a table of those keys (never a list in Python)."""
+        cursor.execute(
+            f"SELECT DISTINCT academic_year, term FROM {DAYS} WHERE day IS NOT NULL"  # noqa: S608
+        )
+        _lookup(
+            cursor,
+            f"{TERMS} (academic_year integer, term text, first_day date, last_day date)",
+            [_term_bounds(year, term) for year, term in cursor.fetchall()],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {KEYS} ON COMMIT DROP AS "  # noqa: S608 - our own tables
+            "SELECT DISTINCT r.child_id, r.academic_year, r.term, t.first_day, t.last_day "
+            f"FROM {ROWS} r JOIN {TERMS} t ON t.academic_year = r.academic_year "
+            "AND t.term = r.term WHERE r.ok"
+        )
+        _analyse(cursor, KEYS)
+        return attendance_summaries_refresh_from(keys_table=KEYS)
+
+
+def _tune(cursor: Any) -> None:
+    """Memory for this transaction's sorts, hashes and temporary tables: the defaults (4 MB,
+    8 MB) send a large file's joins to disk. temp_buffers can only be set before the session's
+    first temporary table, so a worker that has imported before keeps the size it had."""
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    # Compiling a large statement costs more (about a second each here) than it saves.
+    cursor.execute("SET LOCAL jit = off")
+    try:
+        with transaction.atomic():
+            cursor.execute(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'")
+    except DatabaseError:
+        pass
+
+
+def _session_verdict(text: str, *, wide: bool) -> tuple[str, str, str, str | None]:
+    session = text.strip().upper()
+    return (
+        text,
+        session,
+        session.lower() if wide else "code",
+        None if session in SESSION_VALUES else SESSION_REASON,
+    )
+
+
+def _lookup(cursor: Any, table: str, rows: list[tuple]) -> None:
+    """A temporary lookup table (`name (columns)`) filled with `rows` by COPY."""
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP")
+    name = table.split(" ", 1)[0]
+    with cursor.copy(f"COPY {name} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    _analyse(cursor, name)
+
+
+class _NotDirectError(Exception):
+    """The direct COPY could not take the file as it is."""
+
+
+def _read_header(path: Path) -> Layout:
+    with path.open("rb") as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        try:
+            header = next(csv.reader(text, strict=True), None)
+        except UnicodeDecodeError as error:
+            raise FileUnreadableError(
+                "The file is not text in UTF-8 (it may be a spreadsheet or another binary file)"
+            ) from error
+        except csv.Error as error:
+            raise FileUnreadableError(
+                f"The file is not well-formed CSV in its header row: {error}"
+            ) from error
+    if header is None or not any(value.strip() for value in header):
+        raise FileUnreadableError("The file is empty: it has no header row")
+    return layout_of(header)
+
+
+def _create_raw(cursor: Any, extras: list[str]) -> None:
+    extra = "".join(f", {name} text" for name in extras)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {RAW} (n integer GENERATED BY DEFAULT AS IDENTITY, upn text, "
+        f"day text, session text, code text, urn text{extra}) ON COMMIT DROP"
+    )
+
+
+def _drop_tables(cursor: Any) -> None:
+    for table in (RAW, ROWS, DAYS, CODES_TABLE, SESSIONS, SCHOOLS, CHILDREN, DISTINCT, TERMS, KEYS):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _term_bounds(year: int, term: str) -> tuple[int, str, date, date]:
+    return (year, term, *term_bounds(year, term))
+
+
+def _batches(reader: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+    while batch := list(islice(reader, BATCH_ROWS)):
+        yield batch
+
+
+def _analyse(cursor: Any, table: str) -> None:
+    """Temporary tables get no statistics from autovacuum; the planner needs them."""
+    cursor.execute(f"ANALYZE {table}")
+
+
+def _sorted(report: ImportReport) -> ImportReport:
+    report.rejections.sort(key=lambda rejection: (rejection.row, rejection.field))
+    return report
+
+
+def _check_whole_file(path: Path) -> None:
+    """Refuse, with a reason, a file too large, empty, or binary (looked at from its start)."""
+    size = path.stat().st_size
+    if size > settings.IMPORT_MAX_BYTES:
+        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+        raise FileUnreadableError(f"The file is larger than the {limit} MB an import can take")
+    if size == 0:
+        raise FileUnreadableError("The file is empty")
+    with path.open("rb") as file:
+        start = file.read(SNIFF_BYTES)
+    if b"\x00" in start or start.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
+        raise FileUnreadableError(
+            "The file is not a CSV text file (it looks like a spreadsheet or another binary "
+            "file): save it as CSV and import that"
+        )
+    if not start.strip():
+        raise FileUnreadableError("The file is empty")
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in the file, for the progress bar (read in chunks, never whole)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+__all__ = ["AttendanceImporter", "layout_of", "parse_date"]
