@@ -30,6 +30,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import Combinable
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
+from records.calendar import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from records.codes.attendance import CODES, CURRENT_CODES, LEGACY_CODES, Category
 from records.models.attendance import AttendanceSession, Term
 
@@ -41,19 +42,7 @@ from records.models.attendance import AttendanceSession, Term
 # methodology, section 4.1, table 6). Using the same boundaries means our termly figures can be
 # compared with census returns and national statistics. Schools rarely meet in August, so the
 # choice of 1 August over 1 September changes almost nothing in practice.
-ACADEMIC_YEAR_START_MONTH = 8
 TERM_ORDER: tuple[Term, ...] = (Term.AUTUMN, Term.SPRING, Term.SUMMER)
-
-
-def academic_year_of(day: date) -> int:
-    """The academic year `day` falls in, named by the calendar year it starts in (2024 for
-    2024/25): from 1 August to 31 July."""
-    return day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
-
-
-def academic_year_label(academic_year: int) -> str:
-    """2024 -> "2024/25", as the DfE writes academic years."""
-    return f"{academic_year}/{(academic_year + 1) % 100:02d}"
 
 
 def easter_sunday(year: int) -> date:

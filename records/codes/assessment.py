@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from django.db import models
 
+from records.calendar import academic_year_label, academic_year_of  # noqa: F401 - re-exported
+
 
 class Measure(models.TextChoices):
     EYFS_GLD = "EYFS_GLD", "EYFS: good level of development"
@@ -553,23 +555,19 @@ def result_label(measure: str, result: str) -> str:
 
 # --- Academic years and year groups ---------------------------------------------------------
 
-ACADEMIC_YEAR_START_MONTH = 9  # an academic year runs 1 September to 31 August
-
-
-def academic_year_label(year: int) -> str:
-    """2024 -> "2024/25"."""
-    return f"{year}/{(year + 1) % 100:02d}"
-
-
-def academic_year_of(day: date) -> int:
-    """The academic year (by its start year) a day falls in."""
-    return day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
+# Year groups: children born from 1 September to 31 August are one cohort.
+YEAR_GROUP_BIRTH_MONTH = 9
 
 
 def reception_year(date_of_birth: date) -> int:
     """The academic year a child starts Reception in their own year group: children born
     from 1 September to 31 August start together, in the September after the youngest turns 4."""
-    return academic_year_of(date_of_birth) + 5
+    born_cohort = (
+        date_of_birth.year
+        if date_of_birth.month >= YEAR_GROUP_BIRTH_MONTH
+        else date_of_birth.year - 1
+    )
+    return born_cohort + 5
 
 
 def year_group_in(date_of_birth: date, academic_year: int) -> int:

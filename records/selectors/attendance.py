@@ -13,9 +13,9 @@ from decimal import Decimal
 from records.attendance import (
     TERM_ORDER,
     AttendanceFigures,
-    academic_year_label,
     term_label,
 )
+from records.calendar import academic_year_label
 from records.codes.attendance import CODES, Category
 from records.models import AttendanceSession, AttendanceSummary, Child
 

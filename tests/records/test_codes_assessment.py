@@ -297,9 +297,13 @@ def test_academic_year_labels(year, label):
     assert academic_year_label(year) == label
 
 
-def test_academic_years_start_on_1_september():
-    assert academic_year_of(D(2024, 8, 31)) == 2023
-    assert academic_year_of(D(2024, 9, 1)) == 2024
+def test_attainment_uses_the_one_academic_year_of_the_record():
+    # records/calendar.py: 1 August to 31 July, as the DfE's census years (and attendance) run.
+    from records import attendance, calendar
+
+    assert academic_year_of is calendar.academic_year_of is attendance.academic_year_of
+    assert academic_year_of(D(2024, 7, 31)) == 2023
+    assert academic_year_of(D(2024, 8, 1)) == 2024
 
 
 def test_children_born_1_september_to_31_august_start_reception_together():
