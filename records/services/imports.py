@@ -27,6 +27,7 @@ from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
 from records.imports.registry import importer_for
 from records.models import ImportKind, ImportRejection, ImportRun
+from records.permissions import can_add_child
 from virtualschool.errors import DomainError
 
 CHUNK = 1024 * 1024
@@ -49,10 +50,15 @@ def import_create(
     """Store the file and record the run; queue it for a worker unless `enqueue` is False.
 
     Refused with a message naming the problem: an unknown kind, an empty file, a file over
-    the size limit (settings.IMPORT_MAX_BYTES). Nothing is stored when refused.
+    the size limit (settings.IMPORT_MAX_BYTES), creating missing children by someone who may
+    not add children (a command run by the operator, `actor=None`, may). Nothing is stored
+    when refused.
     """
     if kind not in ImportKind.values:
         raise DomainError({"kind": [f"Choose what the file is: {', '.join(ImportKind.labels)}"]})
+    if (options or {}).get("create_missing") and actor is not None and not can_add_child(actor):
+        # Creating children from a file is adding children: only those who may add them.
+        raise DomainError({"create_missing": ["Only a manager can add the children a file names"]})
     run_id = uuid.uuid4()
     directory = Path(settings.IMPORTS_DIR)
     directory.mkdir(parents=True, exist_ok=True)

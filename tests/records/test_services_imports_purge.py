@@ -34,3 +34,36 @@ def test_stored_files_of_runs_finished_over_a_week_ago_are_deleted(tmp_path):
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.stored_path, recent.stored_path) == ("", str(new_file))
+
+
+def test_only_someone_who_may_add_children_can_import_with_create_missing(
+    caseworker, manager, settings, tmp_path
+):
+    import io
+
+    from records.services.imports import import_create
+    from virtualschool.errors import DomainError
+
+    settings.IMPORTS_DIR = tmp_path
+    options = {"create_missing": True}
+    with pytest.raises(DomainError) as raised:
+        import_create(
+            actor=caseworker,
+            kind="ctf",
+            file=io.BytesIO(b"<CTfile/>"),
+            file_name="a.xml",
+            options=options,
+            enqueue=False,
+        )
+    assert "Only a manager" in raised.value.message_dict["create_missing"][0]
+    assert not ImportRun.objects.exists()
+    assert not list(tmp_path.iterdir())
+    run = import_create(
+        actor=manager,
+        kind="ctf",
+        file=io.BytesIO(b"<CTfile/>"),
+        file_name="a.xml",
+        options=options,
+        enqueue=False,
+    )
+    assert run.options == options
