@@ -32,7 +32,7 @@ from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
 from records.calendar import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from records.codes.attendance import CODES, CURRENT_CODES, LEGACY_CODES, Category
-from records.models.attendance import AttendanceSession, Term
+from records.models.attendance import AttendanceSession, AttendanceWeek, Term
 
 # --- Academic years and terms -------------------------------------------------------------
 
@@ -317,6 +317,7 @@ SUMMARY_COLUMNS = (
     "not_possible",
     "absence_by_code",
 )
+WEEK_COLUMNS = (*SUMMARY_COLUMNS[:3], "week_start", *SUMMARY_COLUMNS[3:])
 
 
 def _keys_arrays(keys: Iterable[SummaryKey]) -> list[list[Any]]:
@@ -352,21 +353,28 @@ def summary_counts_sql(keys: Iterable[SummaryKey]) -> tuple[str, list[Any]]:
     return summary_counts_from_sql(*keys_sql(keys))
 
 
-def summary_counts_from_sql(keys_from: str, keys_params: list[Any]) -> tuple[str, list[Any]]:
+def summary_counts_from_sql(
+    keys_from: str, keys_params: list[Any], *, by_week: bool = False
+) -> tuple[str, list[Any]]:
     """summary_counts_sql for keys given as a FROM-clause item `k(child_id, academic_year,
-    term, first_day, last_day)` (keys_sql, or a table of keys an import has built in SQL)."""
+    term, first_day, last_day)` (keys_sql, or a table of keys an import has built in SQL).
+
+    With `by_week`, one row per week (Monday to Sunday) of each key's term that has sessions,
+    with a `week_start` column after `term` (WEEK_COLUMNS): the rows of AttendanceWeek."""
     session = AttendanceSession._meta
     table = connection.ops.quote_name(session.db_table)
+    week = ", week_start" if by_week else ""
+    week_of = ", date_trunc('week', s.date)::date AS week_start" if by_week else ""
     sql = f"""
         WITH per_code AS (
-            SELECT k.child_id, k.academic_year, k.term, s.code, count(*) AS n
+            SELECT k.child_id, k.academic_year, k.term{week_of}, s.code, count(*) AS n
             FROM {keys_from}
             JOIN {table} s
               ON s.child_id = k.child_id AND s.date BETWEEN k.first_day AND k.last_day
-            GROUP BY k.child_id, k.academic_year, k.term, s.code
+            GROUP BY 1, 2, 3, 4{", 5" if by_week else ""}
         ), counted AS (
             SELECT
-                child_id, academic_year, term,
+                child_id, academic_year, term{week},
                 coalesce(sum(n) FILTER (WHERE code = ANY(%s::text[])), 0)::integer AS attended,
                 coalesce(sum(n) FILTER (WHERE code = ANY(%s::text[])), 0)::integer AS authorised,
                 coalesce(sum(n) FILTER (WHERE code = ANY(%s::text[])), 0)::integer
@@ -378,9 +386,10 @@ def summary_counts_from_sql(keys_from: str, keys_params: list[Any]) -> tuple[str
                     '{{}}'::jsonb
                 ) AS absence_by_code
             FROM per_code
-            GROUP BY child_id, academic_year, term
+            GROUP BY child_id, academic_year, term{week}
         )
-        SELECT child_id, academic_year, term, attended + authorised + unauthorised AS possible,
+        SELECT child_id, academic_year, term{week},
+               attended + authorised + unauthorised AS possible,
                attended, authorised, unauthorised, not_possible, absence_by_code
         FROM counted
     """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
@@ -393,6 +402,40 @@ def summary_counts_from_sql(keys_from: str, keys_params: list[Any]) -> tuple[str
         ABSENCE_CODES,
     ]
     return sql, params
+
+
+def term_totals_from_weeks_sql(keys_from: str, keys_params: list[Any]) -> tuple[str, list[Any]]:
+    """A SELECT of SUMMARY_COLUMNS for each key, summed from its AttendanceWeek rows (which
+    must be up to date): a term is exactly the sum of its weeks. Keys without weeks give no
+    row."""
+    weeks = connection.ops.quote_name(AttendanceWeek._meta.db_table)
+    sql = f"""
+        WITH w AS MATERIALIZED (
+            SELECT w.* FROM {keys_from}
+            JOIN {weeks} w ON w.child_id = k.child_id AND w.academic_year = k.academic_year
+                AND w.term = k.term
+        ), totals AS (
+            SELECT child_id, academic_year, term,
+                sum(possible)::integer AS possible, sum(attended)::integer AS attended,
+                sum(authorised)::integer AS authorised,
+                sum(unauthorised)::integer AS unauthorised,
+                sum(not_possible)::integer AS not_possible
+            FROM w GROUP BY child_id, academic_year, term
+        ), codes AS (
+            SELECT child_id, academic_year, term, jsonb_object_agg(code, n) AS absence_by_code
+            FROM (
+                SELECT w.child_id, w.academic_year, w.term, e.key AS code,
+                    sum(e.value::integer) AS n
+                FROM w, jsonb_each_text(w.absence_by_code) AS e
+                GROUP BY 1, 2, 3, 4
+            ) AS per_code
+            GROUP BY child_id, academic_year, term
+        )
+        SELECT t.child_id, t.academic_year, t.term, t.possible, t.attended, t.authorised,
+            t.unauthorised, t.not_possible, coalesce(c.absence_by_code, '{{}}'::jsonb)
+        FROM totals t LEFT JOIN codes c USING (child_id, academic_year, term)
+    """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
+    return sql, list(keys_params)
 
 
 def figures_for_keys(keys: Sequence[SummaryKey]) -> dict[SummaryKey, AttendanceFigures]:

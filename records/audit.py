@@ -19,7 +19,9 @@ REDACTED = "[redacted]"
 # not what it said. Free text (TextField) is redacted whatever its category.
 REDACTED_CATEGORIES = frozenset({DataCategory.IDENTITY, DataCategory.CONTACT})
 # Written in bulk by their own service, which records a batch event instead.
-BULK_MODELS = frozenset({"AttendanceSession", "AttendanceSummary", "AttendanceCodeChange"})
+BULK_MODELS = frozenset(
+    {"AttendanceSession", "AttendanceSummary", "AttendanceWeek", "AttendanceCodeChange"}
+)
 
 
 def redact(value: object) -> str:

@@ -1,7 +1,13 @@
 """The child record's models, one module per area; import them from here."""
 
 from records.models.attainment import AssessmentResult, Post16Course
-from records.models.attendance import AttendanceSession, AttendanceSummary, Session, Term
+from records.models.attendance import (
+    AttendanceSession,
+    AttendanceSummary,
+    AttendanceWeek,
+    Session,
+    Term,
+)
 from records.models.base import ChildRecord
 from records.models.behaviour import AlternativeProvision, Exclusion
 from records.models.characteristics import Characteristics, FreeSchoolMealsPeriod
@@ -32,6 +38,7 @@ __all__ = [
     "AttendanceCodeChange",
     "AttendanceSession",
     "AttendanceSummary",
+    "AttendanceWeek",
     "BatchEvent",
     "Characteristics",
     "Child",

@@ -1,8 +1,10 @@
-"""Attendance: one row per session mark, and the per-term summaries dashboards read.
+"""Attendance: one row per session mark, and the summaries dashboards read.
 
 Session rows are written only by the attendance service (records/services/attendance.py),
 in bulk, with a batch audit event; they are not tracked row by row by auditlog. The same
-service keeps AttendanceSummary up to date for exactly the children and terms it touched.
+service keeps the summaries up to date for exactly the children and terms it touched: one
+AttendanceWeek per child per week of a term (the trend and date ranges), and one
+AttendanceSummary per child per term (the sum of its weeks).
 """
 
 from __future__ import annotations
@@ -94,3 +96,60 @@ class AttendanceSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Attendance summary {self.pk}"
+
+
+class AttendanceWeek(models.Model):
+    """A child's attendance in one week (Monday to Sunday) of one term: the finest grain a
+    dashboard reads, for the weekly trend and for date ranges.
+
+    A week that straddles a term boundary (New Year, 1 August) is two rows, one per term, so
+    a term's weeks add up exactly to its AttendanceSummary. `week_start` is the Monday.
+    Counts as AttendanceSummary's; only weeks with at least one session have a row.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="attendance_weeks")
+    academic_year = models.PositiveSmallIntegerField()
+    term = models.CharField(max_length=6, choices=Term.choices)
+    week_start = models.DateField()
+    possible = models.PositiveSmallIntegerField(default=0)
+    attended = models.PositiveSmallIntegerField(default=0)
+    authorised = models.PositiveSmallIntegerField(default=0)
+    unauthorised = models.PositiveSmallIntegerField(default=0)
+    not_possible = models.PositiveSmallIntegerField(default=0)
+    absence_by_code = models.JSONField(default=dict)
+
+    data_categories = declare(
+        attendance=[
+            "academic_year",
+            "term",
+            "week_start",
+            "possible",
+            "attended",
+            "authorised",
+            "unauthorised",
+            "not_possible",
+            "absence_by_code",
+        ],
+        not_personal=["id", "child"],
+    )
+
+    class Meta:
+        ordering = ["week_start", "term"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "academic_year", "term", "week_start"],
+                name="attendance_week_per_term",
+            ),
+        ]
+        indexes = [
+            # The trend reads a year's weeks for a set of children, from the index alone.
+            models.Index(
+                fields=["academic_year", "child"],
+                include=["week_start", "term", "possible", "attended", "authorised"],
+                name="attendance_week_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance week {self.pk}"

@@ -2,8 +2,9 @@
 
 Every session mark is written here, in bulk, with one BatchEvent as its audit record (session
 rows are not tracked row by row by auditlog; STYLE.md 10). The same transaction recomputes the
-AttendanceSummary rows of exactly the terms touched, in SQL, so dashboards that read only the
-summaries are never behind the sessions. Imports call attendance_summaries_refresh with the
+summaries of exactly the terms touched, in SQL (AttendanceWeek per week, AttendanceSummary per
+term as the sum of its weeks), so dashboards that read only the summaries are never behind the
+sessions. Imports call attendance_summaries_refresh with the
 keys they loaded.
 
 Who may call these is decided by the caller (records/permissions.py: can_change_child).
@@ -21,18 +22,21 @@ from django.db import connection, transaction
 
 from records.attendance import (
     SUMMARY_COLUMNS,
+    WEEK_COLUMNS,
     SummaryKey,
     allowed_codes_text,
     code_not_in_use,
     keys_sql,
     summary_counts_from_sql,
     summary_key,
+    term_totals_from_weeks_sql,
 )
 from records.codes.attendance import CODES
 from records.models import (
     AttendanceCodeChange,
     AttendanceSession,
     AttendanceSummary,
+    AttendanceWeek,
     BatchEvent,
     Child,
     School,
@@ -431,31 +435,37 @@ def attendance_summaries_refresh_from(*, keys_table: str) -> int:
 
 
 def _summaries_refresh(keys_from: str, keys_params: list) -> None:
-    """Lock the keys' children, then upsert the summaries of the keys with sessions and
-    delete those of the keys without (attendance_summaries_refresh)."""
-    summary = connection.ops.quote_name(AttendanceSummary._meta.db_table)
-    session = connection.ops.quote_name(AttendanceSession._meta.db_table)
+    """Lock the keys' children, rewrite the AttendanceWeek rows of the keys' terms from the
+    sessions, then upsert each key's AttendanceSummary as the sum of its weeks and delete the
+    summaries of keys left without sessions (attendance_summaries_refresh)."""
+    quote = connection.ops.quote_name
+    summary = quote(AttendanceSummary._meta.db_table)
+    weeks = quote(AttendanceWeek._meta.db_table)
     columns = ", ".join(SUMMARY_COLUMNS)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SUMMARY_COLUMNS[3:])
-    counts_sql, counts_params = summary_counts_from_sql(keys_from, keys_params)
-    quote = connection.ops.quote_name
+    week_sql, week_params = summary_counts_from_sql(keys_from, keys_params, by_week=True)
+    totals_sql, totals_params = term_totals_from_weeks_sql(keys_from, keys_params)
     child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
+    in_keys = "t.child_id = k.child_id AND t.academic_year = k.academic_year AND t.term = k.term"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {child_table} WHERE {child_pk} IN (SELECT k.child_id FROM {keys_from}) "  # noqa: S608 - names from model metadata
             f"ORDER BY {child_pk} FOR NO KEY UPDATE",
             keys_params,
         )
+        cursor.execute(f"DELETE FROM {weeks} t USING {keys_from} WHERE {in_keys}", keys_params)  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {summary} ({columns}) {counts_sql} "  # noqa: S608 - names from model metadata
-            f"ON CONFLICT (child_id, academic_year, term) DO UPDATE SET {updates}",
-            counts_params,
+            f"INSERT INTO {weeks} ({', '.join(WEEK_COLUMNS)}) {week_sql}",  # noqa: S608 - names from model metadata
+            week_params,
         )
         cursor.execute(
-            f"DELETE FROM {summary} t USING {keys_from} "  # noqa: S608 - names from model metadata
-            "WHERE t.child_id = k.child_id AND t.academic_year = k.academic_year "
-            "AND t.term = k.term AND NOT EXISTS ("
-            f"SELECT 1 FROM {session} s WHERE s.child_id = k.child_id "
-            "AND s.date BETWEEN k.first_day AND k.last_day)",
+            f"INSERT INTO {summary} ({columns}) {totals_sql} "  # noqa: S608 - names from model metadata
+            f"ON CONFLICT (child_id, academic_year, term) DO UPDATE SET {updates}",
+            totals_params,
+        )
+        cursor.execute(
+            f"DELETE FROM {summary} t USING {keys_from} WHERE {in_keys} "  # noqa: S608 - names from model metadata
+            f"AND NOT EXISTS (SELECT 1 FROM {weeks} w WHERE w.child_id = k.child_id "
+            "AND w.academic_year = k.academic_year AND w.term = k.term)",
             keys_params,
         )

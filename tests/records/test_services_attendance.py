@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from records.attendance import AttendanceFigures, attendance_figures, summary_key
-from records.models import AttendanceSession, AttendanceSummary, BatchEvent
+from records.models import AttendanceSession, AttendanceSummary, AttendanceWeek, BatchEvent
 from records.services.attendance import (
     SessionMark,
     attendance_record,
@@ -415,3 +415,67 @@ def test_two_writers_of_one_childs_term_leave_a_summary_with_both(manager):
     summary = _summary(pupil, 2024, "spring")
     assert (summary.possible, summary.attended, summary.unauthorised) == (2, 1, 1)
     assert _stored(pupil) == _recomputed(pupil)
+
+
+def _weeks(child):
+    return {
+        (row.academic_year, row.term, row.week_start): AttendanceFigures.from_summary(row)
+        for row in AttendanceWeek.objects.filter(child=child)
+    }
+
+
+def test_weeks_are_kept_per_monday_and_split_at_the_new_year(manager, pupil):
+    # Monday 29 December 2025 to Friday 2 January 2026 is one calendar week in two terms.
+    attendance_record(
+        actor=manager,
+        child=pupil,
+        sessions=[
+            (D(2025, 12, 29), "AM", "/"),
+            (D(2025, 12, 31), "PM", "I"),
+            (D(2026, 1, 2), "AM", "O"),
+            (D(2026, 1, 2), "PM", "#"),
+            (D(2026, 1, 5), "AM", "M"),
+        ],
+    )
+    monday = D(2025, 12, 29)
+    assert _weeks(pupil) == {
+        (2025, "autumn", monday): attendance_figures(["/", "I"]),
+        (2025, "spring", monday): attendance_figures(["O", "#"]),
+        (2025, "spring", D(2026, 1, 5)): attendance_figures(["M"]),
+    }
+    spring = _summary(pupil, 2025, "spring")
+    assert AttendanceFigures.from_summary(spring) == attendance_figures(["O", "#", "M"])
+    assert spring.absence_by_code == {"O": 1, "M": 1}
+
+
+def test_a_term_is_the_sum_of_its_weeks_after_corrections(manager, pupil):
+    days = [
+        MONDAY + datetime.timedelta(days=offset)
+        for offset in range(0, 26)
+        if (MONDAY + datetime.timedelta(days=offset)).weekday() < 5
+    ]
+    codes = ["/", "I", "O", "M", "#", "L", "G", "X"]
+    attendance_record(
+        actor=manager,
+        child=pupil,
+        sessions=[
+            (day, part, codes[(n + k) % len(codes)])
+            for n, day in enumerate(days)
+            for k, part in enumerate(["AM", "PM"])
+        ],
+    )
+    attendance_record(actor=manager, child=pupil, sessions=[(days[3], "AM", "/")])
+    weeks = _weeks(pupil)
+    total = sum(weeks.values(), AttendanceFigures())
+    assert {week for _, _, week in weeks} == {
+        MONDAY + datetime.timedelta(weeks=n) for n in range(4)
+    }
+    assert total == _recomputed(pupil)[(2024, "spring")] == _stored(pupil)[(2024, "spring")]
+
+
+def test_removing_a_terms_sessions_removes_its_weeks(manager, pupil):
+    attendance_record(actor=manager, child=pupil, sessions=[(MONDAY, "AM", "/")])
+    AttendanceSession.objects.filter(child=pupil).delete()
+    attendance_summaries_refresh(keys=[summary_key(pupil.pk, MONDAY)])
+    assert not AttendanceWeek.objects.filter(child=pupil).exists()
+    assert not AttendanceSummary.objects.filter(child=pupil).exists()
