@@ -149,7 +149,25 @@ def allowed_codes_text() -> str:
 # 38 absences out of 380 possible sessions is persistent, 37 is not.
 PERSISTENT_ABSENCE = Fraction(1, 10)
 SEVERE_ABSENCE = Fraction(1, 2)
+# Dashboards put each child in one band by the share of possible sessions missed: under 5%,
+# 5% to under 10%, persistent (10% to under 50%), severe (50% or more). A child's band is the
+# number of these thresholds their absence reaches. 5% is the line many virtual schools use
+# for "at risk of persistent absence" (95% attendance); it is ours, not a DfE measure.
+AT_RISK_ABSENCE = Fraction(1, 20)
+BAND_THRESHOLDS: tuple[Fraction, ...] = (AT_RISK_ABSENCE, PERSISTENT_ABSENCE, SEVERE_ABSENCE)
+BAND_LABELS: tuple[str, ...] = (
+    "Missed under 5%",
+    "Missed 5% to under 10%",
+    "Persistently absent (10% to under 50%)",
+    "Severely absent (50% or more)",
+)
 ONE_DECIMAL = Decimal("0.1")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part as a percentage of whole, to one decimal place (half up), None when whole is 0:
+    the one rounding every attendance figure and dashboard uses."""
+    return _percent(part, whole)
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -209,6 +227,13 @@ class AttendanceFigures:
     def severe(self) -> bool:
         """Severe absence: absent for 50% or more of possible sessions."""
         return _at_least(self.absent, self.possible, SEVERE_ABSENCE)
+
+    @property
+    def band(self) -> int | None:
+        """The absence band (index into BAND_LABELS), or None with no possible sessions."""
+        if self.possible == 0:
+            return None
+        return sum(_at_least(self.absent, self.possible, t) for t in BAND_THRESHOLDS)
 
     def reason_pct(self, code: str) -> Decimal | None:
         """One absence code's sessions as a share of possible sessions (the DfE reason rate)."""
@@ -291,6 +316,16 @@ def absence_flag_expressions(
         )
 
     return {"persistent": flag(PERSISTENT_ABSENCE), "severe": flag(SEVERE_ABSENCE)}
+
+
+def at_least_sql(absent: str, possible: str, threshold: Fraction) -> str:
+    """SQL for "absent is at least `threshold` of possible (and possible > 0)", over two
+    integer SQL expressions: the persistent and severe flags, and the bands, for raw-SQL
+    aggregates (same exact comparison as AttendanceFigures, never rounded percentages)."""
+    return (
+        f"({possible} > 0 AND ({absent}) * {threshold.denominator}"
+        f" >= ({possible}) * {threshold.numerator})"
+    )
 
 
 # --- The same counts in SQL -----------------------------------------------------------------

@@ -258,3 +258,118 @@ class ImportForm(forms.Form):
         if kind in CREATE_MISSING_KINDS and self.cleaned_data.get("create_missing"):
             return {"create_missing": True}
         return {}
+
+
+# --- Dashboard filters -------------------------------------------------------------------------
+
+PERIOD_CHOICES = [
+    ("year", "Whole academic year"),
+    ("autumn", "Autumn term"),
+    ("spring", "Spring term"),
+    ("summer", "Summer term"),
+    ("range", "Dates"),
+]
+
+
+class DashboardFilterForm(forms.Form):
+    """A dashboard's period and filters, read from the URL (GET) so a view can be bookmarked.
+
+    Shape only, plus the one thing a date range must be to be counted: inside one academic
+    year. `scope()` turns valid input into the selectors' Scope. Choices for school and
+    caseworker come from records.selectors.dashboards.filter_options.
+    """
+
+    year = forms.TypedChoiceField(label="Academic year", coerce=int, required=False)
+    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
+    date_from = GovukDateField(label="From date", required=False)
+    date_to = GovukDateField(label="To date", required=False)
+    cohort = forms.ChoiceField(label="Cohort", required=False)
+    school = forms.ChoiceField(label="School", required=False)
+    year_group = forms.ChoiceField(label="Year group", required=False)
+    borough = forms.ChoiceField(label="In or out of borough", required=False)
+    sen = forms.ChoiceField(label="SEN provision", required=False)
+    caseworker = forms.ChoiceField(label="Caseworker", required=False)
+
+    FILTERS = ("cohort", "school", "year_group", "borough", "sen", "caseworker")
+
+    def __init__(
+        self,
+        *args: Any,
+        years: list[int],
+        default_year: int,
+        schools: list[tuple[str, str]],
+        caseworkers: list[tuple[str, str]] | None,
+        periods: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        from records.calendar import academic_year_label
+        from records.codes.census import NcYear, SenProvision
+        from records.selectors.dashboards.scope import UNKNOWN, Borough
+
+        super().__init__(*args, **kwargs)
+        self.default_year = default_year
+        self.fields["year"].choices = [(str(y), academic_year_label(y)) for y in years]
+        self.fields["cohort"].choices = _blank_first(list(Cohort.choices), "All cohorts")
+        self.fields["school"].choices = _blank_first(
+            [*schools, (UNKNOWN, "No school recorded")], "All schools"
+        )
+        self.fields["year_group"].choices = _blank_first(list(NcYear.choices), "All year groups")
+        self.fields["borough"].choices = _blank_first(list(Borough.CHOICES), "In and out")
+        self.fields["sen"].choices = _blank_first(
+            [*SenProvision.choices, (UNKNOWN, "Not recorded")], "All"
+        )
+        if caseworkers is None:
+            del self.fields["caseworker"]
+        else:
+            self.fields["caseworker"].choices = _blank_first(
+                [*caseworkers, (UNKNOWN, "Not allocated")], "All caseworkers"
+            )
+        if not periods:
+            for name in ("period", "date_from", "date_to"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        from records.calendar import academic_year_label, academic_year_of
+
+        data = super().clean()
+        if data.get("period") != "range":
+            return data
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is None and "date_from" not in self.errors:
+            self.add_error("date_from", "Enter the from date, or choose a term or the whole year")
+        if end is None and "date_to" not in self.errors:
+            self.add_error("date_to", "Enter the to date, or choose a term or the whole year")
+        if start is None or end is None:
+            return data
+        if end < start:
+            self.add_error("date_to", "To date must be the same as or after the from date")
+        elif academic_year_of(start) != academic_year_of(end):
+            self.add_error(
+                "date_to",
+                "To date must be in the same academic year as the from date "
+                f"({academic_year_label(academic_year_of(start))}, 1 August to 31 July)",
+            )
+        return data
+
+    def scope(self):
+        """The Scope the valid input selects (the default year's whole year when empty)."""
+        from records.selectors.dashboards.scope import Period, Scope
+
+        data = self.cleaned_data
+        year = data.get("year") or self.default_year
+        period = data.get("period") or "year"
+        params = {"year": str(year)}
+        if period == "range":
+            chosen = Period.weeks(data["date_from"], data["date_to"])
+            params |= {"period": "range"} | {
+                f"{name}_{index}": str(getattr(data[name], part))
+                for name in ("date_from", "date_to")
+                for index, part in enumerate(("day", "month", "year"))
+            }
+        elif period in ("autumn", "spring", "summer"):
+            chosen = Period.of_term(year, period)
+            params["period"] = period
+        else:
+            chosen = Period.year(year)
+        filters = {name: data.get(name) or "" for name in self.FILTERS if name in self.fields}
+        return Scope(period=chosen, filters=filters, period_params=params)

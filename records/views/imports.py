@@ -8,7 +8,6 @@ The pages hold no rules: records.services.imports stores, queues and runs the fi
 
 from __future__ import annotations
 
-import csv
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -26,12 +25,10 @@ from records.permissions import can_add_child, can_import, can_see_all_imports
 from records.selectors.imports import import_run_get_for_user, import_runs_visible_to
 from records.services.imports import import_again_with_valid_rows, import_create
 from virtualschool.errors import DomainError
+from virtualschool.spreadsheets import csv_response
 
 RUNS_PAGE_SIZE = 25
 REJECTIONS_SHOWN = 100
-# Spreadsheet programs run a cell that starts with one of these as a formula (OWASP, "CSV
-# Injection"); such cells are written with a leading single quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Readable labels for the report's counts; a count not named here is shown by its key.
 COUNT_LABELS = {
     "rows_read": "Rows read",
@@ -188,36 +185,17 @@ def import_progress(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
     return response
 
 
-def safe_cell(value: object) -> object:
-    """A CSV cell a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _rejection_rows(run: ImportRun) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["Row", "Field", "Reason"])
+def _rejection_rows(run: ImportRun) -> Iterator[tuple[object, ...]]:
+    yield ("Row", "Field", "Reason")
     rejections = ImportRejection.objects.filter(run=run).order_by("row_number", "id")
-    for row, field, reason in rejections.values_list("row_number", "field", "reason").iterator(
-        chunk_size=2000
-    ):
-        yield writer.writerow([row, safe_cell(field), safe_cell(reason)])
+    yield from rejections.values_list("row_number", "field", "reason").iterator(chunk_size=2000)
 
 
 @require_GET
 def import_rejections_csv(request: HttpRequest, pk: uuid.UUID) -> StreamingHttpResponse:
     """Every kept rejection of a run as CSV; the file name names the run, never a person."""
     run = import_run_get_for_user(user=request.user, pk=pk)
-    response = StreamingHttpResponse(_rejection_rows(run), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejections.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_response(filename=f"import-{run.pk}-rejections.csv", rows=_rejection_rows(run))
 
 
 @require_POST

@@ -207,6 +207,9 @@ CACHES = {
 IMPORTS_DIR = Path(env_str("IMPORTS_DIR", default=str(BASE_DIR / ".run" / "imports")))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 1024) * 1024 * 1024
 
+# Dashboards mark a figure that rests on fewer children than this, so nobody overreads it.
+DASHBOARD_MIN_CHILDREN = env_int("DASHBOARD_MIN_CHILDREN", 5)
+
 # Content Security Policy: nothing from other origins; inline scripts only with the nonce.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,0 +1,428 @@
+"""The attendance dashboard: the cohort's attendance in a period, its breakdowns, its weekly
+trend and its absence reasons, from the stored summaries only.
+
+One SQL statement computes everything the page shows, whatever the number of children:
+the children in view (scope.scope_children_sql) are read once; each child's counts for the
+period are summed from AttendanceSummary (whole terms) or AttendanceWeek (a date range);
+the breakdowns are GROUPING SETS over those per-child rows; the trend sums AttendanceWeek by
+week; the reasons sum the stored per-code counts. Rates follow the DfE method of
+records/attendance.py: rates of possible sessions summed over the children; persistent and
+severe absence are children whose own absence reaches 10% or 50% of their own possible
+sessions, as a share of children. Session rows are never read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from records.attendance import (
+    BAND_LABELS,
+    BAND_THRESHOLDS,
+    PERSISTENT_ABSENCE,
+    SEVERE_ABSENCE,
+    AttendanceFigures,
+    at_least_sql,
+    percent,
+)
+from records.codes.attendance import CODES, Category
+from records.codes.benchmarks import Benchmark, benchmarks_for
+from records.models import AttendanceSummary, AttendanceWeek, Child, School
+from records.permissions import UserLike
+from records.selectors.dashboards.options import names_for
+from records.selectors.dashboards.scope import (
+    DIMENSIONS,
+    Dimension,
+    Period,
+    Scope,
+    dimension_sort_key,
+    dimension_value_label,
+    scope_children_sql,
+)
+
+# Which measure a figure is, for drill-down links (?show=) and national benchmarks.
+SHOW_ALL = "all"
+SHOW_PERSISTENT = "persistent"
+SHOW_SEVERE = "severe"
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """Attendance of a group of children (the whole view, or one row of a breakdown)."""
+
+    dimension: str  # "all" or a Dimension key
+    value: Any  # the dimension's value for this row (None for "all" or "not recorded")
+    label: str
+    children: int
+    figures: AttendanceFigures
+    persistent: int
+    severe: int
+    bands: tuple[int, ...]
+
+    @property
+    def persistent_pct(self) -> Decimal | None:
+        return percent(self.persistent, self.children)
+
+    @property
+    def severe_pct(self) -> Decimal | None:
+        return percent(self.severe, self.children)
+
+    @property
+    def small(self) -> bool:
+        """Rests on fewer children than DASHBOARD_MIN_CHILDREN: shown, but marked."""
+        return self.children < settings.DASHBOARD_MIN_CHILDREN
+
+    @property
+    def filter_value(self) -> str:
+        """The value this row's filter takes in a URL ('unknown' for a missing value)."""
+        return "unknown" if self.value is None else str(self.value)
+
+    def band_rows(self) -> list[tuple[int, str, int, Decimal | None]]:
+        return [
+            (index, label, count, percent(count, self.children))
+            for index, (label, count) in enumerate(zip(BAND_LABELS, self.bands, strict=True))
+        ]
+
+
+@dataclass(frozen=True)
+class Week:
+    week_start: date
+    figures: AttendanceFigures
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    meaning: str
+    authorised: bool
+    sessions: int
+    pct_of_possible: Decimal | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: Dimension
+    rows: list[GroupFigures]
+
+
+@dataclass(frozen=True)
+class AttendanceDashboard:
+    scope: Scope
+    overall: GroupFigures
+    breakdowns: list[Breakdown]
+    trend: list[Week]
+    reasons: list[Reason]
+    benchmarks: dict[str, tuple[Benchmark, ...]]
+
+    @property
+    def min_children(self) -> int:
+        return settings.DASHBOARD_MIN_CHILDREN
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[Any]]:
+    """The summary table a period is read from and the condition that selects its rows:
+    AttendanceSummary for whole terms, AttendanceWeek (weeks starting in the range) for a
+    date range."""
+    if period.by_week:
+        first_monday = period.start - timedelta(days=period.start.weekday())
+        return (
+            _table(AttendanceWeek),
+            f"{alias}.academic_year = %s AND {alias}.week_start BETWEEN %s AND %s",
+            [period.academic_year, first_monday, period.end],
+        )
+    return (
+        _table(AttendanceSummary),
+        f"{alias}.academic_year = %s AND {alias}.term = ANY(%s::text[])",
+        [period.academic_year, period.terms],
+    )
+
+
+def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
+    """CTEs `scope` (the children in view with their dimensions) and `per_child` (each child's
+    counts for the period, children with possible sessions only, with their flags and band)."""
+    scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
+    table, condition, period_params = period_rows_sql(scope.period)
+    absent = "(p.authorised + p.unauthorised)"
+    band = " + ".join(f"{at_least_sql(absent, 'p.possible', t)}::integer" for t in BAND_THRESHOLDS)
+    sql = f"""
+        scope AS MATERIALIZED ({scope_sql}),
+        counts AS (
+            SELECT s.child_id, sum(s.possible)::integer AS possible,
+                sum(s.attended)::integer AS attended, sum(s.authorised)::integer AS authorised,
+                sum(s.unauthorised)::integer AS unauthorised
+            FROM {table} s JOIN scope ON scope.child_id = s.child_id
+            WHERE {condition}
+            GROUP BY s.child_id
+            HAVING sum(s.possible) > 0
+        ),
+        per_child AS MATERIALIZED (
+            SELECT p.*, scope.cohort, scope.school_id, scope.year_group, scope.borough,
+                scope.sen, scope.caseworker_id,
+                {at_least_sql(absent, "p.possible", PERSISTENT_ABSENCE)} AS persistent,
+                {at_least_sql(absent, "p.possible", SEVERE_ABSENCE)} AS severe,
+                ({band}) AS band
+            FROM counts p JOIN scope ON scope.child_id = p.child_id
+        )
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    return sql, [*scope_params, *period_params]
+
+
+def _grouping_sql() -> str:
+    columns = [dimension.column for dimension in DIMENSIONS]
+    which = " ".join(
+        f"WHEN GROUPING({dimension.column}) = 0 THEN '{dimension.key}'" for dimension in DIMENSIONS
+    )
+    value = " ".join(
+        f"WHEN GROUPING({dimension.column}) = 0 THEN {dimension.column}::text"
+        for dimension in DIMENSIONS
+    )
+    bands = ", ".join(
+        f"count(*) FILTER (WHERE band = {index})" for index in range(len(BAND_LABELS))
+    )
+    sets = ", ".join(["()", *(f"({column})" for column in columns)])
+    return f"""
+        SELECT CASE {which} ELSE 'all' END AS dimension, CASE {value} END AS value,
+            count(*) AS children, sum(possible) AS possible, sum(attended) AS attended,
+            sum(authorised) AS authorised, sum(unauthorised) AS unauthorised,
+            count(*) FILTER (WHERE persistent) AS persistent,
+            count(*) FILTER (WHERE severe) AS severe, ARRAY[{bands}] AS bands
+        FROM per_child GROUP BY GROUPING SETS ({sets})
+    """  # noqa: S608 - column names from DIMENSIONS, not input
+
+
+def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
+    """The one statement behind the dashboard: a row of three JSON arrays (groups, trend,
+    reasons). Exposed for the benchmark and the query-count tests."""
+    per_child, params = per_child_sql(user=user, scope=scope)
+    table, condition, period_params = period_rows_sql(scope.period)
+    period = scope.period
+    trend_condition = "w.academic_year = %s AND w.term = ANY(%s::text[])"
+    trend_params: list[Any] = [period.academic_year, period.terms]
+    if period.by_week:
+        trend_condition = "w.academic_year = %s AND w.week_start BETWEEN %s AND %s"
+        trend_params = [
+            period.academic_year,
+            period.start - timedelta(days=period.start.weekday()),
+            period.end,
+        ]
+    sql = f"""
+        WITH {per_child},
+        groups AS ({_grouping_sql()}),
+        trend AS (
+            SELECT w.week_start, sum(w.possible)::integer AS possible,
+                sum(w.attended)::integer AS attended
+            FROM {_table(AttendanceWeek)} w JOIN per_child p ON p.child_id = w.child_id
+            WHERE {trend_condition}
+            GROUP BY w.week_start
+        ),
+        reasons AS (
+            SELECT e.key AS code, sum(e.value::integer)::integer AS sessions
+            FROM {table} s JOIN per_child p ON p.child_id = s.child_id,
+                jsonb_each_text(s.absence_by_code) AS e
+            WHERE {condition}
+            GROUP BY e.key
+        )
+        SELECT
+            (SELECT coalesce(json_agg(groups), '[]') FROM groups),
+            (SELECT coalesce(json_agg(trend ORDER BY week_start), '[]') FROM trend),
+            (SELECT coalesce(json_agg(reasons), '[]') FROM reasons)
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    return sql, [*params, *trend_params, *period_params]
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _figures(row: dict[str, Any]) -> AttendanceFigures:
+    return AttendanceFigures(
+        possible=row["possible"] or 0,
+        attended=row["attended"] or 0,
+        authorised=row["authorised"] or 0,
+        unauthorised=row["unauthorised"] or 0,
+    )
+
+
+def _value(dimension: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    return int(text) if dimension in ("school", "caseworker") else text
+
+
+EMPTY_GROUP_BANDS = (0,) * len(BAND_LABELS)
+
+
+def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard:
+    """Everything the attendance dashboard shows for `scope`, as `user` may see it, in three
+    queries (the statement, then school and caseworker names), whatever the cohort's size."""
+    sql, params = attendance_dashboard_sql(user=user, scope=scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        groups, trend, reasons = (_decoded(value) for value in cursor.fetchone())
+    for row in groups:
+        row["value"] = _value(row["dimension"], row["value"])
+    names = names_for(
+        school_ids=[row["value"] for row in groups if row["dimension"] == "school"],
+        caseworker_ids=[row["value"] for row in groups if row["dimension"] == "caseworker"],
+    )
+
+    def group(row: dict[str, Any]) -> GroupFigures:
+        return GroupFigures(
+            dimension=row["dimension"],
+            value=row["value"],
+            label=(
+                "All children in view"
+                if row["dimension"] == "all"
+                else dimension_value_label(row["dimension"], row["value"], names)
+            ),
+            children=row["children"],
+            figures=_figures(row),
+            persistent=row["persistent"],
+            severe=row["severe"],
+            bands=tuple(row["bands"]),
+        )
+
+    by_dimension: dict[str, list[GroupFigures]] = {}
+    overall = None
+    for row in groups:
+        if row["dimension"] == "all":
+            overall = group(row)
+        else:
+            by_dimension.setdefault(row["dimension"], []).append(group(row))
+    if overall is None:  # no child in view had a possible session
+        overall = GroupFigures(
+            "all", None, "All children in view", 0, AttendanceFigures(), 0, 0, EMPTY_GROUP_BANDS
+        )
+    breakdowns = []
+    for dimension in DIMENSIONS:
+        rows = by_dimension.get(dimension.key, [])
+        if dimension.key in ("school", "caseworker"):
+            rows.sort(key=lambda row: (row.value is None, row.label.lower()))
+        else:
+            rows.sort(key=lambda row, key=dimension.key: dimension_sort_key(key, row.value))
+        breakdowns.append(Breakdown(dimension, rows))
+    possible = overall.figures.possible
+    reason_rows = sorted(
+        (
+            Reason(
+                code=row["code"],
+                meaning=CODES[row["code"]].meaning if row["code"] in CODES else row["code"],
+                authorised=row["code"] in CODES
+                and CODES[row["code"]].category == Category.AUTHORISED,
+                sessions=row["sessions"],
+                pct_of_possible=percent(row["sessions"], possible),
+            )
+            for row in reasons
+        ),
+        key=lambda reason: (-reason.sessions, reason.code),
+    )
+    return AttendanceDashboard(
+        scope=scope,
+        overall=overall,
+        breakdowns=breakdowns,
+        trend=[
+            Week(
+                date.fromisoformat(row["week_start"]),
+                AttendanceFigures(possible=row["possible"], attended=row["attended"]),
+            )
+            for row in trend
+        ],
+        reasons=reason_rows,
+        benchmarks={
+            measure: benchmarks_for(measure)
+            for measure in (
+                "attendance_pct",
+                "absence_pct",
+                "authorised_pct",
+                "unauthorised_pct",
+                "persistent_pct",
+                "severe_pct",
+            )
+        },
+    )
+
+
+@dataclass(frozen=True)
+class ChildAttendance:
+    """One child behind a figure: who, where, and their figures for the period."""
+
+    child_id: Any
+    name: str
+    cohort: str
+    school: str
+    figures: AttendanceFigures
+
+
+DRILL_DOWN_LIMIT = 500
+
+
+def attendance_children(
+    *,
+    user: UserLike,
+    scope: Scope,
+    show: str = SHOW_ALL,
+    band: int | None = None,
+    reason: str = "",
+    limit: int = DRILL_DOWN_LIMIT,
+) -> tuple[int, list[ChildAttendance]]:
+    """The children behind a figure of the dashboard for `scope` (the breakdown row's filter
+    is part of the scope): all of them, the persistently or severely absent, one band, or
+    those with sessions of one absence reason. Returns how many there are and the first
+    `limit`, lowest attendance first, in one query. Visibility is the dashboard's own."""
+    per_child, params = per_child_sql(user=user, scope=scope)
+    conditions = []
+    if show == SHOW_PERSISTENT:
+        conditions.append("p.persistent")
+    elif show == SHOW_SEVERE:
+        conditions.append("p.severe")
+    if band is not None:
+        conditions.append("p.band = %s")
+        params.append(band)
+    table, condition, period_params = period_rows_sql(scope.period, alias="r")
+    if reason:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {table} r WHERE r.child_id = p.child_id AND {condition} "  # noqa: S608
+            "AND r.absence_by_code ? %s)"
+        )
+        params += [*period_params, reason]
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    sql = f"""
+        WITH {per_child}
+        SELECT count(*) OVER () AS total, p.child_id, c.first_name, c.last_name, p.cohort,
+            coalesce(sc.name, ''), p.possible, p.attended, p.authorised, p.unauthorised
+        FROM per_child p JOIN {_table(Child)} c ON c.id = p.child_id
+        LEFT JOIN {_table(School)} sc ON sc.id = p.school_id
+        {where}
+        ORDER BY p.attended::numeric / p.possible, c.last_name, c.first_name, c.id
+        LIMIT %s
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    total = rows[0][0] if rows else 0
+    return total, [
+        ChildAttendance(
+            child_id=child_id,
+            name=f"{first} {last}",
+            cohort=cohort,
+            school=school,
+            figures=AttendanceFigures(
+                possible=possible, attended=attended, authorised=auth, unauthorised=unauth
+            ),
+        )
+        for _, child_id, first, last, cohort, school, possible, attended, auth, unauth in rows
+    ]

@@ -1,0 +1,65 @@
+"""The choices a dashboard's filters offer, and the names breakdown rows show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from records.calendar import academic_year_of
+from records.models import Enrolment, School
+from records.permissions import UserLike, can_view_all_children
+from records.selectors.children import children_visible_to
+from virtualschool.roles import Role
+
+User = get_user_model()
+YEARS_OFFERED = 10
+
+
+def dashboard_years() -> list[int]:
+    """The academic years a dashboard offers, newest first: this one and the nine before."""
+    current = academic_year_of(timezone.localdate())
+    return list(range(current, current - YEARS_OFFERED, -1))
+
+
+def user_label(user: UserLike) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def school_options(*, user: UserLike) -> list[tuple[str, str]]:
+    """Schools that have had a child the user may see on their roll (one query)."""
+    on_roll = Enrolment.objects.filter(
+        school=OuterRef("pk"), child__in=children_visible_to(user).values("pk")
+    )
+    return [
+        (str(pk), name)
+        for pk, name in School.objects.filter(Exists(on_roll))
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
+
+
+def caseworker_options(*, user: UserLike) -> list[tuple[str, str]] | None:
+    """Caseworkers a manager may filter by; None for a caseworker, whose dashboard is their
+    own caseload already (one query, or none)."""
+    if not can_view_all_children(user):
+        return None
+    caseworkers = User.objects.filter(groups__name=Role.CASEWORKER.value).order_by(
+        "first_name", "last_name", "username"
+    )
+    return [(str(caseworker.pk), user_label(caseworker)) for caseworker in caseworkers]
+
+
+def names_for(*, school_ids: Iterable[object], caseworker_ids: Iterable[object]) -> dict:
+    """School and caseworker names for breakdown rows, keyed as the rows hold them (two
+    queries, whatever the number of rows)."""
+    schools = {pk for pk in school_ids if pk is not None}
+    caseworkers = {pk for pk in caseworker_ids if pk is not None}
+    return {
+        "school": dict(School.objects.filter(pk__in=schools).values_list("pk", "name")),
+        "caseworker": {
+            user.pk: user_label(user) for user in User.objects.filter(pk__in=caseworkers)
+        },
+    }

@@ -1,0 +1,276 @@
+"""What a dashboard counts: the period, the children in view, and what each child is in it.
+
+Every dashboard (attendance, exclusions, attainment) starts from the same scope:
+
+- a **period**: an academic year (1 August to 31 July, records/calendar.py), one of its terms,
+  or a date range inside it;
+- the **children in view**: children the user may see (`children_visible_to`, so a caseworker's
+  dashboard counts only their caseload), who were in a cohort (an open legal status episode)
+  at some point in the period;
+- each child's **dimensions**, as they stood at the end of the period (or today, for a period
+  not yet over): cohort, school, NC year group, placed in or out of borough, SEN provision and
+  caseworker. Every breakdown and every filter reads these, so a child is in exactly one row of
+  each breakdown and the rows add up to the whole.
+
+`scope_children_sql` writes this once as SQL for the dashboards' aggregates to join; the
+drill-down lists use the same SQL, so a number and the list behind it cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.utils import timezone
+
+from records.attendance import term_bounds, term_label
+from records.calendar import academic_year_label, academic_year_of
+from records.codes import Cohort
+from records.codes.census import NcYear, SenProvision
+from records.models import (
+    Allocation,
+    Characteristics,
+    Child,
+    Enrolment,
+    LegalStatusEpisode,
+    Term,
+)
+from records.permissions import UserLike
+from records.selectors.children import children_visible_to
+
+# One cohort per child in a breakdown, the DfE's order for children's social care groups
+# (CLA, then CPPO: on a plan but not looked after, then CINO), with PLAC last: a child looked
+# after for part of the period and in need for the rest counts as looked after.
+COHORT_PRECEDENCE: tuple[str, ...] = (Cohort.CLA, Cohort.CPP, Cohort.CIN, Cohort.PLAC)
+UNKNOWN = "unknown"
+
+
+class Borough:
+    IN = "in"
+    OUT = "out"
+    CHOICES = ((IN, "Placed in borough"), (OUT, "Placed out of borough"), (UNKNOWN, "Not recorded"))
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One way to break a dashboard down: the URL parameter, the label, and the SQL column of
+    scope_children_sql that holds each child's value."""
+
+    key: str
+    label: str
+    column: str
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("cohort", "Cohort", "cohort"),
+    Dimension("school", "School", "school_id"),
+    Dimension("year_group", "Year group", "year_group"),
+    Dimension("borough", "In or out of borough", "borough"),
+    Dimension("sen", "SEN provision", "sen"),
+    Dimension("caseworker", "Caseworker", "caseworker_id"),
+)
+DIMENSION_BY_KEY = {dimension.key: dimension for dimension in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The dates a dashboard covers. `term` is set for a whole term; `by_week` for a date
+    range, which is counted in whole weeks, Monday to Sunday (the finest summary kept)."""
+
+    academic_year: int
+    start: date
+    end: date
+    term: str = ""
+    by_week: bool = False
+
+    @classmethod
+    def year(cls, academic_year: int) -> Period:
+        first, _ = term_bounds(academic_year, Term.AUTUMN)
+        _, last = term_bounds(academic_year, Term.SUMMER)
+        return cls(academic_year, first, last)
+
+    @classmethod
+    def of_term(cls, academic_year: int, term: str) -> Period:
+        first, last = term_bounds(academic_year, term)
+        return cls(academic_year, first, last, term=str(Term(term)))
+
+    @classmethod
+    def weeks(cls, start: date, end: date) -> Period:
+        """From the Monday of `start`'s week to the Sunday of `end`'s week, kept inside the
+        academic year of `start` (the caller checks both dates are in it)."""
+        year = cls.year(academic_year_of(start))
+        monday = start - timedelta(days=start.weekday())
+        sunday = end + timedelta(days=6 - end.weekday())
+        return cls(year.academic_year, max(monday, year.start), min(sunday, year.end), by_week=True)
+
+    @property
+    def terms(self) -> list[str]:
+        """The terms whose summaries make up the period (all three for a year)."""
+        return [self.term] if self.term else [str(term) for term in Term]
+
+    @property
+    def as_at(self) -> date:
+        """The day each child's dimensions are read on: the period's end, or today."""
+        return max(self.start, min(self.end, timezone.localdate()))
+
+    @property
+    def label(self) -> str:
+        if self.term:
+            return f"{term_label(self.academic_year, self.term)} term"
+        if self.by_week:
+            return f"{_long(self.start)} to {_long(self.end)}"
+        return f"Academic year {academic_year_label(self.academic_year)}"
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A dashboard's period and filters, as the URL gives them (see records/forms.py
+    DashboardFilterForm). Empty filters select everything."""
+
+    period: Period
+    filters: dict[str, str] = field(default_factory=dict)
+    # The URL parameters that chose the period, kept for links.
+    period_params: dict[str, str] = field(default_factory=dict)
+
+    def params(self, **changes: str) -> dict[str, str]:
+        params = {**self.period_params, **self.filters, **changes}
+        return {key: value for key, value in params.items() if value not in ("", None)}
+
+    def querystring(self, **changes: str) -> str:
+        """This scope's URL query, with some parameters changed (for links and downloads)."""
+        return urlencode(self.params(**changes))
+
+    def narrowed(self, dimension: str, value: str) -> Scope:
+        return replace(self, filters={**self.filters, dimension: value})
+
+
+def year_group_sql(date_of_birth: str, academic_year: int) -> str:
+    """SQL for the NC year group code a child of this age is normally in during
+    `academic_year` (NcYear values, '' outside N1 to 14): records.codes.assessment.year_group_in,
+    as SQL. Children born from 1 September to 31 August start Reception together; a test holds
+    the two equal. The year is written into the SQL as a number (it is an int, never text)."""
+    born_cohort = (
+        f"(extract(year FROM {date_of_birth})::integer"
+        f" - (extract(month FROM {date_of_birth}) < 9)::integer)"
+    )
+    group = f"({int(academic_year)} - ({born_cohort} + 5))"
+    return (
+        f"CASE WHEN {group} = -2 THEN 'N1' WHEN {group} = -1 THEN 'N2' WHEN {group} = 0 THEN 'R'"
+        f" WHEN {group} BETWEEN 1 AND 14 THEN {group}::text ELSE '' END"
+    )
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
+    """A SELECT of (child_id, cohort, school_id, year_group, borough, sen, caseworker_id), one
+    row per child in view: visible to `user`, in a cohort during the period, and matching
+    every filter. Dimensions are read as at `period.as_at`:
+
+    - cohort: the first of COHORT_PRECEDENCE among the child's episodes open in the period;
+    - school and year group: the latest enrolment open in the period (its NC year when
+      recorded, else the year group for the child's age); no enrolment: school NULL;
+    - borough and SEN provision: the child's characteristics ('unknown' when not recorded);
+    - caseworker: the latest allocation open in the period (NULL when none).
+    """
+    period = scope.period
+    start, as_at = period.start, period.as_at
+    visible_sql, visible_params = children_visible_to(user).values("pk").query.sql_with_params()
+    open_in_period = "start_date <= %s AND (end_date IS NULL OR end_date >= %s)"
+    age_year_group = year_group_sql("c.date_of_birth", period.academic_year)
+    sql = f"""
+        SELECT c.id AS child_id, coh.cohort, enr.school_id,
+            coalesce(nullif(enr.nc_year, ''), {age_year_group}) AS year_group,
+            CASE ch.placed_in_borough WHEN true THEN 'in' WHEN false THEN 'out'
+                ELSE 'unknown' END AS borough,
+            coalesce(nullif(ch.sen_provision, ''), 'unknown') AS sen,
+            al.caseworker_id
+        FROM {_table(Child)} c
+        JOIN (
+            SELECT DISTINCT ON (child_id) child_id, cohort
+            FROM {_table(LegalStatusEpisode)}
+            WHERE {open_in_period}
+            ORDER BY child_id, array_position(%s::text[], cohort::text)
+        ) coh ON coh.child_id = c.id
+        LEFT JOIN (
+            SELECT DISTINCT ON (child_id) child_id, school_id, nc_year
+            FROM {_table(Enrolment)}
+            WHERE {open_in_period}
+            ORDER BY child_id, start_date DESC, id DESC
+        ) enr ON enr.child_id = c.id
+        LEFT JOIN {_table(Characteristics)} ch ON ch.child_id = c.id
+        LEFT JOIN (
+            SELECT DISTINCT ON (child_id) child_id, caseworker_id
+            FROM {_table(Allocation)}
+            WHERE {open_in_period}
+            ORDER BY child_id, start_date DESC, id DESC
+        ) al ON al.child_id = c.id
+        WHERE c.id IN ({visible_sql})
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    params: list[Any] = [
+        as_at,
+        start,
+        list(COHORT_PRECEDENCE),
+        as_at,
+        start,
+        as_at,
+        start,
+        *visible_params,
+    ]
+    conditions = []
+    for key, value in scope.filters.items():
+        if not value:
+            continue
+        column = DIMENSION_BY_KEY[key].column
+        if key in ("school", "caseworker"):
+            conditions.append(f"{column} IS NULL" if value == UNKNOWN else f"{column} = %s")
+            if value != UNKNOWN:
+                params.append(int(value))
+        else:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if conditions:
+        sql = f"SELECT * FROM ({sql}) AS d WHERE {' AND '.join(conditions)}"  # noqa: S608
+    return sql, params
+
+
+def dimension_value_label(dimension: str, value: object, names: dict[str, dict]) -> str:
+    """How a breakdown row is named: the cohort, school or caseworker's name, the year group."""
+    if value is None or value == UNKNOWN:
+        return {
+            "school": "No school recorded",
+            "caseworker": "Not allocated",
+            "borough": "Not recorded",
+            "sen": "Not recorded",
+        }.get(dimension, "Not recorded")
+    if dimension == "cohort":
+        return Cohort(value).label
+    if dimension == "year_group":
+        return NcYear(value).label if value in NcYear.values else "Outside school years"
+    if dimension == "borough":
+        return dict(Borough.CHOICES)[value]
+    if dimension == "sen":
+        return SenProvision(value).label
+    return names.get(dimension, {}).get(value, str(value))
+
+
+def dimension_sort_key(dimension: str, value: object) -> tuple:
+    """Breakdown rows in a reader's order: cohorts by precedence, year groups in school order,
+    'not recorded' last; schools and caseworkers are sorted by name by the caller."""
+    if value is None or value == UNKNOWN or value == "":
+        return (1, 0)
+    if dimension == "cohort":
+        return (0, COHORT_PRECEDENCE.index(value))
+    if dimension == "year_group":
+        order = list(NcYear.values)
+        return (0, order.index(value)) if value in order else (0, len(order))
+    return (0, str(value))
