@@ -70,3 +70,12 @@ def can_import(user: UserLike) -> bool:
 def can_see_all_imports(user: UserLike) -> bool:
     """Managers see every import; a caseworker sees the imports they started."""
     return user_has_role(user, Role.MANAGER)
+
+
+def can_view_dashboards(user: UserLike) -> bool:
+    """Managers see the dashboards across the cohort; caseworkers see the same dashboards
+    over their own caseload (the selectors scope them through children_visible_to)."""
+    return bool(
+        user.is_active
+        and (user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER))
+    )

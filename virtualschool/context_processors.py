@@ -28,6 +28,20 @@ def _navigation(request) -> list[NavItem]:
     elif user_has_role(user, Role.CASEWORKER):
         items.append(("My caseload", "records:caseload", {"caseload"}))
     if user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER):
+        items.append(
+            (
+                "Dashboards",
+                "dashboards:attendance",
+                {
+                    "attendance",
+                    "attendance-children",
+                    "exclusions",
+                    "exclusions-children",
+                    "attainment",
+                    "attainment-children",
+                },
+            )
+        )
         items.append(("Imports", "records:imports", {"imports", "import-new", "import-detail"}))
     if user_has_role(user, Role.ADMIN):
         items.append(("Users", "admin:auth_user_changelist", set()))

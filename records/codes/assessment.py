@@ -14,6 +14,7 @@ dashboards count with `meets_expected_standard`, `meets_higher_standard` and the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -586,3 +587,45 @@ def plausible_academic_years(measure: str, date_of_birth: date) -> range:
     rule = rule_for(measure)
     start = reception_year(date_of_birth)
     return range(start + rule.earliest_year_group, start + rule.latest_year_group + 1)
+
+
+# --- KS4 English and maths -------------------------------------------------------------------
+
+# The DfE's KS4 headline "grade 4 or above (5 or above) in English and maths" (DOMAIN.md (d),
+# KS4 row; DfE "Secondary accountability measures: guide", sections "English qualifications"
+# and "Maths qualifications"): English is met by the grade in either GCSE English language or
+# GCSE English literature (the better of the two; the older single GCSE "English" counts too),
+# maths by GCSE mathematics. Subjects are stored as free text, as typed or as a CTF gives them
+# (records/imports/ctf.py keeps the CTF subject code: ENG, MAT), so they are compared with case
+# and spacing ignored.
+ENGLISH_SUBJECTS = frozenset({"english", "english language", "english literature", "eng"})
+MATHS_SUBJECTS = frozenset({"mathematics", "maths", "mat"})
+
+
+def _subject_key(subject: str) -> str:
+    return " ".join(subject.split()).casefold()
+
+
+def is_english_subject(subject: str) -> bool:
+    """Whether a GCSE subject counts as English for the English and maths measures: English
+    language, English literature or English (any case and spacing; CTF code ENG)."""
+    return _subject_key(subject) in ENGLISH_SUBJECTS
+
+
+def is_maths_subject(subject: str) -> bool:
+    """Whether a GCSE subject counts as maths for the English and maths measures: mathematics
+    or maths (any case and spacing; CTF code MAT)."""
+    return _subject_key(subject) in MATHS_SUBJECTS
+
+
+def gcse_english_and_maths(results: Iterable[tuple[str, str]], grade: int) -> bool:
+    """Whether a pupil's GCSE results, as (subject, result) pairs, include `grade` or better in
+    an English subject and `grade` or better in a maths subject (the DfE's "English and maths"
+    measure: GCSE_STANDARD_PASS for 4+, GCSE_STRONG_PASS for 5+). A U or a missing subject is
+    not met."""
+    english = maths = False
+    for subject, result in results:
+        if gcse_grade_at_least(result, grade):
+            english = english or is_english_subject(subject)
+            maths = maths or is_maths_subject(subject)
+    return english and maths

@@ -69,3 +69,17 @@ def benchmarks_for(measure: str) -> tuple[Benchmark, ...]:
 
 def benchmark_measures() -> frozenset[str]:
     return frozenset(_benchmarks())
+
+
+def national_table(measures: list[str] | tuple[str, ...]) -> dict[str, dict[str, Benchmark]]:
+    """For a page: each measure's national figures by group ("CLA", "all")."""
+    return {
+        measure: {benchmark.group: benchmark for benchmark in benchmarks_for(measure)}
+        for measure in measures
+    }
+
+
+def sources_of(measures: list[str] | tuple[str, ...]) -> list[Benchmark]:
+    """The figures behind `measures`, ordered by source then year, for a list of sources."""
+    found = [benchmark for measure in measures for benchmark in benchmarks_for(measure)]
+    return sorted(found, key=lambda benchmark: (benchmark.source, benchmark.year))

@@ -24,3 +24,13 @@ def cohort_tag_class(cohort: str) -> str:
 def age(child: Child) -> int:
     """The child's age in whole years today (Europe/London)."""
     return child.age_on(timezone.localdate())
+
+
+@register.simple_tag
+def scope_query(scope, dimension: str = "", value: object = "", **changes: object) -> str:
+    """A dashboard URL's query for `scope`, narrowed to one breakdown row (`dimension` =
+    `value`) and with other parameters changed (show=, band=, reason=, download=)."""
+    extra = {key: str(item) for key, item in changes.items() if item not in (None, "")}
+    if dimension and dimension != "all":
+        extra[dimension] = str(value)
+    return scope.querystring(**extra)
