@@ -70,7 +70,7 @@ def line_chart(
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
+    value: int | Decimal
     length: float  # share of the longest bar, 0-100
     y: int
 
@@ -78,10 +78,19 @@ class Bar:
 BAR_HEIGHT = 28
 
 
-def bar_chart(values: Sequence[tuple[str, int]]) -> list[Bar]:
-    """Horizontal bars for counts, the longest filling the width."""
-    longest = max((value for _, value in values), default=0)
+def bar_chart(
+    values: Sequence[tuple[str, int | Decimal | None]], *, scale: int | None = None
+) -> list[Bar]:
+    """Horizontal bars, the longest filling the width, or on a fixed `scale` (100 for
+    percentages); a missing value is an empty bar."""
+    values = [(label, value or 0) for label, value in values]
+    longest = scale or max((value for _, value in values), default=0)
     return [
-        Bar(label, value, round(100 * value / longest, 1) if longest else 0.0, index * BAR_HEIGHT)
+        Bar(
+            label,
+            value,
+            round(100 * float(value) / longest, 1) if longest else 0.0,
+            index * BAR_HEIGHT,
+        )
         for index, (label, value) in enumerate(values)
     ]

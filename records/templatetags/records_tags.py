@@ -34,3 +34,22 @@ def scope_query(scope, dimension: str = "", value: object = "", **changes: objec
     if dimension and dimension != "all":
         extra[dimension] = str(value)
     return scope.querystring(**extra)
+
+
+@register.filter
+def cohort_label(cohort: str) -> str:
+    """A cohort code in words ("Looked after")."""
+    return Cohort(cohort).label if cohort in Cohort.values else cohort
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    """mapping[key] in a template, None when absent (dashboards' figures by key)."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def pct(value: object) -> str:
+    """A percentage as dashboards show it ("12.5%"), or "–" when there is none (0.0% is a
+    figure, not a blank)."""
+    return "–" if value is None else f"{value}%"

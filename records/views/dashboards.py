@@ -10,6 +10,7 @@ records/selectors/dashboards/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,15 +25,23 @@ from records.charts import BAR_HEIGHT, bar_chart, line_chart
 from records.codes.benchmarks import national_table, sources_of
 from records.forms import DashboardFilterForm
 from records.permissions import can_view_all_children, can_view_dashboards
+from records.selectors.dashboards import attainment as attainment_selectors
 from records.selectors.dashboards import attendance as attendance_selectors
+from records.selectors.dashboards import exclusions as exclusions_selectors
 from records.selectors.dashboards.options import (
     caseworker_options,
     dashboard_years,
     school_options,
 )
+from records.selectors.dashboards.scope import Scope
 from virtualschool.spreadsheets import csv_response
 
-DASHBOARDS = (("attendance", "Attendance"),)
+DASHBOARDS = (
+    ("attendance", "Attendance"),
+    ("exclusions", "Exclusions"),
+    ("attainment", "Attainment"),
+)
+DASHBOARD_LABELS = dict(DASHBOARDS)
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -46,8 +55,11 @@ def _filter_form(
     years = dashboard_years()
     if default_year not in years:
         years = sorted({*years, default_year}, reverse=True)
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(default_year)
     return DashboardFilterForm(
-        request.GET,
+        data,
         years=years,
         default_year=default_year,
         schools=school_options(user=request.user),
@@ -216,6 +228,53 @@ SHOW_TITLES = {
     attendance_selectors.SHOW_PERSISTENT: "Persistently absent children",
     attendance_selectors.SHOW_SEVERE: "Severely absent children",
 }
+REASON_CODE = re.compile(r"^[A-Z0-9#]{1,3}$")
+
+
+def _children_page(
+    request: HttpRequest,
+    *,
+    dashboard: str,
+    form: DashboardFilterForm,
+    scope: Scope,
+    title: str,
+    total: int,
+    headers: list[str],
+    rows: list[tuple[Any, str, str, str, list[object]]],
+    extra: dict[str, str],
+    record_tab: str,
+) -> HttpResponse:
+    """A drill-down list, as a page or (with ?download=csv) a CSV file."""
+    if _wants_csv(request):
+        return csv_response(
+            filename=f"{dashboard}-children.csv",
+            rows=[
+                ["Name", "Cohort", "School", *headers],
+                *([name, cohort, school, *cells] for _, name, cohort, school, cells in rows),
+            ],
+        )
+    return render(
+        request,
+        "records/dashboards/children.html",
+        _context(
+            request,
+            dashboard,
+            form,
+            scope=scope,
+            title=title,
+            total=total,
+            headers=headers,
+            rows=rows,
+            record_tab=record_tab,
+            dashboard_label=DASHBOARD_LABELS[dashboard],
+            dashboard_query=scope.querystring(),
+            csv_query=scope.querystring(download="csv", **extra),
+        ),
+    )
+
+
+def _percent_text(value: object) -> str:
+    return "" if value is None else f"{value}%"
 
 
 @require_GET
@@ -230,7 +289,7 @@ def attendance_children_page(request: HttpRequest) -> HttpResponse:
     if (
         show not in SHOW_TITLES
         or (band_text and band_text not in {str(i) for i in range(len(BAND_LABELS))})
-        or (reason and (len(reason) > 3 or not reason.replace("#", "").isalnum()))
+        or (reason and not REASON_CODE.match(reason))
         or not form.is_valid()
     ):
         raise Http404("No such list")
@@ -244,35 +303,320 @@ def attendance_children_page(request: HttpRequest) -> HttpResponse:
         title = f"Children: {BAND_LABELS[band].lower()}"
     if reason:
         title = f"Children with absence code {reason}"
-    extra = {"show": show, "band": band_text, "reason": reason}
-    if _wants_csv(request):
-        rows: list[list[object]] = [
-            ["Name", "Cohort", "School", "Possible sessions", "Attendance %", "Absence %"]
-        ]
-        rows += [
-            [
+    return _children_page(
+        request,
+        dashboard="attendance",
+        form=form,
+        scope=scope,
+        title=title,
+        total=total,
+        headers=["Possible sessions", "Attendance", "Absence"],
+        rows=[
+            (
+                child.child_id,
                 child.name,
                 child.cohort,
                 child.school,
-                child.figures.possible,
-                _pct(child.figures.attendance_pct),
-                _pct(child.figures.absence_pct),
-            ]
+                [
+                    child.figures.possible,
+                    _percent_text(child.figures.attendance_pct),
+                    _percent_text(child.figures.absence_pct),
+                ],
+            )
             for child in children
+        ],
+        extra={"show": show, "band": band_text, "reason": reason},
+        record_tab="attendance",
+    )
+
+
+# --- Exclusions -----------------------------------------------------------------------------
+
+
+def _exclusions_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
+    yield ["Exclusions dashboard", dashboard.scope.period.label]
+    yield [
+        "Breakdown",
+        "Group",
+        "Children",
+        "Suspensions",
+        "Suspensions per 100 children",
+        "Children with one or more suspension",
+        "% with one or more suspension",
+        "Permanent exclusions",
+        "% permanently excluded",
+        "Sessions lost to suspensions",
+        f"Fewer than {dashboard.min_children} children",
+    ]
+    groups = [("All", dashboard.overall)] + [
+        (breakdown.dimension.label, row)
+        for breakdown in dashboard.breakdowns
+        for row in breakdown.rows
+    ]
+    for breakdown, row in groups:
+        yield [
+            breakdown,
+            row.label,
+            row.children,
+            row.suspensions,
+            _pct(row.suspension_rate),
+            row.suspended,
+            _pct(row.suspended_pct),
+            row.permanent,
+            _pct(row.permanent_pct),
+            row.sessions_lost,
+            "yes" if row.small else "no",
         ]
-        return csv_response(filename="attendance-children.csv", rows=rows)
+    for title, rows in (
+        ("Reason", dashboard.reasons),
+        ("Excluding school", dashboard.exclusion_schools),
+    ):
+        yield []
+        yield [
+            title,
+            "Children",
+            "Exclusions",
+            "Suspensions",
+            "Permanent exclusions",
+            "Sessions lost",
+        ]
+        for row in rows:
+            yield [
+                row.label,
+                row.children,
+                row.exclusions,
+                row.suspensions,
+                row.permanent,
+                row.sessions_lost,
+            ]
+
+
+@require_GET
+def exclusions_page(request: HttpRequest) -> HttpResponse:
+    """The exclusions dashboard for the period and filters in the URL."""
+    _allowed(request)
+    form = _filter_form(request, default_year=academic_year_of(timezone.localdate()))
+    if not form.is_valid():
+        return render(
+            request, "records/dashboards/exclusions.html", _context(request, "exclusions", form)
+        )
+    scope = form.scope()
+    dashboard = exclusions_selectors.exclusions_dashboard(user=request.user, scope=scope)
+    if _wants_csv(request):
+        return csv_response(
+            filename=f"exclusions-{scope.period.start}-{scope.period.end}.csv",
+            rows=_exclusions_csv_rows(dashboard),
+        )
+    reason_bars = bar_chart([(row.label, row.exclusions) for row in dashboard.reasons])
+    measures = exclusions_selectors.BENCHMARK_MEASURES
     return render(
         request,
-        "records/dashboards/attendance_children.html",
+        "records/dashboards/exclusions.html",
         _context(
             request,
-            "attendance",
+            "exclusions",
             form,
             scope=scope,
-            title=title,
-            total=total,
-            children=children,
-            dashboard_query=scope.querystring(),
-            csv_query=scope.querystring(download="csv", **extra),
+            dashboard=dashboard,
+            reason_bars=reason_bars,
+            reason_bars_height=len(reason_bars) * BAR_HEIGHT,
+            national=national_table(measures),
+            sources=sources_of(measures),
+            min_children=dashboard.min_children,
+            csv_query=scope.querystring(download="csv"),
         ),
+    )
+
+
+EXCLUSION_TITLES = {
+    exclusions_selectors.SHOW_ALL: "Children counted",
+    exclusions_selectors.SHOW_SUSPENDED: "Children with one or more suspension",
+    exclusions_selectors.SHOW_PERMANENT: "Children permanently excluded",
+}
+
+
+@require_GET
+def exclusions_children_page(request: HttpRequest) -> HttpResponse:
+    """The children behind an exclusions figure (`show`, optionally one `reason` or one
+    excluding school)."""
+    _allowed(request)
+    form = _filter_form(request, default_year=academic_year_of(timezone.localdate()))
+    show = request.GET.get("show", exclusions_selectors.SHOW_ALL)
+    reason = request.GET.get("reason", "")
+    school_text = request.GET.get("exclusion_school", "")
+    if (
+        show not in EXCLUSION_TITLES
+        or (reason and reason not in exclusions_selectors.REASON_LABELS)
+        or (school_text and not school_text.isdigit())
+        or not form.is_valid()
+    ):
+        raise Http404("No such list")
+    scope = form.scope()
+    total, children = exclusions_selectors.exclusions_children(
+        user=request.user,
+        scope=scope,
+        show=show,
+        reason=reason,
+        exclusion_school=int(school_text) if school_text else None,
+    )
+    title = EXCLUSION_TITLES[show]
+    if reason:
+        title = f"Children excluded for {exclusions_selectors.REASON_LABELS[reason]}"
+    elif school_text:
+        title = "Children excluded by one school"
+    return _children_page(
+        request,
+        dashboard="exclusions",
+        form=form,
+        scope=scope,
+        title=title,
+        total=total,
+        headers=["Suspensions", "Permanent exclusions", "Sessions lost"],
+        rows=[
+            (
+                child.child_id,
+                child.name,
+                child.cohort,
+                child.school,
+                [child.suspensions, child.permanent, child.sessions_lost],
+            )
+            for child in children
+        ],
+        extra={"show": show, "reason": reason, "exclusion_school": school_text},
+        record_tab="behaviour",
+    )
+
+
+# --- Attainment -----------------------------------------------------------------------------
+
+
+def _attainment_form(request: HttpRequest) -> DashboardFilterForm:
+    latest = attainment_selectors.latest_results_year(user=request.user)
+    return _filter_form(
+        request,
+        default_year=latest if latest is not None else academic_year_of(timezone.localdate()),
+        periods=False,
+    )
+
+
+def _attainment_csv_rows(dashboard: attainment_selectors.AttainmentDashboard):
+    yield ["Attainment dashboard", dashboard.scope.period.label]
+    specs = attainment_selectors.FIGURES
+    yield [
+        "Breakdown",
+        "Group",
+        *(
+            heading
+            for spec in specs
+            for heading in (spec.label, f"{spec.short_label}: children counted")
+        ),
+    ]
+    groups = [("All", dashboard.overall)] + [
+        (breakdown.dimension.label, row)
+        for breakdown in dashboard.breakdowns
+        for row in breakdown.rows
+    ]
+    for breakdown, row in groups:
+        yield [
+            breakdown,
+            row.label,
+            *(
+                cell
+                for spec in specs
+                for cell in (_pct(row.figures[spec.key].value), row.figures[spec.key].children)
+            ),
+        ]
+
+
+@require_GET
+def attainment_page(request: HttpRequest) -> HttpResponse:
+    """The attainment dashboard for the academic year in the URL (the latest results by
+    default)."""
+    _allowed(request)
+    form = _attainment_form(request)
+    if not form.is_valid():
+        return render(
+            request, "records/dashboards/attainment.html", _context(request, "attainment", form)
+        )
+    scope = form.scope()
+    dashboard = attainment_selectors.attainment_dashboard(user=request.user, scope=scope)
+    if _wants_csv(request):
+        return csv_response(
+            filename=f"attainment-{scope.period.academic_year}.csv",
+            rows=_attainment_csv_rows(dashboard),
+        )
+    percentages = [figure for figure in dashboard.overall.figure_list if not figure.average]
+    figure_bars = bar_chart(
+        [(figure.short_label, figure.value) for figure in percentages], scale=100
+    )
+    measures = attainment_selectors.BENCHMARK_MEASURES
+    return render(
+        request,
+        "records/dashboards/attainment.html",
+        _context(
+            request,
+            "attainment",
+            form,
+            scope=dashboard.scope,
+            dashboard=dashboard,
+            figure_bars=figure_bars,
+            figure_bars_height=len(figure_bars) * BAR_HEIGHT,
+            specs={spec.key: spec for spec in attainment_selectors.FIGURES},
+            national=national_table(measures),
+            sources=sources_of(measures),
+            min_children=dashboard.min_children,
+            csv_query=dashboard.scope.querystring(download="csv"),
+        ),
+    )
+
+
+@require_GET
+def attainment_children_page(request: HttpRequest) -> HttpResponse:
+    """The children counted in an attainment figure (`figure`, and `met` yes or no)."""
+    _allowed(request)
+    form = _attainment_form(request)
+    figure = request.GET.get("figure", "")
+    met_text = request.GET.get("met", "")
+    spec = attainment_selectors.FIGURE_BY_KEY.get(figure)
+    if (
+        spec is None
+        or met_text not in ("", "yes", "no")
+        or (spec.average and met_text)
+        or not form.is_valid()
+    ):
+        raise Http404("No such list")
+    met = {"yes": True, "no": False}.get(met_text)
+    scope = form.scope()
+    children = attainment_selectors.attainment_children(
+        user=request.user, scope=scope, figure=figure, met=met
+    )
+    title = spec.label
+    if met is not None:
+        title = f"{spec.label}: {'met' if met else 'did not meet'}"
+
+    def outcome(child) -> str:
+        if child.score is not None:
+            return str(child.score)
+        return {True: "Met", False: "Not met"}.get(child.met, "")
+
+    return _children_page(
+        request,
+        dashboard="attainment",
+        form=form,
+        scope=attainment_selectors.attainment_scope(scope),
+        title=title,
+        total=len(children),
+        headers=["Outcome", "Results"],
+        rows=[
+            (
+                child.child_id,
+                child.name,
+                child.cohort,
+                child.school,
+                [outcome(child), child.summary],
+            )
+            for child in children
+        ],
+        extra={"figure": figure, "met": met_text},
+        record_tab="attainment",
     )

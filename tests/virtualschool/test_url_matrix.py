@@ -37,6 +37,7 @@ ALLOCATED_SENSITIVE = expect(302, 404, 200, 404, 200, 404)
 MANAGERS = expect(302, 404, 404, 404, 200, 404)
 POST_ONLY = expect(302, 405, 405, 405, 405, 405)
 IMPORT_RUN = expect(302, 200, 404, 404, 200, 404)
+DASHBOARDS = expect(302, 200, 200, 200, 200, 404)
 
 # (route name, URL kwargs from the world, expected GET status per role)
 CASES = [
@@ -88,6 +89,14 @@ CASES = [
     ("records:import-progress", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
     ("records:import-rejections-csv", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
     ("records:import-again", lambda w: {"pk": queued_run_of("c").pk}, POST_ONLY),
+    # Dashboards: managers over everyone, caseworkers over their own caseload, admins not.
+    ("dashboards:attendance", None, DASHBOARDS),
+    ("dashboards:attendance-children", None, DASHBOARDS),
+    ("dashboards:exclusions", None, DASHBOARDS),
+    ("dashboards:exclusions-children", None, DASHBOARDS),
+    ("dashboards:attainment", None, DASHBOARDS),
+    # Without ?figure= there is no list to show (tests/records/dashboards/ cover it with one).
+    ("dashboards:attainment-children", None, expect(302, 404, 404, 404, 404, 404)),
 ]
 # Django's admin site has its own staff check; only the user-management part is ours to assert.
 ADMIN_SITE = {"admin:auth_user_changelist": {ANON: 302, CASEWORKER: 302, MANAGER: 302, ADMIN: 200}}

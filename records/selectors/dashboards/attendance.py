@@ -31,7 +31,6 @@ from records.attendance import (
     at_least_sql,
     percent,
 )
-from records.codes import Cohort
 from records.codes.attendance import CODES, Category
 from records.codes.benchmarks import Benchmark, benchmarks_for
 from records.models import AttendanceSummary, AttendanceWeek, Child, School
@@ -366,10 +365,6 @@ class ChildAttendance:
     cohort: str
     school: str
     figures: AttendanceFigures
-
-    @property
-    def cohort_label(self) -> str:
-        return Cohort(self.cohort).label
 
 
 DRILL_DOWN_LIMIT = 500
