@@ -8,9 +8,12 @@ from django import forms
 from django.conf import settings
 from django.db import models
 
+from records.calendar import academic_year_label, academic_year_of
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
+from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
 from records.models import ImportKind
+from records.selectors.dashboards.scope import UNKNOWN, Borough, Period, Scope
 from virtualschool.forms import GovukDateField
 
 
@@ -302,10 +305,6 @@ class DashboardFilterForm(forms.Form):
         periods: bool = True,
         **kwargs: Any,
     ) -> None:
-        from records.calendar import academic_year_label
-        from records.codes.census import NcYear, SenProvision
-        from records.selectors.dashboards.scope import UNKNOWN, Borough
-
         super().__init__(*args, **kwargs)
         self.default_year = default_year
         self.fields["year"].choices = [(str(y), academic_year_label(y)) for y in years]
@@ -329,8 +328,6 @@ class DashboardFilterForm(forms.Form):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
-        from records.calendar import academic_year_label, academic_year_of
-
         data = super().clean()
         if data.get("period") != "range":
             return data
@@ -351,10 +348,8 @@ class DashboardFilterForm(forms.Form):
             )
         return data
 
-    def scope(self):
+    def scope(self) -> Scope:
         """The Scope the valid input selects (the default year's whole year when empty)."""
-        from records.selectors.dashboards.scope import Period, Scope
-
         data = self.cleaned_data
         year = data.get("year") or self.default_year
         period = data.get("period") or "year"
