@@ -447,7 +447,7 @@ def exclusions_children_page(request: HttpRequest) -> HttpResponse:
     if (
         show not in EXCLUSION_TITLES
         or (reason and reason not in exclusions_selectors.REASON_LABELS)
-        or (school_text and not school_text.isdigit())
+        or (school_text and not (school_text.isascii() and school_text.isdigit()))
         or not form.is_valid()
     ):
         raise Http404("No such list")
