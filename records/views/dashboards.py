@@ -96,6 +96,16 @@ def _wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("download") == "csv"
 
 
+def _csv_groups(dashboard: Any) -> list[tuple[str, Any]]:
+    """A dashboard's rows for its CSV: the whole view, then each breakdown's rows, each with
+    the name of its breakdown."""
+    return [("All", dashboard.overall)] + [
+        (breakdown.dimension.label, row)
+        for breakdown in dashboard.breakdowns
+        for row in breakdown.rows
+    ]
+
+
 def _pct(value: object) -> object:
     return "" if value is None else value
 
@@ -131,11 +141,7 @@ def _attendance_csv_rows(
         *BAND_LABELS,
         f"Fewer than {dashboard.min_children} children",
     ]
-    groups = [("All", dashboard.overall)] + [
-        (breakdown.dimension.label, row)
-        for breakdown in dashboard.breakdowns
-        for row in breakdown.rows
-    ]
+    groups = _csv_groups(dashboard)
     for breakdown, row in groups:
         figures = row.figures
         yield [
@@ -348,11 +354,7 @@ def _exclusions_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
         "Sessions lost to suspensions",
         f"Fewer than {dashboard.min_children} children",
     ]
-    groups = [("All", dashboard.overall)] + [
-        (breakdown.dimension.label, row)
-        for breakdown in dashboard.breakdowns
-        for row in breakdown.rows
-    ]
+    groups = _csv_groups(dashboard)
     for breakdown, row in groups:
         yield [
             breakdown,
@@ -511,11 +513,7 @@ def _attainment_csv_rows(dashboard: attainment_selectors.AttainmentDashboard):
             for heading in (spec.label, f"{spec.short_label}: children counted")
         ),
     ]
-    groups = [("All", dashboard.overall)] + [
-        (breakdown.dimension.label, row)
-        for breakdown in dashboard.breakdowns
-        for row in breakdown.rows
-    ]
+    groups = _csv_groups(dashboard)
     for breakdown, row in groups:
         yield [
             breakdown,

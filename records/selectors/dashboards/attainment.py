@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Max
 
@@ -52,12 +51,15 @@ from records.selectors.children import children_visible_to
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
     DIMENSIONS,
+    BreakdownRow,
     Dimension,
     Period,
     Scope,
     dimension_sort_key,
     dimension_value_label,
+    min_children,
     scope_children_sql,
+    table_name,
 )
 
 PHONICS = "phonics"
@@ -288,11 +290,11 @@ class Figure:
     @property
     def small(self) -> bool:
         """Rests on fewer children than DASHBOARD_MIN_CHILDREN: shown, but marked."""
-        return self.children < settings.DASHBOARD_MIN_CHILDREN
+        return self.children < min_children()
 
 
 @dataclass(frozen=True)
-class GroupAttainment:
+class GroupAttainment(BreakdownRow):
     """The figures of a group of children (the whole view, or one row of a breakdown)."""
 
     dimension: str  # "all" or a Dimension key
@@ -305,11 +307,6 @@ class GroupAttainment:
     @property
     def figure_list(self) -> list[Figure]:
         return list(self.figures.values())
-
-    @property
-    def filter_value(self) -> str:
-        """The value this row's filter takes in a URL ('unknown' for a missing value)."""
-        return "unknown" if self.value is None else str(self.value)
 
 
 @dataclass(frozen=True)
@@ -335,7 +332,7 @@ class AttainmentDashboard:
 
     @property
     def min_children(self) -> int:
-        return settings.DASHBOARD_MIN_CHILDREN
+        return min_children()
 
 
 @dataclass
@@ -378,10 +375,6 @@ def attainment_scope(scope: Scope) -> Scope:
     return scope if scope.period == year else replace(scope, period=year)
 
 
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def _measure_values(measures: tuple[Measure, ...]) -> list[str]:
     return [str(measure.value) for measure in measures]
 
@@ -397,7 +390,7 @@ def attainment_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
         WITH scope AS MATERIALIZED ({scope_sql})
         SELECT s.child_id, {columns}, r.measure, r.subject, r.result
         FROM scope s
-        LEFT JOIN {_table(AssessmentResult)} r ON r.child_id = s.child_id
+        LEFT JOIN {table_name(AssessmentResult)} r ON r.child_id = s.child_id
             AND r.academic_year = %s AND r.measure = ANY(%s::text[])
     """  # noqa: S608 - identifiers from model metadata and DIMENSIONS; values are parameters
     return sql, [*scope_params, scope.period.academic_year, _measure_values(MEASURES_READ)]
@@ -549,10 +542,10 @@ def attainment_children(
         SELECT s.child_id, c.first_name, c.last_name, s.cohort, coalesce(sc.name, ''),
             r.measure, r.subject, r.result
         FROM scope s
-        JOIN {_table(AssessmentResult)} r ON r.child_id = s.child_id
+        JOIN {table_name(AssessmentResult)} r ON r.child_id = s.child_id
             AND r.academic_year = %s AND r.measure = ANY(%s::text[])
-        JOIN {_table(Child)} c ON c.id = s.child_id
-        LEFT JOIN {_table(School)} sc ON sc.id = s.school_id
+        JOIN {table_name(Child)} c ON c.id = s.child_id
+        LEFT JOIN {table_name(School)} sc ON sc.id = s.school_id
         ORDER BY c.last_name, c.first_name, s.child_id
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     params = [*scope_params, scope.period.academic_year, _measure_values(spec.measures)]

@@ -13,13 +13,11 @@ sessions, as a share of children. Session rows are never read.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
 from records.attendance import (
@@ -38,12 +36,17 @@ from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
     DIMENSIONS,
+    BreakdownRow,
     Dimension,
     Period,
     Scope,
+    decoded_json,
     dimension_sort_key,
+    dimension_value,
     dimension_value_label,
+    min_children,
     scope_children_sql,
+    table_name,
 )
 
 # Which measure a figure is, for drill-down links (?show=) and national benchmarks.
@@ -53,7 +56,7 @@ SHOW_SEVERE = "severe"
 
 
 @dataclass(frozen=True)
-class GroupFigures:
+class GroupFigures(BreakdownRow):
     """Attendance of a group of children (the whole view, or one row of a breakdown)."""
 
     dimension: str  # "all" or a Dimension key
@@ -72,16 +75,6 @@ class GroupFigures:
     @property
     def severe_pct(self) -> Decimal | None:
         return percent(self.severe, self.children)
-
-    @property
-    def small(self) -> bool:
-        """Rests on fewer children than DASHBOARD_MIN_CHILDREN: shown, but marked."""
-        return self.children < settings.DASHBOARD_MIN_CHILDREN
-
-    @property
-    def filter_value(self) -> str:
-        """The value this row's filter takes in a URL ('unknown' for a missing value)."""
-        return "unknown" if self.value is None else str(self.value)
 
     def band_rows(self) -> list[tuple[int, str, int, Decimal | None]]:
         return [
@@ -126,11 +119,7 @@ class AttendanceDashboard:
 
     @property
     def min_children(self) -> int:
-        return settings.DASHBOARD_MIN_CHILDREN
-
-
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+        return min_children()
 
 
 def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[Any]]:
@@ -140,12 +129,12 @@ def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[An
     if period.by_week:
         first_monday = period.start - timedelta(days=period.start.weekday())
         return (
-            _table(AttendanceWeek),
+            table_name(AttendanceWeek),
             f"{alias}.academic_year = %s AND {alias}.week_start BETWEEN %s AND %s",
             [period.academic_year, first_monday, period.end],
         )
     return (
-        _table(AttendanceSummary),
+        table_name(AttendanceSummary),
         f"{alias}.academic_year = %s AND {alias}.term = ANY(%s::text[])",
         [period.academic_year, period.terms],
     )
@@ -225,7 +214,7 @@ def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
         trend AS (
             SELECT w.week_start, sum(w.possible)::integer AS possible,
                 sum(w.attended)::integer AS attended
-            FROM {_table(AttendanceWeek)} w JOIN per_child p ON p.child_id = w.child_id
+            FROM {table_name(AttendanceWeek)} w JOIN per_child p ON p.child_id = w.child_id
             WHERE {trend_condition}
             GROUP BY w.week_start
         ),
@@ -244,10 +233,6 @@ def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
     return sql, [*params, *trend_params, *period_params]
 
 
-def _decoded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _figures(row: dict[str, Any]) -> AttendanceFigures:
     return AttendanceFigures(
         possible=row["possible"] or 0,
@@ -255,12 +240,6 @@ def _figures(row: dict[str, Any]) -> AttendanceFigures:
         authorised=row["authorised"] or 0,
         unauthorised=row["unauthorised"] or 0,
     )
-
-
-def _value(dimension: str, text: str | None) -> Any:
-    if text is None:
-        return None
-    return int(text) if dimension in ("school", "caseworker") else text
 
 
 EMPTY_GROUP_BANDS = (0,) * len(BAND_LABELS)
@@ -272,9 +251,9 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
     sql, params = attendance_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        groups, trend, reasons = (_decoded(value) for value in cursor.fetchone())
+        groups, trend, reasons = (decoded_json(value) for value in cursor.fetchone())
     for row in groups:
-        row["value"] = _value(row["dimension"], row["value"])
+        row["value"] = dimension_value(row["dimension"], row["value"])
     names = names_for(
         school_ids=[row["value"] for row in groups if row["dimension"] == "school"],
         caseworker_ids=[row["value"] for row in groups if row["dimension"] == "caseworker"],
@@ -404,8 +383,8 @@ def attendance_children(
         WITH {per_child}
         SELECT count(*) OVER () AS total, p.child_id, c.first_name, c.last_name, p.cohort,
             coalesce(sc.name, ''), p.possible, p.attended, p.authorised, p.unauthorised
-        FROM per_child p JOIN {_table(Child)} c ON c.id = p.child_id
-        LEFT JOIN {_table(School)} sc ON sc.id = p.school_id
+        FROM per_child p JOIN {table_name(Child)} c ON c.id = p.child_id
+        LEFT JOIN {table_name(School)} sc ON sc.id = p.school_id
         {where}
         ORDER BY p.attended::numeric / p.possible, c.last_name, c.first_name, c.id
         LIMIT %s

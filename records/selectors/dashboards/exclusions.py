@@ -17,12 +17,10 @@ sessions lost are the sessions recorded on suspensions (a lunchtime suspension a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 
 from records.attendance import percent
@@ -33,11 +31,16 @@ from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
     DIMENSIONS,
+    BreakdownRow,
     Dimension,
     Scope,
+    decoded_json,
     dimension_sort_key,
+    dimension_value,
     dimension_value_label,
+    min_children,
     scope_children_sql,
+    table_name,
 )
 
 # Which children a figure stands for, for drill-down links (?show=).
@@ -53,7 +56,7 @@ REASON_LABELS = dict(REASON_CHOICES)
 
 
 @dataclass(frozen=True)
-class GroupFigures:
+class GroupFigures(BreakdownRow):
     """Exclusions of a group of children in view (the whole view, or one row of a breakdown).
 
     `children` is every child of the group in view, excluded or not: the denominator of
@@ -88,19 +91,9 @@ class GroupFigures:
         """Children permanently excluded, as a percentage of the children in view."""
         return percent(self.permanently_excluded, self.children)
 
-    @property
-    def small(self) -> bool:
-        """Rests on fewer children than DASHBOARD_MIN_CHILDREN: shown, but marked."""
-        return self.children < settings.DASHBOARD_MIN_CHILDREN
-
-    @property
-    def filter_value(self) -> str:
-        """The value this row's filter takes in a URL ('unknown' for a missing value)."""
-        return "unknown" if self.value is None else str(self.value)
-
 
 @dataclass(frozen=True)
-class ExclusionGroup:
+class ExclusionGroup(BreakdownRow):
     """The counted exclusions of one reason, or made by one school, of the children in view.
 
     `children` here is the children with at least one such exclusion (there is no denominator
@@ -117,16 +110,6 @@ class ExclusionGroup:
     permanent: int
     permanently_excluded: int
     sessions_lost: int
-
-    @property
-    def small(self) -> bool:
-        """Rests on fewer children than DASHBOARD_MIN_CHILDREN: shown, but marked."""
-        return self.children < settings.DASHBOARD_MIN_CHILDREN
-
-    @property
-    def filter_value(self) -> str:
-        """The value this row takes in a drill-down URL (?reason= or ?exclusion_school=)."""
-        return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -146,11 +129,7 @@ class ExclusionsDashboard:
 
     @property
     def min_children(self) -> int:
-        return settings.DASHBOARD_MIN_CHILDREN
-
-
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+        return min_children()
 
 
 def per_child_sql(
@@ -184,7 +163,7 @@ def per_child_sql(
         counted AS MATERIALIZED (
             SELECT e.id, e.child_id, e.school_id, e.category <> %s AS suspension,
                 e.sessions, e.reasons
-            FROM {_table(Exclusion)} e JOIN scope ON scope.child_id = e.child_id
+            FROM {table_name(Exclusion)} e JOIN scope ON scope.child_id = e.child_id
             WHERE {" AND ".join(conditions)}
         ),
         per_child AS MATERIALIZED (
@@ -260,16 +239,6 @@ def exclusions_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
     return sql, params
 
 
-def _decoded(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _value(dimension: str, text: str | None) -> Any:
-    if text is None:
-        return None
-    return int(text) if dimension in ("school", "caseworker") else text
-
-
 def _group(row: dict[str, Any], names: dict) -> GroupFigures:
     dimension = row["dimension"]
     return GroupFigures(
@@ -340,9 +309,9 @@ def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard
     sql, params = exclusions_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        groups, reasons, schools = (_decoded(value) for value in cursor.fetchone())
+        groups, reasons, schools = (decoded_json(value) for value in cursor.fetchone())
     for row in groups:
-        row["value"] = _value(row["dimension"], row["value"])
+        row["value"] = dimension_value(row["dimension"], row["value"])
     names = names_for(
         school_ids=[
             *(row["value"] for row in groups if row["dimension"] == "school"),
@@ -428,8 +397,8 @@ def exclusions_children(
         WITH {per_child}
         SELECT count(*) OVER () AS total, p.child_id, c.first_name, c.last_name, p.cohort,
             coalesce(sc.name, ''), p.suspensions, p.permanent, p.sessions_lost
-        FROM per_child p JOIN {_table(Child)} c ON c.id = p.child_id
-        LEFT JOIN {_table(School)} sc ON sc.id = p.school_id
+        FROM per_child p JOIN {table_name(Child)} c ON c.id = p.child_id
+        LEFT JOIN {table_name(School)} sc ON sc.id = p.school_id
         {where}
         ORDER BY p.sessions_lost DESC, c.last_name, c.first_name, c.id
         LIMIT %s

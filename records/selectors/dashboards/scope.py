@@ -18,11 +18,13 @@ drill-down lists use the same SQL, so a number and the list behind it cannot dis
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -167,8 +169,43 @@ def year_group_sql(date_of_birth: str, academic_year: int) -> str:
     )
 
 
-def _table(model: type) -> str:
+def table_name(model: type) -> str:
+    """A model's table, quoted, for the dashboards' SQL."""
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def decoded_json(value: Any) -> Any:
+    """A json value from a raw cursor (Django leaves some undecoded)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def dimension_value(dimension: str, text: str | None) -> Any:
+    """A breakdown row's value as the SQL returned it as text: ids for school and caseworker."""
+    if text is None:
+        return None
+    return int(text) if dimension in ("school", "caseworker") else text
+
+
+def min_children() -> int:
+    """Figures resting on fewer children than this are marked (DASHBOARD_MIN_CHILDREN)."""
+    return settings.DASHBOARD_MIN_CHILDREN
+
+
+class BreakdownRow:
+    """What every breakdown row of every dashboard offers its template: whether it rests on
+    too few children to read much into, and the value its filter takes in a URL. A row class
+    has `children` and `value`."""
+
+    children: int
+    value: Any
+
+    @property
+    def small(self) -> bool:
+        return self.children < min_children()
+
+    @property
+    def filter_value(self) -> str:
+        return UNKNOWN if self.value is None else str(self.value)
 
 
 def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
@@ -194,23 +231,23 @@ def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]
                 ELSE 'unknown' END AS borough,
             coalesce(nullif(ch.sen_provision, ''), 'unknown') AS sen,
             al.caseworker_id
-        FROM {_table(Child)} c
+        FROM {table_name(Child)} c
         JOIN (
             SELECT DISTINCT ON (child_id) child_id, cohort
-            FROM {_table(LegalStatusEpisode)}
+            FROM {table_name(LegalStatusEpisode)}
             WHERE {open_in_period}
             ORDER BY child_id, array_position(%s::text[], cohort::text)
         ) coh ON coh.child_id = c.id
         LEFT JOIN (
             SELECT DISTINCT ON (child_id) child_id, school_id, nc_year
-            FROM {_table(Enrolment)}
+            FROM {table_name(Enrolment)}
             WHERE {open_in_period}
             ORDER BY child_id, start_date DESC, id DESC
         ) enr ON enr.child_id = c.id
-        LEFT JOIN {_table(Characteristics)} ch ON ch.child_id = c.id
+        LEFT JOIN {table_name(Characteristics)} ch ON ch.child_id = c.id
         LEFT JOIN (
             SELECT DISTINCT ON (child_id) child_id, caseworker_id
-            FROM {_table(Allocation)}
+            FROM {table_name(Allocation)}
             WHERE {open_in_period}
             ORDER BY child_id, start_date DESC, id DESC
         ) al ON al.child_id = c.id
