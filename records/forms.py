@@ -14,7 +14,7 @@ from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
 from records.models import ImportKind
 from records.selectors.dashboards.scope import UNKNOWN, Borough, Period, Scope
-from virtualschool.forms import GovukDateField
+from virtualschool.forms import GovukDateField, GovukSelect
 
 
 class ChildForm(forms.Form):
@@ -287,11 +287,11 @@ class DashboardFilterForm(forms.Form):
     date_from = GovukDateField(label="From date", required=False)
     date_to = GovukDateField(label="To date", required=False)
     cohort = forms.ChoiceField(label="Cohort", required=False)
-    school = forms.ChoiceField(label="School", required=False)
+    school = forms.ChoiceField(label="School", required=False, widget=GovukSelect)
     year_group = forms.ChoiceField(label="Year group", required=False)
     borough = forms.ChoiceField(label="In or out of borough", required=False)
     sen = forms.ChoiceField(label="SEN provision", required=False)
-    caseworker = forms.ChoiceField(label="Caseworker", required=False)
+    caseworker = forms.ChoiceField(label="Caseworker", required=False, widget=GovukSelect)
 
     FILTERS = ("cohort", "school", "year_group", "borough", "sen", "caseworker")
 

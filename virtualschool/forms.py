@@ -30,8 +30,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
-from django.forms.utils import pretty_name
+from django.forms.utils import flatatt, pretty_name
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
@@ -39,6 +41,7 @@ from django.utils.text import capfirst
 WIDGET_CLASSES = {
     "textarea": "govuk-textarea",
     "select": "govuk-select",
+    "govukselect": "govuk-select",
     "nullbooleanselect": "govuk-select",
     "selectmultiple": "govuk-select",
     "file": "govuk-file-upload",
@@ -73,6 +76,25 @@ def _default_input_width(widget: forms.Widget, widget_type: str) -> str:
             if width >= int(max_length):
                 return f"govuk-input--width-{width}"
     return ""
+
+
+class GovukSelect(forms.Select):
+    """A select that writes its options itself instead of rendering a template per option,
+    for long lists (a consortium's thousand schools): the same HTML, a hundred times faster.
+    Flat choices only."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        selected = {str(item) for item in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(option), mark_safe(" selected") if str(option) in selected else "", label)  # noqa: S308 - a constant
+                for option, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
 
 
 class GovukBoundField(BoundField):

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -33,7 +35,7 @@ from records.selectors.dashboards.options import (
     dashboard_years,
     school_options,
 )
-from records.selectors.dashboards.scope import Scope
+from records.selectors.dashboards.scope import Dimension, Scope
 from virtualschool.spreadsheets import csv_response
 
 DASHBOARDS = (
@@ -82,7 +84,11 @@ def _applied_filters(form: DashboardFilterForm) -> list[tuple[str, str]]:
 
 
 def _context(request: HttpRequest, current: str, form: DashboardFilterForm, **extra: Any) -> dict:
+    dashboard = extra.get("dashboard")
+    if dashboard is not None:
+        extra["shown_breakdowns"] = _shown(dashboard.breakdowns)
     return {
+        "children_url": reverse(f"dashboards:{current}-children"),
         "applied_filters": _applied_filters(form),
         "dashboards": DASHBOARDS,
         "current_dashboard": current,
@@ -94,6 +100,30 @@ def _context(request: HttpRequest, current: str, form: DashboardFilterForm, **ex
 
 def _wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("download") == "csv"
+
+
+# A breakdown longer than this (a consortium's schools or caseworkers) shows its largest rows on
+# the page; the CSV download has them all, and the filters reach any one.
+ROWS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ShownBreakdown:
+    dimension: Dimension
+    rows: list[Any]
+    hidden: int
+
+
+def _shown(breakdowns: list[Any]) -> list[ShownBreakdown]:
+    """The breakdowns as the page shows them: all rows, or the ROWS_SHOWN with the most
+    children (then by name) and how many more there are."""
+    shown = []
+    for breakdown in breakdowns:
+        rows = breakdown.rows
+        if len(rows) > ROWS_SHOWN:
+            rows = sorted(rows, key=lambda row: (-row.children, row.label.lower()))[:ROWS_SHOWN]
+        shown.append(ShownBreakdown(breakdown.dimension, rows, len(breakdown.rows) - len(rows)))
+    return shown
 
 
 def _csv_groups(dashboard: Any) -> list[tuple[str, Any]]:

@@ -315,3 +315,14 @@ def test_year_group_sql_matches_the_python_rule(academic_year):
         group = year_group_in(day, academic_year)
         expected = names.get(group, str(group) if 1 <= group <= 14 else "")
         assert found[day] == expected, day
+
+
+def test_long_breakdowns_show_their_largest_rows(world, manager, monkeypatch):
+    from records.views import dashboards
+
+    monkeypatch.setattr(dashboards, "ROWS_SHOWN", 1)
+    page = signed_in(manager).get(reverse("dashboards:attendance"), {"year": YEAR})
+    by_school = next(b for b in page.context["shown_breakdowns"] if b.dimension.key == "school")
+    assert [row.label for row in by_school.rows] == ["Alpha Primary"]  # 2 children
+    assert by_school.hidden == 2
+    assert "2 more are in the CSV download" in page.content.decode()
