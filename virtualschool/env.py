@@ -65,4 +65,10 @@ def env_database(name: str = "DATABASE_URL") -> dict:
         )
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
     config["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation. The dashboards' aggregates over a materialised scope are planned
+    # with row estimates far above the truth, which puts them over PostgreSQL's JIT cost
+    # thresholds: at 20,000 children it spent 1.3 s compiling a statement that runs in under
+    # one (docs/performance.md). Nothing this service runs is long enough to repay JIT.
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
