@@ -32,7 +32,13 @@ from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
 from records.calendar import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from records.codes.attendance import CODES, CURRENT_CODES, LEGACY_CODES, Category
-from records.models.attendance import AttendanceSession, AttendanceWeek, Term
+from records.models.attendance import (
+    YEAR_WEEKS,
+    AttendanceSession,
+    AttendanceSummary,
+    AttendanceWeek,
+    Term,
+)
 
 # --- Academic years and terms -------------------------------------------------------------
 
@@ -77,6 +83,24 @@ def term_label(academic_year: int, term: Term | str) -> str:
     """ "Autumn 2024", "Spring 2025": the term with the calendar year its days fall in."""
     term = Term(term)
     return f"{term.label} {term_bounds(academic_year, term)[0].year}"
+
+
+def year_first_monday(academic_year: int) -> date:
+    """The Monday of the week that holds 1 August: week 0 of an academic year's week arrays
+    (AttendanceYear.week_possible / week_attended)."""
+    first = date(academic_year, ACADEMIC_YEAR_START_MONTH, 1)
+    return first - timedelta(days=first.weekday())
+
+
+def year_week_index(day: date) -> int:
+    """Which week of its academic year `day` falls in (0 for the week holding 1 August)."""
+    return (day - year_first_monday(academic_year_of(day))).days // 7
+
+
+def year_first_monday_sql(academic_year: str) -> str:
+    """year_first_monday as SQL, for an integer SQL expression holding the academic year."""
+    first = f"make_date({academic_year}, {ACADEMIC_YEAR_START_MONTH}, 1)"
+    return f"({first} - (extract(isodow FROM {first})::integer - 1))"
 
 
 class SummaryKey(NamedTuple):
@@ -437,6 +461,69 @@ def summary_counts_from_sql(
         ABSENCE_CODES,
     ]
     return sql, params
+
+
+def year_totals_sql(years_from: str, years_params: list[Any]) -> tuple[str, list[Any]]:
+    """A SELECT of AttendanceYear's columns for each (child_id, academic_year) of
+    `years_from` (a FROM-clause item `y(child_id, academic_year)`) that has term summaries:
+    the sum of its terms (which must be up to date), and its weeks as two arrays of
+    YEAR_WEEKS counts, indexed by year_week_index, from its AttendanceWeek rows."""
+    weeks = connection.ops.quote_name(AttendanceWeek._meta.db_table)
+    terms = connection.ops.quote_name(AttendanceSummary._meta.db_table)
+    sql = f"""
+        WITH yk AS MATERIALIZED (SELECT DISTINCT child_id, academic_year FROM {years_from}),
+        totals AS (
+            SELECT t.child_id, t.academic_year, sum(t.possible)::integer AS possible,
+                sum(t.attended)::integer AS attended, sum(t.authorised)::integer AS authorised,
+                sum(t.unauthorised)::integer AS unauthorised,
+                sum(t.not_possible)::integer AS not_possible
+            FROM {terms} t JOIN yk USING (child_id, academic_year)
+            GROUP BY t.child_id, t.academic_year
+        ), codes AS (
+            SELECT child_id, academic_year, jsonb_object_agg(code, n) AS absence_by_code
+            FROM (
+                SELECT t.child_id, t.academic_year, e.key AS code, sum(e.value::integer) AS n
+                FROM {terms} t JOIN yk USING (child_id, academic_year),
+                    jsonb_each_text(t.absence_by_code) AS e
+                GROUP BY 1, 2, 3
+            ) AS per_code
+            GROUP BY child_id, academic_year
+        ), per_week AS (
+            SELECT w.child_id, w.academic_year,
+                (w.week_start - {year_first_monday_sql("w.academic_year")}) / 7 AS week,
+                sum(w.possible)::integer AS possible, sum(w.attended)::integer AS attended
+            FROM {weeks} w JOIN yk USING (child_id, academic_year)
+            GROUP BY 1, 2, 3
+        ), arrays AS (
+            SELECT yk.child_id, yk.academic_year,
+                array_agg(coalesce(p.possible, 0) ORDER BY g.week) AS week_possible,
+                array_agg(coalesce(p.attended, 0) ORDER BY g.week) AS week_attended
+            FROM yk CROSS JOIN generate_series(0, {YEAR_WEEKS - 1}) AS g(week)
+            LEFT JOIN per_week p ON p.child_id = yk.child_id
+                AND p.academic_year = yk.academic_year AND p.week = g.week
+            GROUP BY yk.child_id, yk.academic_year
+        )
+        SELECT t.child_id, t.academic_year, t.possible, t.attended, t.authorised,
+            t.unauthorised, t.not_possible, coalesce(c.absence_by_code, '{{}}'::jsonb),
+            a.week_possible, a.week_attended
+        FROM totals t JOIN arrays a USING (child_id, academic_year)
+        LEFT JOIN codes c USING (child_id, academic_year)
+    """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
+    return sql, list(years_params)
+
+
+YEAR_COLUMNS = (
+    "child_id",
+    "academic_year",
+    "possible",
+    "attended",
+    "authorised",
+    "unauthorised",
+    "not_possible",
+    "absence_by_code",
+    "week_possible",
+    "week_attended",
+)
 
 
 def term_totals_from_weeks_sql(keys_from: str, keys_params: list[Any]) -> tuple[str, list[Any]]:

@@ -20,7 +20,13 @@ REDACTED = "[redacted]"
 REDACTED_CATEGORIES = frozenset({DataCategory.IDENTITY, DataCategory.CONTACT})
 # Written in bulk by their own service, which records a batch event instead.
 BULK_MODELS = frozenset(
-    {"AttendanceSession", "AttendanceSummary", "AttendanceWeek", "AttendanceCodeChange"}
+    {
+        "AttendanceSession",
+        "AttendanceSummary",
+        "AttendanceWeek",
+        "AttendanceYear",
+        "AttendanceCodeChange",
+    }
 )
 
 

@@ -5,6 +5,7 @@ from records.models.attendance import (
     AttendanceSession,
     AttendanceSummary,
     AttendanceWeek,
+    AttendanceYear,
     Session,
     Term,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "AttendanceSession",
     "AttendanceSummary",
     "AttendanceWeek",
+    "AttendanceYear",
     "BatchEvent",
     "Characteristics",
     "Child",

@@ -3,12 +3,14 @@
 Session rows are written only by the attendance service (records/services/attendance.py),
 in bulk, with a batch audit event; they are not tracked row by row by auditlog. The same
 service keeps the summaries up to date for exactly the children and terms it touched: one
-AttendanceWeek per child per week of a term (the trend and date ranges), and one
-AttendanceSummary per child per term (the sum of its weeks).
+AttendanceWeek per child per week of a term (date ranges), one AttendanceSummary per child per
+term (the sum of its weeks), and one AttendanceYear per child per academic year (the sum of its
+terms, with its weeks as arrays: what a dashboard of a whole year reads, one row a child).
 """
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from records.categories import declare
@@ -153,3 +155,51 @@ class AttendanceWeek(models.Model):
 
     def __str__(self) -> str:
         return f"Attendance week {self.pk}"
+
+
+# Weeks of an academic year, Monday to Sunday, from the week that holds 1 August: at most 53.
+YEAR_WEEKS = 53
+
+
+class AttendanceYear(models.Model):
+    """A child's attendance in one academic year: the sum of its terms, with the week-by-week
+    possible and attended sessions as arrays (index 0 is the week holding 1 August;
+    records.attendance.year_week_index), so a dashboard reads one row per child for a year's
+    figures, reasons and trend. Kept by the same refresh as the other summaries."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="attendance_years")
+    academic_year = models.PositiveSmallIntegerField()
+    possible = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+    authorised = models.PositiveIntegerField(default=0)
+    unauthorised = models.PositiveIntegerField(default=0)
+    not_possible = models.PositiveIntegerField(default=0)
+    absence_by_code = models.JSONField(default=dict)
+    week_possible = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
+    week_attended = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
+
+    data_categories = declare(
+        attendance=[
+            "academic_year",
+            "possible",
+            "attended",
+            "authorised",
+            "unauthorised",
+            "not_possible",
+            "absence_by_code",
+            "week_possible",
+            "week_attended",
+        ],
+        not_personal=["id", "child"],
+    )
+
+    class Meta:
+        ordering = ["academic_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academic_year", "child"], name="attendance_year_per_child"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance year {self.pk}"

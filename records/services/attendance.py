@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from records.attendance import (
     SUMMARY_COLUMNS,
     WEEK_COLUMNS,
+    YEAR_COLUMNS,
     SummaryKey,
     allowed_codes_text,
     code_not_in_use,
@@ -30,6 +31,7 @@ from records.attendance import (
     summary_counts_from_sql,
     summary_key,
     term_totals_from_weeks_sql,
+    year_totals_sql,
 )
 from records.codes.attendance import CODES
 from records.models import (
@@ -37,6 +39,7 @@ from records.models import (
     AttendanceSession,
     AttendanceSummary,
     AttendanceWeek,
+    AttendanceYear,
     BatchEvent,
     Child,
     School,
@@ -436,8 +439,9 @@ def attendance_summaries_refresh_from(*, keys_table: str) -> int:
 
 def _summaries_refresh(keys_from: str, keys_params: list) -> None:
     """Lock the keys' children, rewrite the AttendanceWeek rows of the keys' terms from the
-    sessions, then upsert each key's AttendanceSummary as the sum of its weeks and delete the
-    summaries of keys left without sessions (attendance_summaries_refresh)."""
+    sessions, then upsert each key's AttendanceSummary as the sum of its weeks and each key's
+    AttendanceYear as the sum of its terms, and delete the summaries of keys (and years) left
+    without sessions (attendance_summaries_refresh)."""
     quote = connection.ops.quote_name
     summary = quote(AttendanceSummary._meta.db_table)
     weeks = quote(AttendanceWeek._meta.db_table)
@@ -445,6 +449,8 @@ def _summaries_refresh(keys_from: str, keys_params: list) -> None:
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in SUMMARY_COLUMNS[3:])
     week_sql, week_params = summary_counts_from_sql(keys_from, keys_params, by_week=True)
     totals_sql, totals_params = term_totals_from_weeks_sql(keys_from, keys_params)
+    years = quote(AttendanceYear._meta.db_table)
+    years_sql, years_params = year_totals_sql(keys_from, keys_params)
     child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
     in_keys = "t.child_id = k.child_id AND t.academic_year = k.academic_year AND t.term = k.term"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -467,5 +473,18 @@ def _summaries_refresh(keys_from: str, keys_params: list) -> None:
             f"DELETE FROM {summary} t USING {keys_from} WHERE {in_keys} "  # noqa: S608 - names from model metadata
             f"AND NOT EXISTS (SELECT 1 FROM {weeks} w WHERE w.child_id = k.child_id "
             "AND w.academic_year = k.academic_year AND w.term = k.term)",
+            keys_params,
+        )
+        cursor.execute(
+            f"INSERT INTO {years} ({', '.join(YEAR_COLUMNS)}) {years_sql} "  # noqa: S608 - names from model metadata
+            "ON CONFLICT (academic_year, child_id) DO UPDATE SET "
+            + ", ".join(f"{column} = EXCLUDED.{column}" for column in YEAR_COLUMNS[2:]),
+            years_params,
+        )
+        cursor.execute(
+            f"DELETE FROM {years} t USING {keys_from} "  # noqa: S608 - names from model metadata
+            "WHERE t.child_id = k.child_id AND t.academic_year = k.academic_year "
+            f"AND NOT EXISTS (SELECT 1 FROM {summary} s WHERE s.child_id = k.child_id "
+            "AND s.academic_year = k.academic_year)",
             keys_params,
         )

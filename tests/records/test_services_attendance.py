@@ -479,3 +479,42 @@ def test_removing_a_terms_sessions_removes_its_weeks(manager, pupil):
     attendance_summaries_refresh(keys=[summary_key(pupil.pk, MONDAY)])
     assert not AttendanceWeek.objects.filter(child=pupil).exists()
     assert not AttendanceSummary.objects.filter(child=pupil).exists()
+
+
+def test_a_year_is_the_sum_of_its_terms_with_its_weeks_as_arrays(manager, pupil):
+    from records.attendance import year_week_index
+    from records.models import AttendanceYear
+
+    attendance_record(
+        actor=manager,
+        child=pupil,
+        sessions=[
+            (D(2024, 9, 2), "AM", "/"),
+            (D(2024, 9, 2), "PM", "I"),
+            (D(2024, 12, 31), "AM", "O"),
+            (D(2025, 1, 2), "AM", "/"),
+            (D(2025, 1, 2), "PM", "X"),
+            (D(2025, 6, 30), "AM", "N"),
+        ],
+    )
+    year = AttendanceYear.objects.get(child=pupil, academic_year=2024)
+    assert AttendanceFigures.from_summary(year) == attendance_figures(
+        ["/", "I", "O", "/", "X", "N"]
+    )
+    assert year.absence_by_code == {"I": 1, "O": 1, "N": 1}
+    # 1 August 2024 is a Thursday: week 0 starts Monday 29 July 2024.
+    assert year_week_index(D(2024, 9, 2)) == 5
+    expected_possible = [0] * 53
+    expected_attended = [0] * 53
+    expected_possible[5], expected_attended[5] = 2, 1
+    new_year_week = year_week_index(D(2024, 12, 31))
+    assert new_year_week == year_week_index(D(2025, 1, 2)) == 22
+    expected_possible[22], expected_attended[22] = 2, 1  # O, and / (X is not possible)
+    expected_possible[year_week_index(D(2025, 6, 30))] = 1
+    assert year.week_possible == expected_possible
+    assert year.week_attended == expected_attended
+    AttendanceSession.objects.filter(child=pupil).delete()
+    attendance_summaries_refresh(
+        keys=[summary_key(pupil.pk, day) for day in (D(2024, 9, 2), D(2025, 1, 2), D(2025, 6, 30))]
+    )
+    assert not AttendanceYear.objects.filter(child=pupil).exists()

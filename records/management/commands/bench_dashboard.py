@@ -12,10 +12,10 @@ PM (380 sessions a child a year), with codes drawn from a per-child absence rate
 children under 10%, about a fifth persistently and a few severely absent), the common absence
 codes, some not-possible codes (X, D, and '#' on a school's closure days) and late or off-site
 marks. The current year is seeded whole, as it stands at its end: the dashboard reads a full
-year of weeks, the most it reads for a year. The summaries (AttendanceSummary per term,
-AttendanceWeek per week) are built by the one service that maintains them,
-attendance_summaries_refresh_from, as the import does; then the tables are VACUUM ANALYZEd,
-as autovacuum would leave them in steady state.
+year of weeks, the most it reads for a year. The summaries (AttendanceWeek per week,
+AttendanceSummary per term, AttendanceYear per year) are built by the one service that
+maintains them, attendance_summaries_refresh_from, as the import does; then the tables are
+VACUUM ANALYZEd, as autovacuum would leave them in steady state.
 
 It then measures, for two variants (no filters: the current academic year; two filters:
 cohort=CLA and sen=K), alternating, after two warm-up requests of each:
@@ -53,7 +53,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from records.attendance import term_bounds
+from records.attendance import term_bounds, year_first_monday
 from records.calendar import academic_year_of
 from records.management.commands.bench_import import school_days
 from records.models import Term
@@ -200,6 +200,7 @@ class Command(BaseCommand):
             for name, table in (
                 ("summary_rows", "records_attendancesummary"),
                 ("week_rows", "records_attendanceweek"),
+                ("year_rows", "records_attendanceyear"),
             ):
                 cursor.execute(
                     f"SELECT count(*) FROM {table} t JOIN records_child c ON c.id = t.child_id "  # noqa: S608 - fixed names
@@ -444,6 +445,7 @@ class Command(BaseCommand):
             for table in (
                 "records_attendancesummary",
                 "records_attendanceweek",
+                "records_attendanceyear",
                 "records_attendancesession",
                 "records_child",
                 "records_legalstatusepisode",
@@ -625,12 +627,8 @@ WITH cohort AS (
         ((t.authorised + t.unauthorised) * 20 >= t.possible)::integer
             + ((t.authorised + t.unauthorised) * 10 >= t.possible)::integer
             + ((t.authorised + t.unauthorised) * 2 >= t.possible)::integer AS band
-    FROM kids k JOIN (
-        SELECT child_id, sum(possible) AS possible, sum(attended) AS attended,
-            sum(authorised) AS authorised, sum(unauthorised) AS unauthorised
-        FROM records_attendancesummary WHERE academic_year = %(year)s
-        GROUP BY child_id HAVING sum(possible) > 0
-    ) t ON t.child_id = k.id
+    FROM kids k JOIN records_attendanceyear t ON t.child_id = k.id
+    WHERE t.academic_year = %(year)s AND t.possible > 0
 )
 SELECT CASE WHEN GROUPING(cohort) = 0 THEN 'cohort' WHEN GROUPING(school_id) = 0 THEN 'school'
         WHEN GROUPING(year_group) = 0 THEN 'year_group' WHEN GROUPING(borough) = 0 THEN 'borough'
@@ -645,15 +643,16 @@ FROM per_child
 GROUP BY GROUPING SETS ((), (cohort), (school_id), (year_group), (borough), (sen),
     (caseworker_id))
 UNION ALL
-SELECT 'week', w.week_start::text, NULL, sum(w.possible), sum(w.attended), NULL, NULL, NULL,
-    NULL, NULL, NULL, NULL, NULL
-FROM records_attendanceweek w
-WHERE w.academic_year = %(year)s AND w.child_id IN (SELECT id FROM per_child)
-GROUP BY w.week_start
+SELECT 'week', (%(first_monday)s::date + (u.week::integer - 1) * 7)::text, NULL, sum(u.possible),
+    sum(u.attended), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM records_attendanceyear y,
+    unnest(y.week_possible, y.week_attended) WITH ORDINALITY AS u(possible, attended, week)
+WHERE y.academic_year = %(year)s AND y.child_id IN (SELECT id FROM per_child)
+GROUP BY u.week HAVING sum(u.possible) > 0
 UNION ALL
 SELECT 'reason', e.key, NULL, sum(e.value::integer), NULL, NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, NULL
-FROM records_attendancesummary s, jsonb_each_text(s.absence_by_code) e
+FROM records_attendanceyear s, jsonb_each_text(s.absence_by_code) e
 WHERE s.academic_year = %(year)s AND s.child_id IN (SELECT id FROM per_child)
 GROUP BY e.key
 """
@@ -661,12 +660,14 @@ GROUP BY e.key
 
 def limit_figures(scope: Scope) -> dict[tuple[str, str | None], tuple]:
     """Every figure of the dashboard for a whole academic year, from LIMIT_SQL (which reads
-    the three terms of the year; no visibility filter: a manager sees every child)."""
+    each child's AttendanceYear row, unnesting its week arrays for the trend and its reason
+    counts for the reasons; no visibility filter: a manager sees every child)."""
     period = scope.period
     if period.term or period.by_week:
         raise ValueError("The benchmark's SQL covers whole academic years only.")
     params = {
         "year": period.academic_year,
+        "first_monday": year_first_monday(period.academic_year),
         "start": period.start,
         "as_at": period.as_at,
         "cohort": scope.filters.get("cohort", ""),

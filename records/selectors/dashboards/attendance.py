@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 
 from records.attendance import (
+    ABSENCE_CODES,
     BAND_LABELS,
     BAND_THRESHOLDS,
     PERSISTENT_ABSENCE,
@@ -28,10 +29,12 @@ from records.attendance import (
     AttendanceFigures,
     at_least_sql,
     percent,
+    year_first_monday,
+    year_week_index,
 )
 from records.codes.attendance import CODES, Category
 from records.codes.benchmarks import Benchmark, benchmarks_for
-from records.models import AttendanceSummary, AttendanceWeek, Child, School
+from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Child, School
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
@@ -123,9 +126,9 @@ class AttendanceDashboard:
 
 
 def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[Any]]:
-    """The summary table a period is read from and the condition that selects its rows:
-    AttendanceSummary for whole terms, AttendanceWeek (weeks starting in the range) for a
-    date range."""
+    """The summary table a period is read from and the condition that selects its rows: one
+    AttendanceYear row per child for a whole year, AttendanceSummary for a term,
+    AttendanceWeek (weeks starting in the range) for a date range."""
     if period.by_week:
         first_monday = period.start - timedelta(days=period.start.weekday())
         return (
@@ -133,11 +136,13 @@ def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[An
             f"{alias}.academic_year = %s AND {alias}.week_start BETWEEN %s AND %s",
             [period.academic_year, first_monday, period.end],
         )
-    return (
-        table_name(AttendanceSummary),
-        f"{alias}.academic_year = %s AND {alias}.term = ANY(%s::text[])",
-        [period.academic_year, period.terms],
-    )
+    if period.term:
+        return (
+            table_name(AttendanceSummary),
+            f"{alias}.academic_year = %s AND {alias}.term = %s",
+            [period.academic_year, period.term],
+        )
+    return table_name(AttendanceYear), f"{alias}.academic_year = %s", [period.academic_year]
 
 
 def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
@@ -193,44 +198,97 @@ def _grouping_sql() -> str:
     """  # noqa: S608 - column names from DIMENSIONS, not input
 
 
-def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
-    """The one statement behind the dashboard: a row of three JSON arrays (groups, trend,
-    reasons). Exposed for the benchmark and the query-count tests."""
-    per_child, params = per_child_sql(user=user, scope=scope)
-    table, condition, period_params = period_rows_sql(scope.period)
-    period = scope.period
-    trend_condition = "w.academic_year = %s AND w.term = ANY(%s::text[])"
-    trend_params: list[Any] = [period.academic_year, period.terms]
+def _trend_sql(period: Period) -> tuple[str, list[Any]]:
+    """CTE body `trend`: one JSON array of {week_start, possible, attended} for the children
+    of per_child. A date range sums its AttendanceWeek rows by week; a year or a term sums
+    the week arrays of AttendanceYear (one row a child) over the weeks that overlap it, as
+    one row of sums, so the work is one pass over the children, not over their weeks."""
     if period.by_week:
-        trend_condition = "w.academic_year = %s AND w.week_start BETWEEN %s AND %s"
-        trend_params = [
-            period.academic_year,
-            period.start - timedelta(days=period.start.weekday()),
-            period.end,
-        ]
+        table, condition, params = period_rows_sql(period, alias="w")
+        return (
+            f"""
+            SELECT coalesce(json_agg(t ORDER BY t.week_start), '[]') FROM (
+                SELECT w.week_start, sum(w.possible)::integer AS possible,
+                    sum(w.attended)::integer AS attended
+                FROM {table} w
+                WHERE {condition} AND w.child_id IN (SELECT child_id FROM per_child)
+                GROUP BY w.week_start
+            ) AS t
+            """,  # noqa: S608 - identifiers from model metadata; every value is a parameter
+            params,
+        )
+    first, last = year_week_index(period.start), year_week_index(period.end)
+    weeks = range(first + 1, last + 2)  # SQL arrays count from 1
+    sums = ", ".join(
+        f"sum(y.{column}[{week}])"
+        for column in ("week_possible", "week_attended")
+        for week in weeks
+    )
+    return (
+        f"""
+        SELECT json_build_object('first', %s::date, 'sums', ARRAY[{sums}])
+        FROM {table_name(AttendanceYear)} y
+        WHERE y.academic_year = %s AND y.child_id IN (SELECT child_id FROM per_child)
+        """,  # noqa: S608 - identifiers from model metadata; every value is a parameter
+        [year_first_monday(period.academic_year) + timedelta(weeks=first), period.academic_year],
+    )
+
+
+def _reasons_sql(period: Period) -> tuple[str, list[Any]]:
+    """CTE body `reasons`: the sessions of each absence code (ABSENCE_CODES order) summed over
+    the period's rows of the children of per_child, as one array: a lookup per code per row,
+    rather than unpacking every row's counts into rows."""
+    table, condition, params = period_rows_sql(period)
+    sums = ", ".join("coalesce(sum((s.absence_by_code ->> %s)::integer), 0)" for _ in ABSENCE_CODES)
+    return (
+        f"""
+        SELECT ARRAY[{sums}] FROM {table} s
+        WHERE {condition} AND s.child_id IN (SELECT child_id FROM per_child)
+        """,  # noqa: S608 - identifiers from model metadata; every value is a parameter
+        [*ABSENCE_CODES, *params],
+    )
+
+
+def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
+    """The one statement behind the dashboard: a row of the groups (a JSON array), the trend
+    and the reasons. Exposed for the benchmark and the query-count tests."""
+    per_child, params = per_child_sql(user=user, scope=scope)
+    trend, trend_params = _trend_sql(scope.period)
+    reasons, reasons_params = _reasons_sql(scope.period)
     sql = f"""
         WITH {per_child},
-        groups AS ({_grouping_sql()}),
-        trend AS (
-            SELECT w.week_start, sum(w.possible)::integer AS possible,
-                sum(w.attended)::integer AS attended
-            FROM {table_name(AttendanceWeek)} w JOIN per_child p ON p.child_id = w.child_id
-            WHERE {trend_condition}
-            GROUP BY w.week_start
-        ),
-        reasons AS (
-            SELECT e.key AS code, sum(e.value::integer)::integer AS sessions
-            FROM {table} s JOIN per_child p ON p.child_id = s.child_id,
-                jsonb_each_text(s.absence_by_code) AS e
-            WHERE {condition}
-            GROUP BY e.key
-        )
+        groups AS ({_grouping_sql()})
         SELECT
             (SELECT coalesce(json_agg(groups), '[]') FROM groups),
-            (SELECT coalesce(json_agg(trend ORDER BY week_start), '[]') FROM trend),
-            (SELECT coalesce(json_agg(reasons), '[]') FROM reasons)
+            ({trend}),
+            ({reasons})
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
-    return sql, [*params, *trend_params, *period_params]
+    return sql, [*params, *trend_params, *reasons_params]
+
+
+def _weeks(trend: Any) -> list[Week]:
+    """The trend as weeks, from either shape _trend_sql returns; weeks with no possible
+    session are left out."""
+    if trend is None:
+        return []
+    if isinstance(trend, list):
+        rows = [
+            (date.fromisoformat(row["week_start"]), row["possible"], row["attended"])
+            for row in trend
+        ]
+    else:
+        first = date.fromisoformat(trend["first"])
+        sums = [value or 0 for value in trend["sums"]]
+        half = len(sums) // 2
+        rows = [
+            (first + timedelta(weeks=index), possible, attended)
+            for index, (possible, attended) in enumerate(zip(sums[:half], sums[half:], strict=True))
+        ]
+    return [
+        Week(week_start, AttendanceFigures(possible=possible, attended=attended))
+        for week_start, possible, attended in rows
+        if possible
+    ]
 
 
 def _figures(row: dict[str, Any]) -> AttendanceFigures:
@@ -251,7 +309,13 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
     sql, params = attendance_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        groups, trend, reasons = (decoded_json(value) for value in cursor.fetchone())
+        groups_json, trend_json, reason_sums = cursor.fetchone()
+    groups, trend = decoded_json(groups_json), decoded_json(trend_json)
+    reasons = [
+        {"code": code, "sessions": sessions}
+        for code, sessions in zip(ABSENCE_CODES, reason_sums or [], strict=False)
+        if sessions
+    ]
     for row in groups:
         row["value"] = dimension_value(row["dimension"], row["value"])
     names = names_for(
@@ -313,13 +377,7 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
         scope=scope,
         overall=overall,
         breakdowns=breakdowns,
-        trend=[
-            Week(
-                date.fromisoformat(row["week_start"]),
-                AttendanceFigures(possible=row["possible"], attended=row["attended"]),
-            )
-            for row in trend
-        ],
+        trend=_weeks(trend),
         reasons=reason_rows,
         benchmarks={
             measure: benchmarks_for(measure)

@@ -40,7 +40,7 @@ from records.models import (
     LegalStatusEpisode,
     Term,
 )
-from records.permissions import UserLike
+from records.permissions import UserLike, can_view_all_children
 from records.selectors.children import children_visible_to
 
 # One cohort per child in a breakdown, the DfE's order for children's social care groups
@@ -221,7 +221,12 @@ def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]
     """
     period = scope.period
     start, as_at = period.start, period.as_at
-    visible_sql, visible_params = children_visible_to(user).values("pk").query.sql_with_params()
+    # Managers see every child: no visibility filter to join (children_visible_to is all).
+    if can_view_all_children(user):
+        visible, visible_params = "", []
+    else:
+        visible_sql, visible_params = children_visible_to(user).values("pk").query.sql_with_params()
+        visible = f"WHERE c.id IN ({visible_sql})"
     open_in_period = "start_date <= %s AND (end_date IS NULL OR end_date >= %s)"
     age_year_group = year_group_sql("c.date_of_birth", period.academic_year)
     sql = f"""
@@ -251,7 +256,7 @@ def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]
             WHERE {open_in_period}
             ORDER BY child_id, start_date DESC, id DESC
         ) al ON al.child_id = c.id
-        WHERE c.id IN ({visible_sql})
+        {visible}
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     params: list[Any] = [
         as_at,

@@ -164,6 +164,14 @@ def test_trend_and_reasons(world, manager):
     assert dashboard.trend[-1].week_start == SPRING_MONDAY
     assert sum(week.figures.possible for week in dashboard.trend) == 44
     assert sum(week.figures.attended for week in dashboard.trend) == 38
+    autumn = attendance_dashboard(user=manager, scope=_scope(Period.of_term(YEAR, "autumn")))
+    # a's and d's sessions run into a second week; c's are all in the spring.
+    assert [week.week_start for week in autumn.trend] == [MONDAY, D(2024, 9, 9)]
+    assert sum(week.figures.possible for week in autumn.trend) == 10 + 10 + 20
+    one_week = attendance_dashboard(
+        user=manager, scope=_scope(Period.weeks(SPRING_MONDAY, SPRING_MONDAY))
+    )
+    assert [(w.week_start, w.figures.possible) for w in one_week.trend] == [(SPRING_MONDAY, 4)]
     assert [(r.code, r.sessions, r.pct_of_possible) for r in dashboard.reasons] == [
         ("N", 3, Decimal("6.8")),
         ("I", 1, Decimal("2.3")),
