@@ -155,21 +155,25 @@ def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     sql = f"""
         scope AS MATERIALIZED ({scope_sql}),
         counts AS (
-            SELECT s.child_id, sum(s.possible)::integer AS possible,
-                sum(s.attended)::integer AS attended, sum(s.authorised)::integer AS authorised,
+            -- Each child's dimensions travel with their counts (one join of the scope, not
+            -- two: a second join of a filtered scope is planned as a nested loop over both).
+            SELECT scope.child_id, scope.cohort, scope.school_id, scope.year_group,
+                scope.borough, scope.sen, scope.caseworker_id,
+                sum(s.possible)::integer AS possible, sum(s.attended)::integer AS attended,
+                sum(s.authorised)::integer AS authorised,
                 sum(s.unauthorised)::integer AS unauthorised
-            FROM {table} s JOIN scope ON scope.child_id = s.child_id
+            FROM scope JOIN {table} s ON s.child_id = scope.child_id
             WHERE {condition}
-            GROUP BY s.child_id
+            GROUP BY scope.child_id, scope.cohort, scope.school_id, scope.year_group,
+                scope.borough, scope.sen, scope.caseworker_id
             HAVING sum(s.possible) > 0
         ),
         per_child AS MATERIALIZED (
-            SELECT p.*, scope.cohort, scope.school_id, scope.year_group, scope.borough,
-                scope.sen, scope.caseworker_id,
+            SELECT p.*,
                 {at_least_sql(absent, "p.possible", PERSISTENT_ABSENCE)} AS persistent,
                 {at_least_sql(absent, "p.possible", SEVERE_ABSENCE)} AS severe,
                 ({band}) AS band
-            FROM counts p JOIN scope ON scope.child_id = p.child_id
+            FROM counts p
         )
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     return sql, [*scope_params, *period_params]
