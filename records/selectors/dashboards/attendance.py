@@ -145,6 +145,49 @@ def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[An
     return table_name(AttendanceYear), f"{alias}.academic_year = %s", [period.academic_year]
 
 
+DIMENSION_COLUMNS = (
+    "scope.child_id, scope.cohort, scope.school_id, scope.year_group, scope.borough, "
+    "scope.sen, scope.caseworker_id"
+)
+
+
+def _counts_sql(period: Period, table: str, condition: str) -> str:
+    """CTE body `counts`: each child in view with possible sessions in the period, with their
+    dimensions (one join of the scope: a second join of a filtered scope is planned as a
+    nested loop over both sides). A year or a term is one summary row a child, so it is read
+    as it is, with its reason counts and the year's week arrays for the trend and reasons to
+    be summed from per_child without reading the summaries again; a date range sums its weeks.
+    """
+    if period.by_week:
+        return f"""
+            SELECT {DIMENSION_COLUMNS},
+                sum(s.possible)::integer AS possible, sum(s.attended)::integer AS attended,
+                sum(s.authorised)::integer AS authorised,
+                sum(s.unauthorised)::integer AS unauthorised,
+                NULL::jsonb AS absence_by_code, NULL::smallint[] AS week_possible,
+                NULL::smallint[] AS week_attended
+            FROM scope JOIN {table} s ON s.child_id = scope.child_id
+            WHERE {condition}
+            GROUP BY {DIMENSION_COLUMNS}
+            HAVING sum(s.possible) > 0
+        """  # noqa: S608 - identifiers from model metadata
+    year_join = (
+        f"JOIN {table_name(AttendanceYear)} y "
+        "ON y.child_id = s.child_id AND y.academic_year = s.academic_year"
+        if period.term
+        else ""
+    )
+    arrays = (
+        "y.week_possible, y.week_attended" if period.term else ("s.week_possible, s.week_attended")
+    )
+    return f"""
+        SELECT {DIMENSION_COLUMNS}, s.possible, s.attended, s.authorised, s.unauthorised,
+            s.absence_by_code, {arrays}
+        FROM scope JOIN {table} s ON s.child_id = scope.child_id {year_join}
+        WHERE {condition} AND s.possible > 0
+    """  # noqa: S608 - identifiers from model metadata
+
+
 def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     """CTEs `scope` (the children in view with their dimensions) and `per_child` (each child's
     counts for the period, children with possible sessions only, with their flags and band)."""
@@ -154,20 +197,7 @@ def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     band = " + ".join(f"{at_least_sql(absent, 'p.possible', t)}::integer" for t in BAND_THRESHOLDS)
     sql = f"""
         scope AS MATERIALIZED ({scope_sql}),
-        counts AS (
-            -- Each child's dimensions travel with their counts (one join of the scope, not
-            -- two: a second join of a filtered scope is planned as a nested loop over both).
-            SELECT scope.child_id, scope.cohort, scope.school_id, scope.year_group,
-                scope.borough, scope.sen, scope.caseworker_id,
-                sum(s.possible)::integer AS possible, sum(s.attended)::integer AS attended,
-                sum(s.authorised)::integer AS authorised,
-                sum(s.unauthorised)::integer AS unauthorised
-            FROM scope JOIN {table} s ON s.child_id = scope.child_id
-            WHERE {condition}
-            GROUP BY scope.child_id, scope.cohort, scope.school_id, scope.year_group,
-                scope.borough, scope.sen, scope.caseworker_id
-            HAVING sum(s.possible) > 0
-        ),
+        counts AS ({_counts_sql(scope.period, table, condition)}),
         per_child AS MATERIALIZED (
             SELECT p.*,
                 {at_least_sql(absent, "p.possible", PERSISTENT_ABSENCE)} AS persistent,
@@ -203,10 +233,10 @@ def _grouping_sql() -> str:
 
 
 def _trend_sql(period: Period) -> tuple[str, list[Any]]:
-    """CTE body `trend`: one JSON array of {week_start, possible, attended} for the children
-    of per_child. A date range sums its AttendanceWeek rows by week; a year or a term sums
-    the week arrays of AttendanceYear (one row a child) over the weeks that overlap it, as
-    one row of sums, so the work is one pass over the children, not over their weeks."""
+    """CTE body `trend`: the weekly possible and attended sessions of the children of
+    per_child. A date range sums its AttendanceWeek rows by week (a JSON array); a year or a
+    term sums the week arrays per_child carries from AttendanceYear over the weeks that
+    overlap it, as one row of sums: one pass over the children, not over their weeks."""
     if period.by_week:
         table, condition, params = period_rows_sql(period, alias="w")
         return (
@@ -229,12 +259,8 @@ def _trend_sql(period: Period) -> tuple[str, list[Any]]:
         for week in weeks
     )
     return (
-        f"""
-        SELECT json_build_object('first', %s::date, 'sums', ARRAY[{sums}])
-        FROM {table_name(AttendanceYear)} y
-        WHERE y.academic_year = %s AND y.child_id IN (SELECT child_id FROM per_child)
-        """,  # noqa: S608 - identifiers from model metadata; every value is a parameter
-        [year_first_monday(period.academic_year) + timedelta(weeks=first), period.academic_year],
+        f"SELECT json_build_object('first', %s::date, 'sums', ARRAY[{sums}]) FROM per_child y",  # noqa: S608 - column names, not input
+        [year_first_monday(period.academic_year) + timedelta(weeks=first)],
     )
 
 
