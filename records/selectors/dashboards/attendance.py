@@ -38,6 +38,7 @@ from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Ch
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
+    DIMENSION_COLUMNS,
     DIMENSIONS,
     BreakdownRow,
     Dimension,
@@ -143,12 +144,6 @@ def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[An
             [period.academic_year, period.term],
         )
     return table_name(AttendanceYear), f"{alias}.academic_year = %s", [period.academic_year]
-
-
-DIMENSION_COLUMNS = (
-    "scope.child_id, scope.cohort, scope.school_id, scope.year_group, scope.borough, "
-    "scope.sen, scope.caseworker_id"
-)
 
 
 def _counts_sql(period: Period, table: str, condition: str) -> str:

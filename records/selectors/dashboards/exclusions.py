@@ -30,6 +30,7 @@ from records.models import Child, Exclusion, School
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
+    DIMENSION_COLUMNS,
     DIMENSIONS,
     BreakdownRow,
     Dimension,
@@ -158,6 +159,8 @@ def per_child_sql(
     if exclusion_school is not None:
         conditions.append("e.school_id = %s")
         params.append(int(exclusion_school))
+    permanent = ExclusionCategory.PERMANENT.value
+    params += [permanent, permanent, permanent, *params[len(scope_params) + 1 :]]
     sql = f"""
         scope AS MATERIALIZED ({scope_sql}),
         counted AS MATERIALIZED (
@@ -167,16 +170,17 @@ def per_child_sql(
             WHERE {" AND ".join(conditions)}
         ),
         per_child AS MATERIALIZED (
-            SELECT scope.*, coalesce(x.suspensions, 0) AS suspensions,
-                coalesce(x.permanent, 0) AS permanent,
-                coalesce(x.sessions_lost, 0) AS sessions_lost
-            FROM scope LEFT JOIN (
-                SELECT child_id, count(*) FILTER (WHERE suspension)::integer AS suspensions,
-                    count(*) FILTER (WHERE NOT suspension)::integer AS permanent,
-                    coalesce(sum(sessions) FILTER (WHERE suspension), 0)::integer
-                        AS sessions_lost
-                FROM counted GROUP BY child_id
-            ) x ON x.child_id = scope.child_id
+            -- The exclusions table itself, by its child index, not the `counted` CTE: a
+            -- filtered scope is estimated at a row or two, and a join of two CTEs would be
+            -- planned as a nested loop over both.
+            SELECT {DIMENSION_COLUMNS},
+                count(e.id) FILTER (WHERE e.category <> %s)::integer AS suspensions,
+                count(e.id) FILTER (WHERE e.category = %s)::integer AS permanent,
+                coalesce(sum(e.sessions) FILTER (WHERE e.category <> %s), 0)::integer
+                    AS sessions_lost
+            FROM scope LEFT JOIN {table_name(Exclusion)} e
+                ON e.child_id = scope.child_id AND {" AND ".join(conditions)}
+            GROUP BY {DIMENSION_COLUMNS}
         )
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     return sql, params

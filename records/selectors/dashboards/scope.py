@@ -75,6 +75,10 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("caseworker", "Caseworker", "caseworker_id"),
 )
 DIMENSION_BY_KEY = {dimension.key: dimension for dimension in DIMENSIONS}
+# The scope's columns, to carry a child's dimensions through a GROUP BY over their rows.
+DIMENSION_COLUMNS = ", ".join(
+    f"scope.{column}" for column in ("child_id", *(d.column for d in DIMENSIONS))
+)
 
 
 @dataclass(frozen=True)
