@@ -24,8 +24,17 @@ def dashboard_years() -> list[int]:
     return list(range(current, current - YEARS_OFFERED, -1))
 
 
+NAME_FIELDS = ("pk", "first_name", "last_name", "username")
+
+
+def _name(first_name: str, last_name: str, username: str) -> str:
+    """A user's name as User.get_full_name() gives it, or their username when they have none."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 def user_label(user: UserLike) -> str:
-    return user.get_full_name() or user.get_username()
+    """How dashboards name a caseworker (the same words as the rows read from the database)."""
+    return _name(user.first_name, user.last_name, user.get_username())
 
 
 def school_options(*, user: UserLike) -> list[tuple[str, str]]:
@@ -46,10 +55,12 @@ def caseworker_options(*, user: UserLike) -> list[tuple[str, str]] | None:
     own caseload already (one query, or none)."""
     if not can_view_all_children(user):
         return None
-    caseworkers = User.objects.filter(groups__name=Role.CASEWORKER.value).order_by(
-        "first_name", "last_name", "username"
+    caseworkers = (
+        User.objects.filter(groups__name=Role.CASEWORKER.value)
+        .order_by("first_name", "last_name", "username")
+        .values_list(*NAME_FIELDS)
     )
-    return [(str(caseworker.pk), user_label(caseworker)) for caseworker in caseworkers]
+    return [(str(pk), _name(*names)) for pk, *names in caseworkers]
 
 
 def names_for(*, school_ids: Iterable[object], caseworker_ids: Iterable[object]) -> dict:
@@ -60,6 +71,7 @@ def names_for(*, school_ids: Iterable[object], caseworker_ids: Iterable[object])
     return {
         "school": dict(School.objects.filter(pk__in=schools).values_list("pk", "name")),
         "caseworker": {
-            user.pk: user_label(user) for user in User.objects.filter(pk__in=caseworkers)
+            pk: _name(*names)
+            for pk, *names in User.objects.filter(pk__in=caseworkers).values_list(*NAME_FIELDS)
         },
     }
