@@ -1,5 +1,7 @@
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from records.codes import Cohort
 from records.models import Child
@@ -53,3 +55,29 @@ def pct(value: object) -> str:
     """A percentage as dashboards show it ("12.5%"), or "–" when there is none (0.0% is a
     figure, not a blank)."""
     return "–" if value is None else f"{value}%"
+
+
+@register.simple_tag
+def small_mark(small: bool, min_children: int) -> str:
+    """The mark beside a dashboard figure resting on fewer than `min_children` children: an
+    asterisk for the eye (the page's legend explains it) and words for screen readers."""
+    if not small:
+        return ""
+    return format_html(
+        '<strong class="app-small">*<span class="govuk-visually-hidden"> (fewer than {} '
+        "children)</span></strong>",
+        min_children,
+    )
+
+
+@register.simple_tag
+def national(benchmark, unit: str = "") -> str:
+    """A national figure with its year, or "Not held" (records/codes/benchmarks.py)."""
+    if not benchmark:  # None, or "" from a template lookup that found nothing
+        return mark_safe('<span class="govuk-hint govuk-!-display-inline">Not held</span>')  # noqa: S308 - a constant
+    return format_html(
+        '{}{} <span class="govuk-hint govuk-!-display-inline">({})</span>',
+        benchmark.value,
+        unit,
+        benchmark.year,
+    )
