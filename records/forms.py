@@ -282,15 +282,19 @@ class DashboardFilterForm(forms.Form):
     caseworker come from records.selectors.dashboards.filter_options.
     """
 
-    year = forms.TypedChoiceField(label="Academic year", coerce=int, required=False)
-    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
+    year = forms.TypedChoiceField(
+        label="Academic year", coerce=int, required=False, widget=GovukSelect
+    )
+    period = forms.ChoiceField(
+        label="Period", choices=PERIOD_CHOICES, required=False, widget=GovukSelect
+    )
     date_from = GovukDateField(label="From date", required=False)
     date_to = GovukDateField(label="To date", required=False)
-    cohort = forms.ChoiceField(label="Cohort", required=False)
+    cohort = forms.ChoiceField(label="Cohort", required=False, widget=GovukSelect)
     school = forms.ChoiceField(label="School", required=False, widget=GovukSelect)
-    year_group = forms.ChoiceField(label="Year group", required=False)
-    borough = forms.ChoiceField(label="In or out of borough", required=False)
-    sen = forms.ChoiceField(label="SEN provision", required=False)
+    year_group = forms.ChoiceField(label="Year group", required=False, widget=GovukSelect)
+    borough = forms.ChoiceField(label="In or out of borough", required=False, widget=GovukSelect)
+    sen = forms.ChoiceField(label="SEN provision", required=False, widget=GovukSelect)
     caseworker = forms.ChoiceField(label="Caseworker", required=False, widget=GovukSelect)
 
     FILTERS = ("cohort", "school", "year_group", "borough", "sen", "caseworker")
