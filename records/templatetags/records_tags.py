@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -81,3 +83,15 @@ def national(benchmark, unit: str = "") -> str:
         unit,
         benchmark.year,
     )
+
+
+@register.simple_tag
+def week_query(scope, week_start) -> str:
+    """A dashboard URL's query for `scope` narrowed to the week from Monday `week_start` to its
+    Sunday, as the filter form's date range (period=range) writes it."""
+    week_end = week_start + timedelta(days=6)
+    changes = {"period": "range"}
+    for name, day in (("date_from", week_start), ("date_to", week_end)):
+        for index, part in enumerate((day.day, day.month, day.year)):
+            changes[f"{name}_{index}"] = str(part)
+    return scope.querystring(**changes)

@@ -334,3 +334,26 @@ def test_long_breakdowns_show_their_largest_rows(world, manager, monkeypatch):
     assert [row.label for row in by_school.rows] == ["Alpha Primary"]  # 2 children
     assert by_school.hidden == 2
     assert "2 more are in the CSV download" in page.content.decode()
+
+
+def test_every_number_on_the_page_links_to_its_children(world, manager):
+    """Each link's list holds the children of its figure: the headline rates all children,
+    a week's attendance the children with sessions that week."""
+    import re
+
+    client = signed_in(manager)
+    page = client.get(reverse("dashboards:attendance"), {"year": YEAR}).content.decode()
+    children_url = reverse("dashboards:attendance-children")
+    links = set(re.findall(rf'href="{children_url}\?([^"]*)"', page))
+    assert len(links) > 20
+    for query in links:
+        response = client.get(f"{children_url}?{query.replace('&amp;', '&')}")
+        assert response.status_code == 200, query
+    week = (
+        f"year={YEAR}&amp;period=range&amp;date_from_0=6&amp;date_from_1=1&amp;date_from_2=2025"
+        "&amp;date_to_0=12&amp;date_to_1=1&amp;date_to_2=2025"
+    )
+    assert week in links
+    listed = client.get(f"{children_url}?{week.replace('&amp;', '&')}").content.decode()
+    assert escape(world["c"].full_name) in listed
+    assert escape(world["a"].full_name) not in listed

@@ -113,11 +113,11 @@ def test_exclusions_page_shows_the_worked_figures(manager, cohort):
     # exclusion, 1 child (20.0%); 17 sessions lost (4 + 1 + 10 + 2).
     assert f"{_exclusion_link()}>5 children</a>" in page
     assert f"{_exclusion_link(show='suspended')}>4</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">80.0</td>' in page
+    assert f"{_exclusion_link(show='suspended')}>80.0</a>" in page
     assert f"{_exclusion_link(show='suspended')}>60.0%{HIDDEN_COMMA} (3)</a>" in page
     assert f"{_exclusion_link(show='permanent')}>1</a>" in page
     assert f"{_exclusion_link(show='permanent')}>20.0%{HIDDEN_COMMA} (1)</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">17</td>' in page
+    assert f"{_exclusion_link(show='suspended')}>17</a>" in page
     # National figures, with their year.
     assert _national("11.31", "2023/24") in page
     assert _national("3.13%", "2021/22") in page
@@ -149,10 +149,10 @@ def test_exclusions_filter_in_the_url_changes_the_figures(manager, cohort):
     assert f"{_exclusion_link(cohort='CLA')}>4 children</a>" in page
     assert ">5 children</a>" not in page
     assert f"{_exclusion_link(cohort='CLA', show='suspended')}>3</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">75.0</td>' in page
+    assert f"{_exclusion_link(cohort='CLA', show='suspended')}>75.0</a>" in page
     assert f"{_exclusion_link(cohort='CLA', show='suspended')}>50.0%{HIDDEN_COMMA} (2)</a>" in page
     assert f"{_exclusion_link(cohort='CLA', show='permanent')}>25.0%{HIDDEN_COMMA} (1)</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">15</td>' in page
+    assert f"{_exclusion_link(cohort='CLA', show='suspended')}>15</a>" in page
     # Cara (CIN) is filtered out: Birch, the school that excluded only her, is gone.
     assert escape(cohort.birch.name) not in page
     assert f"{_exclusion_link(cohort='CLA', reason='DB')}>1</a>" in page
@@ -161,8 +161,8 @@ def test_exclusions_filter_in_the_url_changes_the_figures(manager, cohort):
     page = _page(client, EXCLUSIONS, {"year": YEAR, "period": "autumn"})
     assert "Autumn 2024 term" in page
     assert f"{_exclusion_link(period='autumn', show='suspended')}>2</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">40.0</td>' in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">14</td>' in page
+    assert f"{_exclusion_link(period='autumn', show='suspended')}>40.0</a>" in page
+    assert f"{_exclusion_link(period='autumn', show='suspended')}>14</a>" in page
 
 
 # --- Exclusions: the drill-down lists -------------------------------------------------------
@@ -284,7 +284,7 @@ def test_a_caseworker_sees_only_their_allocated_children(caseworker, cohort):
     # Ava and Cara: 3 suspensions (150.0 per 100), both suspended, none excluded, 7 sessions.
     assert f"{_exclusion_link()}>2 children</a>" in page
     assert f"{_exclusion_link(show='suspended')}>3</a>" in page
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">150.0</td>' in page
+    assert f"{_exclusion_link(show='suspended')}>150.0</a>" in page
     assert f"{_exclusion_link(show='suspended')}>100.0%{HIDDEN_COMMA} (2)</a>" in page
     assert f"{_exclusion_link(show='permanent')}>0.0%{HIDDEN_COMMA} (0)</a>" in page
     assert escape(cohort.elm.name) not in page  # only Ben was excluded by Elm
@@ -466,8 +466,9 @@ def test_attainment_page_shows_the_worked_figures(manager, pupils):
     for figure, value, met, children in WORKED_ATTAINMENT:
         assert _met(figure, value, met) in page, figure
         assert _counted(figure, children) in page, figure
-    # Attainment 8: an average (147.75 / 4), not linked as a share that met it.
-    assert "\n        36.9\n" in page
+    # Attainment 8: an average (147.75 / 4), linked to the children it averages, not as a
+    # share that met it.
+    assert f"{_attainment_link(figure='ks4_a8')}>36.9</a>" in page
     assert _counted("ks4_a8", 4) in page
     assert _attainment_link(figure="ks4_a8", met="yes") not in page
     # National figures, with their year.
@@ -494,7 +495,7 @@ def test_attainment_filter_in_the_url_changes_the_figures(manager, pupils):
     assert _met("ks2_maths", "100.0%", 1, cohort="CIN") in page
     assert _met("ks4_em4", "0.0%", 0, cohort="CIN") in page
     assert _counted("ks2_rwm", 1, cohort="CIN") in page
-    assert "\n        20.3\n" in page
+    assert f"{_attainment_link(cohort='CIN', figure='ks4_a8')}>20.3</a>" in page
     assert _met("ks2_rwm", "20.0%", 1) not in page
 
     # Another year: only Olly's 2023/24 phonics result (40, met).
