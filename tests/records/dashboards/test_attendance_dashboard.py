@@ -326,9 +326,9 @@ def test_year_group_sql_matches_the_python_rule(academic_year):
 
 
 def test_long_breakdowns_show_their_largest_rows(world, manager, monkeypatch):
-    from records.views import dashboards
+    from records.views.dashboards import common
 
-    monkeypatch.setattr(dashboards, "ROWS_SHOWN", 1)
+    monkeypatch.setattr(common, "ROWS_SHOWN", 1)
     page = signed_in(manager).get(reverse("dashboards:attendance"), {"year": YEAR})
     by_school = next(b for b in page.context["shown_breakdowns"] if b.dimension.key == "school")
     assert [row.label for row in by_school.rows] == ["Alpha Primary"]  # 2 children

@@ -1,0 +1,231 @@
+"""What the three dashboards' pages share: who may see them, the filter form, the context
+every dashboard page renders with, the CSV of national figures, and the drill-down list page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from records.codes.benchmarks import national_table, sources_of
+from records.forms import DashboardFilterForm
+from records.permissions import can_view_all_children, can_view_dashboards
+from records.selectors.dashboards.options import (
+    caseworker_options,
+    dashboard_years,
+    school_options,
+)
+from records.selectors.dashboards.scope import Dimension, Scope
+from virtualschool.spreadsheets import csv_response
+
+DASHBOARDS = (
+    ("attendance", "Attendance"),
+    ("exclusions", "Exclusions"),
+    ("attainment", "Attainment"),
+)
+DASHBOARD_LABELS = dict(DASHBOARDS)
+
+
+def check_access(request: HttpRequest) -> None:
+    if not can_view_dashboards(request.user):
+        raise Http404("No such page")
+
+
+def filter_form(
+    request: HttpRequest, *, default_year: int, periods: bool = True
+) -> DashboardFilterForm:
+    years = dashboard_years()
+    if default_year not in years:
+        years = sorted({*years, default_year}, reverse=True)
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(default_year)
+    return DashboardFilterForm(
+        data,
+        years=years,
+        default_year=default_year,
+        schools=school_options(user=request.user),
+        caseworkers=caseworker_options(user=request.user),
+        periods=periods,
+    )
+
+
+def _applied_filters(form: DashboardFilterForm) -> list[tuple[str, str]]:
+    """The filters in use, in words (the option each select shows), for captions."""
+    if not form.is_valid():
+        return []
+    applied = []
+    for name in form.FILTERS:
+        value = form.cleaned_data.get(name)
+        if name in form.fields and value:
+            field = form.fields[name]
+            applied.append((str(field.label), str(dict(field.choices).get(value, value))))
+    return applied
+
+
+def page_context(
+    request: HttpRequest, current: str, form: DashboardFilterForm, **extra: Any
+) -> dict:
+    dashboard = extra.get("dashboard")
+    if dashboard is not None:
+        extra["shown_breakdowns"] = _shown(dashboard.breakdowns)
+    return {
+        "children_url": reverse(f"dashboards:{current}-children"),
+        "applied_filters": _applied_filters(form),
+        "dashboards": DASHBOARDS,
+        "current_dashboard": current,
+        "form": form,
+        "whole_cohort": can_view_all_children(request.user),
+        **extra,
+    }
+
+
+def wants_csv(request: HttpRequest) -> bool:
+    return request.GET.get("download") == "csv"
+
+
+# A breakdown longer than this (a consortium's schools or caseworkers) shows its largest rows on
+# the page; the CSV download has them all, and the filters reach any one.
+ROWS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ShownBreakdown:
+    dimension: Dimension
+    rows: list[Any]
+    hidden: int
+
+
+def _shown(breakdowns: list[Any]) -> list[ShownBreakdown]:
+    """The breakdowns as the page shows them: all rows, or the ROWS_SHOWN with the most
+    children (then by name) and how many more there are."""
+    shown = []
+    for breakdown in breakdowns:
+        rows = breakdown.rows
+        if len(rows) > ROWS_SHOWN:
+            rows = sorted(rows, key=lambda row: (-row.children, row.label.lower()))[:ROWS_SHOWN]
+        shown.append(ShownBreakdown(breakdown.dimension, rows, len(breakdown.rows) - len(rows)))
+    return shown
+
+
+def csv_groups(dashboard: Any) -> list[tuple[str, Any]]:
+    """A dashboard's rows for its CSV: the whole view, then each breakdown's rows, each with
+    the name of its breakdown."""
+    return [("All", dashboard.overall)] + [
+        (breakdown.dimension.label, row)
+        for breakdown in dashboard.breakdowns
+        for row in breakdown.rows
+    ]
+
+
+def _national_csv_rows(measures: tuple[str, ...]) -> Iterator[list[object]]:
+    """The national figures a dashboard shows, for the end of its CSV, with year and source."""
+    yield []
+    yield ["National figure", "Group", "Value", "Year", "Source"]
+    for measure, by_group in national_table(measures).items():
+        for benchmark in by_group.values():
+            yield [
+                measure,
+                benchmark.group_label,
+                benchmark.value,
+                benchmark.year,
+                benchmark.source,
+            ]
+
+
+def dashboard_page(
+    request: HttpRequest,
+    *,
+    name: str,
+    form: DashboardFilterForm,
+    build: Callable[..., Any],
+    csv_rows: Callable[[Any], Iterable[list[object]]],
+    filename: Callable[[Scope], str],
+    measures: tuple[str, ...],
+    extra: Callable[[Any], dict[str, Any]],
+) -> HttpResponse:
+    """A dashboard: on bad filters, the page with its error summary; else the selector's
+    dashboard for the filters' scope, as CSV (?download=csv, national figures at the end) or
+    rendered with what every dashboard shows plus `extra(dashboard)`."""
+    template = f"records/dashboards/{name}.html"
+    if not form.is_valid():
+        return render(request, template, page_context(request, name, form))
+    dashboard = build(user=request.user, scope=form.scope())
+    scope = dashboard.scope
+    if wants_csv(request):
+        return csv_response(
+            filename=filename(scope),
+            rows=chain(csv_rows(dashboard), _national_csv_rows(measures)),
+        )
+    return render(
+        request,
+        template,
+        page_context(
+            request,
+            name,
+            form,
+            scope=scope,
+            dashboard=dashboard,
+            national=national_table(measures),
+            sources=sources_of(measures),
+            min_children=dashboard.min_children,
+            csv_query=scope.querystring(download="csv"),
+            **extra(dashboard),
+        ),
+    )
+
+
+def csv_pct(value: object) -> object:
+    return "" if value is None else value
+
+
+def children_page(
+    request: HttpRequest,
+    *,
+    dashboard: str,
+    form: DashboardFilterForm,
+    scope: Scope,
+    title: str,
+    total: int,
+    headers: list[str],
+    rows: list[tuple[Any, str, str, str, list[object]]],
+    extra: dict[str, str],
+    record_tab: str,
+) -> HttpResponse:
+    """A drill-down list, as a page or (with ?download=csv) a CSV file."""
+    if wants_csv(request):
+        return csv_response(
+            filename=f"{dashboard}-children.csv",
+            rows=[
+                ["Name", "Cohort", "School", *headers],
+                *([name, cohort, school, *cells] for _, name, cohort, school, cells in rows),
+            ],
+        )
+    return render(
+        request,
+        "records/dashboards/children.html",
+        page_context(
+            request,
+            dashboard,
+            form,
+            scope=scope,
+            title=title,
+            total=total,
+            headers=headers,
+            rows=rows,
+            record_tab=record_tab,
+            dashboard_label=DASHBOARD_LABELS[dashboard],
+            dashboard_query=scope.querystring(),
+            csv_query=scope.querystring(download="csv", **extra),
+        ),
+    )
+
+
+def percent_text(value: object) -> str:
+    return "" if value is None else f"{value}%"
