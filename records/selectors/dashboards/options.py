@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from records.calendar import academic_year_of
-from records.models import Enrolment, School
+from records.models import Allocation, Enrolment, School
 from records.permissions import UserLike, can_view_all_children
 from records.selectors.children import children_visible_to
 from virtualschool.roles import Role
@@ -51,12 +51,18 @@ def school_options(*, user: UserLike) -> list[tuple[str, str]]:
 
 
 def caseworker_options(*, user: UserLike) -> list[tuple[str, str]] | None:
-    """Caseworkers a manager may filter by; None for a caseworker, whose dashboard is their
-    own caseload already (one query, or none)."""
+    """Caseworkers a manager may filter by: everyone in the Caseworker role, and anyone who
+    has held an allocation (a caseworker who has left still heads past years' rows, and the
+    row's drill-down link filters by them); None for a caseworker, whose dashboard is their
+    own caseload already. One query, or none."""
     if not can_view_all_children(user):
         return None
     caseworkers = (
-        User.objects.filter(groups__name=Role.CASEWORKER.value)
+        User.objects.filter(
+            Q(groups__name=Role.CASEWORKER.value)
+            | Exists(Allocation.objects.filter(caseworker=OuterRef("pk")))
+        )
+        .distinct()
         .order_by("first_name", "last_name", "username")
         .values_list(*NAME_FIELDS)
     )
