@@ -3,9 +3,10 @@ trend and its absence reasons, from the stored summaries only.
 
 One SQL statement computes everything the page shows, whatever the number of children:
 the children in view (scope.scope_children_sql) are read once; each child's counts for the
-period are summed from AttendanceSummary (whole terms) or AttendanceWeek (a date range);
-the breakdowns are GROUPING SETS over those per-child rows; the trend sums AttendanceWeek by
-week; the reasons sum the stored per-code counts. Rates follow the DfE method of
+period are read from AttendanceYear (a year: one row a child, with its week arrays),
+AttendanceSummary (a term) or summed from AttendanceWeek (a date range); the breakdowns are
+GROUPING SETS over those per-child rows; the trend sums the week arrays (or, for a date range,
+the weeks); the reasons sum the stored per-code counts. Rates follow the DfE method of
 records/attendance.py: rates of possible sessions summed over the children; persistent and
 severe absence are children whose own absence reaches 10% or 50% of their own possible
 sessions, as a share of children. Session rows are never read.
@@ -53,7 +54,15 @@ from records.selectors.dashboards.scope import (
     table_name,
 )
 
-# Which measure a figure is, for drill-down links (?show=) and national benchmarks.
+# The national figures shown beside the dashboard's (records/codes/national_benchmarks.csv).
+BENCHMARK_MEASURES = (
+    "attendance_pct",
+    "authorised_pct",
+    "unauthorised_pct",
+    "persistent_pct",
+    "severe_pct",
+)
+# Which children a drill-down list shows (?show=).
 SHOW_ALL = "all"
 SHOW_PERSISTENT = "persistent"
 SHOW_SEVERE = "severe"
@@ -261,10 +270,13 @@ def _trend_sql(period: Period) -> tuple[str, list[Any]]:
 
 def _reasons_sql(period: Period) -> tuple[str, list[Any]]:
     """CTE body `reasons`: the sessions of each absence code (ABSENCE_CODES order) summed over
-    the period's rows of the children of per_child, as one array: a lookup per code per row,
-    rather than unpacking every row's counts into rows."""
-    table, condition, params = period_rows_sql(period)
+    the children of per_child, as one array: a lookup per code per row, rather than unpacking
+    every row's counts into rows. A year or a term sums the counts per_child carries; a date
+    range reads its weeks again."""
     sums = ", ".join("coalesce(sum((s.absence_by_code ->> %s)::integer), 0)" for _ in ABSENCE_CODES)
+    if not period.by_week:
+        return f"SELECT ARRAY[{sums}] FROM per_child s", list(ABSENCE_CODES)  # noqa: S608 - no input
+    table, condition, params = period_rows_sql(period)
     return (
         f"""
         SELECT ARRAY[{sums}] FROM {table} s
@@ -404,17 +416,7 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
         breakdowns=breakdowns,
         trend=_weeks(trend),
         reasons=reason_rows,
-        benchmarks={
-            measure: benchmarks_for(measure)
-            for measure in (
-                "attendance_pct",
-                "absence_pct",
-                "authorised_pct",
-                "unauthorised_pct",
-                "persistent_pct",
-                "severe_pct",
-            )
-        },
+        benchmarks={measure: benchmarks_for(measure) for measure in BENCHMARK_MEASURES},
     )
 
 
@@ -455,7 +457,10 @@ def attendance_children(
         conditions.append("p.band = %s")
         params.append(band)
     table, condition, period_params = period_rows_sql(scope.period, alias="r")
-    if reason:
+    if reason and not scope.period.by_week:
+        conditions.append("p.absence_by_code ? %s")  # the period's counts, carried per child
+        params.append(reason)
+    elif reason:
         conditions.append(
             f"EXISTS (SELECT 1 FROM {table} r WHERE r.child_id = p.child_id AND {condition} "  # noqa: S608
             "AND r.absence_by_code ? %s)"

@@ -24,14 +24,6 @@ from records.views.dashboards.common import (
     percent_text,
 )
 
-ATTENDANCE_MEASURES = (
-    "attendance_pct",
-    "authorised_pct",
-    "unauthorised_pct",
-    "persistent_pct",
-    "severe_pct",
-)
-
 
 def _attendance_csv_rows(
     dashboard: attendance_selectors.AttendanceDashboard,
@@ -115,7 +107,7 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
         build=attendance_selectors.attendance_dashboard,
         csv_rows=_attendance_csv_rows,
         filename=lambda scope: f"attendance-{scope.period.start}-{scope.period.end}.csv",
-        measures=ATTENDANCE_MEASURES,
+        measures=attendance_selectors.BENCHMARK_MEASURES,
         extra=charts,
     )
 
