@@ -13,7 +13,14 @@ from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
 from records.models import ImportKind
-from records.selectors.dashboards.scope import UNKNOWN, Borough, Period, Scope
+from records.selectors.dashboards.scope import (
+    DEFAULT_BREAKDOWN,
+    DIMENSIONS,
+    UNKNOWN,
+    Borough,
+    Period,
+    Scope,
+)
 from virtualschool.forms import GovukDateField, GovukSelect
 
 
@@ -278,8 +285,9 @@ class DashboardFilterForm(forms.Form):
     """A dashboard's period and filters, read from the URL (GET) so a view can be bookmarked.
 
     Shape only, plus the one thing a date range must be to be counted: inside one academic
-    year. `scope()` turns valid input into the selectors' Scope. Choices for school and
-    caseworker come from records.selectors.dashboards.filter_options.
+    year. `scope()` turns valid input into the selectors' Scope, with the one breakdown the
+    page shows (`by`, the cohort by default). Choices for school and caseworker come from
+    records.selectors.dashboards.options.
     """
 
     year = forms.TypedChoiceField(
@@ -296,6 +304,16 @@ class DashboardFilterForm(forms.Form):
     borough = forms.ChoiceField(label="In or out of borough", required=False, widget=GovukSelect)
     sen = forms.ChoiceField(label="SEN provision", required=False, widget=GovukSelect)
     caseworker = forms.ChoiceField(label="Caseworker", required=False, widget=GovukSelect)
+    by = forms.ChoiceField(
+        label="Break down by",
+        required=False,
+        choices=[(dimension.key, dimension.label) for dimension in DIMENSIONS],
+        widget=GovukSelect,
+        error_messages={
+            "invalid_choice": "Choose what to break the figures down by from the list "
+            "(%(value)s is not one of them)"
+        },
+    )
 
     FILTERS = ("cohort", "school", "year_group", "borough", "sen", "caseworker")
 
@@ -371,4 +389,5 @@ class DashboardFilterForm(forms.Form):
         else:
             chosen = Period.year(year)
         filters = {name: data.get(name) or "" for name in self.FILTERS if name in self.fields}
-        return Scope(period=chosen, filters=filters, period_params=params)
+        breakdown = data.get("by") or DEFAULT_BREAKDOWN
+        return Scope(period=chosen, filters=filters, period_params=params, breakdowns=(breakdown,))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from html import escape as escape_html
 from typing import Any
 
 from django import forms
@@ -32,8 +33,7 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt, pretty_name
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
@@ -86,15 +86,22 @@ class GovukSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> str:
         final_attrs = self.build_attrs(self.attrs, attrs)
         selected = {str(item) for item in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option), mark_safe(" selected") if str(option) in selected else "", label)  # noqa: S308 - a constant
-                for option, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{_escape(option)}"{" selected" if str(option) in selected else ""}>'
+            f"{_escape(label)}</option>"
+            for option, label in self.choices
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
+        return mark_safe(  # noqa: S308 - every value above is escaped
+            f'<select name="{_escape(name)}"{flatatt(final_attrs)}>{options}</select>'
+        )
+
+
+def _escape(value: object) -> str:
+    """conditional_escape for the options of a long select: the standard library's escape
+    (the same five characters as Django's), without Django's lazy-string wrapper per call."""
+    if isinstance(value, SafeData):
+        return str(value)
+    return escape_html(str(value), quote=True)
 
 
 class GovukBoundField(BoundField):

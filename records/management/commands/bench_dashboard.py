@@ -22,10 +22,13 @@ cohort=CLA and sen=K), alternating, after two warm-up requests of each:
 - `dashboard_ms_p50`, `dashboard_ms_p95`: the page's server time through django.test.Client
   (in-process, signed in as a manager), over every timed request of both variants;
 - `dashboard_sql_ms`: the median time of this module's own SQL (LIMIT_SQL, one statement, JIT
-  off, no visibility filter: a manager sees every child) computing the same figures
-  (headline, every breakdown, weekly trend, absence reasons) from the same summary tables,
-  timed the same way; `dashboard_vs_sql_ratio` = dashboard_ms_p50 / dashboard_sql_ms;
-- `dashboard_queries`: the SQL queries one page request runs (CaptureQueriesContext).
+  off, no visibility filter: a manager sees every child) computing the same figures as the
+  page shows (headline, the breakdown by cohort, weekly trend, absence reasons) from the same
+  summary tables, timed the same way; `dashboard_vs_sql_ratio` = dashboard_ms_p50 /
+  dashboard_sql_ms;
+- `dashboard_queries`: the SQL queries one page request runs (CaptureQueriesContext);
+- for the record, `dashboard_ms_p50_by_<dimension>`: the page broken down by each other
+  dimension (?by=school and so on, no filters), which reads more tables than the cohort.
 The figures of LIMIT_SQL are checked against what the dashboard's selector returns for the
 same scope; the run fails if any differs.
 
@@ -58,7 +61,12 @@ from records.calendar import academic_year_of
 from records.management.commands.bench_import import school_days
 from records.models import Term
 from records.selectors.dashboards.attendance import attendance_dashboard
-from records.selectors.dashboards.scope import Period, Scope
+from records.selectors.dashboards.scope import (
+    ALL_BREAKDOWNS,
+    DEFAULT_BREAKDOWN,
+    Period,
+    Scope,
+)
 from records.services.attendance import attendance_summaries_refresh_from
 from virtualschool.roles import Role
 from virtualschool.services import staff_user_ensure
@@ -508,45 +516,33 @@ class Command(BaseCommand):
         client.force_login(manager)
         url = reverse("dashboards:attendance")
         period = Period.year(current)
-        scopes = {name: Scope(period=period, filters=filters) for name, filters in VARIANTS.items()}
+        # The page breaks down by one dimension at a time, the cohort unless ?by= says otherwise.
+        scopes = {
+            name: Scope(period=period, filters=filters, breakdowns=(DEFAULT_BREAKDOWN,))
+            for name, filters in VARIANTS.items()
+        }
 
-        def page(name: str) -> Callable[[], Any]:
+        def page(params: dict[str, str]) -> Callable[[], Any]:
             def get() -> None:
-                response = client.get(url, VARIANTS[name])
+                response = client.get(url, params)
                 if response.status_code != 200:
-                    raise CommandError(f"{url} {VARIANTS[name]} answered {response.status_code}")
+                    raise CommandError(f"{url} {params} answered {response.status_code}")
 
             return get
 
         def limit(name: str) -> Callable[[], Any]:
             return lambda: limit_figures(scopes[name])
 
-        # The figures first: the hand-written SQL must agree with the dashboard's selector.
-        for name, scope in scopes.items():
-            ours = limit_figures(scope)
-            theirs = selector_figures(attendance_dashboard(user=manager, scope=scope))
-            if ours != theirs:
-                differ = sorted(
-                    key for key in {*ours, *theirs} if ours.get(key) != theirs.get(key)
-                )[:10]
-                raise CommandError(
-                    f"The hand-written SQL and the dashboard disagree for {name}: "
-                    + "; ".join(f"{k}: sql {ours.get(k)} page {theirs.get(k)}" for k in differ)
-                )
-            headline = ours[("all", None)]
-            figures[f"{name}_children_in_view"] = headline[0]
-            figures[f"{name}_figures_rows"] = len(ours)
-        figures["figures_match"] = "yes"
-
+        self._check_figures(manager, scopes, figures)
         counts = {}
         for name in VARIANTS:
             with CaptureQueriesContext(connection) as captured:
-                page(name)()
+                page(VARIANTS[name])()
             counts[name] = len(captured.captured_queries)
         figures["dashboard_queries"] = counts["no_filters"]
         figures["dashboard_queries_two_filters"] = counts["two_filters"]
 
-        page_times = self._timed({name: page(name) for name in VARIANTS}, repeat)
+        page_times = self._timed({name: page(params) for name, params in VARIANTS.items()}, repeat)
         sql_times = self._timed({name: limit(name) for name in VARIANTS}, repeat)
         every_page = [t for times in page_times.values() for t in times]
         every_sql = [t for times in sql_times.values() for t in times]
@@ -562,7 +558,31 @@ class Command(BaseCommand):
             figures[f"dashboard_sql_ms_{name}"] = _ms(statistics.median(sql_times[name]))
         figures["dashboard_vs_sql_ratio"] = round(page_p50 / sql_p50, 2)
         figures["timed_requests"] = len(every_page)
+        # For the record, not a target: the page broken down by each other dimension, no
+        # filters (school and caseworker read more tables and have the most rows).
+        others = {key: page({"by": key}) for key in ALL_BREAKDOWNS if key != DEFAULT_BREAKDOWN}
+        for key, times in self._timed(others, max(5, repeat // 2)).items():
+            figures[f"dashboard_ms_p50_by_{key}"] = _ms(statistics.median(times))
         client.logout()
+
+    @staticmethod
+    def _check_figures(manager: Any, scopes: dict[str, Scope], figures: dict) -> None:
+        """The hand-written SQL must agree with the dashboard's selector, figure by figure."""
+        for name, scope in scopes.items():
+            ours = limit_figures(scope)
+            theirs = selector_figures(attendance_dashboard(user=manager, scope=scope))
+            if ours != theirs:
+                differ = sorted(
+                    key for key in {*ours, *theirs} if ours.get(key) != theirs.get(key)
+                )[:10]
+                raise CommandError(
+                    f"The hand-written SQL and the dashboard disagree for {name}: "
+                    + "; ".join(f"{k}: sql {ours.get(k)} page {theirs.get(k)}" for k in differ)
+                )
+            headline = ours[("all", None)]
+            figures[f"{name}_children_in_view"] = headline[0]
+            figures[f"{name}_figures_rows"] = len(ours)
+        figures["figures_match"] = "yes"
 
     @staticmethod
     def _timed(calls: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
@@ -581,11 +601,13 @@ class Command(BaseCommand):
 
 # --- The limit: the same figures in hand-written SQL ------------------------------------------
 
-# Each child in view with its dimensions as at the period's end (or today), written here
-# from the rules in records/selectors/dashboards/scope.py, then each child's counts for the
-# period from AttendanceSummary, then every figure the page shows, as rows of one result:
-# ('all' | a dimension, value, children, possible, attended, authorised, unauthorised,
+# Each child in view with the dimensions the page reads (its cohort, which it breaks down by,
+# and the SEN provision the two-filter variant filters on), as at the period's end (or today),
+# written here from the rules in records/selectors/dashboards/scope.py, then each child's
+# counts for the period from AttendanceYear, then every figure the page shows, as rows of one
+# result: ('all' | 'cohort', value, children, possible, attended, authorised, unauthorised,
 # persistent, severe, band 0..3); ('week', Monday, possible, attended); ('reason', code, n).
+# {sen_join} and {where} are filled in by limit_figures for the filters in use.
 LIMIT_SQL = """
 WITH cohort AS (
     SELECT child_id, (ARRAY['CLA', 'CPP', 'CIN', 'PLAC'])[min(CASE cohort WHEN 'CLA' THEN 1
@@ -593,33 +615,12 @@ WITH cohort AS (
     FROM records_legalstatusepisode
     WHERE start_date <= %(as_at)s AND (end_date IS NULL OR end_date >= %(start)s)
     GROUP BY child_id
-), enrolment AS (
-    SELECT DISTINCT ON (child_id) child_id, school_id, nc_year FROM records_enrolment
-    WHERE start_date <= %(as_at)s AND (end_date IS NULL OR end_date >= %(start)s)
-    ORDER BY child_id, start_date DESC, id DESC
-), allocation AS (
-    SELECT DISTINCT ON (child_id) child_id, caseworker_id FROM records_allocation
-    WHERE start_date <= %(as_at)s AND (end_date IS NULL OR end_date >= %(start)s)
-    ORDER BY child_id, start_date DESC, id DESC
 ), kids AS MATERIALIZED (
-    SELECT * FROM (
-        SELECT c.id, co.cohort, e.school_id,
-            coalesce(nullif(e.nc_year, ''), CASE
-                WHEN g = -2 THEN 'N1' WHEN g = -1 THEN 'N2' WHEN g = 0 THEN 'R'
-                WHEN g BETWEEN 1 AND 14 THEN g::text ELSE '' END) AS year_group,
-            CASE WHEN ch.placed_in_borough THEN 'in' WHEN NOT ch.placed_in_borough THEN 'out'
-                ELSE 'unknown' END AS borough,
-            coalesce(nullif(ch.sen_provision, ''), 'unknown') AS sen,
-            a.caseworker_id
-        FROM cohort co
-        JOIN records_child c ON c.id = co.child_id
-        CROSS JOIN LATERAL (SELECT %(year)s - (extract(year FROM c.date_of_birth)::integer
-            - (extract(month FROM c.date_of_birth) < 9)::integer + 5) AS g) age
-        LEFT JOIN enrolment e ON e.child_id = c.id
-        LEFT JOIN records_characteristics ch ON ch.child_id = c.id
-        LEFT JOIN allocation a ON a.child_id = c.id
-    ) d
-    WHERE (%(cohort)s = '' OR cohort = %(cohort)s) AND (%(sen)s = '' OR sen = %(sen)s)
+    SELECT c.id, co.cohort
+    FROM cohort co
+    JOIN records_child c ON c.id = co.child_id
+    {sen_join}
+    {where}
 ), per_child AS MATERIALIZED (
     SELECT k.*, t.possible, t.attended, t.authorised, t.unauthorised,
         (t.authorised + t.unauthorised) * 10 >= t.possible AS persistent,
@@ -630,18 +631,13 @@ WITH cohort AS (
     FROM kids k JOIN records_attendanceyear t ON t.child_id = k.id
     WHERE t.academic_year = %(year)s AND t.possible > 0
 )
-SELECT CASE WHEN GROUPING(cohort) = 0 THEN 'cohort' WHEN GROUPING(school_id) = 0 THEN 'school'
-        WHEN GROUPING(year_group) = 0 THEN 'year_group' WHEN GROUPING(borough) = 0 THEN 'borough'
-        WHEN GROUPING(sen) = 0 THEN 'sen' WHEN GROUPING(caseworker_id) = 0 THEN 'caseworker'
-        ELSE 'all' END,
-    coalesce(cohort, school_id::text, year_group, borough, sen, caseworker_id::text),
+SELECT CASE WHEN GROUPING(cohort) = 0 THEN 'cohort' ELSE 'all' END, cohort,
     count(*), sum(possible), sum(attended), sum(authorised), sum(unauthorised),
     count(*) FILTER (WHERE persistent), count(*) FILTER (WHERE severe),
     count(*) FILTER (WHERE band = 0), count(*) FILTER (WHERE band = 1),
     count(*) FILTER (WHERE band = 2), count(*) FILTER (WHERE band = 3)
 FROM per_child
-GROUP BY GROUPING SETS ((), (cohort), (school_id), (year_group), (borough), (sen),
-    (caseworker_id))
+GROUP BY GROUPING SETS ((), (cohort))
 UNION ALL
 SELECT 'week', (%(first_monday)s::date + (u.week::integer - 1) * 7)::text, NULL, sum(u.possible),
     sum(u.attended), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
@@ -665,6 +661,8 @@ def limit_figures(scope: Scope) -> dict[tuple[str, str | None], tuple]:
     period = scope.period
     if period.term or period.by_week:
         raise ValueError("The benchmark's SQL covers whole academic years only.")
+    if scope.breakdowns != (DEFAULT_BREAKDOWN,) or set(scope.filters) - {"cohort", "sen"}:
+        raise ValueError("The benchmark's SQL breaks down by cohort and filters on cohort and SEN.")
     params = {
         "year": period.academic_year,
         "first_monday": year_first_monday(period.academic_year),
@@ -673,18 +671,27 @@ def limit_figures(scope: Scope) -> dict[tuple[str, str | None], tuple]:
         "cohort": scope.filters.get("cohort", ""),
         "sen": scope.filters.get("sen", ""),
     }
+    conditions = []
+    if params["cohort"]:
+        conditions.append("co.cohort = %(cohort)s")
+    if params["sen"]:
+        conditions.append("coalesce(nullif(ch.sen_provision, ''), 'unknown') = %(sen)s")
+    sql = LIMIT_SQL.format(
+        sen_join="LEFT JOIN records_characteristics ch ON ch.child_id = c.id"
+        if params["sen"]
+        else "",
+        where=f"WHERE {' AND '.join(conditions)}" if conditions else "",
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         # Hand-tuned: no JIT compilation (it only adds compile time to these aggregates).
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(LIMIT_SQL, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     result: dict[tuple[str, str | None], tuple] = {}
     for kind, value, *numbers in rows:
         if kind in ("week", "reason"):
             result[(kind, value)] = tuple(int(n) for n in numbers[1:3] if n is not None)
         else:
-            if kind in ("borough", "sen") and value == "unknown":
-                value = None
             result[(kind, value)] = tuple(int(n) for n in numbers)
     return result
 

@@ -50,7 +50,6 @@ from records.permissions import UserLike
 from records.selectors.children import children_visible_to
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
-    DIMENSIONS,
     BreakdownRow,
     Dimension,
     Period,
@@ -385,10 +384,10 @@ def attainment_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
     for the query-count tests."""
     scope = attainment_scope(scope)
     scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
-    columns = ", ".join(f"s.{dimension.column}" for dimension in DIMENSIONS)
+    columns = ", ".join(f"s.{dimension.column}" for dimension in scope.breakdown_dimensions)
     sql = f"""
         WITH scope AS MATERIALIZED ({scope_sql})
-        SELECT s.child_id, {columns}, r.measure, r.subject, r.result
+        SELECT s.child_id, {columns}{", " if columns else ""}r.measure, r.subject, r.result
         FROM scope s
         LEFT JOIN {table_name(AssessmentResult)} r ON r.child_id = s.child_id
             AND r.academic_year = %s AND r.measure = ANY(%s::text[])
@@ -419,18 +418,20 @@ def _figure(spec: FigureSpec, tally: _Tally, benchmarks: dict[str, tuple]) -> Fi
     )
 
 
-def _count(rows: list[tuple]) -> dict[tuple[str, Any], _Group]:
+def _count(rows: list[tuple], dimensions: tuple[Dimension, ...]) -> dict[tuple[str, Any], _Group]:
+    """Each group's tallies from the statement's rows: the whole view, and each value of each
+    of `dimensions` (the breakdowns, whose values the rows carry in that order)."""
     children: dict[Any, tuple[tuple, ChildResults]] = {}
     for child_id, *rest in rows:
-        dimensions, (measure, subject, result) = tuple(rest[: len(DIMENSIONS)]), rest[-3:]
-        _, results = children.setdefault(child_id, (dimensions, ChildResults()))
+        values, (measure, subject, result) = tuple(rest[: len(dimensions)]), rest[-3:]
+        _, results = children.setdefault(child_id, (values, ChildResults()))
         if measure is not None:
             results.add(measure, subject, result)
     groups: dict[tuple[str, Any], _Group] = {("all", None): _Group()}
-    for dimensions, results in children.values():
+    for values, results in children.values():
         outcomes = child_outcomes(results)
         groups[("all", None)].add(outcomes)
-        for dimension, value in zip(DIMENSIONS, dimensions, strict=True):
+        for dimension, value in zip(dimensions, values, strict=True):
             groups.setdefault((dimension.key, value), _Group()).add(outcomes)
     return groups
 
@@ -450,7 +451,7 @@ def attainment_dashboard(*, user: UserLike, scope: Scope) -> AttainmentDashboard
     sql, params = attainment_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        groups = _count(cursor.fetchall())
+        groups = _count(cursor.fetchall(), scope.breakdown_dimensions)
     shown = {key: group for key, group in groups.items() if key[0] != "all" and group.with_results}
     names = names_for(
         school_ids=[value for dimension, value in shown if dimension == "school"],
@@ -486,7 +487,7 @@ def attainment_dashboard(*, user: UserLike, scope: Scope) -> AttainmentDashboard
                 ],
             ),
         )
-        for dimension in DIMENSIONS
+        for dimension in scope.breakdown_dimensions
     ]
     return AttainmentDashboard(
         scope=scope,
@@ -536,7 +537,7 @@ def attainment_children(
     if spec.average and met is not None:
         raise ValueError(f"{spec.label} is an average: no child meets or misses it")
     scope = attainment_scope(scope)
-    scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
+    scope_sql, scope_params = scope_children_sql(user=user, scope=scope, also=("school",))
     sql = f"""
         WITH scope AS MATERIALIZED ({scope_sql})
         SELECT s.child_id, c.first_name, c.last_name, s.cohort, coalesce(sc.name, ''),

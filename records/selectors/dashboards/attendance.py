@@ -39,16 +39,16 @@ from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Ch
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
-    DIMENSION_COLUMNS,
-    DIMENSIONS,
     BreakdownRow,
     Dimension,
     Period,
     Scope,
     decoded_json,
+    dimension_columns,
     dimension_sort_key,
     dimension_value,
     dimension_value_label,
+    grouping_sql,
     min_children,
     scope_children_sql,
     table_name,
@@ -155,7 +155,7 @@ def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[An
     return table_name(AttendanceYear), f"{alias}.academic_year = %s", [period.academic_year]
 
 
-def _counts_sql(period: Period, table: str, condition: str) -> str:
+def _counts_sql(period: Period, table: str, condition: str, columns: str) -> str:
     """CTE body `counts`: each child in view with possible sessions in the period, with their
     dimensions (one join of the scope: a second join of a filtered scope is planned as a
     nested loop over both sides). A year or a term is one summary row a child, so it is read
@@ -164,7 +164,7 @@ def _counts_sql(period: Period, table: str, condition: str) -> str:
     """
     if period.by_week:
         return f"""
-            SELECT {DIMENSION_COLUMNS},
+            SELECT {columns},
                 sum(s.possible)::integer AS possible, sum(s.attended)::integer AS attended,
                 sum(s.authorised)::integer AS authorised,
                 sum(s.unauthorised)::integer AS unauthorised,
@@ -172,7 +172,7 @@ def _counts_sql(period: Period, table: str, condition: str) -> str:
                 NULL::smallint[] AS week_attended
             FROM scope JOIN {table} s ON s.child_id = scope.child_id
             WHERE {condition}
-            GROUP BY {DIMENSION_COLUMNS}
+            GROUP BY {columns}
             HAVING sum(s.possible) > 0
         """  # noqa: S608 - identifiers from model metadata
     year_join = (
@@ -185,23 +185,27 @@ def _counts_sql(period: Period, table: str, condition: str) -> str:
         "y.week_possible, y.week_attended" if period.term else ("s.week_possible, s.week_attended")
     )
     return f"""
-        SELECT {DIMENSION_COLUMNS}, s.possible, s.attended, s.authorised, s.unauthorised,
+        SELECT {columns}, s.possible, s.attended, s.authorised, s.unauthorised,
             s.absence_by_code, {arrays}
         FROM scope JOIN {table} s ON s.child_id = scope.child_id {year_join}
         WHERE {condition} AND s.possible > 0
     """  # noqa: S608 - identifiers from model metadata
 
 
-def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
-    """CTEs `scope` (the children in view with their dimensions) and `per_child` (each child's
-    counts for the period, children with possible sessions only, with their flags and band)."""
-    scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
+def per_child_sql(
+    *, user: UserLike, scope: Scope, also: tuple[str, ...] = ()
+) -> tuple[str, list[Any]]:
+    """CTEs `scope` (the children in view with the dimensions of scope.dimensions(*also)) and
+    `per_child` (each child's counts for the period, children with possible sessions only,
+    with their flags and band)."""
+    scope_sql, scope_params = scope_children_sql(user=user, scope=scope, also=also)
+    columns = dimension_columns(scope.dimensions(*also))
     table, condition, period_params = period_rows_sql(scope.period)
     absent = "(p.authorised + p.unauthorised)"
     band = " + ".join(f"{at_least_sql(absent, 'p.possible', t)}::integer" for t in BAND_THRESHOLDS)
     sql = f"""
         scope AS MATERIALIZED ({scope_sql}),
-        counts AS ({_counts_sql(scope.period, table, condition)}),
+        counts AS ({_counts_sql(scope.period, table, condition, columns)}),
         per_child AS MATERIALIZED (
             SELECT p.*,
                 {at_least_sql(absent, "p.possible", PERSISTENT_ABSENCE)} AS persistent,
@@ -213,26 +217,19 @@ def per_child_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     return sql, [*scope_params, *period_params]
 
 
-def _grouping_sql() -> str:
-    columns = [dimension.column for dimension in DIMENSIONS]
-    which = " ".join(
-        f"WHEN GROUPING({dimension.column}) = 0 THEN '{dimension.key}'" for dimension in DIMENSIONS
-    )
-    value = " ".join(
-        f"WHEN GROUPING({dimension.column}) = 0 THEN {dimension.column}::text"
-        for dimension in DIMENSIONS
-    )
+def _grouping_sql(dimensions: tuple[Dimension, ...]) -> str:
+    """CTE body `groups`: the whole view and a row for each value of each of `dimensions`."""
+    leading, group_by = grouping_sql(dimensions)
     bands = ", ".join(
         f"count(*) FILTER (WHERE band = {index})" for index in range(len(BAND_LABELS))
     )
-    sets = ", ".join(["()", *(f"({column})" for column in columns)])
     return f"""
-        SELECT CASE {which} ELSE 'all' END AS dimension, CASE {value} END AS value,
+        SELECT {leading},
             count(*) AS children, sum(possible) AS possible, sum(attended) AS attended,
             sum(authorised) AS authorised, sum(unauthorised) AS unauthorised,
             count(*) FILTER (WHERE persistent) AS persistent,
             count(*) FILTER (WHERE severe) AS severe, ARRAY[{bands}] AS bands
-        FROM per_child GROUP BY GROUPING SETS ({sets})
+        FROM per_child {group_by}
     """  # noqa: S608 - column names from DIMENSIONS, not input
 
 
@@ -294,7 +291,7 @@ def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
     reasons, reasons_params = _reasons_sql(scope.period)
     sql = f"""
         WITH {per_child},
-        groups AS ({_grouping_sql()})
+        groups AS ({_grouping_sql(scope.breakdown_dimensions)})
         SELECT
             (SELECT coalesce(json_agg(groups), '[]') FROM groups),
             ({trend}),
@@ -388,7 +385,7 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
             "all", None, "All children in view", 0, AttendanceFigures(), 0, 0, EMPTY_GROUP_BANDS
         )
     breakdowns = []
-    for dimension in DIMENSIONS:
+    for dimension in scope.breakdown_dimensions:
         rows = by_dimension.get(dimension.key, [])
         if dimension.key in ("school", "caseworker"):
             rows.sort(key=lambda row: (row.value is None, row.label.lower()))
@@ -447,7 +444,7 @@ def attendance_children(
     is part of the scope): all of them, the persistently or severely absent, one band, or
     those with sessions of one absence reason. Returns how many there are and the first
     `limit`, lowest attendance first, in one query. Visibility is the dashboard's own."""
-    per_child, params = per_child_sql(user=user, scope=scope)
+    per_child, params = per_child_sql(user=user, scope=scope, also=("school",))
     conditions = []
     if show == SHOW_PERSISTENT:
         conditions.append("p.persistent")

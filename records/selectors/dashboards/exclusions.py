@@ -30,15 +30,15 @@ from records.models import Child, Exclusion, School
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
-    DIMENSION_COLUMNS,
-    DIMENSIONS,
     BreakdownRow,
     Dimension,
     Scope,
     decoded_json,
+    dimension_columns,
     dimension_sort_key,
     dimension_value,
     dimension_value_label,
+    grouping_sql,
     min_children,
     scope_children_sql,
     table_name,
@@ -139,12 +139,14 @@ def per_child_sql(
     scope: Scope,
     reason: str = "",
     exclusion_school: int | None = None,
+    also: tuple[str, ...] = (),
 ) -> tuple[str, list[Any]]:
     """CTEs `scope` (the children in view with their dimensions), `counted` (their exclusions
     that count: started in the period, not overturned with the pupil reinstated, and of
     `reason` and made by `exclusion_school` when given) and `per_child` (every child in view,
     with their counted suspensions, permanent exclusions and sessions lost, 0 when none)."""
-    scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
+    scope_sql, scope_params = scope_children_sql(user=user, scope=scope, also=also)
+    columns = dimension_columns(scope.dimensions(*also))
     conditions = ["e.start_date BETWEEN %s AND %s", "e.outcome <> %s"]
     params: list[Any] = [
         *scope_params,
@@ -173,37 +175,30 @@ def per_child_sql(
             -- The exclusions table itself, by its child index, not the `counted` CTE: a
             -- filtered scope is estimated at a row or two, and a join of two CTEs would be
             -- planned as a nested loop over both.
-            SELECT {DIMENSION_COLUMNS},
+            SELECT {columns},
                 count(e.id) FILTER (WHERE e.category <> %s)::integer AS suspensions,
                 count(e.id) FILTER (WHERE e.category = %s)::integer AS permanent,
                 coalesce(sum(e.sessions) FILTER (WHERE e.category <> %s), 0)::integer
                     AS sessions_lost
             FROM scope LEFT JOIN {table_name(Exclusion)} e
                 ON e.child_id = scope.child_id AND {" AND ".join(conditions)}
-            GROUP BY {DIMENSION_COLUMNS}
+            GROUP BY {columns}
         )
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     return sql, params
 
 
-def _grouping_sql() -> str:
-    columns = [dimension.column for dimension in DIMENSIONS]
-    which = " ".join(
-        f"WHEN GROUPING({dimension.column}) = 0 THEN '{dimension.key}'" for dimension in DIMENSIONS
-    )
-    value = " ".join(
-        f"WHEN GROUPING({dimension.column}) = 0 THEN {dimension.column}::text"
-        for dimension in DIMENSIONS
-    )
-    sets = ", ".join(["()", *(f"({column})" for column in columns)])
+def _grouping_sql(dimensions: tuple[Dimension, ...]) -> str:
+    """CTE body `groups`: the whole view and a row for each value of each of `dimensions`."""
+    leading, group_by = grouping_sql(dimensions)
     return f"""
-        SELECT CASE {which} ELSE 'all' END AS dimension, CASE {value} END AS value,
+        SELECT {leading},
             count(*) AS children, sum(suspensions)::integer AS suspensions,
             count(*) FILTER (WHERE suspensions > 0) AS suspended,
             sum(permanent)::integer AS permanent,
             count(*) FILTER (WHERE permanent > 0) AS permanently_excluded,
             sum(sessions_lost)::integer AS sessions_lost
-        FROM per_child GROUP BY GROUPING SETS ({sets})
+        FROM per_child {group_by}
     """  # noqa: S608 - column names from DIMENSIONS, not input
 
 
@@ -224,7 +219,7 @@ def exclusions_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
     per_child, params = per_child_sql(user=user, scope=scope)
     sql = f"""
         WITH {per_child},
-        groups AS ({_grouping_sql()}),
+        groups AS ({_grouping_sql(scope.breakdown_dimensions)}),
         reasons AS (
             SELECT r.code AS value, {_EXCLUSION_COUNTS}
             FROM counted c CROSS JOIN LATERAL (SELECT DISTINCT unnest(c.reasons) AS code) r
@@ -277,7 +272,9 @@ def _exclusion_group(kind: str, row: dict[str, Any], label: str) -> ExclusionGro
     )
 
 
-def _breakdowns(groups: list[dict[str, Any]], names: dict) -> tuple[GroupFigures, list]:
+def _breakdowns(
+    groups: list[dict[str, Any]], names: dict, dimensions: tuple[Dimension, ...]
+) -> tuple[GroupFigures, list]:
     by_dimension: dict[str, list[GroupFigures]] = {}
     overall = None
     for row in groups:
@@ -288,7 +285,7 @@ def _breakdowns(groups: list[dict[str, Any]], names: dict) -> tuple[GroupFigures
     if overall is None:  # no child in view
         overall = GroupFigures("all", None, "All children in view", 0, 0, 0, 0, 0, 0)
     breakdowns = []
-    for dimension in DIMENSIONS:
+    for dimension in dimensions:
         rows = by_dimension.get(dimension.key, [])
         if dimension.key in ("school", "caseworker"):
             rows.sort(key=lambda row: (row.value is None, row.label.lower()))
@@ -323,7 +320,7 @@ def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard
         ],
         caseworker_ids=[row["value"] for row in groups if row["dimension"] == "caseworker"],
     )
-    overall, breakdowns = _breakdowns(groups, names)
+    overall, breakdowns = _breakdowns(groups, names, scope.breakdown_dimensions)
     reason_rows = sorted(
         (
             _exclusion_group("reason", row, REASON_LABELS.get(row["value"], row["value"]))
@@ -387,7 +384,7 @@ def exclusions_children(
     if show not in SHOWS:
         raise ValueError(f"show must be one of {', '.join(SHOWS)}, not {show!r}")
     per_child, params = per_child_sql(
-        user=user, scope=scope, reason=reason, exclusion_school=exclusion_school
+        user=user, scope=scope, reason=reason, exclusion_school=exclusion_school, also=("school",)
     )
     conditions = []
     if show == SHOW_SUSPENDED:

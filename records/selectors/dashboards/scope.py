@@ -13,7 +13,10 @@ Every dashboard (attendance, exclusions, attainment) starts from the same scope:
   each breakdown and the rows add up to the whole.
 
 `scope_children_sql` writes this once as SQL for the dashboards' aggregates to join; the
-drill-down lists use the same SQL, so a number and the list behind it cannot disagree.
+drill-down lists use the same SQL, so a number and the list behind it cannot disagree. It
+reads only the dimensions a query needs (`Scope.dimensions`): the cohort, the breakdowns asked
+for and the filters in use. A page shows one breakdown at a time, so its statement does not
+read the schools, characteristics and allocations of every child when it breaks down by cohort.
 """
 
 from __future__ import annotations
@@ -75,10 +78,32 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("caseworker", "Caseworker", "caseworker_id"),
 )
 DIMENSION_BY_KEY = {dimension.key: dimension for dimension in DIMENSIONS}
-# The scope's columns, to carry a child's dimensions through a GROUP BY over their rows.
-DIMENSION_COLUMNS = ", ".join(
-    f"scope.{column}" for column in ("child_id", *(d.column for d in DIMENSIONS))
-)
+ALL_BREAKDOWNS: tuple[str, ...] = tuple(dimension.key for dimension in DIMENSIONS)
+# The breakdown a dashboard page opens on (?by=): the one a corporate parenting board asks for.
+DEFAULT_BREAKDOWN = "cohort"
+
+
+def dimension_columns(dimensions: tuple[Dimension, ...], alias: str = "scope") -> str:
+    """The columns of scope_children_sql that carry a child and these dimensions through a
+    GROUP BY over their rows: "scope.child_id, scope.cohort, ..."."""
+    return ", ".join(
+        f"{alias}.{column}" for column in ("child_id", *(d.column for d in dimensions))
+    )
+
+
+def grouping_sql(dimensions: tuple[Dimension, ...]) -> tuple[str, str]:
+    """The two leading columns and the GROUP BY of a breakdown query over rows carrying these
+    dimensions: `dimension` ('all', or the key of the dimension the row breaks down by) and
+    `value` (its value, as text), grouped by GROUPING SETS of the whole and each dimension."""
+    if not dimensions:
+        return "'all' AS dimension, NULL::text AS value", "GROUP BY ()"
+    which = " ".join(f"WHEN GROUPING({d.column}) = 0 THEN '{d.key}'" for d in dimensions)
+    value = " ".join(f"WHEN GROUPING({d.column}) = 0 THEN {d.column}::text" for d in dimensions)
+    sets = ", ".join(["()", *(f"({d.column})" for d in dimensions)])
+    return (
+        f"CASE {which} ELSE 'all' END AS dimension, CASE {value} END AS value",
+        f"GROUP BY GROUPING SETS ({sets})",
+    )
 
 
 @dataclass(frozen=True)
@@ -144,9 +169,26 @@ class Scope:
     filters: dict[str, str] = field(default_factory=dict)
     # The URL parameters that chose the period, kept for links.
     period_params: dict[str, str] = field(default_factory=dict)
+    # The dimensions the dashboard breaks down by (Dimension keys): a page shows one (?by=),
+    # a CSV download and the selectors' callers by default every one.
+    breakdowns: tuple[str, ...] = ALL_BREAKDOWNS
+
+    @property
+    def breakdown_dimensions(self) -> tuple[Dimension, ...]:
+        return tuple(dimension for dimension in DIMENSIONS if dimension.key in self.breakdowns)
+
+    def dimensions(self, *also: str) -> tuple[Dimension, ...]:
+        """The dimensions scope_children_sql reads for this scope: the cohort (which puts a
+        child in view), the breakdowns, the filters in use, and `also` (what a query shows,
+        such as the school of each child in a drill-down list), in DIMENSIONS order."""
+        wanted = {"cohort", *self.breakdowns, *also}
+        wanted.update(key for key, value in self.filters.items() if value)
+        return tuple(dimension for dimension in DIMENSIONS if dimension.key in wanted)
 
     def params(self, **changes: str) -> dict[str, str]:
-        params = {**self.period_params, **self.filters, **changes}
+        by = self.breakdowns[0] if len(self.breakdowns) == 1 else ""
+        view = {"by": by} if by and by != DEFAULT_BREAKDOWN else {}
+        params = {**self.period_params, **self.filters, **view, **changes}
         return {key: value for key, value in params.items() if value not in ("", None)}
 
     def querystring(self, **changes: str) -> str:
@@ -212,66 +254,75 @@ class BreakdownRow:
         return UNKNOWN if self.value is None else str(self.value)
 
 
-def scope_children_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
-    """A SELECT of (child_id, cohort, school_id, year_group, borough, sen, caseworker_id), one
-    row per child in view: visible to `user`, in a cohort during the period, and matching
-    every filter. Dimensions are read as at `period.as_at`:
+def _latest_open_sql(model: type, columns: str, order: str) -> str:
+    """Each child's row of `model` open in the period (started by the as-at day, not ended
+    before the start: two parameters, as_at then start), the first by `order` when several."""
+    return f"""
+        SELECT DISTINCT ON (child_id) child_id, {columns}
+        FROM {table_name(model)}
+        WHERE start_date <= %s AND (end_date IS NULL OR end_date >= %s)
+        ORDER BY child_id, {order}
+    """  # noqa: S608 - identifiers from model metadata and this module; dates are parameters
+
+
+def scope_children_sql(
+    *, user: UserLike, scope: Scope, also: tuple[str, ...] = ()
+) -> tuple[str, list[Any]]:
+    """A SELECT of child_id and the column of each of `scope.dimensions(*also)` (cohort,
+    school_id, year_group, borough, sen, caseworker_id), one row per child in view: visible to
+    `user`, in a cohort during the period, and matching every filter. Dimensions are read as
+    at `period.as_at`:
 
     - cohort: the first of COHORT_PRECEDENCE among the child's episodes open in the period;
     - school and year group: the latest enrolment open in the period (its NC year when
       recorded, else the year group for the child's age); no enrolment: school NULL;
     - borough and SEN provision: the child's characteristics ('unknown' when not recorded);
     - caseworker: the latest allocation open in the period (NULL when none).
+
+    Only the tables the dimensions asked for come from are joined.
     """
     period = scope.period
     start, as_at = period.start, period.as_at
+    wanted = {dimension.key for dimension in scope.dimensions(*also)}
+    columns = ["c.id AS child_id", "coh.cohort"]
+    cohort = _latest_open_sql(
+        LegalStatusEpisode, "cohort", "array_position(%s::text[], cohort::text)"
+    )
+    joins = [f"JOIN ({cohort}) coh ON coh.child_id = c.id"]
+    params: list[Any] = [as_at, start, list(COHORT_PRECEDENCE)]
+    if wanted & {"school", "year_group"}:
+        age_year_group = year_group_sql("c.date_of_birth", period.academic_year)
+        columns += [
+            "enr.school_id",
+            f"coalesce(nullif(enr.nc_year, ''), {age_year_group}) AS year_group",
+        ]
+        enrolment = _latest_open_sql(Enrolment, "school_id, nc_year", "start_date DESC, id DESC")
+        joins.append(f"LEFT JOIN ({enrolment}) enr ON enr.child_id = c.id")
+        params += [as_at, start]
+    if wanted & {"borough", "sen"}:
+        columns += [
+            "CASE ch.placed_in_borough WHEN true THEN 'in' WHEN false THEN 'out'"
+            " ELSE 'unknown' END AS borough",
+            "coalesce(nullif(ch.sen_provision, ''), 'unknown') AS sen",
+        ]
+        joins.append(f"LEFT JOIN {table_name(Characteristics)} ch ON ch.child_id = c.id")
+    if "caseworker" in wanted:
+        columns.append("al.caseworker_id")
+        allocation = _latest_open_sql(Allocation, "caseworker_id", "start_date DESC, id DESC")
+        joins.append(f"LEFT JOIN ({allocation}) al ON al.child_id = c.id")
+        params += [as_at, start]
     # Managers see every child: no visibility filter to join (children_visible_to is all).
-    if can_view_all_children(user):
-        visible, visible_params = "", []
-    else:
+    visible = ""
+    if not can_view_all_children(user):
         visible_sql, visible_params = children_visible_to(user).values("pk").query.sql_with_params()
         visible = f"WHERE c.id IN ({visible_sql})"
-    open_in_period = "start_date <= %s AND (end_date IS NULL OR end_date >= %s)"
-    age_year_group = year_group_sql("c.date_of_birth", period.academic_year)
+        params += visible_params
     sql = f"""
-        SELECT c.id AS child_id, coh.cohort, enr.school_id,
-            coalesce(nullif(enr.nc_year, ''), {age_year_group}) AS year_group,
-            CASE ch.placed_in_borough WHEN true THEN 'in' WHEN false THEN 'out'
-                ELSE 'unknown' END AS borough,
-            coalesce(nullif(ch.sen_provision, ''), 'unknown') AS sen,
-            al.caseworker_id
+        SELECT {", ".join(columns)}
         FROM {table_name(Child)} c
-        JOIN (
-            SELECT DISTINCT ON (child_id) child_id, cohort
-            FROM {table_name(LegalStatusEpisode)}
-            WHERE {open_in_period}
-            ORDER BY child_id, array_position(%s::text[], cohort::text)
-        ) coh ON coh.child_id = c.id
-        LEFT JOIN (
-            SELECT DISTINCT ON (child_id) child_id, school_id, nc_year
-            FROM {table_name(Enrolment)}
-            WHERE {open_in_period}
-            ORDER BY child_id, start_date DESC, id DESC
-        ) enr ON enr.child_id = c.id
-        LEFT JOIN {table_name(Characteristics)} ch ON ch.child_id = c.id
-        LEFT JOIN (
-            SELECT DISTINCT ON (child_id) child_id, caseworker_id
-            FROM {table_name(Allocation)}
-            WHERE {open_in_period}
-            ORDER BY child_id, start_date DESC, id DESC
-        ) al ON al.child_id = c.id
+        {" ".join(joins)}
         {visible}
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
-    params: list[Any] = [
-        as_at,
-        start,
-        list(COHORT_PRECEDENCE),
-        as_at,
-        start,
-        as_at,
-        start,
-        *visible_params,
-    ]
     conditions = []
     for key, value in scope.filters.items():
         if not value:

@@ -5,7 +5,7 @@ every dashboard page renders with, the CSV of national figures, and the drill-do
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -21,7 +21,7 @@ from records.selectors.dashboards.options import (
     dashboard_years,
     school_options,
 )
-from records.selectors.dashboards.scope import Dimension, Scope
+from records.selectors.dashboards.scope import ALL_BREAKDOWNS, DIMENSIONS, Dimension, Scope
 from virtualschool.spreadsheets import csv_response
 
 DASHBOARDS = (
@@ -76,6 +76,7 @@ def page_context(
     if dashboard is not None:
         extra["shown_breakdowns"] = _shown(dashboard.breakdowns)
     return {
+        "breakdown_dimensions": DIMENSIONS,
         "children_url": reverse(f"dashboards:{current}-children"),
         "applied_filters": _applied_filters(form),
         "dashboards": DASHBOARDS,
@@ -151,12 +152,16 @@ def dashboard_page(
     extra: Callable[[Any], dict[str, Any]],
 ) -> HttpResponse:
     """A dashboard: on bad filters, the page with its error summary; else the selector's
-    dashboard for the filters' scope, as CSV (?download=csv, national figures at the end) or
-    rendered with what every dashboard shows plus `extra(dashboard)`."""
+    dashboard for the filters' scope, as CSV (?download=csv: every breakdown, national figures
+    at the end) or rendered, with the one breakdown chosen (?by=), with what every dashboard
+    shows plus `extra(dashboard)`."""
     template = f"records/dashboards/{name}.html"
     if not form.is_valid():
         return render(request, template, page_context(request, name, form))
-    dashboard = build(user=request.user, scope=form.scope())
+    scope = form.scope()
+    if wants_csv(request):
+        scope = replace(scope, breakdowns=ALL_BREAKDOWNS)
+    dashboard = build(user=request.user, scope=scope)
     scope = dashboard.scope
     if wants_csv(request):
         return csv_response(

@@ -2,6 +2,7 @@
 a hand-worked cohort: each figure, the breakdowns, trend and reasons, filters, the caseworker's
 scope, drill-down lists, small numbers, CSV escaping and a query count that does not grow."""
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -14,7 +15,13 @@ from django.utils.html import escape
 from records.codes import Cohort, LegalStatus, PlacRoute
 from records.models import Characteristics, Enrolment
 from records.selectors.dashboards.attendance import attendance_children, attendance_dashboard
-from records.selectors.dashboards.scope import Period, Scope, year_group_sql
+from records.selectors.dashboards.scope import (
+    DIMENSIONS,
+    Period,
+    Scope,
+    scope_children_sql,
+    year_group_sql,
+)
 from records.services import allocation_create
 from records.services.attendance import attendance_record
 from records.services.schools import nc_year_on
@@ -231,8 +238,16 @@ def test_the_page_marks_small_numbers_and_links_each_figure(world, manager, sett
     client = signed_in(manager)
     url = reverse("dashboards:attendance")
     page = client.get(url, {"year": YEAR}).content.decode()
-    # The whole view (4 children) and every breakdown row: none has 5 children.
-    assert page.count("(fewer than 5 children)") > 10
+    # The whole view (4 children) and each row of the one breakdown shown, by cohort by
+    # default: none has 5 children.
+    dashboard = attendance_dashboard(user=manager, scope=_scope())
+    cohorts = _rows(dashboard, "cohort")
+    assert page.count("(fewer than 5 children)") == 1 + len(cohorts)
+    assert "By cohort" in page and "By school" not in page
+    by_school = client.get(url, {"year": YEAR, "by": "school"}).content.decode()
+    schools = _rows(dashboard, "school")
+    assert by_school.count("(fewer than 5 children)") == 1 + len(schools)
+    assert "By school" in by_school and "By cohort" not in by_school
     assert "86.4%" in page
     assert "20.3%" in page and "(2024/25)" in page  # national figure for CLA, with its year
     children_url = reverse("dashboards:attendance-children")
@@ -332,8 +347,9 @@ def test_long_breakdowns_show_their_largest_rows(world, manager, monkeypatch):
     from records.views.dashboards import common
 
     monkeypatch.setattr(common, "ROWS_SHOWN", 1)
-    page = signed_in(manager).get(reverse("dashboards:attendance"), {"year": YEAR})
-    by_school = next(b for b in page.context["shown_breakdowns"] if b.dimension.key == "school")
+    page = signed_in(manager).get(reverse("dashboards:attendance"), {"year": YEAR, "by": "school"})
+    (by_school,) = page.context["shown_breakdowns"]
+    assert by_school.dimension.key == "school"
     assert [row.label for row in by_school.rows] == ["Alpha Primary"]  # 2 children
     assert by_school.hidden == 2
     assert "2 more are in the CSV download" in page.content.decode()
@@ -345,9 +361,13 @@ def test_every_number_on_the_page_links_to_its_children(world, manager):
     import re
 
     client = signed_in(manager)
-    page = client.get(reverse("dashboards:attendance"), {"year": YEAR}).content.decode()
     children_url = reverse("dashboards:attendance-children")
-    links = set(re.findall(rf'href="{children_url}\?([^"]*)"', page))
+    links = set()
+    for dimension in DIMENSIONS:  # each breakdown is a page of its own (?by=)
+        page = client.get(reverse("dashboards:attendance"), {"year": YEAR, "by": dimension.key})
+        links |= set(re.findall(rf'href="{children_url}\?([^"]*)"', page.content.decode()))
+    for key in ("school", "caseworker"):  # rows of the breakdowns not shown by default
+        assert any(f"&amp;{key}=" in link and f"by={key}" in link for link in links), key
     assert len(links) > 20
     for query in links:
         response = client.get(f"{children_url}?{query.replace('&amp;', '&')}")
@@ -371,3 +391,31 @@ def test_a_caseworker_who_left_the_role_can_still_be_drilled_into(world, manager
     response = client.get(url, {"year": YEAR, "caseworker": caseworker.pk})
     assert response.status_code == 200
     assert escape(world["a"].full_name) in response.content.decode()
+
+
+def test_each_breakdown_alone_has_the_figures_it_has_among_all(world, manager):
+    """A page reads one breakdown (?by=): its rows, the whole view, the trend and the reasons
+    are those of the statement that reads every breakdown (the CSV's)."""
+    every = attendance_dashboard(user=manager, scope=_scope())
+    for dimension in DIMENSIONS:
+        scope = dataclasses.replace(_scope(), breakdowns=(dimension.key,))
+        alone = attendance_dashboard(user=manager, scope=scope)
+        assert [breakdown.dimension for breakdown in alone.breakdowns] == [dimension]
+        assert alone.breakdowns[0] in every.breakdowns
+        assert (alone.overall, alone.trend, alone.reasons) == (
+            every.overall,
+            every.trend,
+            every.reasons,
+        )
+
+
+def test_the_scope_joins_only_the_tables_its_dimensions_come_from(manager):
+    cohort_only = dataclasses.replace(_scope(), breakdowns=("cohort",))
+    sql, _ = scope_children_sql(user=manager, scope=cohort_only)
+    for table in ("records_enrolment", "records_characteristics", "records_allocation"):
+        assert table not in sql
+    filtered = dataclasses.replace(cohort_only, filters={"caseworker": "1"})
+    sql, _ = scope_children_sql(user=manager, scope=filtered)
+    assert "records_allocation" in sql and "records_enrolment" not in sql
+    sql, _ = scope_children_sql(user=manager, scope=cohort_only, also=("school",))
+    assert "records_enrolment" in sql and "records_allocation" not in sql

@@ -25,6 +25,7 @@ from django.utils.html import escape
 from records.calendar import academic_year_label, academic_year_of
 from records.codes import Cohort
 from records.models import Child, Enrolment, School
+from records.selectors.dashboards.scope import DIMENSIONS
 from tests.conftest import signed_in
 from tests.factories import SchoolFactory, UserFactory
 from tests.records.dashboards import test_attainment_dashboard as attainment_tests
@@ -245,8 +246,10 @@ def test_exclusions_drill_down_shows_the_applied_filter(manager, cohort):
 def test_every_exclusions_link_on_the_page_leads_to_its_list(manager, cohort):
     """Follow each drill-down link the dashboard shows: each answers a list."""
     client = signed_in(manager)
-    page = _page(client, EXCLUSIONS, {"year": YEAR})
-    links = set(re.findall(rf'href="({re.escape(EXCLUSIONS_CHILDREN)}\?[^"]*)"', page))
+    links = set()
+    for dimension in DIMENSIONS:  # each breakdown is a page of its own (?by=)
+        page = _page(client, EXCLUSIONS, {"year": YEAR, "by": dimension.key})
+        links |= set(re.findall(rf'href="({re.escape(EXCLUSIONS_CHILDREN)}\?[^"]*)"', page))
     kinds = {key for link in links for key in re.findall(r"[?;](\w+)=", link)}
     assert {"show", "reason", "exclusion_school", "cohort", "school", "caseworker"} <= kinds
     for link in links:
@@ -410,10 +413,13 @@ def test_exclusions_small_numbers_are_marked(manager, cohort, settings):
     client = signed_in(manager)
     page = _page(client, EXCLUSIONS, {"year": YEAR})
 
-    # Fewer than 5 children: 4 reasons, 3 excluding schools, both cohorts, both schools
-    # (Oak, no school) and both caseworker rows; the whole view (5), the year group, borough
-    # and SEN rows (5 each) are not.
-    assert page.count(_small(5)) == 4 + 3 + 2 + 2 + 2
+    # Fewer than 5 children: 4 reasons, 3 excluding schools, and the rows of the breakdown
+    # shown: both cohorts (by default), both schools (Oak, no school), both caseworker rows;
+    # the whole view (5) and the year group, borough and SEN rows (5 each) are not.
+    assert page.count(_small(5)) == 4 + 3 + 2
+    for by, marked in (("school", 2), ("caseworker", 2), ("year_group", 0), ("sen", 0)):
+        by_page = _page(client, EXCLUSIONS, {"year": YEAR, "by": by})
+        assert by_page.count(_small(5)) == 4 + 3 + marked, by
     marker = _marker(5)
     assert f"{_exclusion_link(reason='DB')}>2</a>{marker}" in page
     assert f"Looked after{marker}" in page
@@ -798,3 +804,37 @@ def test_exclusions_drill_down_refuses_a_digit_int_cannot_read(manager, cohort):
     assert response.status_code == 404, (
         f"?exclusion_school=² answered {response.status_code}, not 404 (ValueError in int())"
     )
+
+
+# --- One breakdown a page ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "world"), [(EXCLUSIONS, "cohort"), (ATTAINMENT, "pupils")])
+def test_a_page_shows_the_breakdown_chosen_and_links_to_the_others(manager, request, url, world):
+    request.getfixturevalue(world)
+    client = signed_in(manager)
+    page = _page(client, url, {"year": YEAR})
+    # By cohort when none is chosen; every other breakdown one link away, with the filters.
+    shown = client.get(url, {"year": YEAR}).context["shown_breakdowns"]
+    assert [breakdown.dimension.key for breakdown in shown] == ["cohort"]
+    assert 'aria-current="true">Cohort</a>' in page
+    for dimension in DIMENSIONS[1:]:
+        assert f'href="?year={YEAR}&amp;by={dimension.key}#breakdown"' in page
+    filtered = _page(client, url, {"year": YEAR, "cohort": Cohort.CLA, "by": "sen"})
+    assert 'aria-current="true">SEN provision</a>' in filtered
+    assert f'href="?year={YEAR}&amp;cohort=CLA&amp;by=school#breakdown"' in filtered
+    shown = client.get(url, {"year": YEAR, "by": "sen"}).context["shown_breakdowns"]
+    assert [breakdown.dimension.key for breakdown in shown] == ["sen"]
+
+
+def test_an_unknown_breakdown_is_named_in_the_error_summary(manager, cohort):
+    page = _page(signed_in(manager), EXCLUSIONS, {"year": YEAR, "by": "shoe_size"})
+    assert "There is a problem" in page
+    assert "Choose what to break the figures down by from the list" in page
+    assert "shoe_size is not one of them" in page
+
+
+def test_the_csv_has_every_breakdown_whichever_the_page_shows(manager, cohort):
+    rows = _csv(signed_in(manager).get(EXCLUSIONS, {"year": YEAR, "by": "sen", "download": "csv"}))
+    breakdowns = {row[0] for row in rows[2:] if row and row[0] != "All"}
+    assert {dimension.label for dimension in DIMENSIONS} <= breakdowns
