@@ -26,7 +26,8 @@ from records.services import allocation_create
 from records.services.attendance import attendance_record
 from records.services.schools import nc_year_on
 from tests.conftest import signed_in
-from tests.factories import ChildFactory, EpisodeFactory, SchoolFactory
+from tests.factories import ChildFactory, EpisodeFactory, SchoolFactory, UserFactory
+from virtualschool.roles import Role
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -316,13 +317,21 @@ def test_query_count_does_not_grow_with_the_cohort(world, manager):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url, params).status_code == 200
             assert client.get(url, {"year": YEAR}).status_code == 200
+            for dimension in DIMENSIONS:  # every breakdown, the schools' and caseworkers' too
+                assert client.get(url, {"year": YEAR, "by": dimension.key}).status_code == 200
         return len(captured)
 
     small = queries()
     school = SchoolFactory()
-    for _ in range(25):
-        child = _child(Cohort.CLA, school=school, sen="K")
+    for index in range(25):
+        child = _child(Cohort.CLA, school=school if index % 2 else SchoolFactory(), sen="K")
         _record(manager, child, ["/", "I", "\\", "O"])
+        allocation_create(
+            actor=manager,
+            child=child,
+            caseworker=UserFactory(role=Role.CASEWORKER),
+            start_date=D(2024, 1, 1),
+        )
     assert queries() == small
 
 

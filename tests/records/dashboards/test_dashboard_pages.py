@@ -750,6 +750,8 @@ def test_attainment_small_numbers_are_marked(manager, pupils, settings):
     [
         (EXCLUSIONS, {"year": YEAR}),
         (EXCLUSIONS, {"year": YEAR, "cohort": "CLA"}),
+        (EXCLUSIONS, {"year": YEAR, "by": "school"}),
+        (EXCLUSIONS, {"year": YEAR, "by": "caseworker"}),
         (EXCLUSIONS_CHILDREN, {"year": YEAR}),
         (EXCLUSIONS_CHILDREN, {"year": YEAR, "show": "suspended", "cohort": "CLA"}),
         (EXCLUSIONS_CHILDREN, {"year": YEAR, "reason": "DB"}),
@@ -776,6 +778,8 @@ def test_exclusions_query_count_does_not_grow(
     [
         (ATTAINMENT, {}),
         (ATTAINMENT, {"year": YEAR, "cohort": "CLA"}),
+        (ATTAINMENT, {"year": YEAR, "by": "school"}),
+        (ATTAINMENT, {"year": YEAR, "by": "caseworker"}),
         (ATTAINMENT_CHILDREN, {"figure": "ks2_rwm"}),
         (ATTAINMENT_CHILDREN, {"year": YEAR, "figure": "ks2_rwm", "met": "no"}),
         (ATTAINMENT_CHILDREN, {"year": YEAR, "figure": "ks4_a8", "cohort": "CIN"}),
