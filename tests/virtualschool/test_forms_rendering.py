@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.html import Element, parse_html
 
-from virtualschool.forms import GovukDateField
+from virtualschool.forms import GovukDateField, GovukSelect
 
 STATUSES = [("cla", "Looked after"), ("plac", "Previously looked after")]
 NEEDS = [("sen", "SEN support"), ("eal", "English as an additional language")]
@@ -322,3 +322,14 @@ def test_sign_in_page_shows_errors_in_the_title_and_summary():
     hrefs = [dict(link.attributes)["href"] for link in _find(summary, "a")]
     assert hrefs == ["#id_username", "#id_password"]
     assert "novalidate" in dict(_one(page, "form", method="post").attributes)
+
+
+def test_a_long_select_writes_the_html_djangos_select_writes():
+    """GovukSelect writes its options without a template per option: the same HTML as
+    Django's own Select, escaping included, with the chosen option selected."""
+    choices = [("", "All"), ('a"b', "<script>x</script>"), ("2", "Tom & Jerry's"), ("3", "C")]
+    ours = GovukSelect(choices=choices).render("school", "2", attrs={"id": "id_school"})
+    django = forms.Select(choices=choices).render("school", "2", attrs={"id": "id_school"})
+    assert parse_html(ours) == parse_html(django)
+    assert "&lt;script&gt;" in ours and "<script>" not in ours
+    assert 'value="a&quot;b"' in ours

@@ -416,6 +416,8 @@ def test_each_breakdown_alone_has_the_figures_it_has_among_all(world, manager):
             every.trend,
             every.reasons,
         )
+    headline_only = dataclasses.replace(_scope(), breakdowns=())
+    assert attendance_dashboard(user=manager, scope=headline_only).overall == every.overall
 
 
 def test_the_scope_joins_only_the_tables_its_dimensions_come_from(manager):
