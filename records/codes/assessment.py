@@ -625,7 +625,8 @@ def gcse_english_and_maths(results: Iterable[tuple[str, str]], grade: int) -> bo
     not met."""
     english = maths = False
     for subject, result in results:
-        if gcse_grade_at_least(result, grade):
-            english = english or is_english_subject(subject)
-            maths = maths or is_maths_subject(subject)
+        key = _subject_key(subject)
+        counts_for = (key in ENGLISH_SUBJECTS, key in MATHS_SUBJECTS)
+        if any(counts_for) and gcse_grade_at_least(result, grade):
+            english, maths = english or counts_for[0], maths or counts_for[1]
     return english and maths

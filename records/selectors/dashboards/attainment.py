@@ -15,8 +15,8 @@ Figures, each with the children it rests on (its denominator):
 
 Every standard is judged by records/codes/assessment.py, where each rule is written once: one
 query reads the year's results of the children in view (scope.scope_children_sql, joined to
-AssessmentResult; children without results come too, so the dashboard knows how many are in
-view), and Python judges each child's results and counts them per group. The drill-down reads
+AssessmentResult), with the number of children in view without a result counted in SQL, and
+Python judges each child's results and counts them per group. The drill-down reads
 the same rows and judges them with the same function, so a figure and the list behind it
 cannot disagree. Results belong to an academic year, so the scope's period is always the whole
 year (`attainment_scope`).
@@ -24,6 +24,7 @@ year (`attainment_scope`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -380,19 +381,31 @@ def _measure_values(measures: tuple[Measure, ...]) -> list[str]:
 
 def attainment_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     """The one statement behind the dashboard: a row per result of the year of a child in
-    view (a row with NULL result for a child with none), with the child's dimensions. Exposed
+    view, with the child's breakdown values and `children` 1; then, with a NULL child, the
+    number of children in view without a result of the year, by breakdown values (they count
+    in a group's children and in no figure, so Python need not see them one by one). Exposed
     for the query-count tests."""
     scope = attainment_scope(scope)
     scope_sql, scope_params = scope_children_sql(user=user, scope=scope)
-    columns = ", ".join(f"s.{dimension.column}" for dimension in scope.breakdown_dimensions)
+    values = "".join(f"s.{dimension.column}, " for dimension in scope.breakdown_dimensions)
+    group_by = f"GROUP BY {values.rstrip(', ')}" if values else ""
+    of_the_year = "r.academic_year = %s AND r.measure = ANY(%s::text[])"
     sql = f"""
         WITH scope AS MATERIALIZED ({scope_sql})
-        SELECT s.child_id, {columns}{", " if columns else ""}r.measure, r.subject, r.result
+        SELECT s.child_id, {values}r.measure, r.subject, r.result, 1 AS children
         FROM scope s
-        LEFT JOIN {table_name(AssessmentResult)} r ON r.child_id = s.child_id
-            AND r.academic_year = %s AND r.measure = ANY(%s::text[])
+        JOIN {table_name(AssessmentResult)} r ON r.child_id = s.child_id AND {of_the_year}
+        UNION ALL
+        SELECT NULL, {values}NULL, NULL, NULL, count(*)::integer
+        FROM scope s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {table_name(AssessmentResult)} r
+            WHERE r.child_id = s.child_id AND {of_the_year}
+        )
+        {group_by}
     """  # noqa: S608 - identifiers from model metadata and DIMENSIONS; values are parameters
-    return sql, [*scope_params, scope.period.academic_year, _measure_values(MEASURES_READ)]
+    year = [scope.period.academic_year, _measure_values(MEASURES_READ)]
+    return sql, [*scope_params, *year, *year]
 
 
 def _figure(spec: FigureSpec, tally: _Tally, benchmarks: dict[str, tuple]) -> Figure:
@@ -421,18 +434,28 @@ def _figure(spec: FigureSpec, tally: _Tally, benchmarks: dict[str, tuple]) -> Fi
 def _count(rows: list[tuple], dimensions: tuple[Dimension, ...]) -> dict[tuple[str, Any], _Group]:
     """Each group's tallies from the statement's rows: the whole view, and each value of each
     of `dimensions` (the breakdowns, whose values the rows carry in that order)."""
+    groups: defaultdict[tuple[str, Any], _Group] = defaultdict(_Group)
+    groups[("all", None)] = _Group()
+
+    def groups_of(values: tuple) -> list[_Group]:
+        keys = [("all", None), *((d.key, v) for d, v in zip(dimensions, values, strict=True))]
+        return [groups[key] for key in keys]
+
     children: dict[Any, tuple[tuple, ChildResults]] = {}
     for child_id, *rest in rows:
-        values, (measure, subject, result) = tuple(rest[: len(dimensions)]), rest[-3:]
-        _, results = children.setdefault(child_id, (values, ChildResults()))
-        if measure is not None:
-            results.add(measure, subject, result)
-    groups: dict[tuple[str, Any], _Group] = {("all", None): _Group()}
+        values = tuple(rest[: len(dimensions)])
+        measure, subject, result, count = rest[len(dimensions) :]
+        if child_id is None:  # children in view without a result, counted in SQL
+            for group in groups_of(values):
+                group.children += count
+            continue
+        if child_id not in children:
+            children[child_id] = (values, ChildResults())
+        children[child_id][1].add(measure, subject, result)
     for values, results in children.values():
         outcomes = child_outcomes(results)
-        groups[("all", None)].add(outcomes)
-        for dimension, value in zip(dimensions, values, strict=True):
-            groups.setdefault((dimension.key, value), _Group()).add(outcomes)
+        for group in groups_of(values):
+            group.add(outcomes)
     return groups
 
 
