@@ -28,7 +28,10 @@ cohort=CLA and sen=K), alternating, after two warm-up requests of each:
   dashboard_sql_ms;
 - `dashboard_queries`: the SQL queries one page request runs (CaptureQueriesContext);
 - for the record, `dashboard_ms_p50_by_<dimension>`: the page broken down by each other
-  dimension (?by=school and so on, no filters), which reads more tables than the cohort.
+  dimension (?by=school and so on, no filters), which reads more tables than the cohort;
+- for the record, `attainment_ms_p50_by_cohort` / `_by_school` and `attainment_queries`: the
+  attainment dashboard of the latest year, over results seeded for the year groups that take
+  them (phonics, KS2, Attainment 8 and GCSEs; re-seeded by --reuse, in about a second).
 The figures of LIMIT_SQL are checked against what the dashboard's selector returns for the
 same scope; the run fails if any differs.
 
@@ -188,6 +191,7 @@ class Command(BaseCommand):
         figures["children"] = children
         figures["years"] = years
         figures["reused"] = "yes"
+        figures["results"] = self._seed_results(current - years + 1, current)
         User.objects.filter(username=MANAGER).delete()
         self._measure(current, repeat, figures)
 
@@ -199,6 +203,7 @@ class Command(BaseCommand):
         figures["academic_years"] = f"{first_year} to {current}"
         started = time.perf_counter()
         sessions = self._seed(children, first_year, current)
+        figures["results"] = self._seed_results(first_year, current)
         figures["seed_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
         self._vacuum()
@@ -445,6 +450,24 @@ class Command(BaseCommand):
                 cursor.execute(f"DROP TABLE {table}")
         return sessions
 
+    def _seed_results(self, first_year: int, current: int) -> int:
+        """Each year's results of the children in the year groups that take them: phonics
+        (year 1), KS2 reading, maths, GPS and writing (year 6), Attainment 8 and eight GCSEs,
+        English and maths among them (year 11), drawn from a hash of (child, year). Replaces
+        any the benchmark seeded before, so a --reuse run has them too."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM records_assessmentresult WHERE child_id IN "
+                "(SELECT id FROM records_child WHERE la_child_id LIKE %s)",
+                [f"{MARKER}%"],
+            )
+            cursor.execute(
+                RESULTS_SQL, {"marker": f"{MARKER}%", "first": first_year, "last": current}
+            )
+            seeded = cursor.rowcount
+            cursor.execute("ANALYZE records_assessmentresult")
+        return seeded
+
     def _vacuum(self) -> None:
         """What autovacuum would have done by the time anyone looks: visibility maps set (for
         index-only scans of the weeks) and statistics current."""
@@ -522,11 +545,11 @@ class Command(BaseCommand):
             for name, filters in VARIANTS.items()
         }
 
-        def page(params: dict[str, str]) -> Callable[[], Any]:
+        def page(params: dict[str, str], path: str = url) -> Callable[[], Any]:
             def get() -> None:
-                response = client.get(url, params)
+                response = client.get(path, params)
                 if response.status_code != 200:
-                    raise CommandError(f"{url} {params} answered {response.status_code}")
+                    raise CommandError(f"{path} {params} answered {response.status_code}")
 
             return get
 
@@ -563,6 +586,20 @@ class Command(BaseCommand):
         others = {key: page({"by": key}) for key in ALL_BREAKDOWNS if key != DEFAULT_BREAKDOWN}
         for key, times in self._timed(others, max(5, repeat // 2)).items():
             figures[f"dashboard_ms_p50_by_{key}"] = _ms(statistics.median(times))
+        # Also for the record: the attainment dashboard of the latest year with results, which
+        # judges each child's results in Python (records/codes/assessment.py).
+        attainment = reverse("dashboards:attainment")
+        with CaptureQueriesContext(connection) as captured:
+            page({}, attainment)()
+        figures["attainment_queries"] = len(captured.captured_queries)
+        for key, times in self._timed(
+            {
+                "cohort": page({}, attainment),
+                "school": page({"by": "school"}, attainment),
+            },
+            max(5, repeat // 2),
+        ).items():
+            figures[f"attainment_ms_p50_by_{key}"] = _ms(statistics.median(times))
         client.logout()
 
     @staticmethod
@@ -597,6 +634,37 @@ class Command(BaseCommand):
                 call()
                 times[name].append(time.perf_counter() - started)
         return times
+
+
+# The results of _seed_results: h is a hash of (child, year), g the child's year group that
+# year (as records.codes.assessment.year_group_in reckons it).
+RESULTS_SQL = """
+WITH kids AS (
+    SELECT c.id, y.year,
+        y.year - (extract(year FROM c.date_of_birth)::integer
+            - (extract(month FROM c.date_of_birth) < 9)::integer + 5) AS g,
+        abs(hashtext(c.id::text || y.year)) AS h
+    FROM records_child c CROSS JOIN generate_series(%(first)s, %(last)s) AS y(year)
+    WHERE c.la_child_id LIKE %(marker)s
+)
+INSERT INTO records_assessmentresult (version, measure, subject, academic_year, result, child_id)
+SELECT 1, r.measure, r.subject, k.year, r.result, k.id
+FROM kids k CROSS JOIN LATERAL (
+    SELECT 'PHONICS_Y1' AS measure, '' AS subject, (20 + k.h %% 21)::text AS result
+    WHERE k.g = 1
+    UNION ALL SELECT 'KS2_READ', '', (85 + k.h %% 36)::text WHERE k.g = 6
+    UNION ALL SELECT 'KS2_MAT', '', (85 + (k.h / 7) %% 36)::text WHERE k.g = 6
+    UNION ALL SELECT 'KS2_GPS', '', (85 + (k.h / 11) %% 36)::text WHERE k.g = 6
+    UNION ALL SELECT 'KS2_WRIT', '', (ARRAY['GDS', 'EXS', 'EXS', 'WTS'])[1 + k.h %% 4]
+    WHERE k.g = 6
+    UNION ALL SELECT 'KS4_A8', '', (10 + k.h %% 70)::text WHERE k.g = 11
+    UNION ALL SELECT 'KS4_GCSE', s.subject, (1 + (k.h / s.n) %% 9)::text
+    FROM (VALUES ('English language', 3), ('English literature', 5), ('Mathematics', 7),
+        ('Combined science', 11), ('History', 13), ('French', 17), ('Geography', 19),
+        ('Art and design', 23)) AS s(subject, n)
+    WHERE k.g = 11
+) r
+"""
 
 
 # --- The limit: the same figures in hand-written SQL ------------------------------------------
