@@ -204,10 +204,15 @@ def test_cohort_breakdown(manager, pupils):
     assert cpp["ks4_a8"] == (Decimal("30.0"), 1, None, 0)
     assert plac["ks4_em5"] == (Decimal("100.0"), 1, 1, 0)
     assert all(figure.small for row in rows for figure in row.figure_list)
-    # Every breakdown adds up to the whole.
+    # Every breakdown adds up to the whole, children without a result included (they are
+    # counted in SQL, not one by one).
     for breakdown in dashboard.breakdowns:
         for key, figure in dashboard.overall.figures.items():
             assert sum(row.figures[key].children for row in breakdown.rows) == figure.children
+        assert sum(row.with_results for row in breakdown.rows) == dashboard.overall.with_results
+    cohorts = dashboard.by_dimension["cohort"].rows
+    assert sum(row.children for row in cohorts) == dashboard.overall.children == 18
+    assert any(row.children > row.with_results for row in cohorts)
 
 
 def test_a_filtered_scope_counts_only_its_children(manager, pupils):
