@@ -51,11 +51,12 @@ from records.permissions import UserLike
 from records.selectors.children import children_visible_to
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
+    Breakdown,
     BreakdownRow,
     Dimension,
     Period,
     Scope,
-    dimension_sort_key,
+    breakdowns_of,
     dimension_value_label,
     min_children,
     scope_children_sql,
@@ -310,16 +311,10 @@ class GroupAttainment(BreakdownRow):
 
 
 @dataclass(frozen=True)
-class AttainmentBreakdown:
-    dimension: Dimension
-    rows: list[GroupAttainment]
-
-
-@dataclass(frozen=True)
 class AttainmentDashboard:
     scope: Scope
     overall: GroupAttainment
-    breakdowns: list[AttainmentBreakdown]
+    breakdowns: list[Breakdown[GroupAttainment]]
     benchmarks: dict[str, tuple[Benchmark, ...]]  # by benchmark measure (BENCHMARK_MEASURES)
 
     @property
@@ -327,7 +322,7 @@ class AttainmentDashboard:
         return self.scope.period.academic_year
 
     @property
-    def by_dimension(self) -> dict[str, AttainmentBreakdown]:
+    def by_dimension(self) -> dict[str, Breakdown[GroupAttainment]]:
         return {breakdown.dimension.key: breakdown for breakdown in self.breakdowns}
 
     @property
@@ -459,12 +454,6 @@ def _count(rows: list[tuple], dimensions: tuple[Dimension, ...]) -> dict[tuple[s
     return groups
 
 
-def _sorted_rows(key: str, rows: list[GroupAttainment]) -> list[GroupAttainment]:
-    if key in ("school", "caseworker"):
-        return sorted(rows, key=lambda row: (row.value is None, row.label.lower()))
-    return sorted(rows, key=lambda row: dimension_sort_key(key, row.value))
-
-
 def attainment_dashboard(*, user: UserLike, scope: Scope) -> AttainmentDashboard:
     """Everything the attainment dashboard shows for the academic year of `scope`, as `user`
     may see it, in at most three queries (the statement, then school and caseworker names),
@@ -498,20 +487,10 @@ def attainment_dashboard(*, user: UserLike, scope: Scope) -> AttainmentDashboard
             },
         )
 
-    breakdowns = [
-        AttainmentBreakdown(
-            dimension,
-            _sorted_rows(
-                dimension.key,
-                [
-                    group(key, value, counted)
-                    for (key, value), counted in shown.items()
-                    if key == dimension.key
-                ],
-            ),
-        )
-        for dimension in scope.breakdown_dimensions
-    ]
+    breakdowns = breakdowns_of(
+        (group(key, value, counted) for (key, value), counted in shown.items()),
+        scope.breakdown_dimensions,
+    )
     return AttainmentDashboard(
         scope=scope,
         overall=group("all", None, groups[("all", None)]),

@@ -39,13 +39,14 @@ from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Ch
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
+    Breakdown,
     BreakdownRow,
     Dimension,
     Period,
     Scope,
+    breakdowns_of,
     decoded_json,
     dimension_columns,
-    dimension_sort_key,
     dimension_value,
     dimension_value_label,
     grouping_sql,
@@ -116,16 +117,10 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    dimension: Dimension
-    rows: list[GroupFigures]
-
-
-@dataclass(frozen=True)
 class AttendanceDashboard:
     scope: Scope
     overall: GroupFigures
-    breakdowns: list[Breakdown]
+    breakdowns: list[Breakdown[GroupFigures]]
     trend: list[Week]
     reasons: list[Reason]
     benchmarks: dict[str, tuple[Benchmark, ...]]
@@ -373,25 +368,13 @@ def attendance_dashboard(*, user: UserLike, scope: Scope) -> AttendanceDashboard
             bands=tuple(row["bands"]),
         )
 
-    by_dimension: dict[str, list[GroupFigures]] = {}
-    overall = None
-    for row in groups:
-        if row["dimension"] == "all":
-            overall = group(row)
-        else:
-            by_dimension.setdefault(row["dimension"], []).append(group(row))
+    rows = [group(row) for row in groups]
+    overall = next((row for row in rows if row.dimension == "all"), None)
     if overall is None:  # no child in view had a possible session
         overall = GroupFigures(
             "all", None, "All children in view", 0, AttendanceFigures(), 0, 0, EMPTY_GROUP_BANDS
         )
-    breakdowns = []
-    for dimension in scope.breakdown_dimensions:
-        rows = by_dimension.get(dimension.key, [])
-        if dimension.key in ("school", "caseworker"):
-            rows.sort(key=lambda row: (row.value is None, row.label.lower()))
-        else:
-            rows.sort(key=lambda row, key=dimension.key: dimension_sort_key(key, row.value))
-        breakdowns.append(Breakdown(dimension, rows))
+    breakdowns = breakdowns_of(rows, scope.breakdown_dimensions)
     possible = overall.figures.possible
     reason_rows = sorted(
         (

@@ -30,12 +30,13 @@ from records.models import Child, Exclusion, School
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
+    Breakdown,
     BreakdownRow,
     Dimension,
     Scope,
+    breakdowns_of,
     decoded_json,
     dimension_columns,
-    dimension_sort_key,
     dimension_value,
     dimension_value_label,
     grouping_sql,
@@ -114,16 +115,10 @@ class ExclusionGroup(BreakdownRow):
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    dimension: Dimension
-    rows: list[GroupFigures]
-
-
-@dataclass(frozen=True)
 class ExclusionsDashboard:
     scope: Scope
     overall: GroupFigures
-    breakdowns: list[Breakdown]
+    breakdowns: list[Breakdown[GroupFigures]]
     reasons: list[ExclusionGroup]
     exclusion_schools: list[ExclusionGroup]
     benchmarks: dict[str, tuple[Benchmark, ...]]
@@ -272,29 +267,6 @@ def _exclusion_group(kind: str, row: dict[str, Any], label: str) -> ExclusionGro
     )
 
 
-def _breakdowns(
-    groups: list[dict[str, Any]], names: dict, dimensions: tuple[Dimension, ...]
-) -> tuple[GroupFigures, list]:
-    by_dimension: dict[str, list[GroupFigures]] = {}
-    overall = None
-    for row in groups:
-        if row["dimension"] == "all":
-            overall = _group(row, names)
-        else:
-            by_dimension.setdefault(row["dimension"], []).append(_group(row, names))
-    if overall is None:  # no child in view
-        overall = GroupFigures("all", None, "All children in view", 0, 0, 0, 0, 0, 0)
-    breakdowns = []
-    for dimension in dimensions:
-        rows = by_dimension.get(dimension.key, [])
-        if dimension.key in ("school", "caseworker"):
-            rows.sort(key=lambda row: (row.value is None, row.label.lower()))
-        else:
-            rows.sort(key=lambda row, key=dimension.key: dimension_sort_key(key, row.value))
-        breakdowns.append(Breakdown(dimension, rows))
-    return overall, breakdowns
-
-
 def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard:
     """Everything the exclusions dashboard shows for `scope`, as `user` may see it, in three
     queries (the statement, then school and caseworker names), whatever the cohort's size.
@@ -320,7 +292,11 @@ def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard
         ],
         caseworker_ids=[row["value"] for row in groups if row["dimension"] == "caseworker"],
     )
-    overall, breakdowns = _breakdowns(groups, names, scope.breakdown_dimensions)
+    rows = [_group(row, names) for row in groups]
+    overall = next((row for row in rows if row.dimension == "all"), None)
+    if overall is None:  # no child in view
+        overall = GroupFigures("all", None, "All children in view", 0, 0, 0, 0, 0, 0)
+    breakdowns = breakdowns_of(rows, scope.breakdown_dimensions)
     reason_rows = sorted(
         (
             _exclusion_group("reason", row, REASON_LABELS.get(row["value"], row["value"]))

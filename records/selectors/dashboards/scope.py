@@ -22,9 +22,10 @@ read the schools, characteristics and allocations of every child when it breaks 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -49,6 +50,7 @@ from records.selectors.children import children_visible_to
 # One cohort per child in a breakdown, the DfE's order for children's social care groups
 # (CLA, then CPPO: on a plan but not looked after, then CINO), with PLAC last: a child looked
 # after for part of the period and in need for the rest counts as looked after.
+RowT = TypeVar("RowT")
 COHORT_PRECEDENCE: tuple[str, ...] = (Cohort.CLA, Cohort.CPP, Cohort.CIN, Cohort.PLAC)
 UNKNOWN = "unknown"
 
@@ -360,14 +362,44 @@ def dimension_value_label(dimension: str, value: object, names: dict[str, dict])
     return names.get(dimension, {}).get(value, str(value))
 
 
-def dimension_sort_key(dimension: str, value: object) -> tuple:
-    """Breakdown rows in a reader's order: cohorts by precedence, year groups in school order,
-    'not recorded' last; schools and caseworkers are sorted by name by the caller."""
+def _row_order(dimension: str, row: Any) -> tuple:
+    """A breakdown row's place, in a reader's order: schools and caseworkers by name, cohorts
+    by precedence, year groups in school order, the rest by value; 'not recorded' last."""
+    value = row.value
     if value is None or value == UNKNOWN or value == "":
         return (1, 0)
+    if dimension in ("school", "caseworker"):
+        return (0, row.label.lower())
     if dimension == "cohort":
         return (0, COHORT_PRECEDENCE.index(value))
     if dimension == "year_group":
         order = list(NcYear.values)
         return (0, order.index(value)) if value in order else (0, len(order))
     return (0, str(value))
+
+
+@dataclass(frozen=True)
+class Breakdown(Generic[RowT]):
+    """One breakdown of a dashboard: its dimension and a row for each value, in order."""
+
+    dimension: Dimension
+    rows: list[RowT]
+
+
+def breakdowns_of(rows: Iterable[RowT], dimensions: tuple[Dimension, ...]) -> list[Breakdown[RowT]]:
+    """The breakdowns of `dimensions`, in that order, from a dashboard's group rows (each with
+    `dimension`, `value` and `label`; rows of other dimensions, and 'all', are left out), each
+    breakdown's rows in a reader's order: the one place that order is decided."""
+    by_dimension: dict[str, list[RowT]] = {}
+    for row in rows:
+        by_dimension.setdefault(row.dimension, []).append(row)
+    return [
+        Breakdown(
+            dimension,
+            sorted(
+                by_dimension.get(dimension.key, []),
+                key=lambda row, key=dimension.key: _row_order(key, row),
+            ),
+        )
+        for dimension in dimensions
+    ]

@@ -5,6 +5,7 @@ scope, drill-down lists, small numbers, CSV escaping and a query count that does
 import dataclasses
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace as Row
 
 import pytest
 from django.db import connection
@@ -16,9 +17,11 @@ from records.codes import Cohort, LegalStatus, PlacRoute
 from records.models import Characteristics, Enrolment
 from records.selectors.dashboards.attendance import attendance_children, attendance_dashboard
 from records.selectors.dashboards.scope import (
+    DIMENSION_BY_KEY,
     DIMENSIONS,
     Period,
     Scope,
+    breakdowns_of,
     scope_children_sql,
     year_group_sql,
 )
@@ -430,3 +433,31 @@ def test_the_scope_joins_only_the_tables_its_dimensions_come_from(manager):
     assert "records_allocation" in sql and "records_enrolment" not in sql
     sql, _ = scope_children_sql(user=manager, scope=cohort_only, also=("school",))
     assert "records_enrolment" in sql and "records_allocation" not in sql
+
+
+def test_breakdown_rows_are_in_a_readers_order():
+    """breakdowns_of, the one place every dashboard's rows are ordered: schools and
+    caseworkers by name, cohorts by precedence, year groups in school order, 'not recorded'
+    last; rows of dimensions not asked for are left out."""
+    rows = [
+        Row(dimension="school", value=None, label="No school recorded"),
+        Row(dimension="school", value=7, label="birch Academy"),
+        Row(dimension="school", value=3, label="Oak Primary"),
+        Row(dimension="cohort", value="PLAC", label="Previously looked after"),
+        Row(dimension="cohort", value="CLA", label="Looked after"),
+        Row(dimension="cohort", value="CIN", label="Child in need"),
+        Row(dimension="year_group", value="10", label="Year 10"),
+        Row(dimension="year_group", value="unknown", label="Not recorded"),
+        Row(dimension="year_group", value="R", label="Reception"),
+        Row(dimension="year_group", value="2", label="Year 2"),
+        Row(dimension="sen", value="K", label="SEN support"),
+    ]
+    keys = ("cohort", "school", "year_group")
+    breakdowns = breakdowns_of(rows, tuple(DIMENSION_BY_KEY[key] for key in keys))
+    assert [
+        (breakdown.dimension.key, [row.value for row in breakdown.rows]) for breakdown in breakdowns
+    ] == [
+        ("cohort", ["CLA", "CIN", "PLAC"]),
+        ("school", [7, 3, None]),
+        ("year_group", ["R", "2", "10", "unknown"]),
+    ]
