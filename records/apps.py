@@ -7,6 +7,7 @@ class RecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from records import audit
+        from records import audit, datamap_entries
 
+        datamap_entries.register_records()
         audit.register_models()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from auditlog.registry import auditlog
 from django.db import models
 
-from records.categories import DataCategory, declared_models
+from records.categories import DataCategory
+from records.datamap import DATA_MAP, Entry
 
 REDACTED = "[redacted]"
 # Categories whose values never appear in the audit log: that a field changed is recorded,
@@ -37,27 +38,34 @@ def redact(value: object) -> str:
     return REDACTED
 
 
-def _masked_fields(model: type[models.Model]) -> list[str]:
-    declared = model.data_categories
-    tracked = [*declared.fields, *declared.by_row]
+def _masked_fields(entry: Entry) -> list[str]:
     return [
         name
-        for name in tracked
-        if declared.category_of(name) in REDACTED_CATEGORIES
-        or isinstance(model._meta.get_field(name), models.TextField)
+        for name in entry.personal_fields
+        if entry.possible_categories(name) & REDACTED_CATEGORIES
+        or isinstance(entry.model._meta.get_field(name), models.TextField)
+    ]
+
+
+def audited_entries() -> list[Entry]:
+    """The data map's entries whose changes django-auditlog records: the record's own rows
+    (those declaring their categories on the model), less the ones written in bulk."""
+    return [
+        entry
+        for entry in DATA_MAP
+        if entry.app_label == "records"
+        and entry.given is None
+        and entry.model.__name__ not in BULK_MODELS
     ]
 
 
 def register_models() -> None:
-    for model in declared_models():
-        if model._meta.app_label != "records" or model.__name__ in BULK_MODELS:
-            continue
-        declared = model.data_categories
-        # Track exactly the declared personal-data fields: keys, timestamps and reverse
+    for entry in audited_entries():
+        # Track exactly the mapped personal-data fields: keys, timestamps and reverse
         # relations are not changes anyone needs to read.
         auditlog.register(
-            model,
-            include_fields=[*declared.fields, *declared.by_row],
-            mask_fields=_masked_fields(model),
+            entry.model,
+            include_fields=entry.personal_fields,
+            mask_fields=_masked_fields(entry),
             mask_callable="records.audit.redact",
         )

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from guardian.core import ObjectPermissionChecker
 
 from records.categories import SENSITIVE_CATEGORIES, DataCategory
+from records.datamap import DATA_MAP
 from records.models import Child
 from virtualschool.roles import Perm, Role, user_has_role
 
@@ -58,8 +59,39 @@ def can_view_sensitive(user: UserLike) -> bool:
 
 
 def can_see_category(user: UserLike, category: DataCategory | None) -> bool:
-    """Whether a user who may see a child may also see its data of this category."""
+    """Whether a user who may see a child may also see its data of this category.
+
+    The one place this is decided: pages, the API, notes, the history, exports and the
+    dashboards' drill-downs all ask it, directly or through the helpers below.
+    """
     return category not in SENSITIVE_CATEGORIES or can_view_sensitive(user)
+
+
+def can_see_area(user: UserLike, area: str) -> bool:
+    """A tab of the record is open to a user who may see any category the data map holds in
+    its area; what they may not see inside it is left out field by field, row by row."""
+    return any(can_see_category(user, category) for category in DATA_MAP.area_categories(area))
+
+
+def can_see_field(user: UserLike, model: type, field_name: str, row: object = None) -> bool:
+    """Whether the user may see this field of a mapped model (of this row, for a field filed
+    row by row). Without a row, a by-row field is visible only if every category it may be
+    filed under is. A field the map does not know is not visible."""
+    entry = DATA_MAP.entry_for(model)
+    if entry is None:
+        return False
+    declaration = entry.declaration
+    if field_name in declaration.not_personal:
+        return True
+    if field_name in declaration.by_row and row is not None:
+        return can_see_category(user, entry.category_of(field_name, row))
+    categories = entry.possible_categories(field_name)
+    return bool(categories) and all(can_see_category(user, c) for c in categories)
+
+
+def visible_categories(user: UserLike, categories) -> list[DataCategory]:
+    """Those of `categories` the user may see, in the order given."""
+    return [category for category in categories if can_see_category(user, category)]
 
 
 def can_import(user: UserLike) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from records.models import Child
-from records.permissions import can_change_child, can_see_category
+from records.permissions import can_change_child, can_see_area
 from virtualschool.roles import user_roles
 
 
@@ -38,7 +38,7 @@ class CanSeeTab(BasePermission):
     top of access to the child, as its pages do. The view names its tab as `view.tab`."""
 
     def has_object_permission(self, request: Any, view: Any, obj: Child) -> bool:
-        return can_see_category(request.user, view.tab.category)
+        return can_see_area(request.user, view.tab.slug)
 
 
 class CanChangeChild(BasePermission):

@@ -26,9 +26,9 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from records.api.forms import TRAILING_ASIDE, YES_NO, bind_section_form, form_errors
-from records.categories import DataCategory
+from records.datamap import DATA_MAP
 from records.models import School
-from records.permissions import can_see_category
+from records.permissions import can_see_field
 from records.sections import Section
 from virtualschool.forms import GovukDateField
 
@@ -43,21 +43,11 @@ class SectionOutputSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: models.Model) -> dict[str, Any]:
         data = super().to_representation(instance)
         user = self.context["request"].user
-        declared = self.Meta.model.data_categories
+        declared = DATA_MAP.entry_for(self.Meta.model).declaration.declared
         for name in list(data):
-            category = declared.category_of(name)
-            if name in declared.by_row:
-                category = _row_category(instance, declared.by_row[name])
-            if category is not None and not can_see_category(user, category):
+            if name in declared and not can_see_field(user, self.Meta.model, name, row=instance):
                 del data[name]
         return data
-
-
-def _row_category(instance: models.Model, field_name: str) -> DataCategory | None:
-    try:
-        return DataCategory(getattr(instance, field_name))
-    except ValueError:
-        return None
 
 
 class SectionInputSerializer(serializers.Serializer):

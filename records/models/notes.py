@@ -31,9 +31,11 @@ class Note(ChildRecord):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_on = models.DateField()
 
+    # What a note is filed under says something of the child too ("criminal"), so the category
+    # field is in its own row's category, and audited like the text.
     data_categories = declare(
-        by_row={"text": "category"},
-        not_personal=["id", "child", "version", "category", "author", "written_on"],
+        by_row={"text": "category", "category": "category"},
+        not_personal=["id", "child", "version", "author", "written_on"],
     )
 
     class Meta:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from records.permissions import can_see_category
+from records.permissions import can_see_area
 from records.sections import (
     attainment,
     attendance,
@@ -42,4 +42,4 @@ def tab_by_slug(slug: str) -> Tab | None:
 
 def tabs_for(user: Any) -> list[Tab]:
     """The tabs this user may open on a child they can see (sensitive ones need the permission)."""
-    return [tab for tab in TABS if can_see_category(user, tab.category)]
+    return [tab for tab in TABS if can_see_area(user, tab.slug)]

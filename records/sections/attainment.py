@@ -8,7 +8,6 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from records.categories import DataCategory
 from records.codes.assessment import (
     academic_year_label,
     academic_year_of,
@@ -130,6 +129,5 @@ COURSES = Section(
 TAB = Tab(
     slug="attainment",
     title="Attainment",
-    category=DataCategory.ATTAINMENT,
     sections=(RESULTS, COURSES),
 )

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
-from records.categories import DataCategory
 from records.codes.attendance import CURRENT_CODES, LEGACY_CODES, Category
 from records.models import Child, School
 from records.sections.base import Tab
@@ -110,7 +109,6 @@ def _attendance_page(request: HttpRequest, child: Child, tab: Tab) -> HttpRespon
 TAB = Tab(
     slug="attendance",
     title="Attendance",
-    category=DataCategory.ATTENDANCE,
     view=_attendance_page,
     description="Sessions attended and missed, by term and academic year, counted the DfE way.",
 )

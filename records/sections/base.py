@@ -17,6 +17,7 @@ from django import forms
 from django.db.models import Model, QuerySet
 
 from records.categories import SENSITIVE_CATEGORIES, DataCategory
+from records.datamap import DATA_MAP
 from records.models import Child, ChildRecord
 
 # create(actor=, child=, **cleaned_data) -> row; update(actor=, instance=, expected_version=,
@@ -69,17 +70,30 @@ class Section:
 
 @dataclass(frozen=True)
 class Tab:
+    """One page of the record. Its slug is an area of the data map (records.datamap.Area): the
+    categories the tab shows are the map's for that area, never declared here a second time."""
+
     slug: str
     title: str
-    category: DataCategory | None  # the category whose sensitivity guards the whole tab
     sections: tuple[Section, ...] = ()
     # A tab with a page of its own (attendance) names its view; otherwise sections are listed.
     view: Callable[..., Any] | None = None
     description: str = ""
 
     @property
+    def categories(self) -> frozenset[DataCategory]:
+        return DATA_MAP.area_categories(self.slug)
+
+    @property
+    def category(self) -> DataCategory | None:
+        """The tab's one category, where its area holds only one."""
+        categories = self.categories
+        return next(iter(categories)) if len(categories) == 1 else None
+
+    @property
     def sensitive(self) -> bool:
-        return self.category in SENSITIVE_CATEGORIES
+        """Every category the tab holds is sensitive: without the permission it is not shown."""
+        return bool(self.categories) and self.categories <= SENSITIVE_CATEGORIES
 
     def section(self, slug: str) -> Section | None:
         return next((section for section in self.sections if section.slug == slug), None)

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from records.categories import DataCategory
 from records.codes.exclusions import MAX_REASONS, REASON_CHOICES, ExclusionCategory
 from records.forms import record_form
 from records.models import AlternativeProvision, Child, Exclusion, School
@@ -152,6 +151,5 @@ PROVISION = Section(
 TAB = Tab(
     slug="behaviour",
     title="Behaviour",
-    category=DataCategory.BEHAVIOUR,
     sections=(EXCLUSIONS, PROVISION),
 )

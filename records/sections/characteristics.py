@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 
-from records.categories import DataCategory
 from records.forms import record_form
 from records.models import Characteristics, FreeSchoolMealsPeriod
 from records.sections.base import Column, Section, Tab, attr
@@ -101,7 +100,6 @@ FSM_PERIODS = Section(
 TAB = Tab(
     slug="characteristics",
     title="Characteristics",
-    category=DataCategory.CHARACTERISTICS,
     sections=(CHARACTERISTICS, FSM_PERIODS),
     description=(
         "Census characteristics (DfE codes), special educational needs, the responsible "

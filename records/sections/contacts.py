@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from records.categories import DataCategory
 from records.forms import record_form
 from records.models import Contact, PreviousAddress
 from records.sections.base import Column, Section, Tab, attr
@@ -66,7 +65,6 @@ PREVIOUS_ADDRESSES = Section(
 TAB = Tab(
     slug="contacts",
     title="Contacts",
-    category=DataCategory.CONTACT,
     sections=(CONTACTS, PREVIOUS_ADDRESSES),
     description=(
         "Carers, social worker, designated teacher and others around the child, and the "

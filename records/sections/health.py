@@ -1,7 +1,6 @@
 """The Health tab (sensitive): medical conditions and needs, and health professionals
 involved."""
 
-from records.categories import DataCategory
 from records.forms import record_form
 from records.models import HealthCondition, HealthProfessional
 from records.sections.base import Column, Section, Tab, attr
@@ -40,6 +39,5 @@ PROFESSIONALS = Section(
 TAB = Tab(
     slug="health",
     title="Health",
-    category=DataCategory.HEALTH,
     sections=(CONDITIONS, PROFESSIONALS),
 )

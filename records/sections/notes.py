@@ -8,20 +8,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from records.categories import SENSITIVE_CATEGORIES
 from records.forms import record_form
 from records.models import Child, Note
-from records.permissions import can_view_sensitive
+from records.models.notes import NOTE_CATEGORIES
+from records.permissions import visible_categories
 from records.sections.base import Column, Section, Tab, attr
 from records.services import notes as services
 
 
 def _rows(child: Child, user: Any) -> QuerySet[Note]:
     """The child's notes this user may read, with their authors, in one query."""
-    notes = Note.objects.filter(child=child).select_related("author")
-    if not can_view_sensitive(user):
-        notes = notes.exclude(category__in=[str(category) for category in SENSITIVE_CATEGORIES])
-    return notes.order_by("-written_on", "-id")
+    return (
+        Note.objects.filter(child=child, category__in=visible_categories(user, NOTE_CATEGORIES))
+        .select_related("author")
+        .order_by("-written_on", "-id")
+    )
 
 
 def _author(row: Note) -> str:
@@ -82,7 +83,6 @@ NOTES = Section(
 TAB = Tab(
     slug="notes",
     title="Notes",
-    category=None,
     sections=(NOTES,),
     description=(
         "Notes on social care, other agencies, housing, employment, other local authorities, "

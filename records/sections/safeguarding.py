@@ -1,6 +1,5 @@
 """The Safeguarding tab: court orders and professionals involved (sensitive)."""
 
-from records.categories import DataCategory
 from records.forms import record_form
 from records.models import CourtOrder, ProfessionalInvolvement
 from records.sections.base import Column, Section, Tab, attr
@@ -45,6 +44,5 @@ PROFESSIONALS = Section(
 TAB = Tab(
     slug="safeguarding",
     title="Safeguarding",
-    category=DataCategory.SAFEGUARDING,
     sections=(COURT_ORDERS, PROFESSIONALS),
 )

@@ -9,7 +9,6 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from records.categories import DataCategory
 from records.forms import record_form
 from records.models import Child, Enrolment, School
 from records.sections.base import Column, Section, Tab, attr
@@ -98,7 +97,6 @@ ENROLMENTS = Section(
 TAB = Tab(
     slug="schools",
     title="Schools",
-    category=DataCategory.ATTENDANCE,
     sections=(ENROLMENTS,),
     description=(
         "Every school the child has been on the roll of, newest first. The current school is "

@@ -14,20 +14,17 @@ from datetime import date
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
-from records.categories import SENSITIVE_CATEGORIES, DataCategory
+from records.categories import DataCategory
 from records.models import Child, Note
 from records.models.notes import NOTE_CATEGORIES
-from records.permissions import can_view_sensitive
+from records.permissions import can_see_category, visible_categories
 from records.services.locking import record_create, record_update
 from records.services.rules import date_errors, raise_if
 
 
 def note_categories_for(user: AbstractBaseUser) -> list[DataCategory]:
-    """The categories this user may file a note under: all of them with the sensitive
-    permission, otherwise only the ones that are not sensitive."""
-    if can_view_sensitive(user):
-        return list(NOTE_CATEGORIES)
-    return [category for category in NOTE_CATEGORIES if category not in SENSITIVE_CATEGORIES]
+    """The categories this user may file a note under: those they may see."""
+    return visible_categories(user, NOTE_CATEGORIES)
 
 
 def _sensitive_refusal(category: str) -> str:
@@ -38,17 +35,13 @@ def _sensitive_refusal(category: str) -> str:
     )
 
 
-def _is_sensitive(category: str) -> bool:
-    return category in {str(value) for value in SENSITIVE_CATEGORIES}
-
-
 def _note_values(
     *, actor: AbstractBaseUser, child: Child, category: str, text: str, written_on: date | None
 ) -> dict[str, object]:
     text = text.strip()
     written_on = written_on or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if _is_sensitive(category) and not can_view_sensitive(actor):
+    if category in set(NOTE_CATEGORIES) and not can_see_category(actor, DataCategory(category)):
         errors["category"] = [_sensitive_refusal(category)]
     if not text:
         errors["text"] = ["Enter the note"]
@@ -89,7 +82,7 @@ def note_update(
     """Change a note under the same rules, if nobody else changed it first. The author stays
     the person who wrote it (the audit history shows who changed it). A sensitive note cannot
     be changed, or refiled, by someone without the sensitive-categories permission."""
-    if _is_sensitive(instance.category) and not can_view_sensitive(actor):
+    if not can_see_category(actor, DataCategory(instance.category)):
         raise_if({"category": [_sensitive_refusal(instance.category)]})
     values = _note_values(
         actor=actor, child=instance.child, category=category, text=text, written_on=written_on

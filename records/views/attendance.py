@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from records.models import Child
-from records.permissions import can_change_child, can_see_category
+from records.permissions import can_change_child, can_see_area
 from records.sections import Tab, tab_by_slug
 from records.sections.attendance import AttendanceRecordForm
 from records.selectors.attendance import attendance_overview
@@ -42,9 +42,7 @@ def attendance_tab(request: HttpRequest, child: Child, tab: Tab) -> HttpResponse
 
 def _may_record(user: Any, child: Child) -> bool:
     tab = tab_by_slug(TAB_SLUG)
-    return (
-        tab is not None and can_see_category(user, tab.category) and can_change_child(user, child)
-    )
+    return tab is not None and can_see_area(user, tab.slug) and can_change_child(user, child)
 
 
 @require_http_methods(["GET", "POST"])

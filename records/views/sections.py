@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from records.forms import VersionForm
 from records.models import Child
-from records.permissions import can_change_child, can_see_category
+from records.permissions import can_change_child, can_see_area
 from records.sections import Section, Tab, tab_by_slug, tabs_for
 from records.views.access import child_for_request
 from virtualschool.errors import DomainError
@@ -28,7 +28,7 @@ def _child_and_tab(
     tab = tab_by_slug(tab_slug)
 
     def allowed(user, child: Child) -> bool:
-        if tab is None or not can_see_category(user, tab.category):
+        if tab is None or not can_see_area(user, tab.slug):
             return False
         return not change or can_change_child(user, child)
 
