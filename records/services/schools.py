@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from records.codes.census import SchoolPhase
 from records.models import Child, Enrolment, School
-from records.services.locking import record_create, record_update
+from records.services.locking import SyncOutcome, record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 
 # A DfE URN (Get Information about Schools) is a six-digit number (general knowledge of GIAS;
@@ -286,6 +286,48 @@ def enrolment_update(
                 "reason_for_leaving": reason_for_leaving,
             },
         )
+
+
+def enrolment_sync(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+) -> SyncOutcome:
+    """Record an enrolment from a file (a CTF's SchoolHistory/School), or bring the one held
+    for the same child, school and entry date up to date.
+
+    A file without a leaving date is older news than a leaving date we hold, so it leaves the
+    enrolment unchanged; a file with a different leaving date updates it (under its version,
+    keeping its NC year and reason for leaving). The rules are enrolment_record's and
+    enrolment_update's; a refusal saves nothing.
+    """
+    with transaction.atomic():
+        held = (
+            Enrolment.objects.filter(child=child, school=school, start_date=start_date)
+            .order_by("pk")
+            .first()
+        )
+        if held is None:
+            enrolment_record(
+                actor=actor, child=child, school=school, start_date=start_date, end_date=end_date
+            )
+            return SyncOutcome.CREATED
+        if end_date is None or held.end_date == end_date:
+            return SyncOutcome.UNCHANGED
+        enrolment_update(
+            actor=actor,
+            instance=held,
+            expected_version=held.version,
+            school=school,
+            start_date=start_date,
+            end_date=end_date,
+            nc_year=held.nc_year,
+            reason_for_leaving=held.reason_for_leaving,
+        )
+        return SyncOutcome.UPDATED
 
 
 def nc_year_on(*, date_of_birth: date, on: date) -> str:
