@@ -51,6 +51,7 @@ from records.models import (
     Session,
 )
 from records.selectors.identifiers import UPN, AmbiguousIdentifierError, child_for_identifiers
+from records.selectors.schools import school_for_laestab, school_for_urn
 from records.services.attainment import assessment_result_sync
 from records.services.attendance import MAX_SESSIONS, SessionMark
 from records.services.children import child_create, former_upn_add
@@ -515,7 +516,7 @@ class _Writer:
             if not URN.match(ref.urn):
                 pupil.reject(f"{field}/URN", "URN must be a 6-digit number")
                 return None
-            school = School.objects.filter(urn=int(ref.urn)).first()
+            school = school_for_urn(urn=int(ref.urn))
             if school is not None or not ref.name:
                 # A school not on the system can only be added with its name.
                 return school
@@ -543,12 +544,7 @@ class _Writer:
 
     @staticmethod
     def _school_by_laestab(la_code: str, establishment_number: str) -> School | None:
-        if not (la_code and establishment_number):
-            return None
-        schools = list(
-            School.objects.filter(la_code=la_code, establishment_number=establishment_number)[:2]
-        )
-        return schools[0] if len(schools) == 1 else None
+        return school_for_laestab(la_code=la_code, establishment_number=establishment_number)
 
     def _school_history(self, pupil: _Pupil, child: Child, element: Element) -> None:
         """An enrolment for each SchoolHistory/School with an EntryDate; one already held
