@@ -13,6 +13,7 @@ read (not the format it claims, binary, empty, too large, malformed beyond a row
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class Rejection:
     row: int  # 1 = the first row after any header; for XML, the n-th pupil/child element
     field: str
     reason: str  # the rule broken, never the rejected value itself
+    child_id: uuid.UUID | None = None  # the child the row had been matched to, if it had been
 
 
 @dataclass
@@ -46,10 +48,13 @@ class ImportReport:
     rejected_rows: set[int] = field(default_factory=set)
     more_rejections: int = 0
 
-    def reject(self, row: int, field_name: str, reason: str) -> None:
+    def reject(
+        self, row: int, field_name: str, reason: str, *, child_id: uuid.UUID | None = None
+    ) -> None:
+        """Reject a row; `child_id` only when the row had been matched to exactly one child."""
         self.rejected_rows.add(row)
         if len(self.rejections) < MAX_REJECTIONS:
-            self.rejections.append(Rejection(row, field_name, reason))
+            self.rejections.append(Rejection(row, field_name, reason, child_id))
         else:
             self.more_rejections += 1
 

@@ -9,7 +9,7 @@ CPPstartDate and CPPendDate). Dates are xs:date (yyyy-mm-dd).
 
 The file is read as a stream, one Child at a time (defusedxml, no DTD allowed), so a large
 census needs little memory. Each Child is one "row" of the report: the n-th Child element.
-A child is found or added as records/imports/socialcare.py says (the same rules as the 903);
+A child is found or added by records/services/children.py child_identity_sync (as for the 903);
 each CINdetails becomes a CIN episode from the referral date to the closure date (which is
 also the case closure date retention counts from), and each ChildProtectionPlans a CPP
 episode, matched on child + cohort + start date so next year's census updates them.
@@ -18,6 +18,7 @@ episode, matched on child + cohort + start date so next year's census updates th
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,14 +38,16 @@ from records.imports.socialcare import (
     check_ethnicity,
     check_la_child_id,
     check_upn,
-    child_sync,
+    child_identity_sync,
     domain_error_fields,
     episode_sync,
     gender_from_code,
     parse_date,
     upn_unknown_code,
 )
-from records.models import ImportKind, ImportRun
+from records.models import Child, ImportKind, ImportRun
+from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
+from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
 
 DATE_FORMAT, DATE_SHOWN = "%Y-%m-%d", "yyyy-mm-dd"
@@ -193,9 +196,10 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
 
 
 class _RefusedError(Exception):
-    def __init__(self, fields: list[tuple[str, str]]) -> None:
+    def __init__(self, fields: list[tuple[str, str]], child_id: uuid.UUID | None = None) -> None:
         super().__init__(fields)
         self.fields = fields
+        self.child_id = child_id  # the child the row had been matched to (not one it added)
 
 
 class CinImporter:
@@ -205,6 +209,7 @@ class CinImporter:
         self.report = ImportReport()
         self.actor = run.created_by
         self.create_missing = bool(run.options.get("create_missing"))
+        self.created: set[uuid.UUID] = set()
         with path.open("rb") as stream:
             if b"\x00" in stream.read(4096):
                 raise FileUnreadableError("The file is not XML: it contains binary data")
@@ -254,24 +259,39 @@ class CinImporter:
             return
         try:
             with transaction.atomic():
-                child, outcome = self._sync_child(identity)
-                outcomes = self._sync_episodes(child, episodes)
+                synced = self._sync_child(identity)
+                if synced.outcome == SyncOutcome.CREATED:
+                    self.created.add(synced.row.pk)
+                matched = self._matched_id(synced.row.pk)
+                outcomes = self._sync_episodes(synced.row, episodes, matched)
         except _RefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(row, name, reason)
+                self.report.reject(row, name, reason, child_id=refused.child_id)
             return
-        self.report.counts[f"children_{outcome}"] += 1
+        self.report.counts[f"children_{synced.outcome}"] += 1
         self.report.counts.update(outcomes)
 
-    def _sync_child(self, identity: ChildIdentity):
+    def _sync_child(self, identity: ChildIdentity) -> Synced[Child]:
         try:
-            return child_sync(
+            return child_identity_sync(
                 actor=self.actor, identity=identity, create_missing=self.create_missing
             )
         except DomainError as error:
-            raise _RefusedError(domain_error_fields(error, CHILD_FIELDS, "LAchildID")) from error
+            fields = domain_error_fields(error, CHILD_FIELDS, "LAchildID")
+            if isinstance(error, AmbiguousIdentifierError):
+                raise _RefusedError(fields) from error
+            match = child_for_identifiers(la_child_id=identity.la_child_id)
+            matched = self._matched_id(match.child.pk if match is not None else None)
+            raise _RefusedError(fields, matched) from error
 
-    def _sync_episodes(self, child, episodes: list[CinEpisode]) -> dict[str, int]:
+    def _matched_id(self, child_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The id a rejection carries: only a child that was on the record before this file
+        (one the file added is gone again if the file is not imported)."""
+        return child_id if child_id not in self.created else None
+
+    def _sync_episodes(
+        self, child: Child, episodes: list[CinEpisode], matched: uuid.UUID | None
+    ) -> dict[str, int]:
         outcomes: dict[str, int] = {}
         writes = [
             (episode.where, Cohort.CIN, episode.referral, episode.closure, episode.closure)
@@ -298,7 +318,7 @@ class CinImporter:
                     "closure_date": f"{where}/{end_name}",
                 }
                 raise _RefusedError(
-                    domain_error_fields(error, names, f"{where}/{start_name}")
+                    domain_error_fields(error, names, f"{where}/{start_name}"), matched
                 ) from error
             key = f"{cohort.lower()}_episodes_{outcome}"
             outcomes[key] = outcomes.get(key, 0) + 1

@@ -19,6 +19,7 @@ all-or-nothing rule and the run lock are records/services/imports.py's.
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,6 @@ from defusedxml import DefusedXmlException
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from records.codes import Gender
 from records.codes.assessment import (
@@ -44,23 +44,19 @@ from records.codes.attendance import CODES
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
 from records.models import (
-    AssessmentResult,
     Child,
-    Enrolment,
     ImportKind,
     ImportRun,
     School,
     Session,
 )
-from records.services.attainment import assessment_result_record, assessment_result_update
+from records.selectors.identifiers import UPN, AmbiguousIdentifierError, child_for_identifiers
+from records.selectors.schools import school_for_laestab, school_for_urn
+from records.services.attainment import assessment_result_sync
 from records.services.attendance import MAX_SESSIONS, SessionMark
-from records.services.children import child_create
-from records.services.ctf import (
-    attendance_marks_record,
-    child_former_upns_add,
-    child_upn_change,
-)
-from records.services.schools import enrolment_record, enrolment_update, school_save
+from records.services.children import child_create, former_upn_add
+from records.services.ctf import attendance_marks_record, child_upn_change
+from records.services.schools import enrolment_sync, school_save
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
 
@@ -322,6 +318,8 @@ class _Pupil:
         self.row = row
         self.errors: list[tuple[str, str]] = []
         self.counts: Counter[str] = Counter()
+        # The child the pupil was matched to (one already on the record), for the rejections.
+        self.child_id: uuid.UUID | None = None
 
     def reject(self, field: str, reason: str) -> None:
         self.errors.append((field, reason))
@@ -395,7 +393,7 @@ class _Writer:
                 pupil.stop_if_rejected()
         except _PupilRejectedError:
             for field, reason in pupil.errors:
-                self.report.reject(row, field, reason)
+                self.report.reject(row, field, reason, child_id=pupil.child_id)
             return
         self.report.counts.update(pupil.counts)
 
@@ -413,6 +411,7 @@ class _Writer:
             )
             pupil.stop_if_rejected()
         pupil.counts["children_matched"] += 1
+        pupil.child_id = child.pk
         if by_former and child.upn != upn:
             try:
                 child = child_upn_change(actor=self.actor, child=child, upn=upn)
@@ -454,25 +453,19 @@ class _Writer:
         return upn, formers, date_of_birth
 
     def _match(self, pupil: _Pupil, upn: str, formers: list[str]) -> tuple[Child | None, bool]:
-        """(child, matched through a FormerUPN in the file), or (None, False)."""
-        child = Child.objects.filter(upn=upn).first()
-        if child is not None:
-            return child, False
-        # The school still uses a UPN the child has since replaced.
-        condition = Q(former_upns__contains=[upn])
-        if formers:
-            condition |= Q(upn__in=formers) | Q(former_upns__overlap=formers)
-        candidates = list(Child.objects.filter(condition).distinct()[:2])
-        if len(candidates) > 1:
-            pupil.reject(
-                "BasicDetails/FormerUPN",
-                "The UPN and former UPNs in the file match more than one child: resolve the "
-                "duplicate records by hand before importing",
-            )
-            pupil.stop_if_rejected()
-        if not candidates:
+        """(child, matched through a FormerUPN in the file), or (None, False): the child
+        records/selectors/identifiers.py finds for the UPN and former UPNs (a school may still
+        use a UPN the child has since replaced); two children found is a rejection."""
+        try:
+            match = child_for_identifiers(upn=upn, former_upns=formers)
+        except AmbiguousIdentifierError as error:
+            field = "UPN" if error.identifier == UPN else "BasicDetails/FormerUPN"
+            for message in error.messages:
+                pupil.reject(field, message)
+            raise _PupilRejectedError from error
+        if match is None:
             return None, False
-        child = candidates[0]
+        child = match.child
         by_former = child.upn in formers or bool(set(child.former_upns) & set(formers))
         return child, by_former
 
@@ -505,7 +498,7 @@ class _Writer:
                 upn=upn,
             )
             if formers:
-                child = child_former_upns_add(actor=self.actor, child=child, upns=formers)
+                child = former_upn_add(actor=self.actor, child=child, upns=formers).row
         except DomainError as error:
             pupil.reject_domain(error, prefix="", names=_CHILD_FIELDS)
             pupil.stop_if_rejected()
@@ -523,7 +516,7 @@ class _Writer:
             if not URN.match(ref.urn):
                 pupil.reject(f"{field}/URN", "URN must be a 6-digit number")
                 return None
-            school = School.objects.filter(urn=int(ref.urn)).first()
+            school = school_for_urn(urn=int(ref.urn))
             if school is not None or not ref.name:
                 # A school not on the system can only be added with its name.
                 return school
@@ -551,12 +544,7 @@ class _Writer:
 
     @staticmethod
     def _school_by_laestab(la_code: str, establishment_number: str) -> School | None:
-        if not (la_code and establishment_number):
-            return None
-        schools = list(
-            School.objects.filter(la_code=la_code, establishment_number=establishment_number)[:2]
-        )
-        return schools[0] if len(schools) == 1 else None
+        return school_for_laestab(la_code=la_code, establishment_number=establishment_number)
 
     def _school_history(self, pupil: _Pupil, child: Child, element: Element) -> None:
         """An enrolment for each SchoolHistory/School with an EntryDate; one already held
@@ -591,30 +579,14 @@ class _Writer:
         end: date | None,
         field: str,
     ) -> None:
-        held = Enrolment.objects.filter(child=child, school=school, start_date=start).first()
         try:
-            if held is None:
-                enrolment_record(
-                    actor=self.actor, child=child, school=school, start_date=start, end_date=end
-                )
-                pupil.counts["enrolments_created"] += 1
-            elif end is None or held.end_date == end:
-                # A file without a leaving date is older news than a leaving date we hold.
-                pupil.counts["enrolments_unchanged"] += 1
-            else:
-                enrolment_update(
-                    actor=self.actor,
-                    instance=held,
-                    expected_version=held.version,
-                    school=school,
-                    start_date=start,
-                    end_date=end,
-                    nc_year=held.nc_year,
-                    reason_for_leaving=held.reason_for_leaving,
-                )
-                pupil.counts["enrolments_updated"] += 1
+            outcome = enrolment_sync(
+                actor=self.actor, child=child, school=school, start_date=start, end_date=end
+            )
         except DomainError as error:
             pupil.reject_domain(error, prefix=field, names=_ENROLMENT_FIELDS)
+            return
+        pupil.counts[f"enrolments_{outcome}"] += 1
 
     # Attendance ------------------------------------------------------------------------
 
@@ -779,34 +751,16 @@ class _Writer:
         cleaned: str,
         field: str,
     ) -> None:
-        """Record a result, count it unchanged if the record holds the same, or update the
-        one held (under its version) if the file's differs: a later file corrects an earlier."""
-        held = AssessmentResult.objects.filter(
-            child=child, measure=measure, subject__iexact=subject, academic_year=academic_year
-        ).first()
         try:
-            if held is None:
-                assessment_result_record(
-                    actor=self.actor,
-                    child=child,
-                    measure=measure,
-                    academic_year=academic_year,
-                    result=cleaned,
-                    subject=subject,
-                )
-                pupil.counts["results_created"] += 1
-            elif held.result == cleaned:
-                pupil.counts["results_unchanged"] += 1
-            else:
-                assessment_result_update(
-                    actor=self.actor,
-                    instance=held,
-                    expected_version=held.version,
-                    measure=measure,
-                    academic_year=academic_year,
-                    result=cleaned,
-                    subject=held.subject,
-                )
-                pupil.counts["results_updated"] += 1
+            outcome = assessment_result_sync(
+                actor=self.actor,
+                child=child,
+                measure=measure,
+                academic_year=academic_year,
+                result=cleaned,
+                subject=subject,
+            )
         except DomainError as error:
             pupil.reject_domain(error, prefix=field, names=_RESULT_FIELDS)
+            return
+        pupil.counts[f"results_{outcome}"] += 1

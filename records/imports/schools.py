@@ -7,9 +7,9 @@ GIAS publishes every establishment in England (about 50,000 rows, ~130 columns) 
 (dd-mm-yyyy). Real downloads are Windows-1252 encoded; UTF-8 is read too.
 
 Each row is checked by the School rules in records/services/schools.py (the ones school_save
-applies), then the valid rows are upserted by URN in one statement from a COPY'd temporary
-table: schools are reference data, not personal data, so no per-row audit is needed, and a row
-whose values have not changed is not written (a second import of a file changes nothing).
+applies), so a bad row is rejected naming its column; the valid rows are then written by
+school_sync, in one statement (see its docstring: a row whose values have not changed is not
+written, so a second import of a file changes nothing).
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ import csv
 from datetime import date, datetime
 from pathlib import Path
 
-from django.db import connection
-
 from records.codes.census import SchoolPhase
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
-from records.models import ImportKind, ImportRun, School
+from records.models import ImportKind, ImportRun
 from records.services.schools import (
     GIAS_STATUSES,
+    SchoolValues,
     school_errors,
     school_is_open_from_gias,
     school_phase_from_gias,
+    school_sync,
 )
 
 URN = "URN"
@@ -53,16 +53,6 @@ COLUMN_OF_FIELD = {
     "establishment_type": TYPE,
 }
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y")
-COLUMNS = (
-    "urn",
-    "name",
-    "la_code",
-    "la_name",
-    "establishment_number",
-    "phase",
-    "establishment_type",
-    "is_open",
-)
 
 
 def detect_encoding(path: Path) -> str:
@@ -100,7 +90,7 @@ class SchoolsImporter:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
         encoding = detect_encoding(path)
-        rows: list[tuple] = []
+        rows: list[SchoolValues] = []
         seen: dict[int, int] = {}
         with path.open(encoding=encoding, errors="replace", newline="") as text:
             reader = csv.reader(text)
@@ -134,15 +124,15 @@ class SchoolsImporter:
                 ) from error
         if report.rejected and not run.import_valid_rows:
             return report  # the file is refused; nothing need be written
-        created, updated = self._upsert(rows)
-        report.counts["schools_created"] = created
-        report.counts["schools_updated"] = updated
-        report.counts["schools_unchanged"] = len(rows) - created - updated
+        synced = school_sync(actor=run.created_by, schools=rows)
+        report.counts["schools_created"] = synced.created
+        report.counts["schools_updated"] = synced.updated
+        report.counts["schools_unchanged"] = synced.unchanged
         return report
 
     def _row(
         self, number: int, values: dict[str, str], report: ImportReport, seen: dict[int, int]
-    ) -> tuple | None:
+    ) -> SchoolValues | None:
         errors: list[tuple[str, str]] = []
         urn_text = values[URN]
         urn = int(urn_text) if urn_text.isdigit() else 0
@@ -178,7 +168,7 @@ class SchoolsImporter:
             seen.setdefault(urn, number)
         if errors:
             return None
-        return (*values_for_school.values(), is_open)
+        return SchoolValues(**values_for_school, is_open=is_open)
 
     def _date_errors(self, values: dict[str, str]) -> list[tuple[str, str]]:
         errors, dates = [], {}
@@ -193,38 +183,3 @@ class SchoolsImporter:
         if OPENED in dates and CLOSED in dates and dates[CLOSED] < dates[OPENED]:
             errors.append((CLOSED, f"{CLOSED} is before {OPENED}"))
         return errors
-
-    def _upsert(self, rows: list[tuple]) -> tuple[int, int]:
-        """Insert new URNs and update changed ones; (created, updated)."""
-        if not rows:
-            return 0, 0
-        table = School._meta.db_table
-        names = ", ".join(COLUMNS)
-        changed = " OR ".join(f"s.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in COLUMNS)
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.gias_import")
-            cursor.execute(
-                "CREATE TEMPORARY TABLE gias_import (urn integer, name text, la_code text, "
-                "la_name text, establishment_number text, phase text, establishment_type text, "
-                "is_open boolean) ON COMMIT DROP"
-            )
-            with cursor.copy(f"COPY gias_import ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"""
-                WITH written AS (
-                    INSERT INTO {table} AS s ({names})
-                    SELECT {names} FROM gias_import
-                    ON CONFLICT (urn) DO UPDATE SET
-                        {", ".join(f"{name} = EXCLUDED.{name}" for name in COLUMNS[1:])}
-                    WHERE {changed}
-                    RETURNING (xmax = 0) AS inserted
-                )
-                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-                FROM written
-                """  # noqa: S608 - names are this module's constants
-            )
-            created, updated = cursor.fetchone()
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.gias_import")
-        return created, updated

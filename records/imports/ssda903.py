@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -43,13 +44,15 @@ from records.imports.socialcare import (
     check_ethnicity,
     check_la_child_id,
     check_upn,
-    child_sync,
+    child_identity_sync,
     domain_error_fields,
     episode_sync,
     gender_from_code,
     parse_date,
 )
 from records.models import Child, ImportKind, ImportRun
+from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
+from records.services.locking import SyncOutcome
 from virtualschool.errors import DomainError
 
 DATE_FORMAT, DATE_SHOWN = "%d/%m/%Y", "dd/mm/yyyy"
@@ -323,6 +326,8 @@ class Ssda903Importer:
         create_missing = bool(run.options.get("create_missing"))
         self.actor = run.created_by
         self.report = report
+        self.ambiguous: dict[str, str] = {}
+        self.matched: set[uuid.UUID] = set()
 
         headers: dict[str, tuple[int, ChildIdentity | None]] = {}
         for row, values in tables[HEADER].rows if HEADER in tables else []:
@@ -379,18 +384,39 @@ class Ssda903Importer:
         self, row: int | None, identity: ChildIdentity | None, child_id: str, create_missing: bool
     ) -> Child | None:
         if identity is None or row is None:
-            return Child.objects.filter(la_child_id=child_id).first()
+            return self._child_by_la_child_id(child_id)
         try:
             with transaction.atomic():
-                child, outcome = child_sync(
+                synced = child_identity_sync(
                     actor=self.actor, identity=identity, create_missing=create_missing
                 )
         except DomainError as error:
+            child = self._child_by_la_child_id(child_id)
             for name, reason in domain_error_fields(error, CHILD_FIELDS, "CHILD"):
-                self.report.reject(row, f"{HEADER}.{name}", reason)
-            return Child.objects.filter(la_child_id=child_id).first()
-        self.report.counts[f"children_{outcome}"] += 1
-        return child
+                self.report.reject(
+                    row, f"{HEADER}.{name}", reason, child_id=self._matched_id(child)
+                )
+            return child
+        self.report.counts[f"children_{synced.outcome}"] += 1
+        if synced.outcome != SyncOutcome.CREATED:
+            self.matched.add(synced.row.pk)
+        return synced.row
+
+    def _child_by_la_child_id(self, child_id: str) -> Child | None:
+        try:
+            match = child_for_identifiers(la_child_id=child_id)
+        except AmbiguousIdentifierError as error:
+            self.ambiguous[child_id] = error.messages[0]
+            return None
+        if match is None:
+            return None
+        self.matched.add(match.child.pk)
+        return match.child
+
+    def _matched_id(self, child: Child | None) -> uuid.UUID | None:
+        """The id a rejection carries: only a child that was on the record before this file
+        (one the file added is gone again if the file is not imported)."""
+        return child.pk if child is not None and child.pk in self.matched else None
 
     def _episodes(
         self,
@@ -404,7 +430,9 @@ class Ssda903Importer:
             return
         episodes.sort(key=lambda episode: (episode.decom, episode.dec or date.max))
         if bad_rows:
-            self._not_imported(episodes, f"row {bad_rows[0]} of the Episodes table")
+            self._not_imported(
+                episodes, f"row {bad_rows[0]} of the Episodes table", self._matched_id(child)
+            )
             return
         if child is None:
             reason = (
@@ -414,16 +442,19 @@ class Ssda903Importer:
                 else "No child in the record has this LA child id, and it is not in the Header "
                 "table"
             )
+            reason = self.ambiguous.get(child_id, reason)
             for episode in episodes:
                 self.report.reject(episode.row, f"{EPISODES}.CHILD", reason)
             return
+        matched_id = self._matched_id(child)
         problems = _chain_errors(episodes)
         if problems:
             for row, name, reason in problems:
-                self.report.reject(row, f"{EPISODES}.{name}", reason)
+                self.report.reject(row, f"{EPISODES}.{name}", reason, child_id=matched_id)
             self._not_imported(
                 [e for e in episodes if e.row not in {row for row, _, _ in problems}],
                 f"row {problems[0][0]} of the Episodes table",
+                matched_id,
             )
             return
         try:
@@ -431,21 +462,25 @@ class Ssda903Importer:
                 outcomes = self._write_periods(child, periods_of(episodes))
         except _PeriodRefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(refused.row, f"{EPISODES}.{name}", reason)
+                self.report.reject(refused.row, f"{EPISODES}.{name}", reason, child_id=matched_id)
             self._not_imported(
                 [e for e in episodes if e.row != refused.row],
                 f"row {refused.row} of the Episodes table",
+                matched_id,
             )
             return
         self.report.counts.update(outcomes)
 
-    def _not_imported(self, episodes: list[EpisodeRow], because: str) -> None:
+    def _not_imported(
+        self, episodes: list[EpisodeRow], because: str, child_id: uuid.UUID | None = None
+    ) -> None:
         for episode in episodes:
             self.report.reject(
                 episode.row,
                 f"{EPISODES}.CHILD",
                 f"Not imported: the child's episodes are imported together, and {because} was "
                 "rejected",
+                child_id=child_id,
             )
 
     def _write_periods(self, child: Child, periods: list[Period]) -> Counter[str]:

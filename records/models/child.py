@@ -288,6 +288,7 @@ class BatchEvent(models.Model):
     class Kind(models.TextChoices):
         ATTENDANCE = "attendance", "Attendance recorded"
         IMPORT = "import", "File imported"
+        SCHOOLS = "schools", "Schools register updated"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -78,6 +78,11 @@ class ImportRejection(models.Model):
     row_number = models.PositiveIntegerField(help_text="1 is the first row after the header")
     field = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=500)
+    # The child the rejected row had been matched to, when it had been: no foreign key (a
+    # rejection outlives nothing and blocks nothing), but indexed, so the data map reaches a
+    # rejection from its child and retention removes a child's rejections with them. Never
+    # set for a row whose identifiers matched no child, or more than one.
+    child_id = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["row_number", "id"]

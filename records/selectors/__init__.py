@@ -9,13 +9,25 @@ from records.selectors.children import (
     child_summary,
     children_visible_to,
 )
+from records.selectors.identifiers import (
+    AmbiguousIdentifierError,
+    ChildMatch,
+    UpnMatch,
+    child_for_identifiers,
+    children_for_upns,
+)
 
 __all__ = [
+    "AmbiguousIdentifierError",
+    "ChildMatch",
+    "UpnMatch",
     "caseworkers_for_allocation",
     "child_batch_events",
+    "child_for_identifiers",
     "child_get_for_user",
     "child_history",
     "child_list_visible_to",
     "child_summary",
+    "children_for_upns",
     "children_visible_to",
 ]

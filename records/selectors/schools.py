@@ -81,3 +81,20 @@ def previous_enrolments(*, child: Child, on: date | None = None) -> QuerySet[Enr
     """Enrolments that ended before a day (today by default), most recent first. One query."""
     on = on or timezone.localdate()
     return enrolments_for_child(child=child).filter(end_date__lt=on)
+
+
+def school_for_urn(*, urn: int) -> School | None:
+    """The school with this URN (unique in the reference table), or None."""
+    return School.objects.filter(urn=urn).first()
+
+
+def school_for_laestab(*, la_code: str, establishment_number: str) -> School | None:
+    """The school with this LA code and establishment number (the LAESTAB a CTF's `LEA` and
+    `Estab` give), only when exactly one school has them: with two, the reference table does
+    not say which one is meant, and guessing would misfile the child's history."""
+    if not (la_code and establishment_number):
+        return None
+    schools = list(
+        School.objects.filter(la_code=la_code, establishment_number=establishment_number)[:2]
+    )
+    return schools[0] if len(schools) == 1 else None

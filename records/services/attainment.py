@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -25,7 +26,7 @@ from records.codes.assessment import (
     rule_for,
 )
 from records.models import AssessmentResult, Child, Post16Course
-from records.services.locking import record_create, record_update
+from records.services.locking import SyncOutcome, record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 
 Errors = dict[str, list[str]]
@@ -204,6 +205,56 @@ def assessment_result_update(
             "result": result,
         },
     )
+
+
+def assessment_result_sync(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    measure: str,
+    academic_year: int,
+    result: str,
+    subject: str = "",
+) -> SyncOutcome:
+    """Record a result from a file (a CTF's StageAssessment), find it unchanged when the record
+    holds the same, or update the one held when the file's differs: a later file corrects an
+    earlier one.
+
+    The result held is the child's for the measure, subject (in any case) and year; it is
+    updated under its version, keeping its subject as written. The rules are
+    assessment_result_record's and assessment_result_update's; a refusal saves nothing.
+    `result` is compared as given, so pass it cleaned (records/codes/assessment.py).
+    """
+    with transaction.atomic():
+        held = (
+            AssessmentResult.objects.filter(
+                child=child, measure=measure, subject__iexact=subject, academic_year=academic_year
+            )
+            .order_by("pk")
+            .first()
+        )
+        if held is None:
+            assessment_result_record(
+                actor=actor,
+                child=child,
+                measure=measure,
+                academic_year=academic_year,
+                result=result,
+                subject=subject,
+            )
+            return SyncOutcome.CREATED
+        if held.result == result:
+            return SyncOutcome.UNCHANGED
+        assessment_result_update(
+            actor=actor,
+            instance=held,
+            expected_version=held.version,
+            measure=measure,
+            academic_year=academic_year,
+            result=result,
+            subject=held.subject,
+        )
+        return SyncOutcome.UPDATED
 
 
 # --- Post-16 courses ------------------------------------------------------------------------

@@ -9,6 +9,8 @@ all call these same functions.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from auditlog.context import set_actor
@@ -22,9 +24,14 @@ from guardian.shortcuts import assign_perm, remove_perm
 from records.models import (
     AccessLogEntry,
     Allocation,
+    Characteristics,
     Child,
 )
 from records.permissions import can_be_allocated
+from records.selectors.identifiers import LA_CHILD_ID, child_for_identifiers
+from records.services.characteristics import characteristics_record, characteristics_update
+from records.services.child_update import child_update
+from records.services.locking import Synced, SyncOutcome, record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
 from virtualschool.roles import ALLOCATION_PERMISSIONS
@@ -200,3 +207,199 @@ def access_log_record_many(
         for child_id in child_ids
     ]
     return AccessLogEntry.objects.bulk_create(entries) if entries else []
+
+
+def former_upn_add(
+    *, actor: AbstractBaseUser | None, child: Child, upns: Sequence[str]
+) -> Synced[Child]:
+    """Keep UPNs a child was known by before (a CTF's BasicDetails/FormerUPN) in
+    `former_upns`, so a later file still naming one of them finds the child.
+
+    Rules: each passes the DfE check-letter rule (records/upn.py); none is another child's
+    current UPN. The child's own current UPN, and one already kept, are not added again.
+    Written under the optimistic lock (records/services/locking.py). UNCHANGED when every UPN
+    given is already held.
+    """
+    wanted = [normalise_upn(value) for value in upns]
+    wanted = [value for value in dict.fromkeys(wanted) if value and value != child.upn]
+    for value in wanted:
+        try:
+            validate_upn(value)
+        except ValidationError as error:
+            raise DomainError({"former_upns": error.messages}) from error
+    if Child.objects.filter(upn__in=wanted).exclude(pk=child.pk).exists():
+        raise DomainError({"former_upns": ["A former UPN is another child's current UPN"]})
+    added = [value for value in wanted if value not in child.former_upns]
+    if not added:
+        return Synced(row=child, outcome=SyncOutcome.UNCHANGED)
+    updated = record_update(
+        actor=actor,
+        instance=child,
+        expected_version=child.version,
+        changes={"former_upns": [*child.former_upns, *added]},
+    )
+    return Synced(row=updated, outcome=SyncOutcome.UPDATED)
+
+
+# A child added from a social care return has no name there (the returns carry none,
+# ../shared/reference/DOMAIN.md section (i)): these say the name is awaited.
+PLACEHOLDER_FIRST_NAME = "Name awaited"
+
+
+def placeholder_last_name(la_child_id: str) -> str:
+    """The last name a child added from a return carries until a person enters the real one."""
+    return f"(social care child {la_child_id})"[: Child._meta.get_field("last_name").max_length]
+
+
+@dataclass(frozen=True)
+class ChildIdentity:
+    """A child as a social care return (SSDA903, CIN census) describes them, values checked."""
+
+    la_child_id: str
+    date_of_birth: date
+    gender: str
+    upn: str = ""
+    upn_unknown: str = ""
+    former_upn: str = ""
+    ethnicity: str = ""
+
+
+def child_identity_sync(
+    *, actor: AbstractBaseUser | None, identity: ChildIdentity, create_missing: bool
+) -> Synced[Child]:
+    """Find the child a social care return names, or (when allowed) add them, and bring their
+    identity and ethnicity up to date from it: the social care system is the return's source.
+
+    Rules:
+    - the child is the one records/selectors/identifiers.py finds for the LA child id, UPN and
+      former UPN (an identifier reaching two children is refused); one found by a UPN but
+      recorded with another LA child id is refused, as the two systems disagree about who
+      this is and a person has to decide;
+    - a child not on the record is refused unless `create_missing`: then they are added with a
+      placeholder name that says the name is awaited, for a caseworker to complete;
+    - identity changes go through child_update's rules, ethnicity through the characteristics
+      services'; a UPN the return replaces is kept as a former UPN, and a UPN-unknown code is
+      kept only while no UPN is known (it never erases a known UPN).
+    Returns the child and CREATED, UPDATED or UNCHANGED. Raises DomainError keyed by Child
+    field names (and "ethnicity"); nothing is saved then.
+    """
+    with transaction.atomic():
+        child = _identity_match(identity)
+        if child is None:
+            if not create_missing:
+                raise DomainError(
+                    {
+                        "la_child_id": [
+                            "No child in the record has this LA child id or UPN: add the child "
+                            "first, or import with 'create missing children' to add them with a "
+                            "placeholder name"
+                        ]
+                    }
+                )
+            child = child_create(
+                actor=actor,
+                first_name=PLACEHOLDER_FIRST_NAME,
+                last_name=placeholder_last_name(identity.la_child_id),
+                date_of_birth=identity.date_of_birth,
+                gender=identity.gender,
+                upn=identity.upn,
+            )
+            _identifiers_sync(actor=actor, child=child, identity=identity)
+            _ethnicity_sync(actor=actor, child=child, ethnicity=identity.ethnicity)
+            return Synced(row=child, outcome=SyncOutcome.CREATED)
+        changed = False
+        upn = identity.upn or child.upn
+        old_upn = child.upn
+        if (child.date_of_birth, child.gender, child.upn) != (
+            identity.date_of_birth,
+            identity.gender,
+            upn,
+        ):
+            child = child_update(
+                actor=actor,
+                child=child,
+                expected_version=child.version,
+                first_name=child.first_name,
+                last_name=child.last_name,
+                date_of_birth=identity.date_of_birth,
+                gender=identity.gender,
+                upn=upn,
+                address_line_1=child.address_line_1,
+                address_line_2=child.address_line_2,
+                town=child.town,
+                postcode=child.postcode,
+            )
+            changed = True
+        replaced = old_upn if old_upn and old_upn != upn else ""
+        changed |= _identifiers_sync(actor=actor, child=child, identity=identity, replaced=replaced)
+        changed |= _ethnicity_sync(actor=actor, child=child, ethnicity=identity.ethnicity)
+        return Synced(row=child, outcome=SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED)
+
+
+def _identity_match(identity: ChildIdentity) -> Child | None:
+    match = child_for_identifiers(
+        la_child_id=identity.la_child_id,
+        upn=identity.upn,
+        former_upns=[identity.former_upn] if identity.former_upn else [],
+    )
+    if match is None:
+        return None
+    if match.by != LA_CHILD_ID and match.child.la_child_id:
+        raise DomainError(
+            {
+                "upn": [
+                    "This UPN belongs to a child recorded with a different LA child id: "
+                    "check which child this is in the social care system"
+                ]
+            }
+        )
+    return match.child
+
+
+def _identifiers_sync(
+    *, actor: AbstractBaseUser | None, child: Child, identity: ChildIdentity, replaced: str = ""
+) -> bool:
+    former = list(child.former_upns)
+    for upn in (replaced, identity.former_upn):
+        if upn and upn != child.upn and upn not in former:
+            former.append(upn)
+    changes = {
+        "la_child_id": identity.la_child_id,
+        "upn_unknown": "" if child.upn else identity.upn_unknown,
+        "former_upns": former,
+    }
+    if all(getattr(child, name) == value for name, value in changes.items()):
+        return False
+    updated = record_update(
+        actor=actor, instance=child, expected_version=child.version, changes=changes
+    )
+    child.version = updated.version
+    for name, value in changes.items():
+        setattr(child, name, value)
+    return True
+
+
+def _ethnicity_sync(*, actor: AbstractBaseUser | None, child: Child, ethnicity: str) -> bool:
+    if not ethnicity:
+        return False
+    current = Characteristics.objects.filter(child=child).first()
+    if current is None:
+        characteristics_record(actor=actor, child=child, ethnicity=ethnicity)
+        return True
+    if current.ethnicity == ethnicity:
+        return False
+    characteristics_update(
+        actor=actor,
+        instance=current,
+        expected_version=current.version,
+        ethnicity=ethnicity,
+        first_language=current.first_language,
+        english_additional_language=current.english_additional_language,
+        arrived_from_overseas=current.arrived_from_overseas,
+        unaccompanied_asylum_seeking=current.unaccompanied_asylum_seeking,
+        sen_provision=current.sen_provision,
+        sen_primary_need=current.sen_primary_need,
+        responsible_la=current.responsible_la,
+        placed_in_borough=current.placed_in_borough,
+    )
+    return True

@@ -1,6 +1,6 @@
 """Writes a Common Transfer File import needs that no other service makes: a child's UPN
-replaced by a new one (the old kept as a former UPN), former UPNs kept, and register marks
-recorded only where they differ from what is held.
+replaced by a new one (the old kept as a former UPN), and register marks recorded only where
+they differ from what is held (former UPNs: records/services/children.py former_upn_add).
 
 The CTF importer (records/imports/ctf.py) calls these inside its file's transaction.
 """
@@ -97,29 +97,3 @@ def attendance_marks_record(
             changed=batch.details["changed"],
             unchanged=len(marks) - len(to_write) + batch.details["unchanged"],
         )
-
-
-def child_former_upns_add(
-    *, actor: AbstractBaseUser | None, child: Child, upns: Sequence[str]
-) -> Child:
-    """Keep UPNs a child was known by before (a CTF's BasicDetails/FormerUPN) in
-    `former_upns`, so a later file still naming one of them finds the child. Rules: each
-    passes the DfE check-letter rule; none is the child's current UPN or another child's."""
-    wanted = [normalise_upn(value) for value in upns]
-    wanted = [value for value in dict.fromkeys(wanted) if value and value != child.upn]
-    for value in wanted:
-        try:
-            validate_upn(value)
-        except ValidationError as error:
-            raise DomainError({"former_upns": error.messages}) from error
-    if Child.objects.filter(upn__in=wanted).exclude(pk=child.pk).exists():
-        raise DomainError({"former_upns": ["A former UPN is another child's current UPN"]})
-    added = [value for value in wanted if value not in child.former_upns]
-    if not added:
-        return child
-    return record_update(
-        actor=actor,
-        instance=child,
-        expected_version=child.version,
-        changes={"former_upns": [*child.former_upns, *added]},
-    )

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from records.codes import Cohort
 from records.models import Child, LegalStatusEpisode
+from records.services.locking import SyncOutcome
 from virtualschool.errors import DomainError
 
 
@@ -197,3 +198,43 @@ def episode_update(
             setattr(current, name, value)
         current.save(update_fields=list(EPISODE_FIELDS))
     return current
+
+
+def episode_sync(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    cohort: str,
+    start_date: date,
+    end_date: date | None = None,
+    legal_status: str = "",
+    plac_route: str = "",
+    closure_date: date | None = None,
+) -> SyncOutcome:
+    """Record an episode from a return (SSDA903, CIN census), or bring the child's episode of
+    that cohort with the same start date up to date: next month's return ends or closes the
+    episode instead of adding a second one.
+
+    The rules are episode_add's and episode_update's; a refusal raises their DomainError and
+    saves nothing. An episode already as the file says is not written. Returns CREATED,
+    UPDATED or UNCHANGED.
+    """
+    values = {
+        "legal_status": legal_status,
+        "plac_route": plac_route,
+        "end_date": end_date,
+        "closure_date": closure_date,
+    }
+    with transaction.atomic():
+        existing = (
+            LegalStatusEpisode.objects.filter(child=child, cohort=cohort, start_date=start_date)
+            .order_by("pk")
+            .first()
+        )
+        if existing is None:
+            episode_add(actor=actor, child=child, cohort=cohort, start_date=start_date, **values)
+            return SyncOutcome.CREATED
+        if all(getattr(existing, name) == value for name, value in values.items()):
+            return SyncOutcome.UNCHANGED
+        episode_update(actor=actor, episode=existing, start_date=start_date, **values)
+        return SyncOutcome.UPDATED

@@ -146,7 +146,13 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
         status = ImportRun.Status.SUCCEEDED
     ImportRejection.objects.filter(run=run).delete()
     ImportRejection.objects.bulk_create(
-        ImportRejection(run=run, row_number=r.row, field=r.field[:100], reason=r.reason[:500])
+        ImportRejection(
+            run=run,
+            row_number=r.row,
+            field=r.field[:100],
+            reason=r.reason[:500],
+            child_id=r.child_id,
+        )
         for r in report.rejections
     )
     run.status = status

@@ -3,7 +3,9 @@ optimistic lock, so two people editing the same row never silently overwrite eac
 
 from __future__ import annotations
 
-from typing import TypeVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
@@ -22,6 +24,32 @@ STALE_MESSAGE = (
     "{who} changed this {what} at {when}, after you opened it. Your changes have not been "
     "saved. Go back to the record to see their changes, then make yours again."
 )
+
+
+class SyncOutcome(StrEnum):
+    """What a service that syncs a row from a file did with it (formatted as its value, so an
+    import counts it as e.g. `episodes_created`)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Synced(Generic[M]):
+    """A row a sync service wrote or found as the file says, and what it did."""
+
+    row: M
+    outcome: SyncOutcome
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    """What a service that syncs many rows from a file at once did with them."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
 
 def _validated(instance: models.Model) -> None:

@@ -7,17 +7,20 @@ stored, so it cannot disagree with the history.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
 from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.formats import date_format
 
 from records.codes.census import SchoolPhase
-from records.models import Child, Enrolment, School
-from records.services.locking import record_create, record_update
+from records.models import BatchEvent, Child, Enrolment, School
+from records.services.locking import SyncCounts, SyncOutcome, record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
+from virtualschool.errors import DomainError
 
 # A DfE URN (Get Information about Schools) is a six-digit number (general knowledge of GIAS;
 # CTF SourceSchool/DestSchool carry it as `URN`, ../shared/reference/DOMAIN.md section (g)).
@@ -139,6 +142,92 @@ def school_save(
             },
         )
     return school
+
+
+class SchoolValues(NamedTuple):
+    """One school as the register (GIAS) describes it, in the School table's terms."""
+
+    urn: int
+    name: str
+    la_code: str
+    la_name: str
+    establishment_number: str
+    phase: str
+    establishment_type: str
+    is_open: bool
+
+
+_SYNC_COLUMNS = SchoolValues._fields
+
+
+def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValues]) -> SyncCounts:
+    """Bring the School reference table up to date from the register (a GIAS establishments
+    file): add the URNs it does not hold, update those whose values differ, and leave the rest.
+
+    Rules: every school passes school_errors (the rules school_save applies), and a URN is
+    given once; otherwise nothing is written and the first problem is named. The schools are
+    written in one statement from a COPY'd temporary table, so a 50,000-row register takes
+    seconds; a school whose values have not changed is not written, so a second import of a
+    file changes nothing. Schools are not personal data, so instead of a row-level audit entry
+    per school the write is recorded as one batch event (who, how many created and updated),
+    and only when something changed.
+    """
+    seen: set[int] = set()
+    for position, school in enumerate(schools, start=1):
+        problems = school_errors(
+            urn=school.urn,
+            name=school.name,
+            la_code=school.la_code,
+            establishment_number=school.establishment_number,
+            phase=school.phase,
+            la_name=school.la_name,
+            establishment_type=school.establishment_type,
+        )
+        if school.urn in seen:
+            problems.setdefault("urn", []).append("The URN is given twice")
+        if problems:
+            field, messages = next(iter(problems.items()))
+            raise DomainError({field: [f"School {position} (URN {school.urn}): {messages[0]}"]})
+        seen.add(school.urn)
+    if not schools:
+        return SyncCounts()
+    table = connection.ops.quote_name(School._meta.db_table)
+    names = ", ".join(_SYNC_COLUMNS)
+    changed = " OR ".join(f"s.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _SYNC_COLUMNS)
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in _SYNC_COLUMNS[1:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.school_sync")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE school_sync (urn integer, name text, la_code text, "
+            "la_name text, establishment_number text, phase text, establishment_type text, "
+            "is_open boolean) ON COMMIT DROP"
+        )
+        with cursor.copy(f"COPY school_sync ({names}) FROM STDIN") as copy:
+            for school in schools:
+                copy.write_row(school)
+        cursor.execute(
+            f"""
+            WITH written AS (
+                INSERT INTO {table} AS s ({names})
+                SELECT {names} FROM school_sync
+                ON CONFLICT (urn) DO UPDATE SET {assignments}
+                WHERE {changed}
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+            FROM written
+            """  # noqa: S608 - names are the School table's and this module's constants
+        )
+        created, updated = cursor.fetchone()
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.school_sync")
+        if created or updated:
+            BatchEvent.objects.create(
+                kind=BatchEvent.Kind.SCHOOLS,
+                actor=actor,
+                rows=created + updated,
+                details={"schools_created": created, "schools_updated": updated},
+            )
+    return SyncCounts(created=created, updated=updated, unchanged=len(schools) - created - updated)
 
 
 def _long(value: date) -> str:
@@ -286,6 +375,48 @@ def enrolment_update(
                 "reason_for_leaving": reason_for_leaving,
             },
         )
+
+
+def enrolment_sync(
+    *,
+    actor: AbstractBaseUser | None,
+    child: Child,
+    school: School,
+    start_date: date,
+    end_date: date | None = None,
+) -> SyncOutcome:
+    """Record an enrolment from a file (a CTF's SchoolHistory/School), or bring the one held
+    for the same child, school and entry date up to date.
+
+    A file without a leaving date is older news than a leaving date we hold, so it leaves the
+    enrolment unchanged; a file with a different leaving date updates it (under its version,
+    keeping its NC year and reason for leaving). The rules are enrolment_record's and
+    enrolment_update's; a refusal saves nothing.
+    """
+    with transaction.atomic():
+        held = (
+            Enrolment.objects.filter(child=child, school=school, start_date=start_date)
+            .order_by("pk")
+            .first()
+        )
+        if held is None:
+            enrolment_record(
+                actor=actor, child=child, school=school, start_date=start_date, end_date=end_date
+            )
+            return SyncOutcome.CREATED
+        if end_date is None or held.end_date == end_date:
+            return SyncOutcome.UNCHANGED
+        enrolment_update(
+            actor=actor,
+            instance=held,
+            expected_version=held.version,
+            school=school,
+            start_date=start_date,
+            end_date=end_date,
+            nc_year=held.nc_year,
+            reason_for_leaving=held.reason_for_leaving,
+        )
+        return SyncOutcome.UPDATED
 
 
 def nc_year_on(*, date_of_birth: date, on: date) -> str:
