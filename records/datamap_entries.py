@@ -180,9 +180,12 @@ def register_records() -> None:
     )
     register(
         ImportRejection,
-        reach=Reach.NONE,
+        reach=Reach.MATCHED_CHILD,
+        child_lookup="child_id",
         area=Area.IMPORTS,
-        destruction=Destruction.KEEP,
-        categories=declare(not_personal=["id", "run", "row_number", "field", "reason"]),
+        # The file's report keeps its row; only the link to the child goes.
+        destruction=Destruction.REDACT,
+        redact_fields=["child_id"],
+        categories=declare(not_personal=["id", "run", "row_number", "field", "reason", "child_id"]),
         note="Reasons name the row, field and rule, never the value.",
     )
