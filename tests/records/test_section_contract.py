@@ -94,7 +94,8 @@ class Inputs:
     hidden: Hidden
     # The i-th further valid row, for the query count; None for a one-per-child section.
     more: Callable[[int], Mapping[str, Any]] | None
-    # Hidden.ROWS only: a row filed under a sensitive category, and its text on the page.
+    # Hidden.ROWS only: a row filed under a sensitive category, and words of its text that
+    # must not be on the page for a user without the permission.
     sensitive_row: Mapping[str, Any] | None = None
     sensitive_shown: str = ""
     # Whether records/api/urls.py serves the section.
@@ -353,7 +354,7 @@ INPUTS: dict[str, Inputs] = {
             "written_on": D(2024, 4, 1),
             "text": "Contact with birth mother moved to Saturdays",
         },
-        sensitive_shown="Contact with birth mother moved to Saturdays",
+        sensitive_shown="birth mother",
     ),
     "contacts/contacts": Inputs(
         valid={
@@ -466,6 +467,7 @@ class Case:
     sensitive: Any  # allocated, with the sensitive permission
     plain: Any  # allocated, without it
     stranger: Any  # not allocated, with it
+    outsider: Any  # not allocated, without it
     client_for: Callable[[Any], Any]
     _clients: dict = field(default_factory=dict)
 
@@ -632,6 +634,7 @@ def case(request, manager, caseworker, other_caseworker, allocate, client_for) -
         sensitive=sensitive,
         plain=caseworker,
         stranger=_with_sensitive(other_caseworker),
+        outsider=UserFactory(username="caseworker_c", role=Role.CASEWORKER),
         client_for=client_for,
     )
 
@@ -857,6 +860,7 @@ def _refused_everywhere(case: Case, user, row: Model) -> None:
 def test_another_caseworker_gets_404_everywhere_and_changes_nothing(case):
     row = case.create()
     _refused_everywhere(case, case.stranger, row)
+    _refused_everywhere(case, case.outsider, row)
 
 
 # --- Sensitive hidden -----------------------------------------------------------------------
