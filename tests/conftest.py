@@ -73,3 +73,19 @@ def signed_in(user) -> Client:
 @pytest.fixture
 def client_for():
     return signed_in
+
+
+@pytest.fixture(autouse=True)
+def _seeded_factories(request):
+    """Seed the factories and Faker from the test's node id (and TEST_SEED, 0 unless given),
+    so a failing test gets the same data when run again. The seed is printed, and pytest
+    shows it with the output of a failed test."""
+    import os
+    import zlib
+
+    from tests.factories import seed_factories
+
+    base = os.environ.get("TEST_SEED", "0")
+    seed = zlib.crc32(f"{base}:{request.node.nodeid}".encode())
+    seed_factories(seed)
+    print(f"Factories seeded with {seed} (TEST_SEED={base}, {request.node.nodeid})")

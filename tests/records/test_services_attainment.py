@@ -1,4 +1,8 @@
-"""Attainment: assessment results and post-16 courses, through the pages and the services."""
+"""Attainment's own rules: which measures, years, results and subjects a result may have,
+how results read on the tab, and when a post-16 course may start, end and have a result.
+
+Create, view, edit, the optimistic lock, refused input leaving the row, access and query
+counts are the section contract's (tests/records/test_section_contract.py)."""
 
 import datetime
 
@@ -9,7 +13,7 @@ from django.utils import timezone
 from records.codes.assessment import Measure
 from records.demo import DemoStaff
 from records.demo import attainment as demo
-from records.models import AccessLogEntry, AssessmentResult, Post16Course
+from records.models import AssessmentResult, Post16Course
 from records.services import attainment, enrolment_record
 from tests.factories import ChildFactory, SchoolFactory
 from virtualschool.errors import DomainError
@@ -61,14 +65,6 @@ def _edit(child, item, section="results"):
         "records:section-edit",
         kwargs={"pk": child.pk, "tab": "attainment", "section": section, "item": item.pk},
     )
-
-
-def _date(name, value):
-    return {
-        f"{name}_0": str(value.day),
-        f"{name}_1": str(value.month),
-        f"{name}_2": str(value.year),
-    }
 
 
 def test_the_add_page_offers_measures_and_years(client_for, manager, child):
@@ -146,40 +142,6 @@ def test_edit_with_the_version_read(client_for, manager, child, result):
     assert response.status_code == 302
     result.refresh_from_db()
     assert (result.result, result.version) == ("112", 2)
-
-
-def test_a_second_save_from_a_stale_page_is_refused_and_the_first_kept(manager, child, result):
-    fields = {"measure": Measure.KS2_READING, "academic_year": 2018}
-    attainment.assessment_result_update(
-        actor=manager, instance=result, expected_version=1, result="105", **fields
-    )
-    with pytest.raises(DomainError) as raised:
-        attainment.assessment_result_update(
-            actor=manager, instance=result, expected_version=1, result="95", **fields
-        )
-    assert "Your changes have not been saved" in raised.value.messages[0]
-    result.refresh_from_db()
-    assert (result.result, result.version) == ("105", 2)
-
-
-def test_stale_save_through_the_page_shows_the_message(client_for, manager, child, result):
-    attainment.assessment_result_update(
-        actor=manager,
-        instance=result,
-        expected_version=1,
-        measure=Measure.KS2_READING,
-        academic_year=2018,
-        result="105",
-    )
-    response = client_for(manager).post(
-        _edit(child, result),
-        {"expected_version": "1", "measure": Measure.KS2_READING, "academic_year": "2018"}
-        | {"result": "95"},
-    )
-    assert response.status_code == 200
-    assert "Your changes have not been saved" in response.content.decode()
-    result.refresh_from_db()
-    assert result.result == "105"
 
 
 @pytest.mark.parametrize(
@@ -274,80 +236,6 @@ def test_one_result_per_measure_subject_and_year(manager, child):
     assert list(AssessmentResult.objects.values_list("result", flat=True)) == ["6"]
 
 
-def test_a_refused_edit_leaves_the_row_as_it_was(manager, child, result):
-    with pytest.raises(DomainError):
-        attainment.assessment_result_update(
-            actor=manager,
-            instance=result,
-            expected_version=1,
-            measure=Measure.KS2_READING,
-            academic_year=2018,
-            result="121",
-        )
-    result.refresh_from_db()
-    assert (result.result, result.version) == ("104", 1)
-
-
-def test_bad_input_through_the_page_shows_the_message_and_saves_nothing(client_for, manager, child):
-    response = client_for(manager).post(
-        _add(child),
-        {"measure": Measure.KS2_READING, "subject": "", "academic_year": "2018", "result": "130"},
-    )
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "must be a scaled score from 80 to 120" in html
-    assert "<title>Error:" in html
-    assert not AssessmentResult.objects.exists()
-
-
-def test_create_a_post16_course_through_the_page(client_for, caseworker, child, allocate):
-    allocate(child, caseworker)
-    response = client_for(caseworker).post(
-        _add(child, "post-16-courses"),
-        {
-            "provider": "Bradford College",
-            "course": "T Level in Digital Production",
-            "level": Post16Course.Level.LEVEL_3,
-            "status": Post16Course.Status.COMPLETED,
-            "result": "Merit",
-        }
-        | _date("start_date", D(2024, 9, 2))
-        | _date("end_date", D(2025, 7, 11)),
-    )
-    assert response.status_code == 302
-    row = Post16Course.objects.get(child=child)
-    assert (row.course, row.level, row.status, row.result, row.end_date) == (
-        "T Level in Digital Production",
-        "3",
-        "completed",
-        "Merit",
-        D(2025, 7, 11),
-    )
-
-
-def test_edit_a_post16_course_with_the_version_read(client_for, manager, child, course):
-    client = client_for(manager)
-    assert (
-        'name="expected_version" value="1"'
-        in client.get(_edit(child, course, "post-16-courses")).content.decode()
-    )
-    response = client.post(
-        _edit(child, course, "post-16-courses"),
-        {
-            "expected_version": "1",
-            "provider": course.provider,
-            "course": course.course,
-            "level": course.level,
-            "status": Post16Course.Status.WITHDRAWN,
-        }
-        | _date("start_date", course.start_date)
-        | _date("end_date", D(2024, 12, 20)),
-    )
-    assert response.status_code == 302
-    course.refresh_from_db()
-    assert (course.status, course.end_date, course.version) == ("withdrawn", D(2024, 12, 20), 2)
-
-
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -400,65 +288,6 @@ def test_an_enrolled_course_may_start_in_the_future(manager, child):
         start_date=D(2032, 9, 1),
     )
     assert row.status == "enrolled"
-
-
-def test_another_caseworker_cannot_reach_it(client_for, other_caseworker, child, result, course):
-    client = client_for(other_caseworker)
-    for url in (
-        _tab(child),
-        _add(child),
-        _edit(child, result),
-        _edit(child, course, "post-16-courses"),
-    ):
-        assert client.get(url).status_code == 404
-    response = client.post(
-        _edit(child, result),
-        {"expected_version": "1", "measure": Measure.KS2_READING, "academic_year": "2018"}
-        | {"result": "80"},
-    )
-    assert response.status_code == 404
-    result.refresh_from_db()
-    assert (result.result, result.version) == ("104", 1)
-    assert AccessLogEntry.objects.filter(
-        user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="tab-attainment"
-    ).exists()
-
-
-def test_an_allocated_caseworker_sees_the_tab(client_for, caseworker, child, allocate, result):
-    allocate(child, caseworker)
-    client = client_for(caseworker)
-    summary = client.get(reverse("records:child-detail", kwargs={"pk": child.pk})).content.decode()
-    assert "Attainment" in summary
-    assert "104 – expected standard" in client.get(_tab(child)).content.decode()
-
-
-def test_tab_query_count_is_fixed(
-    client_for, manager, child, result, course, django_assert_max_num_queries
-):
-    client = client_for(manager)
-    with django_assert_max_num_queries(40) as few:
-        client.get(_tab(child))
-    for subject in ("Art", "Biology", "Chemistry", "English", "French", "History", "Music"):
-        attainment.assessment_result_record(
-            actor=manager,
-            child=child,
-            measure=Measure.KS4_GCSE,
-            subject=subject,
-            academic_year=2023,
-            result="6",
-        )
-    for year in (2025, 2026):
-        attainment.post16_course_record(
-            actor=manager,
-            child=child,
-            provider="Leeds City College",
-            course=f"Course {year}",
-            level="3",
-            start_date=D(year, 9, 1),
-        )
-    with django_assert_max_num_queries(40) as many:
-        client.get(_tab(child))
-    assert len(few.captured_queries) == len(many.captured_queries)
 
 
 def test_demo_data_is_valid_for_children_of_every_age(manager, caseworker):

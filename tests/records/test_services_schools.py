@@ -1,5 +1,8 @@
-"""School history: enrolments through the pages and services, the derived current school, the
-School reference table, overlaps and dates outside the child's education refused."""
+"""School history's own rules: the derived current school, the School reference table, the
+schools offered, overlaps and dates outside the child's education refused.
+
+Create, view, edit, the optimistic lock, refused input leaving the row, access and query
+counts are the section contract's (tests/records/test_section_contract.py)."""
 
 import datetime
 
@@ -7,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from records.models import AccessLogEntry, Enrolment, School
+from records.models import Enrolment, School
 from records.selectors import schools as selectors
 from records.services import schools as services
 from tests.factories import SchoolFactory
@@ -81,13 +84,6 @@ def _add(child):
     )
 
 
-def _edit(child, item):
-    return reverse(
-        "records:section-edit",
-        kwargs={"pk": child.pk, "tab": TAB, "section": "enrolments", "item": item.pk},
-    )
-
-
 def _form(school, **dates):
     form = {"school": str(school.pk), "nc_year": "7", "reason_for_leaving": ""}
     for name, value in dates.items():
@@ -100,19 +96,6 @@ def _form(school, **dates):
                 }
             )
     return form
-
-
-def test_create_through_the_page(client_for, caseworker, child, allocate, secondary):
-    allocate(child, caseworker)
-    response = client_for(caseworker).post(_add(child), _form(secondary, start_date=D(2023, 9, 4)))
-    assert response.status_code == 302
-    enrolment = Enrolment.objects.get(child=child)
-    assert (enrolment.school, enrolment.start_date, enrolment.end_date, enrolment.nc_year) == (
-        secondary,
-        D(2023, 9, 4),
-        None,
-        "7",
-    )
 
 
 def test_the_form_offers_schools_by_name_and_urn(client_for, manager, child, primary):
@@ -161,46 +144,6 @@ def test_current_and_previous_schools_are_derived(child, previous, current):
     assert selectors.current_enrolment(child=child, on=D(2020, 1, 10)) == previous
     assert list(selectors.previous_enrolments(child=child, on=D(2024, 1, 10))) == [previous]
     assert selectors.school_history(child=child, on=D(2023, 8, 1)).upcoming == [current]
-
-
-def test_edit_with_the_version_read(client_for, manager, child, current, secondary):
-    client = client_for(manager)
-    page = client.get(_edit(child, current)).content.decode()
-    assert 'name="expected_version" value="1"' in page
-    response = client.post(
-        _edit(child, current),
-        {
-            **_form(secondary, start_date=D(2023, 9, 4), end_date=D(2024, 2, 9)),
-            "reason_for_leaving": "Moved placement",
-            "expected_version": "1",
-        },
-    )
-    assert response.status_code == 302
-    current.refresh_from_db()
-    assert (current.end_date, current.reason_for_leaving, current.version) == (
-        D(2024, 2, 9),
-        "Moved placement",
-        2,
-    )
-
-
-def test_a_stale_save_is_refused_and_the_first_kept(client_for, manager, child, current, secondary):
-    services.enrolment_update(
-        actor=manager,
-        instance=current,
-        expected_version=1,
-        school=secondary,
-        start_date=D(2023, 9, 5),
-        nc_year="7",
-    )
-    response = client_for(manager).post(
-        _edit(child, current),
-        {**_form(secondary, start_date=D(2023, 9, 1)), "expected_version": "1"},
-    )
-    assert response.status_code == 200
-    assert "Your changes have not been saved" in response.content.decode()
-    current.refresh_from_db()
-    assert (current.start_date, current.version) == (D(2023, 9, 5), 2)
 
 
 def test_an_overlapping_enrolment_is_refused_naming_the_other_school(
@@ -346,37 +289,3 @@ def test_bad_school_details_are_refused(manager, fields, field, message):
 )
 def test_nc_year_follows_age_on_31_august(on, expected):
     assert services.nc_year_on(date_of_birth=D(2012, 5, 14), on=on) == expected
-
-
-# --- Access ----------------------------------------------------------------------------------
-
-
-def test_another_caseworker_cannot_reach_it(client_for, other_caseworker, child, current, primary):
-    client = client_for(other_caseworker)
-    for url in (_tab(child), _add(child), _edit(child, current)):
-        assert client.get(url).status_code == 404
-    assert client.post(_add(child), _form(primary, start_date=D(2016, 9, 1))).status_code == 404
-    assert Enrolment.objects.count() == 1
-    assert AccessLogEntry.objects.filter(
-        user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="tab-schools"
-    ).exists()
-
-
-def test_tab_query_count_is_fixed(
-    client_for, manager, child, current, django_assert_max_num_queries
-):
-    client = client_for(manager)
-    with django_assert_max_num_queries(40) as few:
-        client.get(_tab(child))
-    for year in range(2015, 2023):
-        school = SchoolFactory()
-        services.enrolment_record(
-            actor=manager,
-            child=child,
-            school=school,
-            start_date=D(year, 1, 1),
-            end_date=D(year, 6, 1),
-        )
-    with django_assert_max_num_queries(40) as many:
-        client.get(_tab(child))
-    assert len(few.captured_queries) == len(many.captured_queries)

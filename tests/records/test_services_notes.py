@@ -1,5 +1,9 @@
-"""Notes: filed under a category, written by the person adding them, with family and criminal
-notes hidden from, and refused to, users without the sensitive permission."""
+"""Notes' own rules: filed under a category, written by the person adding them, and family
+and criminal notes neither offered to nor accepted from users without the sensitive
+permission.
+
+Create, view, edit, the optimistic lock, refused input leaving the row, access, sensitive rows
+hidden and query counts are the section contract's (tests/records/test_section_contract.py)."""
 
 import datetime
 
@@ -9,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from records.models import AccessLogEntry, Note
+from records.models import Note
 from records.services import notes as services
 from tests.factories import UserFactory
 from virtualschool.errors import DomainError
@@ -91,17 +95,6 @@ def test_view_lists_notes_with_the_authors_name(client_for, manager, child, hous
     assert "Carers moving house next month" in html
     assert "Housing" in html
     assert escape(manager.get_full_name()) in html
-
-
-def test_without_the_sensitive_permission_family_notes_are_hidden(
-    client_for, caseworker, child, allocate, housing_note, family_note
-):
-    allocate(child, caseworker)
-    client = client_for(caseworker)
-    html = client.get(_tab(child)).content.decode()
-    assert "Carers moving house next month" in html
-    assert "birth mother" not in html
-    assert client.get(_edit(child, family_note)).status_code == 404
 
 
 def test_without_it_family_and_criminal_are_not_offered_nor_accepted(
@@ -213,25 +206,6 @@ def test_an_edit_by_someone_else_keeps_the_author(manager, child, housing_note):
     assert (housing_note.text, housing_note.author) == ("Corrected", manager)
 
 
-def test_a_stale_save_is_refused_and_the_first_kept(client_for, manager, child, housing_note):
-    services.note_update(
-        actor=manager,
-        instance=housing_note,
-        expected_version=1,
-        category="housing",
-        text="First save",
-        written_on=housing_note.written_on,
-    )
-    response = client_for(manager).post(
-        _edit(child, housing_note),
-        {"expected_version": "1", "category": "housing", "text": "Second save"},
-    )
-    assert response.status_code == 200
-    assert "Your changes have not been saved" in response.content.decode()
-    housing_note.refresh_from_db()
-    assert (housing_note.text, housing_note.version) == ("First save", 2)
-
-
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -251,45 +225,3 @@ def test_bad_input_is_refused_and_nothing_saved(manager, child, fields, field, m
         services.note_record(actor=manager, child=child, **values)
     assert message in " ".join(raised.value.message_dict[field])
     assert not Note.objects.exists()
-
-
-def test_the_tab_is_open_to_a_caseworker_without_the_sensitive_permission(
-    client_for, caseworker, child, allocate
-):
-    allocate(child, caseworker)
-    summary = (
-        client_for(caseworker)
-        .get(reverse("records:child-detail", kwargs={"pk": child.pk}))
-        .content.decode()
-    )
-    assert f'href="{_tab(child)}"' in summary
-
-
-def test_another_caseworker_cannot_reach_it(client_for, other_caseworker, child, housing_note):
-    client = client_for(other_caseworker)
-    for url in (_tab(child), _add(child), _edit(child, housing_note)):
-        assert client.get(url).status_code == 404
-    assert client.post(_add(child), {"category": "housing", "text": "x"}).status_code == 404
-    assert Note.objects.count() == 1
-    assert AccessLogEntry.objects.filter(
-        user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="tab-notes"
-    ).exists()
-
-
-@pytest.mark.parametrize("sensitive", [False, True])
-def test_tab_query_count_is_fixed(
-    client_for, caseworker, child, allocate, housing_note, sensitive, django_assert_max_num_queries
-):
-    allocate(child, caseworker)
-    user = _grant_sensitive(caseworker) if sensitive else caseworker
-    client = client_for(user)
-    with django_assert_max_num_queries(40) as few:
-        client.get(_tab(child))
-    for number in range(8):
-        author = UserFactory(role=Role.MANAGER)
-        services.note_record(
-            actor=author, child=child, category="family" if number % 2 else "referral", text="x"
-        )
-    with django_assert_max_num_queries(40) as many:
-        client.get(_tab(child))
-    assert len(few.captured_queries) == len(many.captured_queries)

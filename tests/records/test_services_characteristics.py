@@ -1,5 +1,8 @@
-"""Characteristics: the one-per-child record and free school meal periods, through the pages
-and the services, with the optimistic lock and the rules that refuse bad input."""
+"""Characteristics' own rules: the one-per-child census record (its codes, SEN and EAL rules,
+how it reads) and free school meal periods (no overlaps, dates within the child's education).
+
+Create, view, edit, the optimistic lock, refused input leaving the row, access and query
+counts are the section contract's (tests/records/test_section_contract.py)."""
 
 import datetime
 import re
@@ -7,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from records.models import AccessLogEntry, Characteristics, FreeSchoolMealsPeriod
+from records.models import Characteristics, FreeSchoolMealsPeriod
 from records.services import characteristics as services
 from virtualschool.errors import DomainError
 
@@ -83,12 +86,6 @@ def test_create_through_the_page(client_for, caseworker, child, allocate):
     assert row.pk == child.pk
 
 
-def test_the_add_page_goes_to_the_edit_page_once_recorded(client_for, manager, child, record):
-    response = client_for(manager).get(_add(child))
-    assert response.status_code == 302
-    assert response["Location"] == _edit(child, record)
-
-
 def test_a_second_record_is_refused(manager, child, record):
     with pytest.raises(DomainError) as raised:
         services.characteristics_record(actor=manager, child=child, ethnicity="WOTH")
@@ -113,17 +110,6 @@ def test_edit_with_the_version_read(client_for, manager, child, record):
     assert response.status_code == 302
     record.refresh_from_db()
     assert (record.ethnicity, record.sen_provision, record.version) == ("BAFR", "E", 2)
-
-
-def test_a_stale_save_is_refused_and_the_first_kept(client_for, manager, child, record):
-    services.characteristics_update(
-        actor=manager, instance=record, expected_version=1, ethnicity="MWBC"
-    )
-    response = client_for(manager).post(_edit(child, record), {**FORM, "expected_version": "1"})
-    assert response.status_code == 200
-    assert "Your changes have not been saved" in response.content.decode()
-    record.refresh_from_db()
-    assert (record.ethnicity, record.version) == ("MWBC", 2)
 
 
 @pytest.mark.parametrize(
@@ -160,69 +146,11 @@ def test_bad_input_is_refused_and_nothing_saved(manager, child, fields, field, m
     assert not Characteristics.objects.exists()
 
 
-def test_a_bad_change_leaves_the_record_as_it_was(manager, child, record):
-    with pytest.raises(DomainError):
-        services.characteristics_update(
-            actor=manager,
-            instance=record,
-            expected_version=1,
-            ethnicity="WOTH",
-            sen_provision="N",
-            sen_primary_need="MLD",
-        )
-    record.refresh_from_db()
-    assert (record.ethnicity, record.sen_primary_need, record.version) == ("WBRI", "SEMH", 1)
-
-
-def test_bad_input_on_the_page_shows_the_message(client_for, manager, child):
-    response = client_for(manager).post(
-        _add(child), {**FORM, "sen_provision": "N", "sen_primary_need": "ASD"}
-    )
-    assert response.status_code == 200
-    assert "SEN primary need can only be recorded with SEN provision E" in (
-        response.content.decode()
-    )
-    assert not Characteristics.objects.exists()
-
-
 # --- Free school meals periods -------------------------------------------------------------
 
 
 def _fsm(manager, child, start, end=None):
     return services.fsm_period_record(actor=manager, child=child, start_date=start, end_date=end)
-
-
-def test_fsm_period_through_the_page(client_for, manager, child):
-    response = client_for(manager).post(
-        _add(child, "free-school-meals"),
-        {"start_date_0": "1", "start_date_1": "9", "start_date_2": "2019"},
-    )
-    assert response.status_code == 302
-    period = FreeSchoolMealsPeriod.objects.get(child=child)
-    assert (period.start_date, period.end_date) == (D(2019, 9, 1), None)
-    assert "Continuing" in client_for(manager).get(_tab(child)).content.decode()
-
-
-def test_fsm_period_edit_and_stale_save(manager, child):
-    period = _fsm(manager, child, D(2019, 9, 1))
-    services.fsm_period_update(
-        actor=manager,
-        instance=period,
-        expected_version=1,
-        start_date=D(2019, 9, 1),
-        end_date=D(2021, 7, 20),
-    )
-    with pytest.raises(DomainError) as raised:
-        services.fsm_period_update(
-            actor=manager, instance=period, expected_version=1, start_date=D(2019, 10, 1)
-        )
-    assert "Your changes have not been saved" in raised.value.messages[0]
-    period.refresh_from_db()
-    assert (period.start_date, period.end_date, period.version) == (
-        D(2019, 9, 1),
-        D(2021, 7, 20),
-        2,
-    )
 
 
 def test_overlapping_fsm_periods_are_refused(manager, child):
@@ -275,40 +203,3 @@ def test_fsm_dates_outside_the_childs_education_are_refused(
         _fsm(manager, child, start, end)
     assert message in " ".join(raised.value.message_dict[field])
     assert not FreeSchoolMealsPeriod.objects.exists()
-
-
-# --- Access ----------------------------------------------------------------------------------
-
-
-def test_the_tab_is_not_sensitive(client_for, caseworker, child, allocate, record):
-    allocate(child, caseworker)
-    client = client_for(caseworker)
-    summary = client.get(reverse("records:child-detail", kwargs={"pk": child.pk})).content.decode()
-    assert "Characteristics" in summary
-    assert "White British" in client.get(_tab(child)).content.decode()
-
-
-def test_another_caseworker_cannot_reach_it(client_for, other_caseworker, child, record):
-    client = client_for(other_caseworker)
-    for url in (_tab(child), _add(child), _edit(child, record)):
-        assert client.get(url).status_code == 404
-    assert client.post(_edit(child, record), {**FORM, "expected_version": "1"}).status_code == 404
-    record.refresh_from_db()
-    assert (record.ethnicity, record.version) == ("WBRI", 1)
-    assert AccessLogEntry.objects.filter(
-        user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="tab-characteristics"
-    ).exists()
-
-
-def test_tab_query_count_is_fixed(
-    client_for, manager, child, record, django_assert_max_num_queries
-):
-    client = client_for(manager)
-    _fsm(manager, child, D(2015, 1, 1), D(2015, 6, 1))
-    with django_assert_max_num_queries(40) as few:
-        client.get(_tab(child))
-    for year in range(2016, 2024):
-        _fsm(manager, child, D(year, 1, 1), D(year, 6, 1))
-    with django_assert_max_num_queries(40) as many:
-        client.get(_tab(child))
-    assert len(few.captured_queries) == len(many.captured_queries)
