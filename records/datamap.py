@@ -277,3 +277,173 @@ class DataMap:
 
 DATA_MAP = DataMap()
 register = DATA_MAP.register
+
+
+# Reading the map: one row per field, for the `datamap` command and the "What we hold" page.
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One field of one mapped table, as the record of processing states it."""
+
+    app: str
+    model: str
+    model_label: str
+    table: str
+    reach: Reach
+    child_lookup: str
+    field: str
+    field_label: str
+    # What the map says of the field in words (Entry.describe): a category's label, "not
+    # personal", "by row: ..." or "as the field it copies".
+    category: str
+    # Every category the field's values can be in, in the privacy notice's order.
+    categories: tuple[DataCategory, ...]
+    # Whether the field's category is set row by row (a note's text: its row's category).
+    by_row: bool
+    copied: bool
+    # None for a copy: it is as sensitive as the field it copies.
+    sensitive: bool | None
+    destruction: Destruction
+    # For a redacted row, whether redaction clears this field; None for other destructions.
+    cleared: bool | None
+    note: str = ""
+
+    @property
+    def path(self) -> str:
+        """How a row reaches its child, with the lookup that follows it."""
+        return f"{self.reach.value}: {self.child_lookup}" if self.child_lookup else self.reach.value
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.categories) or self.copied
+
+    @property
+    def destruction_text(self) -> str:
+        """ "delete", "keep", or for a redacted row whether this field is cleared."""
+        if self.destruction is Destruction.REDACT:
+            return f"redact: {'cleared' if self.cleared else 'kept'}"
+        return self.destruction.value
+
+    @property
+    def destruction_words(self) -> str:
+        """What destroying the child does to this field, in a sentence for the page."""
+        if self.destruction is Destruction.DELETE:
+            return "Deleted with the row"
+        if self.destruction is Destruction.REDACT:
+            return "Cleared, the row kept" if self.cleared else "Kept in the redacted row"
+        return "Kept: the row names no child"
+
+
+def _field_row(entry: Entry, model_field: models.Field) -> FieldRow:
+    name = model_field.name
+    copied = name in entry.copies
+    possible = entry.possible_categories(name)
+    return FieldRow(
+        app=entry.app_label,
+        model=entry.name,
+        model_label=str(entry.model._meta.verbose_name),
+        table=entry.table,
+        reach=entry.reach,
+        child_lookup=entry.child_lookup,
+        field=name,
+        field_label=str(model_field.verbose_name),
+        category=entry.describe(name),
+        categories=tuple(category for category in DataCategory if category in possible),
+        by_row=name in entry.declaration.by_row,
+        copied=copied,
+        sensitive=None if copied else entry.is_sensitive(name),
+        destruction=entry.destruction,
+        cleared=(
+            name in entry.cleared_on_redaction if entry.destruction is Destruction.REDACT else None
+        ),
+        note=entry.note,
+    )
+
+
+def field_rows(data_map: DataMap = DATA_MAP) -> list[FieldRow]:
+    """Every concrete field of every mapped table, tables in the map's order and fields in the
+    model's: the rows of `manage.py datamap` and of the Admin's "What we hold" page."""
+    return [
+        _field_row(entry, model_field)
+        for entry in data_map.entries()
+        for model_field in entry.model._meta.concrete_fields
+    ]
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A mapped table that holds nothing personal of a child's but reaches or names one."""
+
+    app: str
+    model: str
+    model_label: str
+    table: str
+    path: str
+    destruction: Destruction
+    note: str
+
+    @property
+    def destruction_words(self) -> str:
+        if self.destruction is Destruction.DELETE:
+            return "Its rows are deleted"
+        if self.destruction is Destruction.REDACT:
+            return "Its rows are redacted"
+        return "Kept: its rows name no child"
+
+
+@dataclass(frozen=True)
+class CategoryHoldings:
+    """One category's fields; a field filed row by row is under each category its rows may
+    be filed in."""
+
+    category: DataCategory
+    sensitive: bool
+    rows: list[FieldRow]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """The map grouped for the "What we hold" page."""
+
+    # In the privacy notice's order, only the categories something is held in.
+    by_category: list[CategoryHoldings]
+    # Fields holding copies of other fields' values (an audit entry's changes).
+    copies: list[FieldRow]
+    # Tables none of whose fields is personal (grants, the access log, import runs).
+    other_tables: list[TableRow]
+
+
+def holdings(rows: Iterable[FieldRow]) -> Holdings:
+    """Group `field_rows()` by category, the copies apart, and the tables that hold nothing
+    personal under their own heading."""
+    rows = list(rows)
+    by_category = [
+        CategoryHoldings(
+            category=category,
+            sensitive=category in SENSITIVE_CATEGORIES,
+            rows=[row for row in rows if category in row.categories],
+        )
+        for category in DataCategory
+    ]
+    tables: dict[str, list[FieldRow]] = {}
+    for row in rows:
+        tables.setdefault(row.table, []).append(row)
+    other_tables = [
+        TableRow(
+            app=first.app,
+            model=first.model,
+            model_label=first.model_label,
+            table=table,
+            path=first.path,
+            destruction=first.destruction,
+            note=first.note,
+        )
+        for table, (first, *rest) in tables.items()
+        if not any(row.personal for row in (first, *rest))
+    ]
+    return Holdings(
+        by_category=[section for section in by_category if section.rows],
+        copies=[row for row in rows if row.copied],
+        other_tables=other_tables,
+    )

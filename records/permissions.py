@@ -111,3 +111,10 @@ def can_view_dashboards(user: UserLike) -> bool:
         user.is_active
         and (user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER))
     )
+
+
+def can_read_data_map(user: UserLike) -> bool:
+    """Admins (information governance) read the "What we hold" page, the record of processing
+    (DESIGN.md, "One map of a child's data"); it names fields, never a child's values, but it
+    is theirs to keep, so other roles get a 404 as for anything absent."""
+    return user_has_role(user, Role.ADMIN)

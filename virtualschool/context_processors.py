@@ -45,6 +45,7 @@ def _navigation(request) -> list[NavItem]:
         items.append(("Imports", "records:imports", {"imports", "import-new", "import-detail"}))
     if user_has_role(user, Role.ADMIN):
         items.append(("Users", "admin:auth_user_changelist", set()))
+        items.append(("What we hold", "datamap:what-we-hold", {"what-we-hold"}))
     return [NavItem(label, reverse(name), current in names) for label, name, names in items]
 
 

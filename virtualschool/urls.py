@@ -18,6 +18,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("children/", include("records.urls")),
     path("dashboards/", include("records.urls_dashboards")),
+    path("what-we-hold/", include("records.urls_datamap")),
     path("api/", include("records.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,8 @@
-"""Every personal-data field declares its data category (DESIGN.md, 'One registry')."""
+"""Every personal-data field declares its data category (DESIGN.md, 'One registry').
+
+These look at the project's models with a foreign key to Child; test_datamap_complete.py
+extends them to every table of the database (PostgreSQL's catalogue) and every data map entry.
+"""
 
 import pytest
 from django.apps import apps

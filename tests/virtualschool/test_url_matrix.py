@@ -97,6 +97,8 @@ CASES = [
     ("dashboards:attainment", None, DASHBOARDS),
     # Without ?figure= there is no list to show (tests/records/dashboards/ cover it with one).
     ("dashboards:attainment-children", None, expect(302, 404, 404, 404, 404, 404)),
+    # The record of processing is the Admins' (information governance) alone.
+    ("datamap:what-we-hold", None, expect(302, 404, 404, 404, 404, 200)),
 ]
 # Django's admin site has its own staff check; only the user-management part is ours to assert.
 ADMIN_SITE = {"admin:auth_user_changelist": {ANON: 302, CASEWORKER: 302, MANAGER: 302, ADMIN: 200}}
