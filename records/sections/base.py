@@ -125,6 +125,17 @@ class Section:
             and not can_see_field(user, self.model, name, row=instance)
         ]
 
+    def kept_values(self, user: Any, instance: Model | None = None) -> dict[str, object]:
+        """What the service gets for the form fields left out for this user: the row's own
+        values when changing it, so nothing they may not see is changed or cleared; the
+        model's defaults for a new row."""
+        return {
+            name: getattr(instance, name)
+            if instance is not None
+            else self.model._meta.get_field(name).get_default()
+            for name in self.hidden_form_fields(user, instance)
+        }
+
 
 @dataclass(frozen=True)
 class Tab:

@@ -93,16 +93,6 @@ def _form(spec: Section, user, *args, instance=None, **kwargs) -> forms.Form:
     return form
 
 
-def _kept(spec: Section, user, instance=None) -> dict:
-    """What the service gets for the fields left out of the form: the row's own values when
-    changing it; the model's defaults for a new row."""
-    kept = {}
-    for name in spec.hidden_form_fields(user, instance):
-        field = spec.model._meta.get_field(name)
-        kept[name] = getattr(instance, name) if instance is not None else field.get_default()
-    return kept
-
-
 HIDDEN_FIELD_REFUSAL = (
     "This cannot be saved: part of the record you cannot see would need to change too. Ask "
     "someone who can see it to make the change"
@@ -148,7 +138,7 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
                 actor=request.user,
                 child=child,
                 **form.cleaned_data,
-                **_kept(spec, request.user),
+                **spec.kept_values(request.user),
             )
         except DomainError as error:
             _refused(form, error)
@@ -186,7 +176,7 @@ def section_edit(
                 instance=instance,
                 expected_version=version.cleaned_data["expected_version"],
                 **form.cleaned_data,
-                **_kept(spec, request.user, instance),
+                **spec.kept_values(request.user, instance),
             )
         except DomainError as error:
             _refused(form, error)

@@ -204,6 +204,35 @@ def test_the_api_section_leaves_out_a_field_declared_sensitive(
     assert shown["first_language"] == "OTB"
 
 
+def test_an_api_change_keeps_a_field_the_user_may_not_see(
+    client_for, caseworker, allocate, record, make_sensitive
+):
+    make_sensitive(Characteristics, "first_language")
+    client = client_for(caseworker)
+    item = _api("characteristics-characteristics-item", pk=record.pk, item=record.pk)
+    # Every field is sent on a change (an omitted one is cleared), except those the user may
+    # not see: they are kept, and a value sent for one is ignored.
+    for body in (
+        {"ethnicity": "BAFR", "version": 1},
+        {"ethnicity": "WBRI", "first_language": "ENG", "version": 2},
+    ):
+        response = client.put(item, body, content_type="application/json")
+        assert response.status_code == 200, response.content
+        assert "first_language" not in response.json()
+    row = Characteristics.objects.get(child=record)
+    assert (row.ethnicity, row.first_language, row.version) == ("WBRI", "OTB", 3)
+
+    child = ChildFactory(date_of_birth=D(2012, 5, 14))
+    allocate(child, caseworker)
+    response = client.post(
+        _api("characteristics-characteristics-list", pk=child.pk),
+        {"ethnicity": "WBRI", "first_language": "OTB"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert Characteristics.objects.get(child=child).first_language == ""
+
+
 def test_the_child_list_and_detail_leave_out_a_field_declared_sensitive(
     client_for, caseworker, sensitive_caseworker, record, make_sensitive
 ):
