@@ -1,8 +1,19 @@
-"""Turn a page of audit entries into "who changed what, from what to what".
+"""Turn a page of audit entries into "who changed what, from what to what", as one user may
+see it.
+
+A change is shown only to a user who may see its field's category (permissions.can_see_field,
+which reads the data map): a caseworker without the sensitive-categories permission sees no
+health, safeguarding, family or criminal value or field name, whatever the model. A field filed
+row by row (a note's text and category) is judged by every category its row was in: the values
+the entry logged and, when the entry does not carry the category, the row's current one. A row
+whose changes are all hidden is left out, since its heading alone ("Created court order") would
+say the record exists. records.selectors.child_history_visible_to applies the same rule in SQL so
+that pages stay full; this is the last word, field by field.
 
 django-auditlog's own `changes_display_dict` looks up each foreign key with a query per
-entry; this resolves every related row on the page in one query per related model, so the
-history page costs the same however long the history is.
+entry; this resolves every related row on the page in one query per related model (and the
+current categories of by-row rows in one query per such model), so the history page costs the
+same however long the history is.
 """
 
 from __future__ import annotations
@@ -11,11 +22,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from auditlog.models import LogEntry
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.formats import date_format
+
+from records.datamap import DATA_MAP
+from records.permissions import UserLike, can_see_field
 
 # The link from a row to its child is how the history was found; showing it adds nothing.
 HIDDEN_FIELDS = frozenset({"child"})
@@ -37,21 +53,117 @@ class HistoryRow:
     changes: list[Change]
 
 
-def history_rows(entries: Iterable[LogEntry]) -> list[HistoryRow]:
+def history_rows(entries: Iterable[LogEntry], *, user: UserLike | None = None) -> list[HistoryRow]:
+    """The entries as history rows holding only the changes `user` may see; rows with nothing
+    the user may see are left out. Without a user, as for one who may see the child and
+    nothing more (no sensitive category)."""
+    viewer = user if user is not None else AnonymousUser()
     entries = list(entries)
-    related = _related_labels(entries)
-    rows = []
+    current = _current_filing(entries)
+    shown: list[tuple[LogEntry, type[models.Model] | None, dict[str, list]]] = []
     for entry in entries:
         model = entry.content_type.model_class()
-        changes = [
-            change
+        recorded = {
+            name: values
             for name, values in (entry.changes or {}).items()
             if name not in HIDDEN_FIELDS
-            and not _both_empty(change := _change(model, name, values, related))
+        }
+        visible = {
+            name: values
+            for name, values in recorded.items()
+            if _may_see(viewer, model, name, entry, current)
+        }
+        if not visible and (recorded or not _may_see_any(viewer, model)):
+            continue
+        shown.append((entry, model, visible))
+    related = _related_labels(shown)
+    rows = []
+    for entry, model, visible in shown:
+        changes = [
+            change
+            for name, values in visible.items()
+            if not _both_empty(change := _change(model, name, values, related))
         ]
         what = f"{entry.get_action_display()} {entry.content_type.name}"
         rows.append(HistoryRow(entry=entry, what=what, changes=changes))
     return rows
+
+
+def _known(values: Iterable[object]) -> list[str]:
+    return [str(value) for value in values if value not in (None, NONE, "")]
+
+
+def _filing_categories(entry: LogEntry, source: str, current: dict[tuple, str]) -> list[str]:
+    """The categories a by-row field's row was filed under, as far as this entry tells: the
+    before and after values it logged for `source`, or, if it logged none, the row's current
+    value (`current`, keyed by (model, object_pk)). Empty when neither is known."""
+    changes = entry.changes or {}
+    if source in changes:
+        return _known(changes[source] or [])
+    model = entry.content_type.model_class()
+    return _known([current.get((model, str(entry.object_pk)))])
+
+
+def _may_see(
+    user: UserLike,
+    model: type[models.Model] | None,
+    name: str,
+    entry: LogEntry,
+    current: dict[tuple, str],
+) -> bool:
+    mapped = DATA_MAP.entry_for(model)
+    if mapped is None or model is None:
+        return False
+    source = mapped.declaration.by_row.get(name)
+    if source is None:
+        return can_see_field(user, model, name)
+    categories = _filing_categories(entry, source, current)
+    return bool(categories) and all(
+        _may_see_filed(user, model, name, source, category) for category in categories
+    )
+
+
+def _may_see_filed(
+    user: UserLike, model: type[models.Model], name: str, source: str, category: str
+) -> bool:
+    try:
+        return can_see_field(user, model, name, row=SimpleNamespace(**{source: category}))
+    except ValueError:  # not a category at all: nobody can say what it was
+        return False
+
+
+def _may_see_any(user: UserLike, model: type[models.Model] | None) -> bool:
+    """An entry that logged no change still names its model: shown only to a user who may see
+    some field of it."""
+    mapped = DATA_MAP.entry_for(model)
+    if mapped is None or model is None:
+        return False
+    return any(
+        can_see_field(user, model, name)
+        for name in mapped.personal_fields
+        if name not in mapped.copies
+    )
+
+
+def _current_filing(entries: list[LogEntry]) -> dict[tuple[type, str], str]:
+    """The current by-row category of each row whose entry on the page has a by-row field but
+    did not log the category: one query per such model, whatever the page holds."""
+    wanted: dict[tuple[type[models.Model], str], set[str]] = defaultdict(set)
+    for entry in entries:
+        model = entry.content_type.model_class()
+        mapped = DATA_MAP.entry_for(model)
+        if mapped is None or model is None:
+            continue
+        changes = entry.changes or {}
+        for name, source in mapped.declaration.by_row.items():
+            if name in changes and source not in changes:
+                wanted[(model, source)].add(str(entry.object_pk))
+    current: dict[tuple[type, str], str] = {}
+    for (model, source), pks in wanted.items():
+        keys = [key for key in (_key(model, pk) for pk in pks) if key is not None]
+        for pk, value in model._default_manager.filter(pk__in=keys).values_list("pk", source):
+            current[(model, str(pk))] = value
+    return current
 
 
 def _both_empty(change: Change) -> bool:
@@ -70,13 +182,21 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     return field if getattr(field, "concrete", False) else None
 
 
-def _related_labels(entries: list[LogEntry]) -> dict[tuple[type, str], str]:
+def _key(model: type[models.Model], pk: str) -> object:
+    try:
+        return model._meta.pk.to_python(pk)
+    except ValidationError:  # a malformed key names no row
+        return None
+
+
+def _related_labels(
+    shown: list[tuple[LogEntry, type[models.Model] | None, dict[str, list]]],
+) -> dict[tuple[type, str], str]:
     wanted: dict[type[models.Model], set[str]] = defaultdict(set)
-    for entry in entries:
-        model = entry.content_type.model_class()
-        for name, values in (entry.changes or {}).items():
+    for _entry, model, visible in shown:
+        for name, values in visible.items():
             field = _field(model, name)
-            if field is not None and field.many_to_one and name not in HIDDEN_FIELDS:
+            if field is not None and field.many_to_one:
                 wanted[field.related_model].update(v for v in values if v not in (None, NONE))
     labels: dict[tuple[type, str], str] = {}
     for related_model, pks in wanted.items():

@@ -64,7 +64,13 @@ def can_see_category(user: UserLike, category: DataCategory | None) -> bool:
     The one place this is decided: pages, the API, notes, the history, exports and the
     dashboards' drill-downs all ask it, directly or through the helpers below.
     """
-    return category not in SENSITIVE_CATEGORIES or can_view_sensitive(user)
+    return not needs_sensitive_permission(category) or can_view_sensitive(user)
+
+
+def needs_sensitive_permission(category: DataCategory | None) -> bool:
+    """Whether a category is one of those that need the sensitive-categories permission on
+    top of sight of the child (DESIGN.md, Access): what a page or the API says of a tab."""
+    return category in SENSITIVE_CATEGORIES
 
 
 def can_see_area(user: UserLike, area: str) -> bool:

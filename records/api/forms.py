@@ -68,10 +68,15 @@ class JsonChoiceInput(JsonValueInput):
         return value
 
 
-def bind_section_form(section: Section, data: Mapping[str, Any], *, user: Any) -> forms.Form:
+def bind_section_form(
+    section: Section, data: Mapping[str, Any], *, user: Any, instance: Any = None
+) -> forms.Form:
     """The section's form, built as its pages build it (with `form_kwargs(user)`, such as the
-    note categories this user may choose), bound to a parsed JSON object."""
+    note categories this user may choose, and without the fields holding data the user may
+    not see, of `instance` when it changes a row), bound to a parsed JSON object."""
     form = section.form_class(data=data, **section.form_kwargs(user))
+    for name in section.hidden_form_fields(user, instance):
+        del form.fields[name]
     for field in form.fields.values():
         _adapt(field)
     return form

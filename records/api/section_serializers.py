@@ -64,8 +64,10 @@ class SectionInputSerializer(serializers.Serializer):
                 {NON_FIELD_ERRORS_KEY: ["Send a JSON object of the fields"]}
             )
         errors: dict[str, list[str]] = {}
-        values = self._own_values(data, errors)
-        form = bind_section_form(self.section, values, user=self.context["request"].user)
+        user = self.context["request"].user
+        row = self.context.get("row")
+        values = self._own_values(data, errors, hidden=self.section.hidden_form_fields(user, row))
+        form = bind_section_form(self.section, values, user=user, instance=row)
         if not form.is_valid():
             for name, messages in form_errors(form).items():
                 errors.setdefault(name, messages)
@@ -73,9 +75,16 @@ class SectionInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         return dict(form.cleaned_data)
 
-    def _own_values(self, data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict:
-        """The body's values for the form; unknown names and misplaced lists are errors."""
-        fields = self.section.form_class.base_fields
+    def _own_values(
+        self, data: Mapping[str, Any], errors: dict[str, list[str]], hidden: list[str]
+    ) -> dict:
+        """The body's values for the form; unknown names (and fields the user may not see)
+        and misplaced lists are errors."""
+        fields = {
+            name: field
+            for name, field in self.section.form_class.base_fields.items()
+            if name not in hidden
+        }
         for name in sorted(set(data) - set(fields) - self.read_only_names):
             errors[name] = [
                 f"{name} is not a field of a {self.section.item_name}. The fields are: "

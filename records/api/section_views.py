@@ -102,7 +102,12 @@ class SectionListView(SectionView):
         body = self.create_serializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         try:
-            row = self.section.create(actor=request.user, child=child, **body.validated_data)
+            row = self.section.create(
+                actor=request.user,
+                child=child,
+                **body.validated_data,
+                **self.section.kept_values(request.user),
+            )
         except DomainError as error:
             raise serializers.ValidationError(domain_errors(error)) from error
         return Response(
@@ -127,13 +132,17 @@ class SectionItemView(SectionView):
     def put(self, request: Request, pk: uuid.UUID, item: str) -> Response:
         child = self.child_for(pk, page=self.page("edit"))
         row = self.row(child, item)
-        body = self.update_serializer(data=request.data, context={"request": request})
+        body = self.update_serializer(data=request.data, context={"request": request, "row": row})
         body.is_valid(raise_exception=True)
         values = dict(body.validated_data)
         version = values.pop("version")
         try:
             row = self.section.update(
-                actor=request.user, instance=row, expected_version=version, **values
+                actor=request.user,
+                instance=row,
+                expected_version=version,
+                **values,
+                **self.section.kept_values(request.user, row),
             )
         except DomainError as error:
             errors = domain_errors(error)

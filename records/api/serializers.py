@@ -1,22 +1,49 @@
 """Plain output serializers for children and schools.
 
 Children: a summary for the list (identity and current statuses only) and a detail with the
-child's statuses, schools, caseworkers and links to the tabs the user may open. The sections of
+child's statuses, schools, caseworkers and links to the tabs the user may open. Each leaves out
+the fields the user may not see, as the data map says (MappedSerializer). The sections of
 a child's record have their own serializers (records/api/section_serializers.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from records.categories import DataCategory
 from records.models import Allocation, Child, Enrolment, LegalStatusEpisode, School
+from records.permissions import can_see_field
 
 
-class StatusSerializer(serializers.ModelSerializer):
+class MappedSerializer(serializers.ModelSerializer):
+    """Leaves out every field the user may not see, as the data map says
+    (records.permissions.can_see_field): a field of the model by its name, a derived one by the
+    model field it is worked out from (`derived_from`). Links and flags that are not the
+    child's data (url, tabs, can_change) are kept; nested serializers judge their own fields."""
+
+    derived_from: ClassVar[dict[str, tuple[type[models.Model], str]]] = {}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        model = self.Meta.model
+        names = {field.name for field in model._meta.concrete_fields}
+        for name in list(data):
+            source = self.derived_from.get(name) or ((model, name) if name in names else None)
+            if source is None:
+                continue
+            source_model, field = source
+            row = instance if source_model is model else None
+            if not can_see_field(user, source_model, field, row=row):
+                del data[name]
+        return data
+
+
+class StatusSerializer(MappedSerializer):
     """A legal status episode: cohort (CLA, CIN, CPP, PLAC) with its DfE codes and dates."""
 
     class Meta:
@@ -25,8 +52,10 @@ class StatusSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChildSummarySerializer(serializers.ModelSerializer):
+class ChildSummarySerializer(MappedSerializer):
     """One child in a list: identity and what they are now, with the link to their record."""
+
+    derived_from: ClassVar = {"current_school": (Enrolment, "school")}
 
     url = serializers.HyperlinkedIdentityField(view_name="api:child-detail", lookup_field="pk")
     current_school = serializers.CharField(
@@ -70,7 +99,11 @@ class SchoolSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EnrolmentSummarySerializer(serializers.ModelSerializer):
+class EnrolmentSummarySerializer(MappedSerializer):
+    derived_from: ClassVar = {
+        "school_urn": (Enrolment, "school"),
+        "school_name": (Enrolment, "school"),
+    }
     school_urn = serializers.IntegerField(source="school.urn", read_only=True)
     school_name = serializers.CharField(source="school.name", read_only=True)
 
@@ -80,7 +113,7 @@ class EnrolmentSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AllocationSummarySerializer(serializers.ModelSerializer):
+class AllocationSummarySerializer(MappedSerializer):
     caseworker = serializers.SerializerMethodField()
 
     class Meta:
@@ -109,12 +142,14 @@ class TabLinkSerializer(serializers.Serializer):
     sections = SectionLinkSerializer(many=True)
 
 
-class ChildDetailSerializer(serializers.ModelSerializer):
+class ChildDetailSerializer(MappedSerializer):
     """A child's record at a glance, as the child's page shows it.
 
     The view passes what records.selectors.child_summary read (a fixed number of queries) in
     the context as `summary`, the tabs the user may open as `tabs`, and `can_change`.
     """
+
+    derived_from: ClassVar = {"age": (Child, "date_of_birth")}
 
     age = serializers.SerializerMethodField()
     statuses = serializers.SerializerMethodField()
@@ -151,7 +186,9 @@ class ChildDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StatusSerializer(many=True))
     def get_statuses(self, child: Child) -> list[dict[str, Any]]:
-        return StatusSerializer(self.context["summary"]["episodes"], many=True).data
+        return StatusSerializer(
+            self.context["summary"]["episodes"], many=True, context=self.context
+        ).data
 
     @extend_schema_field(EnrolmentSummarySerializer(many=True))
     def get_schools(self, child: Child) -> list[dict[str, Any]]:
@@ -161,12 +198,12 @@ class ChildDetailSerializer(serializers.ModelSerializer):
             *([history.current] if history.current else []),
             *history.previous,
         ]
-        return EnrolmentSummarySerializer(enrolments, many=True).data
+        return EnrolmentSummarySerializer(enrolments, many=True, context=self.context).data
 
     @extend_schema_field(AllocationSummarySerializer(many=True))
     def get_caseworkers(self, child: Child) -> list[dict[str, Any]]:
         allocations = self.context["summary"]["allocations"]
-        return AllocationSummarySerializer(allocations, many=True).data
+        return AllocationSummarySerializer(allocations, many=True, context=self.context).data
 
     def get_can_change(self, child: Child) -> bool:
         return self.context["can_change"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from records.categories import SENSITIVE_CATEGORIES, DataCategory
+from records.categories import DataCategory
 from records.models import Child, School
+from records.permissions import needs_sensitive_permission
 from records.services import notes as services
 
 TEXTS = {
@@ -47,7 +48,7 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
     for category in rng.sample(list(TEXTS), rng.randint(0, 3)):
         author = (
             staff.manager
-            if category in SENSITIVE_CATEGORIES
+            if needs_sensitive_permission(category)
             else rng.choice([staff.manager, *staff.caseworkers])
         )
         written_on = max(child.date_of_birth, today - timedelta(days=rng.randint(0, 730)))

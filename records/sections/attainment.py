@@ -84,10 +84,10 @@ RESULTS = Section(
     create=services.assessment_result_record,
     update=services.assessment_result_update,
     columns=(
-        Column("Year", _year),
+        Column("Year", _year, fields=("academic_year",)),
         Column("Measure", attr("measure")),
         Column("Subject", attr("subject")),
-        Column("Result", _result),
+        Column("Result", _result, fields=("measure", "result")),
     ),
     rows=_results,
 )

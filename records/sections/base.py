@@ -16,9 +16,10 @@ from typing import Any
 from django import forms
 from django.db.models import Model, QuerySet
 
-from records.categories import SENSITIVE_CATEGORIES, DataCategory
+from records.categories import DataCategory
 from records.datamap import DATA_MAP
 from records.models import Child, ChildRecord
+from records.permissions import can_see_field, needs_sensitive_permission
 
 # create(actor=, child=, **cleaned_data) -> row; update(actor=, instance=, expected_version=,
 # **cleaned_data) -> row. Both raise DomainError with per-field messages.
@@ -28,11 +29,19 @@ UpdateService = Callable[..., ChildRecord]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a section's list: a heading and how to show a row's value."""
+    """One column of a section's list: a heading, how to show a row's value, and the fields of
+    the section's model it shows. A user sees the column only if they may see every one of
+    those fields (records.permissions.can_see_field, which reads the data map); a column that
+    names no field is shown to nobody. `attr(name)` names its field itself."""
 
     heading: str
     value: Callable[[Any], object]
     numeric: bool = False
+    fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.fields:
+            object.__setattr__(self, "fields", tuple(getattr(self.value, "fields", ())))
 
 
 def attr(name: str) -> Callable[[Any], object]:
@@ -42,6 +51,7 @@ def attr(name: str) -> Callable[[Any], object]:
         display = getattr(row, f"get_{name}_display", None)
         return display() if callable(display) else getattr(row, name)
 
+    read.fields = (name,)  # type: ignore[attr-defined]
     return read
 
 
@@ -66,6 +76,65 @@ class Section:
         if self.rows is not None:
             return self.rows(child, user)
         return self.model.objects.filter(child=child)
+
+    def _by_row(self) -> dict[str, str]:
+        entry = DATA_MAP.entry_for(self.model)
+        return entry.declaration.by_row if entry is not None else {}
+
+    def columns_for(self, user: Any) -> tuple[Column, ...]:
+        """The columns this user may see. A field filed row by row (a note's text) does not
+        hide its column: the rows listed are those the user may see, and `cells` judges each."""
+        by_row = self._by_row()
+        return tuple(
+            column
+            for column in self.columns
+            if column.fields
+            and all(
+                name in by_row or can_see_field(user, self.model, name) for name in column.fields
+            )
+        )
+
+    def cells(self, row: Model, user: Any, columns: tuple[Column, ...]) -> list[object]:
+        """A row's values in `columns`; a by-row field the user may not see on this row is
+        left blank."""
+        by_row = self._by_row()
+        return [
+            None
+            if any(
+                name in by_row and not can_see_field(user, self.model, name, row=row)
+                for name in column.fields
+            )
+            else column.value(row)
+            for column in columns
+        ]
+
+    def hidden_form_fields(self, user: Any, instance: Model | None = None) -> list[str]:
+        """The form's fields holding data the user may not see (of this row, when changing
+        one): left out of the form, and kept as they are. A by-row field of a new row is not
+        hidden; the form offers only the categories the user may file under."""
+        entry = DATA_MAP.entry_for(self.model)
+        if entry is None:
+            return []
+        declared = entry.declaration.declared
+        by_row = entry.declaration.by_row
+        return [
+            name
+            for name in self.form_class.base_fields
+            if name in declared
+            and not (name in by_row and instance is None)
+            and not can_see_field(user, self.model, name, row=instance)
+        ]
+
+    def kept_values(self, user: Any, instance: Model | None = None) -> dict[str, object]:
+        """What the service gets for the form fields left out for this user: the row's own
+        values when changing it, so nothing they may not see is changed or cleared; the
+        model's defaults for a new row."""
+        return {
+            name: getattr(instance, name)
+            if instance is not None
+            else self.model._meta.get_field(name).get_default()
+            for name in self.hidden_form_fields(user, instance)
+        }
 
 
 @dataclass(frozen=True)
@@ -93,7 +162,8 @@ class Tab:
     @property
     def sensitive(self) -> bool:
         """Every category the tab holds is sensitive: without the permission it is not shown."""
-        return bool(self.categories) and self.categories <= SENSITIVE_CATEGORIES
+        categories = self.categories
+        return bool(categories) and all(needs_sensitive_permission(c) for c in categories)
 
     def section(self, slug: str) -> Section | None:
         return next((section for section in self.sections if section.slug == slug), None)

@@ -97,9 +97,9 @@ EXCLUSIONS = Section(
     columns=(
         Column("Start", attr("start_date")),
         Column("Type", attr("category")),
-        Column("School", _school),
-        Column("Length", _length),
-        Column("Reasons", _reasons),
+        Column("School", _school, fields=("school",)),
+        Column("Length", _length, fields=("category", "sessions")),
+        Column("Reasons", _reasons, fields=("reasons",)),
         Column("Outcome", attr("outcome")),
     ),
     rows=_exclusions,

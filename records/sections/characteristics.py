@@ -80,8 +80,12 @@ CHARACTERISTICS = Section(
         Column("EAL", attr("english_additional_language")),
         Column("Arrived from overseas", attr("arrived_from_overseas")),
         Column("UASC", attr("unaccompanied_asylum_seeking")),
-        Column("SEN", _sen),
-        Column("Responsible authority", _responsible_la),
+        Column("SEN", _sen, fields=("sen_provision", "sen_primary_need")),
+        Column(
+            "Responsible authority",
+            _responsible_la,
+            fields=("responsible_la", "placed_in_borough"),
+        ),
     ),
     single=True,
 )
@@ -94,7 +98,7 @@ FSM_PERIODS = Section(
     form_class=record_form(FreeSchoolMealsPeriod, ["start_date", "end_date"]),
     create=services.fsm_period_record,
     update=services.fsm_period_update,
-    columns=(Column("From", attr("start_date")), Column("To", _ongoing)),
+    columns=(Column("From", attr("start_date")), Column("To", _ongoing, fields=("end_date",))),
 )
 
 TAB = Tab(

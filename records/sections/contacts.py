@@ -56,7 +56,11 @@ PREVIOUS_ADDRESSES = Section(
     create=services.previous_address_record,
     update=services.previous_address_update,
     columns=(
-        Column("Address", _address),
+        Column(
+            "Address",
+            _address,
+            fields=("address_line_1", "address_line_2", "town", "postcode"),
+        ),
         Column("Moved in", attr("from_date")),
         Column("Moved out", attr("to_date")),
     ),

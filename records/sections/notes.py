@@ -73,7 +73,7 @@ NOTES = Section(
     columns=(
         Column("Date", attr("written_on")),
         Column("Category", attr("category")),
-        Column("Author", _author),
+        Column("Author", _author, fields=("author",)),
         Column("Note", attr("text")),
     ),
     rows=_rows,

@@ -9,14 +9,18 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from types import SimpleNamespace
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
+from records.datamap import DATA_MAP, Entry, Reach
 from records.models import (
     Allocation,
     BatchEvent,
@@ -26,7 +30,7 @@ from records.models import (
     Enrolment,
     LegalStatusEpisode,
 )
-from records.permissions import UserLike, can_view_all_children
+from records.permissions import UserLike, can_see_field, can_view_all_children
 from records.selectors.schools import school_history
 from records.upn import normalise_upn
 from virtualschool.roles import Perm, Role
@@ -130,6 +134,122 @@ def child_history(*, child: Child) -> QuerySet[LogEntry]:
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
     )
+
+
+def child_history_visible_to(*, child: Child, user: UserLike) -> QuerySet[LogEntry]:
+    """The child's audit entries that show `user` something, newest first.
+
+    The history shows a change only to a user who may see its field's category (the data map,
+    through permissions.can_see_field), and leaves out an entry none of whose changes they may
+    see: its heading alone ("Created court order") would say the record exists. Applied here in
+    SQL, so that a page of the history is a full page and the count is right:
+
+    - a model every field of which the user may see: all its entries;
+    - a model some of whose fields they may see: entries that changed one of those (JSON key
+      test on `changes`), or that logged no change at all;
+    - a field filed row by row (a note's text and category): entries whose logged before and
+      after categories the user may all see, or, when the entry logged no category, whose row
+      is now filed under one they may see (a missing row: hidden);
+    - a model with nothing the user may see, or not in the data map: none of its entries.
+
+    records.history.history_rows applies the same rule field by field to what is shown.
+    """
+    visible = Q(pk__in=[])
+    aliases: dict[str, Any] = {}
+    for entry in DATA_MAP:
+        if entry.reach is Reach.NONE:
+            continue
+        condition = _entry_visibility(entry, child=child, user=user, aliases=aliases)
+        if condition is None:
+            continue
+        meta = entry.model._meta
+        visible |= (
+            Q(content_type__app_label=meta.app_label, content_type__model=meta.model_name)
+            & condition
+        )
+    return child_history(child=child).alias(**aliases).filter(visible)
+
+
+def _entry_visibility(
+    entry: Entry, *, child: Child, user: UserLike, aliases: dict[str, Any]
+) -> Q | None:
+    """Which of one mapped model's entries show `user` something (see
+    child_history_visible_to); None when none do."""
+    declaration = entry.declaration
+    fields = [name for name in entry.personal_fields if name not in entry.copies]
+    plain = [name for name in fields if name not in declaration.by_row]
+    shown = [name for name in plain if can_see_field(user, entry.model, name)]
+    if len(shown) == len(plain) and not declaration.by_row:
+        return Q() if shown else None
+    conditions = []
+    if shown:
+        conditions.append(Q(changes__has_any_keys=shown))
+    by_source: dict[str, list[str]] = {}
+    for name, source in declaration.by_row.items():
+        by_source.setdefault(source, []).append(name)
+    for source, names in by_source.items():
+        filed = _filed_visibility(entry, source, names, child=child, user=user, aliases=aliases)
+        if filed is not None:
+            conditions.append(Q(changes__has_any_keys=names) & filed)
+    if not conditions:
+        return None
+    nothing_logged = Q(changes__isnull=True) | Q(changes={})
+    if shown:
+        conditions.append(nothing_logged)
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+def _filed_visibility(
+    entry: Entry,
+    source: str,
+    names: list[str],
+    *,
+    child: Child,
+    user: UserLike,
+    aliases: dict[str, Any],
+) -> Q | None:
+    """Entries of by-row fields `names` (filed by `source`) whose filing the user may see."""
+    model = entry.model
+    allowed = [
+        str(category)
+        for category in entry.possible_categories(names[0])
+        if all(
+            can_see_field(user, model, name, row=SimpleNamespace(**{source: category}))
+            for name in names
+        )
+    ]
+    if not allowed:
+        return None
+    prefix = f"history_{model._meta.model_name}_{source}"
+    before, after = f"{prefix}_before", f"{prefix}_after"
+    aliases[before] = KT(f"changes__{source}__0")
+    aliases[after] = KT(f"changes__{source}__1")
+
+    def unknown(alias: str) -> Q:
+        return Q(**{f"{alias}__isnull": True}) | Q(**{f"{alias}__in": _NO_VALUE})
+
+    def fits(alias: str) -> Q:
+        return Q(**{f"{alias}__in": allowed}) | unknown(alias)
+
+    logged = (
+        Q(changes__has_key=source)
+        & fits(before)
+        & fits(after)
+        & (Q(**{f"{before}__in": allowed}) | Q(**{f"{after}__in": allowed}))
+    )
+    rows_now_filed = (
+        model._default_manager.filter(**{entry.child_lookup: child.pk, f"{source}__in": allowed})
+        .annotate(history_pk=Cast("pk", output_field=CharField()))
+        .filter(history_pk=OuterRef("object_pk"))
+    )
+    return logged | (~Q(changes__has_key=source) & Exists(rows_now_filed))
+
+
+# How auditlog writes a missing value in `changes`.
+_NO_VALUE = ["None", ""]
 
 
 def child_batch_events(*, child: Child, limit: int = 50) -> list[BatchEvent]:

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from records import selectors, services
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.history import history_rows
-from records.models import Allocation, Child
+from records.models import Allocation, BatchEvent, Child
 from records.permissions import (
     can_add_child,
     can_allocate_children,
     can_change_child,
+    can_see_field,
     can_view_all_children,
 )
 from records.views.access import child_for_request
@@ -98,16 +99,22 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The child's change history, as far as the user may see it (records.history)."""
     child = child_for_request(request, pk, page="child-history")
-    page = Paginator(selectors.child_history(child=child), 50).get_page(request.GET.get("page"))
+    entries = selectors.child_history_visible_to(child=child, user=request.user)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    shows_batches = all(
+        can_see_field(request.user, BatchEvent, name) for name in ("date_from", "date_to")
+    )
     return render(
         request,
         "records/child_history.html",
         {
             **record_context(request, child, None),
             "page": page,
-            "rows": history_rows(page.object_list),
-            "batches": selectors.child_batch_events(child=child),
+            "rows": history_rows(page.object_list, user=request.user),
+            "shows_batches": shows_batches,
+            "batches": selectors.child_batch_events(child=child) if shows_batches else [],
         },
     )
 

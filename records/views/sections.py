@@ -2,14 +2,19 @@
 
 A tab page lists each of its sections' rows; add and change pages bind the section's form and
 call its service. Permission: seeing the child, plus the sensitive-categories permission for a
-sensitive tab; changing also needs can_change_child. Anything refused is a logged 404.
+sensitive tab; changing also needs can_change_child. Anything refused is a logged 404. Inside
+a tab, the lists and forms follow the data map field by field: a column or form field holding
+data the user may not see is left out (records.sections.base), and a left-out form field keeps
+its value.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -62,11 +67,13 @@ def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
     sections = []
     for section in current.sections:
         rows = list(section.queryset(child, request.user))
+        columns = section.columns_for(request.user)
         sections.append(
             {
                 "section": section,
+                "columns": columns,
                 "rows": [
-                    {"pk": row.pk, "cells": [column.value(row) for column in section.columns]}
+                    {"pk": row.pk, "cells": section.cells(row, request.user, columns)}
                     for row in rows
                 ],
             }
@@ -76,6 +83,33 @@ def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
         "records/tab.html",
         {**record_context(request, child, current), "sections": sections},
     )
+
+
+def _form(spec: Section, user, *args, instance=None, **kwargs) -> forms.Form:
+    """The section's form for this user, less the fields they may not see (data map)."""
+    form = spec.form_class(*args, **spec.form_kwargs(user), **kwargs)
+    for name in spec.hidden_form_fields(user, instance):
+        del form.fields[name]
+    return form
+
+
+HIDDEN_FIELD_REFUSAL = (
+    "This cannot be saved: part of the record you cannot see would need to change too. Ask "
+    "someone who can see it to make the change"
+)
+
+
+def _refused(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal on the form; a message about a field the form does not show
+    (one the user may not see) goes at the top, without naming what it says."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, texts in error.message_dict.items():
+        if name in form.fields or name == NON_FIELD_ERRORS:
+            form.add_error(None if name == NON_FIELD_ERRORS else name, texts)
+        else:
+            form.add_error(None, HIDDEN_FIELD_REFUSAL)
 
 
 def _initial(form_class, instance) -> dict:
@@ -97,12 +131,17 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
         return redirect(
             "records:section-edit", pk=child.pk, tab=tab, section=section, item=existing.pk
         )
-    form = spec.form_class(request.POST or None, **spec.form_kwargs(request.user))
+    form = _form(spec, request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            spec.create(actor=request.user, child=child, **form.cleaned_data)
+            spec.create(
+                actor=request.user,
+                child=child,
+                **form.cleaned_data,
+                **spec.kept_values(request.user),
+            )
         except DomainError as error:
-            form.add_error(None, error)
+            _refused(form, error)
         else:
             messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
             return redirect("records:tab", pk=child.pk, tab=tab)
@@ -122,12 +161,13 @@ def section_edit(
     instance = spec.queryset(child, request.user).filter(pk=item).first()
     if instance is None:
         raise Http404("No such row")
-    kwargs = spec.form_kwargs(request.user)
     if request.method == "POST":
-        form = spec.form_class(request.POST, **kwargs)
+        form = _form(spec, request.user, request.POST, instance=instance)
         version = VersionForm(request.POST)
     else:
-        form = spec.form_class(initial=_initial(spec.form_class, instance), **kwargs)
+        form = _form(
+            spec, request.user, initial=_initial(spec.form_class, instance), instance=instance
+        )
         version = VersionForm(initial={"expected_version": instance.version})
     if request.method == "POST" and form.is_valid() and version.is_valid():
         try:
@@ -136,9 +176,10 @@ def section_edit(
                 instance=instance,
                 expected_version=version.cleaned_data["expected_version"],
                 **form.cleaned_data,
+                **spec.kept_values(request.user, instance),
             )
         except DomainError as error:
-            form.add_error(None, error)
+            _refused(form, error)
         else:
             messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
             return redirect("records:tab", pk=child.pk, tab=tab)

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET
 from records.calendar import academic_year_of
 from records.charts import BAR_HEIGHT, bar_chart
 from records.forms import DashboardFilterForm
+from records.models import AssessmentResult
 from records.selectors.dashboards import attainment as attainment_selectors
 from records.views.dashboards.common import (
+    ListColumn,
     check_access,
     children_page,
     csv_groups,
@@ -119,7 +121,17 @@ def attainment_children_page(request: HttpRequest) -> HttpResponse:
         scope=attainment_selectors.attainment_scope(scope),
         title=title,
         total=len(children),
-        headers=["Outcome", "Results"],
+        columns=[
+            ListColumn("Outcome", ((AssessmentResult, "measure"), (AssessmentResult, "result"))),
+            ListColumn(
+                "Results",
+                (
+                    (AssessmentResult, "measure"),
+                    (AssessmentResult, "subject"),
+                    (AssessmentResult, "result"),
+                ),
+            ),
+        ],
         rows=[
             (
                 child.child_id,

@@ -15,11 +15,13 @@ from records.calendar import academic_year_of
 from records.charts import BAR_HEIGHT, bar_chart, line_chart
 from records.selectors.dashboards import attendance as attendance_selectors
 from records.views.dashboards.common import (
+    ListColumn,
     check_access,
     children_page,
     csv_groups,
     csv_pct,
     dashboard_page,
+    figures_of,
     filter_form,
     percent_text,
 )
@@ -153,7 +155,11 @@ def attendance_children_page(request: HttpRequest) -> HttpResponse:
         scope=scope,
         title=title,
         total=total,
-        headers=["Possible sessions", "Attendance", "Absence"],
+        columns=[
+            ListColumn("Possible sessions", figures_of("possible")),
+            ListColumn("Attendance", figures_of("possible", "attended")),
+            ListColumn("Absence", figures_of("possible", "authorised", "unauthorised")),
+        ],
         rows=[
             (
                 child.child_id,

@@ -1,5 +1,6 @@
 """What the three dashboards' pages share: who may see them, the filter form, the context
-every dashboard page renders with, the CSV of national figures, and the drill-down list page.
+every dashboard page renders with, the CSV of national figures, and the drill-down list page
+(whose columns follow the data map: one the user may not see is left out of page and CSV).
 """
 
 from __future__ import annotations
@@ -9,13 +10,22 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from records.codes.benchmarks import national_table, sources_of
 from records.forms import DashboardFilterForm
-from records.permissions import can_view_all_children, can_view_dashboards
+from records.models import (
+    AttendanceSummary,
+    AttendanceWeek,
+    AttendanceYear,
+    Child,
+    Enrolment,
+    LegalStatusEpisode,
+)
+from records.permissions import can_see_field, can_view_all_children, can_view_dashboards
 from records.selectors.dashboards.options import (
     caseworker_options,
     dashboard_years,
@@ -190,6 +200,30 @@ def csv_pct(value: object) -> object:
     return "" if value is None else value
 
 
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of a drill-down list and its CSV, with the mapped fields its values come from:
+    shown only to a user who may see every one of them (records.permissions.can_see_field)."""
+
+    heading: str
+    fields: tuple[tuple[type[models.Model], str], ...]
+    kind: str = "number"  # how the page shows a value: "name", "cohort", "school", "number"
+    csv_heading: str = ""
+
+    def visible_to(self, user: Any) -> bool:
+        return bool(self.fields) and all(
+            can_see_field(user, model, name) for model, name in self.fields
+        )
+
+
+# The columns every drill-down starts with: who the child is, their cohort, their school.
+NAME = ListColumn("Name", ((Child, "first_name"), (Child, "last_name")), kind="name")
+COHORT = ListColumn(
+    "Status", ((LegalStatusEpisode, "cohort"),), kind="cohort", csv_heading="Cohort"
+)
+SCHOOL = ListColumn("School", ((Enrolment, "school"),), kind="school")
+
+
 def children_page(
     request: HttpRequest,
     *,
@@ -198,18 +232,26 @@ def children_page(
     scope: Scope,
     title: str,
     total: int,
-    headers: list[str],
+    columns: list[ListColumn],
     rows: list[tuple[Any, str, str, str, list[object]]],
     extra: dict[str, str],
     record_tab: str,
 ) -> HttpResponse:
-    """A drill-down list, as a page or (with ?download=csv) a CSV file."""
+    """A drill-down list, as a page or (with ?download=csv) a CSV file. `rows` are (child id,
+    name, cohort, school, the cells of `columns`); a column the user may not see is left out
+    of both."""
+    every = [NAME, COHORT, SCHOOL, *columns]
+    shown = [index for index, column in enumerate(every) if column.visible_to(request.user)]
+    table = [
+        (child_id, [[name, cohort, school, *cells][index] for index in shown])
+        for child_id, name, cohort, school, cells in rows
+    ]
     if wants_csv(request):
         return csv_response(
             filename=f"{dashboard}-children.csv",
             rows=[
-                ["Name", "Cohort", "School", *headers],
-                *([name, cohort, school, *cells] for _, name, cohort, school, cells in rows),
+                [every[index].csv_heading or every[index].heading for index in shown],
+                *(cells for _, cells in table),
             ],
         )
     return render(
@@ -222,13 +264,26 @@ def children_page(
             scope=scope,
             title=title,
             total=total,
-            headers=headers,
-            rows=rows,
+            columns=[every[index] for index in shown],
+            rows=[
+                (child_id, list(zip((every[index] for index in shown), cells, strict=True)))
+                for child_id, cells in table
+            ],
+            names_shown=0 in shown,
             record_tab=record_tab,
             dashboard_label=DASHBOARD_LABELS[dashboard],
             dashboard_query=scope.querystring(),
             csv_query=scope.querystring(download="csv", **extra),
         ),
+    )
+
+
+def figures_of(*names: str) -> tuple[tuple[type[models.Model], str], ...]:
+    """An attendance figure's fields, in each summary table a period may be read from."""
+    return tuple(
+        (model, name)
+        for model in (AttendanceYear, AttendanceSummary, AttendanceWeek)
+        for name in names
     )
 
 

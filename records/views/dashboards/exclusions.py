@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET
 
 from records.calendar import academic_year_of
 from records.charts import BAR_HEIGHT, bar_chart
+from records.models import Exclusion
 from records.selectors.dashboards import exclusions as exclusions_selectors
 from records.views.dashboards.common import (
+    ListColumn,
     check_access,
     children_page,
     csv_groups,
@@ -139,7 +141,11 @@ def exclusions_children_page(request: HttpRequest) -> HttpResponse:
         scope=scope,
         title=title,
         total=total,
-        headers=["Suspensions", "Permanent exclusions", "Sessions lost"],
+        columns=[
+            ListColumn("Suspensions", ((Exclusion, "category"),)),
+            ListColumn("Permanent exclusions", ((Exclusion, "category"),)),
+            ListColumn("Sessions lost", ((Exclusion, "category"), (Exclusion, "sessions"))),
+        ],
         rows=[
             (
                 child.child_id,
