@@ -37,7 +37,7 @@ help:
 	@echo "make bench        both benchmarks below (IMPORT_BENCH_ARGS, DASHBOARD_BENCH_ARGS for each)"
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
-	@echo "make lint         ruff check and ruff format --check"
+	@echo "make lint         ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make format       sort imports and format with ruff"
 	@echo "make clean        stop the embedded database, remove .run/ and built static files"
 	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
@@ -76,6 +76,7 @@ bench-dashboard: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --select I --fix .

@@ -8,5 +8,8 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from records import audit
+        from records.views.home import home_part
+        from virtualschool.home import home_part_register
 
         audit.register_models()
+        home_part_register(self.label, home_part)
