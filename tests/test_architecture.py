@@ -62,6 +62,7 @@ def test_the_contracts_state_the_seams():
         "records.permissions",
         "records.access",
         "records.calendar",
+        "records.spans",
         "records.tasks",
     ]
     assert contracts["record-core"]["forbidden_modules"] == [
