@@ -56,7 +56,8 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
 test: $(VENV)/.installed-dev static_build/.built
 	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks print `name: value` lines; docs/performance.md records what they measured.
+# Benchmarks (bench/, dev-only: not installed, not in the image) print `name: value` lines;
+# docs/performance.md records what they measured.
 BENCH_ARGS ?=
 IMPORT_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
@@ -66,12 +67,12 @@ bench: bench-import bench-dashboard
 bench-import: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
-	$(DEVDB) $(PY) manage.py bench_import $(IMPORT_BENCH_ARGS)
+	$(DEVDB) $(PY) -m bench import $(IMPORT_BENCH_ARGS)
 
 bench-dashboard: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
-	$(DEVDB) $(PY) manage.py bench_dashboard $(DASHBOARD_BENCH_ARGS)
+	$(DEVDB) $(PY) -m bench dashboard $(DASHBOARD_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
