@@ -103,21 +103,28 @@ def year_first_monday_sql(academic_year: str) -> str:
     return f"({first} - (extract(isodow FROM {first})::integer - 1))"
 
 
-# --- Birthdays -------------------------------------------------------------------------------
+# --- Birthdays and whole years ---------------------------------------------------------------
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (earlier when negative).
+
+    29 February becomes 1 March in a year that has no 29 February, so no rule that waits whole
+    years (an age, a youth service's 13 and over, retention from the 18th birthday or for 10
+    years after a case closed) ends or applies a day early (DESIGN.md, Retention). The one
+    place the rule is written: every birthday, age and span of years in the record comes from
+    here.
+    """
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none: the day after 28 February
+        return date(day.year + years, 3, 1)
 
 
 def birthday(born: date, age: int) -> date:
-    """The day someone born on `born` turns `age`.
-
-    A 29 February birthday falls on 1 March in a year that has no 29 February, so no rule
-    that turns on an age (a record's education ages, a youth service's 13 and over, retention
-    from the 18th birthday) applies a day early (DESIGN.md, Retention). The one place the rule
-    is written: every age and birthday in the record comes from here.
-    """
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:  # 29 February in a year that has none: the day after 28 February
-        return date(born.year + age, 3, 1)
+    """The day someone born on `born` turns `age` (years_after: 29 February is 1 March in a
+    year without one)."""
+    return years_after(born, age)
 
 
 def age_on(born: date, day: date) -> int:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from records import attendance, calendar, models
-from records.calendar import age_on, birthday
+from records.calendar import age_on, birthday, years_after
 from records.models import Child
 from records.services.rules import birthday_at
 from records.services.schools import nc_year_on
@@ -29,6 +29,13 @@ def test_a_29_february_birthday_is_1_march_in_a_year_without_one():
     assert age_on(born, D(2030, 3, 1)) == 18
     assert age_on(born, D(2016, 2, 28)) == 3
     assert age_on(born, D(2016, 2, 29)) == 4
+
+
+def test_whole_years_after_29_february_end_on_1_march_in_a_year_without_one():
+    assert years_after(D(2024, 2, 29), 10) == D(2034, 3, 1)
+    assert years_after(D(2024, 2, 29), 4) == D(2028, 2, 29)
+    assert years_after(D(2024, 2, 29), -1) == D(2023, 3, 1)
+    assert years_after(D(2024, 2, 28), 1) == D(2025, 2, 28)
 
 
 def test_an_ordinary_birthday():
@@ -78,6 +85,7 @@ CALENDAR_ONLY = {
     "easter_sunday",
     "year_first_monday",
     "year_week_index",
+    "years_after",
     "birthday",
     "birthday_on",
     "age_on",
@@ -97,7 +105,10 @@ def _offences(path: Path) -> list[str]:
             and node.func.attr == "replace"
             and any(keyword.arg == "year" for keyword in node.keywords)
         ):
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno} moves a date by years")
+            found.append(
+                f"{path.relative_to(ROOT)}:{node.lineno} moves a date by years: "
+                "use records.calendar.years_after (29 February)"
+            )
     return found
 
 
