@@ -37,7 +37,7 @@ help:
 	@echo "make bench        both benchmarks below (IMPORT_BENCH_ARGS, DASHBOARD_BENCH_ARGS for each)"
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
-	@echo "make lint         ruff check and ruff format --check"
+	@echo "make lint         ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make format       sort imports and format with ruff"
 	@echo "make clean        stop the embedded database, remove .run/ and built static files"
 	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
@@ -56,7 +56,8 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
 test: $(VENV)/.installed-dev static_build/.built
 	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks print `name: value` lines; docs/performance.md records what they measured.
+# Benchmarks (bench/, dev-only: not installed, not in the image) print `name: value` lines;
+# docs/performance.md records what they measured.
 BENCH_ARGS ?=
 IMPORT_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
@@ -66,16 +67,17 @@ bench: bench-import bench-dashboard
 bench-import: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
-	$(DEVDB) $(PY) manage.py bench_import $(IMPORT_BENCH_ARGS)
+	$(DEVDB) $(PY) -m bench import $(IMPORT_BENCH_ARGS)
 
 bench-dashboard: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
-	$(DEVDB) $(PY) manage.py bench_dashboard $(DASHBOARD_BENCH_ARGS)
+	$(DEVDB) $(PY) -m bench dashboard $(DASHBOARD_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --select I --fix .

@@ -8,6 +8,9 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from records import audit, datamap_entries
+        from records.views.home import home_part
+        from virtualschool.home import home_part_register
 
         datamap_entries.register_records()
         audit.register_models()
+        home_part_register(self.label, home_part)

@@ -1,4 +1,4 @@
-"""Attendance arithmetic: academic years and terms, and the DfE figures from register codes.
+"""Attendance arithmetic: the DfE figures from register codes (terms: records/calendar.py).
 
 Pure rules, written once. `attendance_figures` turns session codes into the DfE figures in
 Python; `summary_counts_sql` computes the same counts in PostgreSQL for a set of (child,
@@ -19,88 +19,30 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from dateutil.easter import EASTER_WESTERN, easter
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.expressions import Combinable
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
-from records.calendar import ACADEMIC_YEAR_START_MONTH, academic_year_of
+from records.calendar import (
+    Term,
+    academic_year_of,
+    term_bounds,
+    term_of,
+    year_first_monday_sql,
+)
 from records.codes.attendance import CODES, CURRENT_CODES, LEGACY_CODES, Category
 from records.models.attendance import (
     YEAR_WEEKS,
     AttendanceSession,
     AttendanceSummary,
     AttendanceWeek,
-    Term,
 )
-
-# --- Academic years and terms -------------------------------------------------------------
-
-# The DfE's attendance year starts on 1 August, not on the first day of school in September:
-# the school census collects autumn-term absence "from 1 August to 31 December", spring "from
-# 1 January to Easter Sunday" and summer "from Easter Monday" to 31 July (DfE absence
-# methodology, section 4.1, table 6). Using the same boundaries means our termly figures can be
-# compared with census returns and national statistics. Schools rarely meet in August, so the
-# choice of 1 August over 1 September changes almost nothing in practice.
-TERM_ORDER: tuple[Term, ...] = (Term.AUTUMN, Term.SPRING, Term.SUMMER)
-
-
-def easter_sunday(year: int) -> date:
-    """Western (Gregorian) Easter Sunday of a calendar year; it ends the spring term."""
-    return easter(year, EASTER_WESTERN)
-
-
-def term_of(day: date) -> Term:
-    """The census term of `day`: autumn 1 August to 31 December, spring 1 January to Easter
-    Sunday, summer Easter Monday to 31 July (DfE absence methodology, 4.1, table 6)."""
-    if day.month >= ACADEMIC_YEAR_START_MONTH:
-        return Term.AUTUMN
-    if day <= easter_sunday(day.year):
-        return Term.SPRING
-    return Term.SUMMER
-
-
-def term_bounds(academic_year: int, term: Term | str) -> tuple[date, date]:
-    """First and last calendar day (inclusive) of a term of an academic year."""
-    term = Term(term)
-    next_year = academic_year + 1
-    if term == Term.AUTUMN:
-        return date(academic_year, ACADEMIC_YEAR_START_MONTH, 1), date(academic_year, 12, 31)
-    if term == Term.SPRING:
-        return date(next_year, 1, 1), easter_sunday(next_year)
-    return easter_sunday(next_year) + timedelta(days=1), date(
-        next_year, ACADEMIC_YEAR_START_MONTH, 1
-    ) - timedelta(days=1)
-
-
-def term_label(academic_year: int, term: Term | str) -> str:
-    """ "Autumn 2024", "Spring 2025": the term with the calendar year its days fall in."""
-    term = Term(term)
-    return f"{term.label} {term_bounds(academic_year, term)[0].year}"
-
-
-def year_first_monday(academic_year: int) -> date:
-    """The Monday of the week that holds 1 August: week 0 of an academic year's week arrays
-    (AttendanceYear.week_possible / week_attended)."""
-    first = date(academic_year, ACADEMIC_YEAR_START_MONTH, 1)
-    return first - timedelta(days=first.weekday())
-
-
-def year_week_index(day: date) -> int:
-    """Which week of its academic year `day` falls in (0 for the week holding 1 August)."""
-    return (day - year_first_monday(academic_year_of(day))).days // 7
-
-
-def year_first_monday_sql(academic_year: str) -> str:
-    """year_first_monday as SQL, for an integer SQL expression holding the academic year."""
-    first = f"make_date({academic_year}, {ACADEMIC_YEAR_START_MONTH}, 1)"
-    return f"({first} - (extract(isodow FROM {first})::integer - 1))"
 
 
 class SummaryKey(NamedTuple):

@@ -1,7 +1,8 @@
 """Roles and permission codenames: the one place they are named.
 
 Roles are Django groups (created by migration virtualschool/0001). Codenames are declared on
-the models' Meta (records.Child) and referred to everywhere else through `Perm`.
+the models' Meta and referred to everywhere else through `Perm`, whose members carry their
+app's label.
 """
 
 from __future__ import annotations
@@ -16,26 +17,35 @@ class Role(StrEnum):
 
 
 class Perm(StrEnum):
-    """Permission codenames on records.Child.
+    """Permission codenames, each with the label of the app whose model's Meta declares it.
 
-    VIEW_CHILD and CHANGE_CHILD are object permissions, granted per child by an allocation.
-    The others are global permissions a role carries.
+    A member's value is its codename (what guardian and Permission.codename take); `full` is
+    the `app_label.codename` form Django's `has_perm` takes. VIEW_CHILD and CHANGE_CHILD are
+    object permissions on a child, granted per child by an allocation. The others are global
+    permissions a role carries.
     """
 
-    VIEW_CHILD = "view_child"
-    CHANGE_CHILD = "change_child"
-    ADD_CHILD = "add_child"
-    VIEW_ALL_CHILDREN = "view_all_children"
-    CHANGE_ALL_CHILDREN = "change_all_children"
-    ALLOCATE_CHILDREN = "allocate_children"
-    # Sensitive categories (records.categories.SENSITIVE_CATEGORIES), on top of access to the
-    # child. Managers hold it by role; an Admin grants it to individual caseworkers.
-    VIEW_SENSITIVE = "view_sensitive"
+    app_label: str
+
+    def __new__(cls, codename: str, app_label: str) -> Perm:
+        member = str.__new__(cls, codename)
+        member._value_ = codename
+        member.app_label = app_label
+        return member
+
+    VIEW_CHILD = "view_child", "records"
+    CHANGE_CHILD = "change_child", "records"
+    ADD_CHILD = "add_child", "records"
+    VIEW_ALL_CHILDREN = "view_all_children", "records"
+    CHANGE_ALL_CHILDREN = "change_all_children", "records"
+    ALLOCATE_CHILDREN = "allocate_children", "records"
+    # The sensitive categories, on top of access to the child. Managers hold it by role; an
+    # Admin grants it to individual caseworkers.
+    VIEW_SENSITIVE = "view_sensitive", "records"
 
     @property
     def full(self) -> str:
-        """The `app_label.codename` form Django's `has_perm` takes."""
-        return f"records.{self.value}"
+        return f"{self.app_label}.{self.value}"
 
 
 # What each role may do across the whole cohort. A caseworker's access is per child only.

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 from virtualschool.roles import ADMIN_PERMISSIONS, ROLE_PERMISSIONS, Perm, Role
 
@@ -39,12 +40,10 @@ def staff_user_ensure(
         user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
-        user.user_permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="records",
-                codename__in=[permission.value for permission in permissions],
-            )
-        )
+        wanted = Q(pk__in=[])
+        for permission in permissions:
+            wanted |= Q(content_type__app_label=permission.app_label, codename=permission.value)
+        user.user_permissions.set(Permission.objects.filter(wanted))
     return user
 
 

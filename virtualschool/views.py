@@ -8,26 +8,17 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from records.permissions import can_add_child, can_view_all_children
-from records.selectors import children_visible_to
 from virtualschool import health
+from virtualschool.home import home_context
 from virtualschool.roles import user_roles
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's starting point: what their role lets them do."""
+    """The signed-in user's starting point: what their role lets them do, with each app's
+    part (virtualschool/home.py)."""
     user = request.user
-    return render(
-        request,
-        "home.html",
-        {
-            "roles": user_roles(user),
-            "sees_all_children": can_view_all_children(user),
-            "can_add_child": can_add_child(user),
-            "child_count": children_visible_to(user).count(),
-        },
-    )
+    return render(request, "home.html", {**home_context(user), "roles": user_roles(user)})
 
 
 @login_not_required

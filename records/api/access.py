@@ -1,6 +1,6 @@
 """Access logging for API reads of children (STYLE.md 12).
 
-A detail or section endpoint reaches its child through records.views.access.child_for_request,
+A detail or section endpoint reaches its child through records.access.child_for_request,
 as the pages do: one entry per view or refusal. A list discloses every child on its page, so it
 logs one entry per child, written in one statement so the list's query count does not grow with
 its length.

@@ -3,7 +3,7 @@ records/api/section_views.py use it).
 
 - Every view declares its permission classes (records.api.permissions); the project default
   denies.
-- A child is reached only through records.views.access.child_for_request: missing, not
+- A child is reached only through records.access.child_for_request: missing, not
   visible, a sensitive tab without the permission and a write without change rights are all
   the same logged 404, and every 404 reads the same.
 - Names and UPNs never go in URLs or query strings: a view refuses any query parameter it does
@@ -28,9 +28,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from records.access import child_for_request
 from records.api.permissions import IsStaffWithRole
 from records.models import Child
-from records.views.access import child_for_request
 
 NOT_FOUND = OpenApiResponse(
     response={"type": "object", "properties": {"detail": {"type": "string"}}},

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from records.attendance import academic_year_of, easter_sunday
+from records.calendar import academic_year_of, easter_sunday
 from records.models import Child, School
 from records.services.attendance import SessionMark, attendance_record
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from records.calendar import birthday
 from records.codes.census import Ethnicity, FirstLanguage, SenNeed, SenProvision
 from records.models import Child, School
 from records.services import characteristics as services
@@ -62,14 +63,6 @@ def _pick(rng: random.Random, weights: dict) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _birthday(child: Child, age: int) -> date:
-    born = child.date_of_birth
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:
-        return date(born.year + age, 3, 1)
-
-
 def fill(*, rng: random.Random, child: Child, staff, schools: list[School], today: date) -> None:
     """Add a characteristics record and, for some children, free school meal periods."""
     age = child.age_on(today)
@@ -106,7 +99,7 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
 def _fsm_periods(*, rng: random.Random, child: Child, staff, today: date) -> None:
     if rng.random() > 0.4:
         return
-    start = max(_birthday(child, 4), today - timedelta(days=rng.randint(200, 2500)))
+    start = max(birthday(child.date_of_birth, 4), today - timedelta(days=rng.randint(200, 2500)))
     if start >= today:
         return
     end: date | None = start + timedelta(days=rng.randint(90, 800))

@@ -38,13 +38,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from records.attendance import (
-    academic_year_of,
-    allowed_codes_text,
-    code_not_in_use,
-    term_bounds,
-)
-from records.attendance import term_of as census_term_of
+from records.attendance import allowed_codes_text, code_not_in_use
+from records.calendar import academic_year_of, term_bounds
+from records.calendar import term_of as census_term_of
 from records.codes.attendance import CODES
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
@@ -583,7 +579,7 @@ class AttendanceImporter:
         _lookup(
             cursor,
             f"{TERMS} (academic_year integer, term text, first_day date, last_day date)",
-            [_term_bounds(year, term) for year, term in cursor.fetchall()],
+            [(year, term, *term_bounds(year, term)) for year, term in cursor.fetchall()],
         )
         cursor.execute(
             f"CREATE TEMPORARY TABLE {KEYS} ON COMMIT DROP AS "  # noqa: S608 - our own tables
@@ -662,10 +658,6 @@ def _create_raw(cursor: Any, extras: list[str]) -> None:
 def _drop_tables(cursor: Any) -> None:
     for table in (RAW, ROWS, DAYS, CODES_TABLE, SESSIONS, SCHOOLS, CHILDREN, DISTINCT, TERMS, KEYS):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _term_bounds(year: int, term: str) -> tuple[int, str, date, date]:
-    return (year, term, *term_bounds(year, term))
 
 
 def _batches(reader: Iterator[list[str]]) -> Iterator[list[list[str]]]:

@@ -9,7 +9,7 @@ def summaries_backfill(apps, schema_editor):
     """Give every term already summarised its AttendanceWeek and AttendanceYear rows, by
     recomputing its summaries with the service that keeps them (idempotent: it rewrites them
     all from the sessions). Uses the current service on purpose: one rule for the summaries."""
-    from records.attendance import term_bounds
+    from records.calendar import term_bounds
     from records.services.attendance import attendance_summaries_refresh_from
 
     connection = schema_editor.connection

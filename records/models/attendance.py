@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from records.calendar import Term
 from records.categories import declare
 from records.codes.attendance import CODE_CHOICES, MAX_CODE_LENGTH
 from records.models.child import Child
@@ -22,12 +23,6 @@ from records.models.schools import School
 class Session(models.TextChoices):
     AM = "AM", "Morning"
     PM = "PM", "Afternoon"
-
-
-class Term(models.TextChoices):
-    AUTUMN = "autumn", "Autumn"
-    SPRING = "spring", "Spring"
-    SUMMER = "summer", "Summer"
 
 
 class AttendanceSession(models.Model):

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from records import calendar, spans
 from records.categories import declare
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute, UpnUnknown
 from virtualschool.roles import Perm
@@ -114,8 +115,8 @@ class Child(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def age_on(self, on: date) -> int:
-        before_birthday = (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day)
-        return on.year - self.date_of_birth.year - before_birthday
+        """Completed years on `on` (records.calendar.age_on, the one birthday rule)."""
+        return calendar.age_on(self.date_of_birth, on)
 
     def get_additional_data(self) -> dict[str, str]:
         """Stored on every audit entry so a child's history can be found and destroyed."""
@@ -211,7 +212,7 @@ class LegalStatusEpisode(ChildOwnedMixin, models.Model):
         return f"{self.get_cohort_display()} episode {self.pk}"
 
     def is_open_on(self, on: date) -> bool:
-        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+        return spans.is_open(self.start_date, self.end_date, on)
 
 
 class Allocation(ChildOwnedMixin, models.Model):

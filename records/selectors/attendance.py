@@ -10,12 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from records.attendance import (
-    TERM_ORDER,
-    AttendanceFigures,
-    term_label,
-)
-from records.calendar import academic_year_label
+from records.attendance import AttendanceFigures
+from records.calendar import TERM_ORDER, academic_year_label, term_label
 from records.codes.attendance import CODES, Category
 from records.models import AttendanceSession, AttendanceSummary, Child
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,6 +31,7 @@ from records.models import (
 )
 from records.permissions import UserLike, can_see_field, can_view_all_children
 from records.selectors.schools import school_history
+from records.spans import open_q
 from records.upn import normalise_upn
 from virtualschool.roles import Perm, Role
 
@@ -61,10 +61,6 @@ def children_visible_to(user: UserLike) -> QuerySet[Child]:
     return Child.objects.filter(Exists(user_grant) | Exists(group_grant))
 
 
-def _current(on: date) -> Q:
-    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
-
-
 def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child]:
     """The caseload list: visible children, searched by name or UPN, with what the list shows.
 
@@ -75,7 +71,7 @@ def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child
     today = timezone.localdate()
     children = children_visible_to(user)
     children = _search(children, search)
-    current_school = Enrolment.objects.filter(_current(today), child=OuterRef("pk")).order_by(
+    current_school = Enrolment.objects.filter(open_q(today), child=OuterRef("pk")).order_by(
         "-start_date"
     )
     return children.annotate(
@@ -83,7 +79,7 @@ def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child
     ).prefetch_related(
         Prefetch(
             "episodes",
-            queryset=LegalStatusEpisode.objects.filter(_current(today)).order_by("cohort"),
+            queryset=LegalStatusEpisode.objects.filter(open_q(today)).order_by("cohort"),
             to_attr="current_episodes",
         )
     )

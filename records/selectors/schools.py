@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from records.models import Child, Enrolment, School
+from records.spans import is_open, open_q
 
 
 def school_choices() -> QuerySet[School]:
@@ -35,7 +36,7 @@ def enrolment_status(enrolment: Enrolment, on: date) -> str:
     """ "Current", "Previous" or "Starting" for an enrolment on a day (no query)."""
     if enrolment.start_date > on:
         return "Starting"
-    if enrolment.end_date is not None and enrolment.end_date < on:
+    if not is_open(enrolment.start_date, enrolment.end_date, on):
         return "Previous"
     return "Current"
 
@@ -69,12 +70,7 @@ def current_enrolment(*, child: Child, on: date | None = None) -> Enrolment | No
     """The enrolment the child is on roll under on a day (today by default), with its school;
     None when they are on no school's roll. One query."""
     on = on or timezone.localdate()
-    return (
-        enrolments_for_child(child=child)
-        .filter(start_date__lte=on)
-        .exclude(end_date__lt=on)
-        .first()
-    )
+    return enrolments_for_child(child=child).filter(open_q(on)).first()
 
 
 def previous_enrolments(*, child: Child, on: date | None = None) -> QuerySet[Enrolment]:

@@ -423,7 +423,7 @@ def attendance_summaries_refresh(*, keys: Iterable[SummaryKey]) -> int:
 def attendance_summaries_refresh_from(*, keys_table: str) -> int:
     """attendance_summaries_refresh for keys held in a (temporary) table with the columns
     child_id, academic_year, term, first_day, last_day (the term's dates from
-    records.attendance.term_bounds): the import's way, so that its keys, one per child and term
+    records.calendar.term_bounds): the import's way, so that its keys, one per child and term
     of a file of any size, never come into Python. Same rules; returns the number of keys."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {keys_table}")  # noqa: S608 - the caller's table

@@ -1,7 +1,8 @@
 """Starting and running imports: the file is stored, then read in one transaction.
 
 import_create stores an uploaded file and queues its run; import_execute runs it (from the
-Celery task, or directly from a management command). Rules enforced here, for every format:
+Celery task import_run beside it, or directly from a management command). Rules enforced
+here, for every format:
 - all or nothing per file: the importer runs inside one transaction, which is rolled back
   when rows were rejected and the user did not choose "import valid rows", and when anything
   fails; a killed worker leaves nothing behind because nothing was committed;
@@ -18,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -92,8 +94,6 @@ def import_create(
         created_by=actor,
     )
     if enqueue:
-        from records.tasks import import_run
-
         transaction.on_commit(lambda: import_run.delay(str(run.pk)))
     return run
 
@@ -202,3 +202,27 @@ def imports_purge_files(*, older_than_days: int = 7) -> int:
         removed += 1
     ImportRun.objects.filter(finished_at__lt=cutoff).update(stored_path="")
     return removed
+
+
+# The Celery tasks live beside the services they run (records/tasks.py names them for Celery's
+# autodiscovery). Each takes ids, re-reads state and calls the service.
+
+
+@shared_task(
+    name="records.import_run",
+    acks_late=True,
+    time_limit=50 * 60,
+    soft_time_limit=45 * 60,
+    max_retries=0,
+)
+def import_run(run_id: str) -> str:
+    """Run one queued import (queue "imports"). Idempotent: a run already finished, or held by
+    another worker, is left alone (import_execute)."""
+    return import_execute(run_id=run_id).status
+
+
+@shared_task(name="records.purge_import_files", acks_late=True, time_limit=10 * 60)
+def purge_import_files() -> int:
+    """Daily: delete stored upload files of imports finished more than 7 days ago (a rejected
+    file is kept that long so it can be imported again with its valid rows)."""
+    return imports_purge_files(older_than_days=7)

@@ -7,6 +7,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from records.calendar import birthday
 from records.models import Child
 
 # Compulsory school age runs from the term after a child turns 5 to the last Friday of June of
@@ -22,13 +23,9 @@ def _long(value: date) -> str:
 
 
 def birthday_at(child: Child, age: int) -> date:
-    """The date a child turns `age`; a 29 February birthday is 1 March in other years, so no
-    age-based rule applies a day early."""
-    born = child.date_of_birth
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:  # 29 February in a year that has none: the day after 28 February
-        return date(born.year + age, 3, 1)
+    """The date a child turns `age` (records.calendar.birthday: a 29 February birthday is
+    1 March in other years, so no age-based rule applies a day early)."""
+    return birthday(child.date_of_birth, age)
 
 
 def date_errors(

@@ -16,6 +16,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils.formats import date_format
 
+from records.calendar import age_on
 from records.codes.census import SchoolPhase
 from records.models import BatchEvent, Child, Enrolment, School
 from records.services.locking import SyncCounts, SyncOutcome, record_create, record_update
@@ -429,12 +430,7 @@ def nc_year_on(*, date_of_birth: date, on: date) -> str:
     outside their age group, so this is a suggestion, never a rule.
     """
     school_year_start = on.year if on.month >= 9 else on.year - 1
-    cutoff = date(school_year_start, 8, 31)
-    age = (
-        cutoff.year
-        - date_of_birth.year
-        - ((cutoff.month, cutoff.day) < (date_of_birth.month, date_of_birth.day))
-    )
+    age = age_on(date_of_birth, date(school_year_start, 8, 31))
     by_age = {2: "N1", 3: "N2", 4: "R"}
     if age in by_age:
         return by_age[age]

@@ -16,13 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from records.access import child_for_request
 from records.models import AttendanceSession, AttendanceSummary, Child
 from records.permissions import can_change_child, can_see_area, can_see_field
 from records.sections import Tab, tab_by_slug
 from records.sections.attendance import AttendanceRecordForm
 from records.selectors.attendance import attendance_overview
 from records.services.attendance import attendance_record_range
-from records.views.access import child_for_request
 from records.views.sections import record_context
 from virtualschool.errors import DomainError
 

@@ -1,7 +1,7 @@
 """The page that changes a child's identity and current address.
 
 Permission: seeing the child and can_change_child (a manager, or the allocated caseworker);
-anything refused is a logged 404 (records/views/access.py). The version the page was read at
+anything refused is a logged 404 (records/access.py). The version the page was read at
 is posted back, so a save over someone else's change is refused with a message
 (records/services/locking.py); an address that changes is kept as a previous address by the
 service.
@@ -16,11 +16,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from records.access import child_for_request
 from records.forms import ChildForm, VersionForm
 from records.models import Child
 from records.permissions import can_change_child
 from records.services.child_update import child_update
-from records.views.access import child_for_request
 from records.views.sections import record_context
 from virtualschool.errors import DomainError
 

@@ -1,7 +1,7 @@
 """Caseworker and manager pages for the child record.
 
 Views bind a form, call a selector or service, and redirect after a change. Access to a
-child always goes through records.views.access.child_for_request so that every view is logged
+child always goes through records.access.child_for_request so that every view is logged
 and every refusal is a logged 404, indistinguishable from a child that does not exist.
 """
 
@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from records import selectors, services
+from records.access import child_for_request
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.history import history_rows
 from records.models import Allocation, BatchEvent, Child
@@ -27,7 +28,6 @@ from records.permissions import (
     can_see_field,
     can_view_all_children,
 )
-from records.views.access import child_for_request
 from records.views.sections import record_context
 from virtualschool.errors import DomainError
 

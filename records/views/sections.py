@@ -19,11 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from records.access import child_for_request
 from records.forms import VersionForm
 from records.models import Child
 from records.permissions import can_change_child, can_see_area
 from records.sections import Section, Tab, tab_by_slug, tabs_for
-from records.views.access import child_for_request
 from virtualschool.errors import DomainError
 
 

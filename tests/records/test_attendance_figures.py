@@ -16,17 +16,19 @@ from records.attendance import (
     AttendanceFigures,
     SummaryKey,
     absence_flag_expressions,
-    academic_year_of,
     attendance_figures,
     code_not_in_use,
-    easter_sunday,
     figures_for_keys,
     summary_key,
+)
+from records.calendar import (
+    academic_year_label,
+    academic_year_of,
+    easter_sunday,
     term_bounds,
     term_label,
     term_of,
 )
-from records.calendar import academic_year_label
 from records.codes.attendance import CODES
 from records.models import AttendanceSession, AttendanceSummary, Term
 from records.services.attendance import attendance_summaries_refresh

@@ -482,7 +482,7 @@ def test_removing_a_terms_sessions_removes_its_weeks(manager, pupil):
 
 
 def test_a_year_is_the_sum_of_its_terms_with_its_weeks_as_arrays(manager, pupil):
-    from records.attendance import year_week_index
+    from records.calendar import year_week_index
     from records.models import AttendanceYear
 
     attendance_record(

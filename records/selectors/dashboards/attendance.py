@@ -30,9 +30,8 @@ from records.attendance import (
     AttendanceFigures,
     at_least_sql,
     percent,
-    year_first_monday,
-    year_week_index,
 )
+from records.calendar import year_first_monday, year_week_index
 from records.codes.attendance import CODES, Category
 from records.codes.benchmarks import Benchmark, benchmarks_for
 from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Child, School

@@ -32,8 +32,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from records.attendance import term_bounds, term_label
-from records.calendar import academic_year_label, academic_year_of
+from records.calendar import academic_year_label, academic_year_of, term_bounds, term_label
 from records.codes import Cohort
 from records.codes.census import NcYear, SenProvision
 from records.models import (
@@ -46,6 +45,7 @@ from records.models import (
 )
 from records.permissions import UserLike, can_view_all_children
 from records.selectors.children import children_visible_to
+from records.spans import open_sql, open_sql_params
 
 # One cohort per child in a breakdown, the DfE's order for children's social care groups
 # (CLA, then CPPO: on a plan but not looked after, then CINO), with PLAC last: a child looked
@@ -257,12 +257,13 @@ class BreakdownRow:
 
 
 def _latest_open_sql(model: type, columns: str, order: str) -> str:
-    """Each child's row of `model` open in the period (started by the as-at day, not ended
-    before the start: two parameters, as_at then start), the first by `order` when several."""
+    """Each child's row of `model` open in the period (records.spans: started by the as-at
+    day, not ended before the start; parameters: open_sql_params), the first by `order` when
+    several."""
     return f"""
         SELECT DISTINCT ON (child_id) child_id, {columns}
         FROM {table_name(model)}
-        WHERE start_date <= %s AND (end_date IS NULL OR end_date >= %s)
+        WHERE {open_sql()}
         ORDER BY child_id, {order}
     """  # noqa: S608 - identifiers from model metadata and this module; dates are parameters
 
@@ -291,7 +292,7 @@ def scope_children_sql(
         LegalStatusEpisode, "cohort", "array_position(%s::text[], cohort::text)"
     )
     joins = [f"JOIN ({cohort}) coh ON coh.child_id = c.id"]
-    params: list[Any] = [as_at, start, list(COHORT_PRECEDENCE)]
+    params: list[Any] = [*open_sql_params(start, as_at), list(COHORT_PRECEDENCE)]
     if wanted & {"school", "year_group"}:
         age_year_group = year_group_sql("c.date_of_birth", period.academic_year)
         columns += [
@@ -300,7 +301,7 @@ def scope_children_sql(
         ]
         enrolment = _latest_open_sql(Enrolment, "school_id, nc_year", "start_date DESC, id DESC")
         joins.append(f"LEFT JOIN ({enrolment}) enr ON enr.child_id = c.id")
-        params += [as_at, start]
+        params += open_sql_params(start, as_at)
     if wanted & {"borough", "sen"}:
         columns += [
             "CASE ch.placed_in_borough WHEN true THEN 'in' WHEN false THEN 'out'"
@@ -312,7 +313,7 @@ def scope_children_sql(
         columns.append("al.caseworker_id")
         allocation = _latest_open_sql(Allocation, "caseworker_id", "start_date DESC, id DESC")
         joins.append(f"LEFT JOIN ({allocation}) al ON al.child_id = c.id")
-        params += [as_at, start]
+        params += open_sql_params(start, as_at)
     # Managers see every child: no visibility filter to join (children_visible_to is all).
     visible = ""
     if not can_view_all_children(user):

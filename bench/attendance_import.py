@@ -1,5 +1,5 @@
-"""`manage.py bench_import [--children N]`: how fast the attendance import is, against the
-fastest this database can take the same rows in (docs/performance.md).
+"""`python -m bench import [--children N]` (`make bench-import`): how fast the attendance
+import is, against the fastest this database can take the same rows in (docs/performance.md).
 
 It makes N synthetic children (valid UPNs from records.demo.synthetic_upn) and a file of one
 academic year of their sessions (190 school days, AM and PM: 380 sessions a child, so 2,000
@@ -42,7 +42,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
-from records.attendance import academic_year_of
+from records.calendar import academic_year_of
 from records.codes import Gender
 from records.demo import synthetic_upn
 from records.models import AttendanceSession, Child, ImportKind, ImportRun, School

@@ -1,4 +1,5 @@
-"""The one way a view reaches a child: checked, and logged whether allowed or refused."""
+"""The one way a page, an API endpoint or another app reaches a child: checked, and logged
+whether allowed or refused. It lives outside records.views so that reaching it imports no page."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""`manage.py bench_dashboard [--children N] [--years Y]`: how fast the attendance dashboard
-is, against hand-written SQL that computes the same figures from the same summaries
-(docs/performance.md).
+"""`python -m bench dashboard [--children N] [--years Y]` (`make bench-dashboard`): how fast
+the attendance dashboard is, against hand-written SQL that computes the same figures from the
+same summaries (docs/performance.md).
 
 It seeds a synthetic cohort in SQL (never as Python objects, so 20,000 children x 3 years,
 about 23 million sessions, seed in minutes): N children (la_child_id 'BENCH-...'), each with
@@ -59,9 +59,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from records.attendance import term_bounds, year_first_monday
-from records.calendar import academic_year_of
-from records.management.commands.bench_import import school_days
+from bench.attendance_import import school_days
+from records.calendar import academic_year_of, term_bounds, year_first_monday
 from records.models import Term
 from records.selectors.dashboards.attendance import attendance_dashboard
 from records.selectors.dashboards.scope import (

@@ -1,0 +1,103 @@
+"""The benchmark harness is dev-only (STYLE.md 6b) and still runs as `make bench-*` runs it."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "virtualschool.settings.test"}
+    return subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "bench", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_benchmarks_are_not_commands_of_the_service():
+    commands = ROOT / "records" / "management" / "commands"
+    assert not list(commands.glob("bench*"))
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert packages["packages"]["find"]["include"] == [
+        "virtualschool*",
+        "records*",
+        "sharing*",
+        "retention*",
+    ]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY bench" not in dockerfile and "COPY . " not in dockerfile
+    assert "bench" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_makefile_runs_them_from_the_bench_package():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(PY) -m bench import $(IMPORT_BENCH_ARGS)" in makefile
+    assert "$(PY) -m bench dashboard $(DASHBOARD_BENCH_ARGS)" in makefile
+
+
+def test_without_a_benchmark_named_it_says_which_there_are():
+    result = _bench()
+    assert result.returncode == 2
+    assert "usage: python -m bench {import,dashboard}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "flags"),
+    [
+        ("import", ["--children", "--seed"]),
+        ("dashboard", ["--children", "--years", "--repeat", "--keep", "--reuse"]),
+    ],
+)
+def test_each_benchmark_takes_its_flags(name, flags):
+    result = _bench(name, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"usage: python -m bench {name}" in result.stdout
+    for flag in flags:
+        assert flag in result.stdout
+
+
+@pytest.mark.django_db
+def test_the_import_benchmark_prints_its_figures_and_leaves_nothing():
+    from bench.attendance_import import Command
+    from records.models import AttendanceSession, Child, ImportRun, School
+
+    out = io.StringIO()
+    call_command(Command(), children=3, stdout=out)
+    names = [line.split(": ")[0] for line in out.getvalue().splitlines()]
+    assert names == [
+        "children",
+        "sessions",
+        "file_mb",
+        "rss_before_import_mb",
+        "import_peak_rss_mb",
+        "import_rss_growth_mb",
+        "import_seconds",
+        "copy_seconds",
+        "bare_copy_seconds",
+        "import_sessions_per_s",
+        "copy_sessions_per_s",
+        "bare_copy_sessions_per_s",
+        "import_vs_copy_ratio",
+        "import_vs_bare_copy_ratio",
+        "sessions_created",
+        "summaries_refreshed",
+    ]
+    figures = dict(line.split(": ") for line in out.getvalue().splitlines())
+    assert figures["children"] == "3" and figures["sessions"] == figures["sessions_created"]
+    assert figures["sessions"] == str(3 * 380)
+    for model in (AttendanceSession, Child, ImportRun, School):
+        assert not model.objects.exists(), model
