@@ -39,13 +39,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from records.attendance import code_not_in_use
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
 from records.models import BatchEvent, Child, ImportKind, ImportRun, School
 from records.services.attendance import SessionsWritten, attendance_sessions_write
 from records.services.session_rules import (
     age_message,
+    code_dates_error,
     code_unknown_error,
     day_error,
     education_window,
@@ -347,7 +347,7 @@ class AttendanceImporter:
         for day_text, text in pairs:
             code, day = text.strip().upper(), days[day_text]
             unknown = code_unknown_error(code, report=True)
-            in_use = code_not_in_use(code, day) if day and not unknown else None
+            in_use = code_dates_error(code, day) if day and not unknown else None
             verdicts.append((day_text, text, code, unknown, in_use))
         _lookup(
             cursor,

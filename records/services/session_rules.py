@@ -130,9 +130,14 @@ def code_unknown_error(code: str, *, report: bool = False) -> str | None:
     return f"“{code}” is not an attendance code. Use one of: {allowed_codes_text()}"
 
 
+def code_dates_error(code: str, day: date) -> str | None:
+    """Why a DfE code cannot be recorded on `day` (rule 3's dates), or None."""
+    return code_not_in_use(code, day)
+
+
 def code_error(code: str, day: date, *, report: bool = False) -> str | None:
     """Why `code` cannot be recorded on `day`, a date that passed rules 1 and 2, or None."""
-    return code_unknown_error(code, report=report) or code_not_in_use(code, day)
+    return code_unknown_error(code, report=report) or code_dates_error(code, day)
 
 
 def session_error(session: str, *, report: bool = False) -> str | None:
