@@ -11,11 +11,13 @@ a temporary table of raw text, never held in memory: its bytes straight into psy
 when PostgreSQL can parse it as it is, otherwise row by row through the csv module (the wide
 layout, or a file with a malformed row, which is then rejected by its number). Each distinct
 value (a year's file names a few hundred dates, a few dozen codes, one UPN a child) is judged
-once, in Python, by the same functions the attendance page uses (code_not_in_use,
-validate_upn, the education-age window of records/services/rules.py); the verdicts are joined
-to the rows in SQL. Valid rows go through sessions_upsert, the one statement that writes
-sessions and keeps the history of changed codes, and the summaries of exactly the children
-and terms the file names are recomputed in SQL.
+once, in Python, by the session rules the attendance page applies
+(records/services/session_rules.py, with the same messages) and validate_upn; the verdicts are
+joined to the rows in SQL, where the one rule that depends on the child, their age on the
+date, is judged row by row by the condition session_rules renders for SQL. Valid rows go
+through attendance_sessions_write, the one write of attendance the page makes too: the
+children locked, one BatchEvent, the upsert that keeps the history of changed codes, and the
+summaries of exactly the children and terms the file names recomputed in SQL.
 
 Nothing here commits: records/services/imports.py runs it inside the file's transaction.
 """
@@ -36,17 +38,20 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
-from records.attendance import allowed_codes_text, code_not_in_use
-from records.calendar import academic_year_of, term_bounds
-from records.calendar import term_of as census_term_of
-from records.codes.attendance import CODES
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
 from records.models import BatchEvent, Child, ImportKind, ImportRun, School
-from records.services.attendance import attendance_summaries_refresh_from, sessions_upsert
-from records.services.rules import EDUCATION_FROM_AGE, EDUCATION_TO_AGE, birthday_at
+from records.services.attendance import SessionsWritten, attendance_sessions_write
+from records.services.session_rules import (
+    age_message,
+    code_dates_error,
+    code_unknown_error,
+    day_error,
+    education_window,
+    session_error,
+    within_window_sql,
+)
 from records.upn import normalise_upn, validate_upn
 
 LONG_COLUMNS = ("upn", "date", "session", "code", "school_urn")
@@ -75,10 +80,7 @@ RAW = "att_import_raw"  # the file's rows as text, with their row numbers
 RAW_COLUMNS = ("upn", "day", "session", "code", "urn")  # LONG_COLUMNS as RAW names them
 SESSIONS = "att_import_sessions"
 DISTINCT = "att_import_distinct"  # each column's distinct values (GROUPING SETS)
-TERMS = "att_import_terms"
-KEYS = "att_import_keys"  # the (child, academic year, term) summaries the file touches
 CHILDREN_BATCH = 5_000
-SESSION_VALUES = ("AM", "PM")
 # GROUPING() of (upn, day, code, session, urn): a bit is set for each column not grouped by.
 GROUPED_BY_UPN = 0b01111
 GROUPED_BY_DAY_AND_CODE = 0b10011
@@ -139,29 +141,7 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def _long(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def date_reason(day: date | None, *, today: date) -> str | None:
-    """Why no session can be recorded on `day` whoever the child is, or None. The same rules
-    as the attendance page (records/services/attendance.py): a weekday, not in the future."""
-    if day is None:
-        return "Date must be a real date written as yyyy-mm-dd (ISO 8601) or dd/mm/yyyy"
-    if day.weekday() >= 5:
-        return f"{_long(day)} is a {day:%A}: registers are taken on school days, Monday to Friday"
-    if day > today:
-        return "Date must be today or in the past"
-    return None
-
-
-def code_reason(code: str, day: date | None) -> str | None:
-    """Why `code` cannot be recorded on `day`, or None (records/attendance.py rules)."""
-    if code not in CODES:
-        return f"Not a DfE attendance code. Use one of: {allowed_codes_text()}"
-    if day is not None:
-        return code_not_in_use(code, day)
-    return None
+DATE_UNREADABLE = "Date must be a real date written as yyyy-mm-dd (ISO 8601) or dd/mm/yyyy"
 
 
 def upn_reason(upn: str) -> str:
@@ -177,11 +157,6 @@ def upn_reason(upn: str) -> str:
 
 SCHOOL_UNKNOWN = "No school on the system has this URN: import the schools register first"
 SCHOOL_SHAPE = "School URN must be a number of up to 9 digits, or blank"
-SESSION_REASON = "Session must be AM (morning) or PM (afternoon)"
-AGE_REASON = (
-    "The date is outside the ages a virtual school records education for this child (from "
-    f"the age of {EDUCATION_FROM_AGE} to {EDUCATION_TO_AGE})"
-)
 UPN_AMBIGUOUS = "More than one child has this UPN as a former UPN: correct the records first"
 
 
@@ -206,7 +181,7 @@ class AttendanceImporter:
             self._check(cursor, layout, report)
             if report.rejected and not run.import_valid_rows:
                 return _sorted(report)  # the executor rolls the file back: nothing to write
-            self._write(cursor, run, report)
+            self._write(run, report)
             _drop_tables(cursor)
         return _sorted(report)
 
@@ -350,30 +325,34 @@ class AttendanceImporter:
         self._rejections(cursor, report)
 
     def _days_and_codes(self, cursor: Any, pairs: list[tuple[str, str]]) -> None:
-        today = timezone.localdate()
+        """Each distinct date by the date's own rules (session_rules.day_error), with the age
+        rule's message for it should a child be too young or too old; each distinct (date,
+        code) by the code's rules, the dates it is in use kept apart since they are said only
+        for a date that passed the date and age rules (as session_mark_errors does)."""
         days = {text: parse_date(text) for text in {text for text, _ in pairs}}
         _lookup(
             cursor,
-            f"{DAYS} (text text PRIMARY KEY, day date, reason text, academic_year integer, "
-            "term text)",
+            f"{DAYS} (text text PRIMARY KEY, day date, reason text, age_reason text)",
             [
                 (
                     text,
                     day,
-                    date_reason(day, today=today),
-                    academic_year_of(day) if day else None,
-                    str(census_term_of(day)) if day else None,
+                    day_error(day) if day else DATE_UNREADABLE,
+                    age_message(day) if day else None,
                 )
                 for text, day in days.items()
             ],
         )
         verdicts = []
         for day_text, text in pairs:
-            code = text.strip().upper()
-            verdicts.append((day_text, text, code, code_reason(code, days[day_text])))
+            code, day = text.strip().upper(), days[day_text]
+            unknown = code_unknown_error(code, report=True)
+            in_use = code_dates_error(code, day) if day and not unknown else None
+            verdicts.append((day_text, text, code, unknown, in_use))
         _lookup(
             cursor,
-            f"{CODES_TABLE} (day text, text text, code text, reason text, PRIMARY KEY (day, text))",
+            f"{CODES_TABLE} (day text, text text, code text, reason text, in_use_reason text, "
+            "PRIMARY KEY (day, text))",
             verdicts,
         )
 
@@ -446,41 +425,38 @@ class AttendanceImporter:
             elif child_id is None:
                 verdicts.append((text, None, None, None, upn_reason(upn)))
             else:
-                holder = Child(date_of_birth=born)
-                verdicts.append(
-                    (
-                        text,
-                        child_id,
-                        birthday_at(holder, EDUCATION_FROM_AGE),
-                        birthday_at(holder, EDUCATION_TO_AGE),
-                        None,
-                    )
-                )
+                verdicts.append((text, child_id, *education_window(born), None))
         with cursor.copy(f"COPY {CHILDREN} FROM STDIN") as copy:
             for verdict in verdicts:
                 copy.write_row(verdict)
 
     def _rows(self, cursor: Any) -> None:
+        """Each row with its verdicts: the child's age on the date judged here (rule 2 of
+        session_rules, by its SQL condition) for a known child and a date that passed its
+        own rules, and the code's dates only for a date that passed both."""
+        within = within_window_sql("d.day", "ch.first_day", "ch.end_day")
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE {ROWS} ON COMMIT DROP AS
             SELECT *, (upn_reason IS NULL AND date_reason IS NULL AND code_reason IS NULL
                 AND school_reason IS NULL AND session_reason IS NULL AND age_reason IS NULL) AS ok
+            FROM (SELECT n, child_id, school_id, day, session, code, code_field, upn_reason,
+                date_reason, age_reason, school_reason, session_reason,
+                coalesce(unknown_reason, CASE WHEN date_reason IS NULL AND age_reason IS NULL
+                    THEN in_use_reason END) AS code_reason
             FROM (SELECT r.n, ch.child_id, s.school_id, d.day, se.session, c.code,
-                d.academic_year, d.term, se.code_field,
-                ch.reason AS upn_reason, d.reason AS date_reason, c.reason AS code_reason,
-                s.reason AS school_reason, se.reason AS session_reason,
-                CASE WHEN ch.child_id IS NOT NULL AND d.reason IS NULL
-                    AND NOT (d.day >= ch.first_day AND d.day < ch.end_day) THEN %s END
-                    AS age_reason
+                se.code_field, ch.reason AS upn_reason, d.reason AS date_reason,
+                c.reason AS unknown_reason, c.in_use_reason, s.reason AS school_reason,
+                se.reason AS session_reason,
+                CASE WHEN ch.child_id IS NOT NULL AND d.reason IS NULL AND NOT {within}
+                    THEN d.age_reason END AS age_reason
             FROM {RAW} r
             JOIN {CHILDREN} ch ON ch.text = r.upn
             JOIN {DAYS} d ON d.text = r.day
             JOIN {CODES_TABLE} c ON c.day = r.day AND c.text = r.code
             JOIN {SESSIONS} se ON se.text = r.session
-            JOIN {SCHOOLS} s ON s.text = r.urn) AS checked
-            """,  # noqa: S608 - our own tables
-            [AGE_REASON],
+            JOIN {SCHOOLS} s ON s.text = r.urn) AS joined) AS checked
+            """  # noqa: S608 - our own tables
         )
         _analyse(cursor, ROWS)
 
@@ -525,70 +501,40 @@ class AttendanceImporter:
 
     # --- 3. Valid rows into the record ------------------------------------------------------
 
-    def _write(self, cursor: Any, run: ImportRun, report: ImportReport) -> None:
-        cursor.execute(
-            f"SELECT count(*), count(DISTINCT child_id), min(day), max(day) FROM {ROWS} "  # noqa: S608
-            "WHERE ok"
-        )
-        sessions, children, first, last = cursor.fetchone()
-        report.counts["sessions_read"] = sessions
-        report.counts["children_matched"] = children
-        if not sessions:
-            return
-        # Writers of one child's attendance queue on the child (as attendance_record does),
-        # taken in id order so two imports of overlapping files cannot deadlock.
-        child = connection.ops.quote_name(Child._meta.db_table)
-        cursor.execute(
-            f"SELECT 1 FROM {child} WHERE id IN (SELECT child_id FROM {ROWS} WHERE ok) "  # noqa: S608
-            "ORDER BY id FOR NO KEY UPDATE"
-        )
-        batch = BatchEvent.objects.create(
-            kind=BatchEvent.Kind.IMPORT,
+    def _write(self, run: ImportRun, report: ImportReport) -> None:
+        """The valid rows through attendance_sessions_write, the one write of attendance
+        (lock, BatchEvent, upsert, summaries), its BatchEvent naming the file and the run."""
+
+        def details(written: SessionsWritten) -> dict[str, object]:
+            _count(report, written)
+            return {
+                "file_sha256": run.sha256,
+                "run_id": str(run.pk),
+                "counts": {**report.counts, "rows_rejected": report.rejected},
+            }
+
+        written = attendance_sessions_write(
             actor=run.created_by,
-            child_id=None,
-            rows=sessions,
-            date_from=first,
-            date_to=last,
-        )
-        written = sessions_upsert(
+            kind=BatchEvent.Kind.IMPORT,
+            child=None,
             source_sql=(
                 f"SELECT child_id, school_id, day AS date, session, code FROM {ROWS} WHERE ok"  # noqa: S608
             ),
             params=[],
-            batch_id=batch.pk,
+            details=details,
         )
-        refreshed = self._refresh_summaries(cursor)
+        _count(report, written)
+
+
+def _count(report: ImportReport, written: SessionsWritten) -> None:
+    report.counts["sessions_read"] = written.sessions
+    report.counts["children_matched"] = written.children
+    if written.sessions:
         report.counts["sessions_created"] = written.created
         report.counts["sessions_updated"] = written.updated
-        report.counts["sessions_unchanged"] = sessions - written.created - written.updated
+        report.counts["sessions_unchanged"] = written.unchanged
         report.counts["codes_changed"] = written.codes_changed
-        report.counts["summaries_refreshed"] = refreshed
-        batch.details = {
-            "file_sha256": run.sha256,
-            "run_id": str(run.pk),
-            "counts": {**report.counts, "rows_rejected": report.rejected},
-        }
-        batch.save(update_fields=["details"])
-
-    def _refresh_summaries(self, cursor: Any) -> int:
-        """The summaries of exactly the children and terms the file's valid rows fall in,
-        recomputed in SQL from a table of those keys (never a list in Python)."""
-        cursor.execute(
-            f"SELECT DISTINCT academic_year, term FROM {DAYS} WHERE day IS NOT NULL"  # noqa: S608
-        )
-        _lookup(
-            cursor,
-            f"{TERMS} (academic_year integer, term text, first_day date, last_day date)",
-            [(year, term, *term_bounds(year, term)) for year, term in cursor.fetchall()],
-        )
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {KEYS} ON COMMIT DROP AS "  # noqa: S608 - our own tables
-            "SELECT DISTINCT r.child_id, r.academic_year, r.term, t.first_day, t.last_day "
-            f"FROM {ROWS} r JOIN {TERMS} t ON t.academic_year = r.academic_year "
-            "AND t.term = r.term WHERE r.ok"
-        )
-        _analyse(cursor, KEYS)
-        return attendance_summaries_refresh_from(keys_table=KEYS)
+        report.counts["summaries_refreshed"] = written.summaries
 
 
 def _tune(cursor: Any) -> None:
@@ -607,12 +553,7 @@ def _tune(cursor: Any) -> None:
 
 def _session_verdict(text: str, *, wide: bool) -> tuple[str, str, str, str | None]:
     session = text.strip().upper()
-    return (
-        text,
-        session,
-        session.lower() if wide else "code",
-        None if session in SESSION_VALUES else SESSION_REASON,
-    )
+    return (text, session, session.lower() if wide else "code", session_error(session, report=True))
 
 
 def _lookup(cursor: Any, table: str, rows: list[tuple]) -> None:
@@ -656,7 +597,7 @@ def _create_raw(cursor: Any, extras: list[str]) -> None:
 
 
 def _drop_tables(cursor: Any) -> None:
-    for table in (RAW, ROWS, DAYS, CODES_TABLE, SESSIONS, SCHOOLS, CHILDREN, DISTINCT, TERMS, KEYS):
+    for table in (RAW, ROWS, DAYS, CODES_TABLE, SESSIONS, SCHOOLS, CHILDREN, DISTINCT):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -1,20 +1,23 @@
 """Writes to attendance: session marks, and the per-term summaries kept from them.
 
-Every session mark is written here, in bulk, with one BatchEvent as its audit record (session
-rows are not tracked row by row by auditlog; STYLE.md 10). The same transaction recomputes the
-summaries of exactly the terms touched, in SQL (AttendanceWeek per week, AttendanceSummary per
-term as the sum of its weeks), so dashboards that read only the summaries are never behind the
-sessions. Imports call attendance_summaries_refresh with the
-keys they loaded.
+Every session mark is written by attendance_sessions_write, in bulk, whether it comes from the
+session form (attendance_record) or an attendance file (records/imports/attendance.py): the
+children locked, one BatchEvent as the audit record (session rows are not tracked row by row by
+auditlog; STYLE.md 10), the sessions upserted, and in the same transaction the summaries of
+exactly the terms touched recomputed in SQL (AttendanceWeek per week, AttendanceSummary per term
+as the sum of its weeks, AttendanceYear), so dashboards that read only the summaries are never
+behind the sessions. Both check marks by the same session rules
+(records/services/session_rules.py) first.
 
 Who may call these is decided by the caller (records/permissions.py: can_change_child).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -22,18 +25,18 @@ from django.db import connection, transaction
 
 from records.attendance import (
     SUMMARY_COLUMNS,
+    TERM_ORDER,
     WEEK_COLUMNS,
     YEAR_COLUMNS,
     SummaryKey,
-    allowed_codes_text,
-    code_not_in_use,
+    academic_year_of,
     keys_sql,
     summary_counts_from_sql,
-    summary_key,
+    term_bounds,
+    term_of,
     term_totals_from_weeks_sql,
     year_totals_sql,
 )
-from records.codes.attendance import CODES
 from records.models import (
     AttendanceCodeChange,
     AttendanceSession,
@@ -44,12 +47,19 @@ from records.models import (
     Child,
     School,
     Session,
+    Term,
 )
 from records.services.rules import date_errors, period_errors, raise_if
+from records.services.session_rules import (
+    code_unknown_error,
+    long_date,
+    session_error,
+    session_mark_errors,
+)
 from virtualschool.errors import DomainError
 
 # One hand-entered batch covers at most a year of sessions (2 a day, 5 days a week); files
-# of any size go through the import, which calls attendance_summaries_refresh itself.
+# of any size go through the import.
 MAX_SESSIONS = 2 * 5 * 53
 MAX_RANGE_DAYS = 366
 # A long batch with one mistake repeated would otherwise list it hundreds of times.
@@ -69,10 +79,6 @@ class SessionMark:
     school: School | None = None
 
 
-def _long(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 class _Errors:
     """Messages per field, each said once, with long lists cut short."""
 
@@ -83,11 +89,6 @@ class _Errors:
         messages = self.by_field.setdefault(field, [])
         if message not in messages:
             messages.append(message)
-
-    def merge(self, errors: dict[str, list[str]]) -> None:
-        for field, messages in errors.items():
-            for message in messages:
-                self.add(field, message)
 
     def result(self) -> dict[str, list[str]]:
         result = {}
@@ -109,43 +110,25 @@ def _normalised(mark: SessionMark) -> SessionMark:
     return SessionMark(date=mark.date, session=session, code=code, school=mark.school)
 
 
-def _day_errors(errors: _Errors, *, child: Child, day: object) -> bool:
-    """A session's date: a real calendar date, a weekday, not in the future, and while the
-    virtual school follows the child's education (rules.date_errors, education=True)."""
+def _mark_errors(errors: _Errors, *, child: Child, mark: SessionMark) -> bool:
+    """One mark against the session rules (records/services/session_rules.py, which the
+    import applies too) and its school; whether its date was accepted."""
+    day, session, code = mark.date, str(mark.session), str(mark.code)
     if not isinstance(day, date) or isinstance(day, datetime):
-        errors.add("date", f"Date must be a calendar date, not {day!r}")
-        return False
-    if day.weekday() >= 5:
-        errors.add(
-            "date",
-            f"{_long(day)} is a {day:%A}: registers are taken on school days, Monday to Friday",
-        )
-        return False
-    found: dict[str, list[str]] = {}
-    date_errors(
-        found, child=child, field="date", label=f"The date {_long(day)}", value=day, education=True
-    )
-    errors.merge(found)
-    return not found
-
-
-def _mark_errors(errors: _Errors, mark: SessionMark, *, day_ok: bool) -> None:
-    if mark.session not in Session.values:
-        errors.add(
-            "session",
-            f"Session must be AM (morning) or PM (afternoon), not “{mark.session}”",
-        )
-    if mark.code not in CODES:
-        errors.add(
-            "code",
-            f"“{mark.code}” is not an attendance code. Use one of: {allowed_codes_text()}",
-        )
-    elif day_ok:
-        reason = code_not_in_use(mark.code, mark.date)
-        if reason:
-            errors.add("code", reason)
+        found = {"date": f"Date must be a calendar date, not {day!r}"}
+        for field, reason in (
+            ("code", code_unknown_error(code)),
+            ("session", session_error(session)),
+        ):
+            if reason:
+                found[field] = reason
+    else:
+        found = session_mark_errors(born=child.date_of_birth, day=day, session=session, code=code)
+    for field, message in found.items():
+        errors.add(field, message)
     if mark.school is not None and (not isinstance(mark.school, School) or mark.school.pk is None):
         errors.add("school", "School must be a school on the system, or left blank")
+    return "date" not in found
 
 
 def _marks_errors(*, child: Child, marks: list[SessionMark]) -> dict[str, list[str]]:
@@ -158,17 +141,14 @@ def _marks_errors(*, child: Child, marks: list[SessionMark]) -> dict[str, list[s
             f"Record at most {MAX_SESSIONS} sessions at a time (you entered {len(marks)}); "
             "import a file for more",
         )
-    checked_days: dict[object, bool] = {}
     seen: set[tuple[object, object]] = set()
     for mark in marks:
-        if mark.date not in checked_days:
-            checked_days[mark.date] = _day_errors(errors, child=child, day=mark.date)
-        _mark_errors(errors, mark, day_ok=checked_days[mark.date])
+        day_ok = _mark_errors(errors, child=child, mark=mark)
         slot = (mark.date, mark.session)
-        if slot in seen and checked_days[mark.date]:
+        if slot in seen and day_ok:
             errors.add(
                 NON_FIELD_ERRORS,
-                f"The {SESSION_WORDS.get(mark.session, mark.session)} of {_long(mark.date)} "
+                f"The {SESSION_WORDS.get(mark.session, mark.session)} of {long_date(mark.date)} "
                 "is listed more than once: record each session once",
             )
         seen.add(slot)
@@ -184,54 +164,171 @@ def attendance_record(
     """Record register marks for one child, replacing any mark already held for the same
     date and session, and bring the child's term summaries up to date.
 
-    Rules: each date is a weekday, not in the future, and between the child's 2nd and 25th
-    birthdays (rules.date_errors, education=True); the session is AM or PM; the code is a DfE
-    register code in use on that date (current codes from 19 August 2024, withdrawn H/J/Y
-    before it, F before September 2013; records/attendance.py); the school is a School or
-    blank; each session appears once. All or nothing: a refusal saves nothing. A replaced code
-    keeps its history (AttendanceCodeChange, through sessions_upsert, the one write path it
-    shares with the attendance import). One BatchEvent records who recorded how many sessions
-    for which dates (no personal data in it).
+    Rules: the session rules (records/services/session_rules.py, which the attendance import
+    applies too): each date a weekday, not in the future, and between the child's 2nd and 25th
+    birthdays; the code a DfE register code in use on that date; the session AM or PM. Then
+    the school is a School or blank, each session appears once, and at most MAX_SESSIONS at a
+    time. All or nothing: a refusal saves nothing. The write is attendance_sessions_write's,
+    the one the import makes: the child locked, one BatchEvent for the batch (who recorded
+    how many sessions for which dates; no personal data), a replaced code's history kept,
+    and the summaries of the terms touched recomputed.
     """
     marks = [_normalised(_as_mark(row)) for row in sessions]
     raise_if(_marks_errors(child=child, marks=marks))
-    dates = [mark.date for mark in marks]
-    keys = sorted({summary_key(child.pk, day) for day in dates})
-    with transaction.atomic():
-        # Writers of one child's attendance queue here, so a mark and its summary never race.
-        Child.objects.select_for_update(no_key=True).filter(pk=child.pk).values_list("pk").get()
-        batch = BatchEvent.objects.create(
-            kind=BatchEvent.Kind.ATTENDANCE,
-            actor=actor,
-            child_id=child.pk,
-            rows=len(marks),
-            date_from=min(dates),
-            date_to=max(dates),
-        )
-        source = (
+    written = attendance_sessions_write(
+        actor=actor,
+        kind=BatchEvent.Kind.ATTENDANCE,
+        child=child,
+        source_sql=(
             "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::date[], %s::text[], %s::text[]) "
             "AS src(child_id, school_id, date, session, code)"
+        ),
+        params=[
+            [child.pk] * len(marks),
+            [mark.school.pk if mark.school is not None else None for mark in marks],
+            [mark.date for mark in marks],
+            [mark.session for mark in marks],
+            [mark.code for mark in marks],
+        ],
+    )
+    if written.batch is None:  # marks were checked to be there: nothing else leaves none
+        raise DomainError({NON_FIELD_ERRORS: ["Enter at least one session to record"]})
+    return written.batch
+
+
+@dataclass(frozen=True)
+class SessionsWritten:
+    """What attendance_sessions_write did: its BatchEvent (None when the source had no
+    sessions, and then nothing was written), the sessions and children the source named, and
+    the sessions created, updated (code or school replaced), codes changed and summaries
+    (child and term) recomputed."""
+
+    batch: BatchEvent | None
+    sessions: int
+    children: int
+    created: int = 0
+    updated: int = 0
+    codes_changed: int = 0
+    summaries: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.sessions - self.created - self.updated
+
+
+WRITE_KEYS = "att_write_keys"  # the (child, academic year, term) keys a write touches
+
+
+def attendance_sessions_write(
+    *,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    child: Child | None,
+    source_sql: str,
+    params: Sequence[object],
+    details: Callable[[SessionsWritten], Mapping[str, object]] | None = None,
+) -> SessionsWritten:
+    """Write session marks, already checked against the session rules, for any number of
+    children: the one write of attendance, which the session form (attendance_record) and
+    the attendance import both make.
+
+    `source_sql` is a SELECT of child_id, school_id, date, session, code, one row per session
+    (an unnest of a form's marks, or an import's temporary table of millions of rows: it is
+    read in SQL and never comes into Python). In one transaction, in this order:
+    - every child the source names is locked (FOR NO KEY UPDATE, in id order, so two writers
+      of overlapping children cannot deadlock): writers of one child's attendance queue here,
+      so a session and its summary never race;
+    - one BatchEvent of `kind` is the audit record (STYLE.md 10: session rows are not audited
+      row by row): who (`actor`), which child (`child`, or none for a file of many), how many
+      sessions, the first and last date, and in `details` what was added, changed and left
+      unchanged and which terms, with what `details(written)` adds (an import: its file);
+    - sessions_upsert writes the sessions and keeps the history of changed codes;
+    - the summaries (AttendanceWeek, AttendanceSummary, AttendanceYear) of exactly the
+      children and terms written are recomputed in SQL from a table of those keys.
+    A source with no sessions writes nothing, not even a BatchEvent.
+    """
+    quote = connection.ops.quote_name
+    child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT date, count(*) FROM ({source_sql}) AS src GROUP BY date ORDER BY date",  # noqa: S608 - the source from our own callers
+            params,
         )
-        written = sessions_upsert(
-            source_sql=source,
-            params=[
-                [child.pk] * len(marks),
-                [mark.school.pk if mark.school is not None else None for mark in marks],
-                dates,
-                [mark.session for mark in marks],
-                [mark.code for mark in marks],
-            ],
-            batch_id=batch.pk,
+        per_day = cursor.fetchall()
+        sessions = sum(count for _, count in per_day)
+        if not sessions:
+            return SessionsWritten(batch=None, sessions=0, children=0)
+        cursor.execute(
+            f"SELECT 1 FROM {child_table} WHERE {child_pk} IN "  # noqa: S608 - names from model metadata
+            f"(SELECT child_id FROM ({source_sql}) AS src) ORDER BY {child_pk} FOR NO KEY UPDATE",
+            params,
         )
-        attendance_summaries_refresh(keys=keys)
+        children = cursor.rowcount
+        days = [day for day, _ in per_day]
+        batch = BatchEvent.objects.create(
+            kind=kind,
+            actor=actor,
+            child_id=child.pk if child is not None else None,
+            rows=sessions,
+            date_from=days[0],
+            date_to=days[-1],
+        )
+        upserted = sessions_upsert(source_sql=source_sql, params=params, batch_id=batch.pk)
+        terms = _keys_table(cursor, source_sql, params, days)
+        written = SessionsWritten(
+            batch=batch,
+            sessions=sessions,
+            children=children,
+            created=upserted.created,
+            updated=upserted.updated,
+            codes_changed=upserted.codes_changed,
+            summaries=attendance_summaries_refresh_from(keys_table=WRITE_KEYS),
+        )
+        cursor.execute(f"DROP TABLE {WRITE_KEYS}")
         batch.details = {
             "added": written.created,
             "changed": written.updated,
-            "unchanged": len(marks) - written.created - written.updated,
-            "terms": [[key.academic_year, key.term] for key in keys],
+            "unchanged": written.unchanged,
+            "terms": [[year, str(term)] for year, term in terms],
+            **(details(written) if details is not None else {}),
         }
         batch.save(update_fields=["details"])
-        return batch
+        return written
+
+
+def _keys_table(
+    cursor: Any, source_sql: str, params: Sequence[object], days: list[date]
+) -> list[tuple[int, Term]]:
+    """WRITE_KEYS, a temporary table of the (child, academic year, term) keys of the source's
+    sessions with each term's dates (the columns attendance_summaries_refresh_from reads),
+    from each distinct date's term in Python (records.attendance.term_of, a few hundred dates
+    whatever the source's size) joined to the source in SQL; returns the terms, in order."""
+    by_day = [(day, academic_year_of(day), term_of(day)) for day in days]
+    terms = sorted({(year, term) for _, year, term in by_day}, key=_term_order)
+    bounds = {key: term_bounds(*key) for key in terms}
+    cursor.execute(f"DROP TABLE IF EXISTS {WRITE_KEYS}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {WRITE_KEYS} ON COMMIT DROP AS "  # noqa: S608 - our own table, the source from our callers
+        "SELECT DISTINCT src.child_id, t.academic_year, t.term, t.first_day, t.last_day "
+        f"FROM ({source_sql}) AS src JOIN unnest(%s::date[], %s::integer[], %s::text[], "
+        "%s::date[], %s::date[]) AS t(date, academic_year, term, first_day, last_day) "
+        "ON t.date = src.date",
+        [
+            *params,
+            [day for day, _, _ in by_day],
+            [year for _, year, _ in by_day],
+            [str(term) for _, _, term in by_day],
+            [bounds[(year, term)][0] for _, year, term in by_day],
+            [bounds[(year, term)][1] for _, year, term in by_day],
+        ],
+    )
+    cursor.execute(f"ANALYZE {WRITE_KEYS}")
+    return terms
+
+
+def _term_order(key: tuple[int, Term]) -> tuple[int, int]:
+    year, term = key
+    return year, TERM_ORDER.index(term)
 
 
 @dataclass(frozen=True)
