@@ -1,22 +1,29 @@
 # Developer commands. From a fresh clone, with Python 3.11+, Node.js/npm and git installed:
 #
 #   make run     the service on http://127.0.0.1:$(PORT) with synthetic demo data
-#   make test    the whole test suite (needs Redis at REDIS_URL, default redis://127.0.0.1:6379/0)
+#   make test    the whole test suite (PYTEST_WORKERS=2 to run it on two processes)
 #
 # Both use an embedded PostgreSQL kept in .run/postgres unless DATABASE_URL is set
-# (see virtualschool/devdb.py). Python packages are installed into .venv from constraints.txt,
-# and again only when pyproject.toml or constraints.txt change; `npm ci` runs again only when
-# package-lock.json changes, and `npm run build` when the lock file or frontend/ change.
+# (see virtualschool/devdb.py). `make test` uses the Redis at REDIS_URL (default
+# redis://127.0.0.1:6379/0), or starts an embedded Valkey kept in .run/redis when nothing
+# answers there (see virtualschool/devredis.py). Python packages are installed into .venv from
+# constraints.txt, and again only when pyproject.toml or constraints.txt change; `npm ci` runs
+# again only when package-lock.json changes, and `npm run build` when the lock file or frontend/
+# change.
 
 SHELL := /bin/sh
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test`. 0, one process, is the default: on this project's
+# two-core machine, shared with other work, two workers took longer (README.md, "Run it").
+PYTEST_WORKERS ?= 0
 
 VENV := .venv
 PY := $(VENV)/bin/python
 DEVDB := $(PY) -m virtualschool.devdb --
+DEVREDIS := $(PY) -m virtualschool.devredis --
 # python3.11 if it is installed, else python3 (checked to be 3.11 or newer before use).
 BASE_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 FRONTEND_SOURCES := $(shell find frontend -type f 2>/dev/null)
@@ -33,7 +40,8 @@ endif
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
-	@echo "make test         run the test suite (PYTEST_ARGS='-x -k name' to pass pytest options)"
+	@echo "make test         run the test suite (PYTEST_ARGS='-x -k name' to pass pytest options,"
+	@echo "                  PYTEST_WORKERS=2 to run it on two processes)"
 	@echo "make bench        both benchmarks below (IMPORT_BENCH_ARGS, DASHBOARD_BENCH_ARGS for each)"
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
@@ -54,7 +62,8 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
 	exec $(DEVDB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev static_build/.built
-	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(DEVREDIS) \
+		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks (bench/, dev-only: not installed, not in the image) print `name: value` lines;
 # docs/performance.md records what they measured.

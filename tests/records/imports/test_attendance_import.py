@@ -12,6 +12,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.core.management import call_command
@@ -524,8 +525,8 @@ def _rows_read_so_far() -> int:
 
 
 def _database_url() -> str:
-    settings = connection.settings_dict
-    return (
-        f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
+    """The suite's own DATABASE_URL, naming the test database instead: the subprocess connects
+    exactly as this process does (TCP or the embedded server's unix socket, with any password
+    and options the URL carries), to the database pytest-django made for this worker."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + quote(connection.settings_dict["NAME"])))

@@ -29,6 +29,10 @@ from virtualschool.celery import app
 TASK_REDIS_DB = 15
 WAIT_SECONDS = 30
 
+# Every test here empties TASK_REDIS_DB and reads its queues: under pytest-xdist they share one
+# worker (make test passes --dist loadgroup), so none empties another's queue.
+pytestmark = pytest.mark.xdist_group("task-redis-db")
+
 
 def _redis_url(db: int) -> str:
     parts = urlsplit(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
