@@ -264,7 +264,8 @@ class GovukDateField(forms.Field):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form with GOV.UK-style messages that say what to do."""
+    """Django's sign-in form with GOV.UK-style messages that say what to do, and the lockout
+    message when django-axes refused the attempt (virtualschool.lockout)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -277,3 +278,40 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
         # GOV.UK pages do not move focus on load; the error summary takes it when shown.
         self.fields["username"].widget.attrs.pop("autofocus", None)
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.request is not None and getattr(self.request, "axes_locked_out", False):
+                from virtualschool.lockout import locked_message
+
+                # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
+                self.request.lockout_shown = True
+                raise ValidationError(locked_message(), code="locked_out") from None
+            raise
+
+
+class CodeForm(forms.Form):
+    """The second step of signing in, and of setting up an authenticator app: one code.
+
+    The form checks only that something was typed; which codes are right is
+    virtualschool.two_factor's business, and its refusal is added to this field."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the code from your authenticator app"},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        ),
+    )
+
+    def __init__(self, *args, help_text: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = help_text
