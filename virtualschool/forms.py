@@ -295,7 +295,8 @@ class SignInForm(AuthenticationForm):
 class CodeForm(forms.Form):
     """The second step of signing in, and of setting up an authenticator app: one code.
 
-    The form checks only that something was typed; which codes are right is
+    The form checks the code's shape (digits, of one of the lengths the step takes), so a
+    mistyped code is not counted as a guess; which codes are right is
     virtualschool.two_factor's business, and its refusal is added to this field."""
 
     code = forms.CharField(
@@ -312,6 +313,16 @@ class CodeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, help_text: str = "", **kwargs) -> None:
+    def __init__(
+        self, *args, help_text: str = "", lengths: tuple[int, ...], format_message: str, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].help_text = help_text
+        self.lengths = lengths
+        self.format_message = format_message
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]+", "", self.cleaned_data["code"])
+        if not (code.isdigit() and len(code) in self.lengths):
+            raise ValidationError(self.format_message, code="format")
+        return code

@@ -108,7 +108,12 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return redirect(_step_url("sign-in-set-up", next_url))
     if lockout.is_locked_out(request, username=user.get_username()):
         return _locked_out(request)
-    form = CodeForm(request.POST or None, help_text=CODE_HINT)
+    form = CodeForm(
+        request.POST or None,
+        help_text=CODE_HINT,
+        lengths=(two_factor.TOTP_DIGITS, two_factor.BACKUP_CODE_DIGITS),
+        format_message=two_factor.CODE_FORMAT_MESSAGE,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             device = two_factor.second_factor_verify(user=user, code=form.cleaned_data["code"])
@@ -137,7 +142,12 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
     if lockout.is_locked_out(request, username=user.get_username()):
         return _locked_out(request)
     device = two_factor.enrolment_start(user=user)
-    form = CodeForm(request.POST or None, help_text=ENROL_HINT)
+    form = CodeForm(
+        request.POST or None,
+        help_text=ENROL_HINT,
+        lengths=(two_factor.TOTP_DIGITS,),
+        format_message=two_factor.ENROL_FORMAT_MESSAGE,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = two_factor.enrolment_confirm(user=user, code=form.cleaned_data["code"])
