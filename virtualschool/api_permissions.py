@@ -17,7 +17,7 @@ class VerifiedSessionAuthentication(SessionAuthentication):
     its second factor is verified: a session that has passed the password but not the code
     is treated as signed out, so the API refuses it as it refuses anyone signed out.
 
-    django-otp's OTPMiddleware gives the request's user `is_verified()`.
+    virtualschool.middleware.SecondFactorMiddleware gives the request's user `is_verified()`.
     """
 
     def authenticate(self, request):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from virtualschool.backends import confirmed_device_ids
 
 HEALTH_PATH = "/healthz"
 
@@ -72,6 +77,36 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+class SecondFactorMiddleware:
+    """Give the request's user `is_verified()`: whether this session passed its second factor
+    with a device the user still has, confirmed. It stands where django-otp's OTPMiddleware
+    would, but reads the devices that virtualschool.backends.StaffBackend loaded with the user
+    instead of querying again on every request. A user loaded any other way is not verified.
+    django_otp.login() stores the verifying device's persistent id in the session.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = SimpleLazyObject(functools.partial(_with_verification, request, user))
+        return self.get_response(request)
+
+
+def _with_verification(request: HttpRequest, user: Any) -> Any:
+    verified = False
+    if user.is_authenticated:
+        device_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        devices = confirmed_device_ids(user)
+        verified = bool(device_id) and devices is not None and device_id in devices
+        if device_id and not verified:
+            del request.session[DEVICE_ID_SESSION_KEY]
+    user.is_verified = lambda: verified
+    return user
+
+
 def second_factor_exempt(view: Callable) -> Callable:
     """Mark a view that a signed-in person may use before their second factor is verified:
     the code and enrolment pages and sign-out."""
@@ -83,8 +118,8 @@ class SecondFactorRequiredMiddleware:
     """Send a signed-in person whose code is not yet verified to the code step, from every
     page except the sign-in steps (second_factor_exempt) and sign-out.
 
-    Placed after LoginRequiredMiddleware (which deals with the signed-out) and django-otp's
-    OTPMiddleware (which says whether the session's device is verified). Views exempt from
+    Placed after LoginRequiredMiddleware (which deals with the signed-out) and
+    SecondFactorMiddleware (which says whether the session's device is verified). Views exempt from
     LoginRequiredMiddleware answer for themselves, and the API's do: its authentication
     (virtualschool.api_permissions.VerifiedSessionAuthentication) treats such a session as
     signed out. The admin site's views are exempt from LoginRequiredMiddleware too, but not

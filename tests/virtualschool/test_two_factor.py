@@ -242,3 +242,17 @@ def test_before_the_code_the_admin_site_and_the_api_refuse():
     sign_out = manager_client.post(reverse("sign-out"))
     assert sign_out["Location"] == reverse("sign-in")
     assert manager_client.get(CODE_URL)["Location"].startswith(reverse("sign-in"))
+
+
+def test_a_session_stops_being_verified_when_its_device_goes():
+    user = UserFactory(username="reset_me", role=Role.CASEWORKER)
+    device = enrolled(user)
+    client = Client()
+    password_step(client, user)
+    client.post(CODE_URL, {"code": code_for(device)})
+    assert is_verified(client)
+    # As an Admin's reset of the app would: the session is sent back to the second step.
+    device.delete()
+    response = client.get(reverse("home"))
+    assert response["Location"].startswith(CODE_URL)
+    assert client.get(CODE_URL)["Location"] == reverse("sign-in-set-up")

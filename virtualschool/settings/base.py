@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "virtualschool.middleware.SecondFactorMiddleware",
     "virtualschool.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "virtualschool.middleware.SecondFactorRequiredMiddleware",
@@ -94,7 +94,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username or address before any password is checked, on the
     # service's sign-in page and on /admin/login/ alike.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the session's two-factor devices with its user.
+    "virtualschool.backends.StaffBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user: every request is signed in.
