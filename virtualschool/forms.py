@@ -36,6 +36,8 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 
+from virtualschool.lockout import locked_message
+
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
 # field.html dispatches. Widgets not listed are text-like inputs.
 WIDGET_CLASSES = {
@@ -284,8 +286,6 @@ class SignInForm(AuthenticationForm):
             return super().clean()
         except ValidationError:
             if self.request is not None and getattr(self.request, "axes_locked_out", False):
-                from virtualschool.lockout import locked_message
-
                 # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
                 self.request.lockout_shown = True
                 raise ValidationError(locked_message(), code="locked_out") from None

@@ -85,3 +85,22 @@ def test_the_setting_reads_the_environment():
         check=True,
     )
     assert result.stdout.strip().splitlines()[-1] == "7"
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "twelve"])
+def test_a_lifetime_that_is_not_a_positive_whole_number_stops_start_up(value):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "SESSION_ABSOLUTE_HOURS": value},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SESSION_ABSOLUTE_HOURS must be" in result.stderr

@@ -124,7 +124,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # However active, a session ends SESSION_ABSOLUTE_HOURS after sign-in
 # (virtualschool.middleware.SessionLifetimeMiddleware).
-SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
 
 # Two-factor sign-in (django-otp): a TOTP authenticator app for everyone, with single-use
 # backup codes. django-otp's own throttling is off because the lockout below counts every
@@ -136,12 +136,12 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 # Lockout (django-axes): LOCKOUT_USER_FAILURES wrong passwords or codes for one username, or
 # LOCKOUT_ADDRESS_FAILURES from one address, within LOCKOUT_MINUTES lock sign-in for that
 # username or address for LOCKOUT_MINUTES (virtualschool.lockout.LockoutHandler).
-LOCKOUT_USER_FAILURES = env_int("LOCKOUT_USER_FAILURES", 5)
-LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 20)
-LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+LOCKOUT_USER_FAILURES = env_int("LOCKOUT_USER_FAILURES", 5, minimum=1)
+LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 20, minimum=1)
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
 # Proxies in front of the service that append the client's address to X-Forwarded-For; 0
 # means the service is reached directly and REMOTE_ADDR is the client.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_HANDLER = "virtualschool.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = LOCKOUT_USER_FAILURES
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
