@@ -35,6 +35,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 ifeq ($(DEMO_PASSWORD),)
 DEMO_PASSWORD_FILE := .run/demo-password
 endif
+# Likewise the demo users' shared two-factor secret: DEMO_TOTP_SECRET (base32), or one made on
+# first use and kept in .run/demo-totp-secret.
+ifeq ($(DEMO_TOTP_SECRET),)
+DEMO_TOTP_SECRET_FILE := .run/demo-totp-secret
+endif
 
 .PHONY: help run test lint format clean constraints bench bench-import bench-dashboard
 
@@ -50,14 +55,17 @@ help:
 	@echo "make clean        stop the embedded database, remove .run/ and built static files"
 	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
 
-run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE)
+run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SECRET_FILE)
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	DEMO_PASSWORD="$${DEMO_PASSWORD:-$$(cat .run/demo-password)}"; export DEMO_PASSWORD; \
+	DEMO_TOTP_SECRET="$${DEMO_TOTP_SECRET:-$$(cat .run/demo-totp-secret)}"; export DEMO_TOTP_SECRET; \
 	$(DEVDB) $(PY) manage.py migrate --noinput && \
 	$(DEVDB) $(PY) manage.py seed_demo --if-empty && \
 	echo && \
 	echo "Sign in at http://127.0.0.1:$(PORT) as caseworker, caseworker2, manager or admin" \
 		"with password $$DEMO_PASSWORD" && \
+	echo "then enter the code from an authenticator app set up with the key $$DEMO_TOTP_SECRET" && \
+	echo "(every demo user has it), or the code printed by:  $(PY) -m virtualschool.totp" && \
 	echo && \
 	exec $(DEVDB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -129,3 +137,7 @@ static_build/.built: node_modules/.installed $(FRONTEND_SOURCES)
 .run/demo-password: | $(PY)
 	@mkdir -p .run
 	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(12))' > $@.new && mv $@.new $@
+
+.run/demo-totp-secret: | $(VENV)/.installed
+	@mkdir -p .run
+	@umask 077 && $(PY) -m virtualschool.totp --new > $@.new && mv $@.new $@

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from records import services
 from tests.factories import PASSWORD, ChildFactory, UserFactory
@@ -65,9 +70,37 @@ def child(db):
 
 
 def signed_in(user) -> Client:
+    """A client signed in as `user` through both steps: the password (Client.login, with a
+    request so the lockout backend can count it) and then a real code on the code page."""
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(
+        request=RequestFactory().post("/sign-in/"), username=user.username, password=PASSWORD
+    )
+    second_factor_pass(client, user)
     return client
+
+
+def second_factor_pass(client: Client, user) -> None:
+    """Complete the second step for a client whose session has passed the password: enrol
+    `user` with an authenticator app if they have none, then post a real code to the code
+    page, as a person would. The code is a fresh single-use backup code (a TOTP code would be
+    refused as a replay when one test signs the same user in twice within 30 seconds); the
+    TOTP path itself is tested in tests/virtualschool/test_two_factor.py."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Backup codes", "confirmed": True}
+    )
+    code = f"{secrets.randbelow(10**8):08d}"
+    device.token_set.create(token=code)
+    url = reverse("sign-in-code")
+    page = client.get(url)
+    assert page.status_code == 200, page
+    response = client.post(
+        url, {"code": code, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == reverse("home")
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ class NavItem:
 
 def _navigation(request) -> list[NavItem]:
     user = request.user
-    if not user.is_authenticated:
+    # Before the second factor, the only way on is the code.
+    if not user.is_authenticated or not getattr(user, "is_verified", lambda: True)():
         return []
     current = getattr(request.resolver_match, "url_name", None)
     items: list[tuple[str, str, set[str]]] = [("Home", "home", {"home"})]

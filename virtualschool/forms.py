@@ -36,6 +36,8 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 
+from virtualschool.lockout import locked_message
+
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
 # field.html dispatches. Widgets not listed are text-like inputs.
 WIDGET_CLASSES = {
@@ -264,7 +266,8 @@ class GovukDateField(forms.Field):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form with GOV.UK-style messages that say what to do."""
+    """Django's sign-in form with GOV.UK-style messages that say what to do, and the lockout
+    message when django-axes refused the attempt (virtualschool.lockout)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -277,3 +280,49 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
         # GOV.UK pages do not move focus on load; the error summary takes it when shown.
         self.fields["username"].widget.attrs.pop("autofocus", None)
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.request is not None and getattr(self.request, "axes_locked_out", False):
+                # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
+                self.request.lockout_shown = True
+                raise ValidationError(locked_message(), code="locked_out") from None
+            raise
+
+
+class CodeForm(forms.Form):
+    """The second step of signing in, and of setting up an authenticator app: one code.
+
+    The form checks the code's shape (digits, of one of the lengths the step takes), so a
+    mistyped code is not counted as a guess; which codes are right is
+    virtualschool.two_factor's business, and its refusal is added to this field."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the code from your authenticator app"},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
+        ),
+    )
+
+    def __init__(
+        self, *args, help_text: str = "", lengths: tuple[int, ...], format_message: str, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = help_text
+        self.lengths = lengths
+        self.format_message = format_message
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]+", "", self.cleaned_data["code"])
+        if not (code.isdigit() and len(code) in self.lengths):
+            raise ValidationError(self.format_message, code="format")
+        return code

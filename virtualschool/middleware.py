@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from virtualschool.backends import confirmed_device_ids
 
 HEALTH_PATH = "/healthz"
 
@@ -26,3 +40,108 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+# When the session's sign-in happened, as a Unix timestamp (SessionLifetimeMiddleware).
+SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
+
+
+@receiver(user_logged_in)
+def _stamp_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if getattr(request, "session", None) is not None:
+        request.session[SIGNED_IN_AT_SESSION_KEY] = int(timezone.now().timestamp())
+
+
+class SessionLifetimeMiddleware:
+    """End a session settings.SESSION_ABSOLUTE_HOURS after sign-in, however active it is.
+
+    The idle timeout (SESSION_COOKIE_AGE, renewed by every request) ends a session nobody
+    uses; this ends one that somebody keeps using, so a stolen session cookie, or a shared
+    computer left signed in, works for a bounded time. A signed-in session without a sign-in
+    time (made before this existed) is ended too. Placed after AuthenticationMiddleware and
+    before LoginRequiredMiddleware, which then sends the person to the sign-in page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if SESSION_KEY in request.session:
+            signed_in_at = request.session.get(SIGNED_IN_AT_SESSION_KEY)
+            lifetime = settings.SESSION_ABSOLUTE_HOURS * 60 * 60
+            if (
+                not isinstance(signed_in_at, int)
+                or timezone.now().timestamp() - signed_in_at >= lifetime
+            ):
+                logout(request)
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Give the request's user `is_verified()`: whether this session passed its second factor
+    with a device the user still has, confirmed. It stands where django-otp's OTPMiddleware
+    would, but reads the devices that virtualschool.backends.StaffBackend loaded with the user
+    instead of querying again on every request. A user loaded any other way is not verified.
+    django_otp.login() stores the verifying device's persistent id in the session.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = SimpleLazyObject(functools.partial(_with_verification, request, user))
+        return self.get_response(request)
+
+
+def _with_verification(request: HttpRequest, user: Any) -> Any:
+    verified = False
+    if user.is_authenticated:
+        device_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        devices = confirmed_device_ids(user)
+        verified = bool(device_id) and devices is not None and device_id in devices
+        if device_id and not verified:
+            del request.session[DEVICE_ID_SESSION_KEY]
+    user.is_verified = lambda: verified
+    return user
+
+
+def second_factor_exempt(view: Callable) -> Callable:
+    """Mark a view that a signed-in person may use before their second factor is verified:
+    the code and enrolment pages and sign-out."""
+    view.second_factor_required = False
+    return view
+
+
+class SecondFactorRequiredMiddleware:
+    """Send a signed-in person whose code is not yet verified to the code step, from every
+    page except the sign-in steps (second_factor_exempt) and sign-out.
+
+    Placed after LoginRequiredMiddleware (which deals with the signed-out) and
+    SecondFactorMiddleware (which says whether the session's device is verified). Views exempt from
+    LoginRequiredMiddleware answer for themselves, and the API's do: its authentication
+    (virtualschool.api_permissions.VerifiedSessionAuthentication) treats such a session as
+    signed out. The admin site's views are exempt from LoginRequiredMiddleware too, but not
+    from this: they need the second factor like every page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if not getattr(view_func, "second_factor_required", True):
+            return None
+        in_admin = getattr(request.resolver_match, "app_name", None) == "admin"
+        if not getattr(view_func, "login_required", True) and not in_admin:
+            return None
+        url = reverse("sign-in-code")
+        return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")

@@ -1,21 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from virtualschool import views
-from virtualschool.forms import SignInForm
+from virtualschool import signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="sign-in",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("sign-in/", signin.SignInView.as_view(), name="sign-in"),
+    path("sign-in/code/", signin.sign_in_code, name="sign-in-code"),
+    path("sign-in/set-up/", signin.sign_in_set_up, name="sign-in-set-up"),
+    path("sign-in/backup-codes/", signin.sign_in_backup_codes, name="sign-in-backup-codes"),
+    path("sign-out/", signin.sign_out, name="sign-out"),
     path("children/", include("records.urls")),
     path("dashboards/", include("records.urls_dashboards")),
     path("what-we-hold/", include("records.urls_datamap")),

@@ -48,14 +48,11 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 @pytest.mark.django_db
 def test_a_session_ends_after_thirty_idle_minutes_and_each_request_renews_it(caseworker):
-    from django.test import Client
-
-    from tests.factories import PASSWORD
+    from tests.conftest import signed_in
 
     start = datetime.datetime(2026, 1, 5, 9, 0, tzinfo=datetime.UTC)
-    client = Client()
     with time_machine.travel(start, tick=False) as clock:
-        assert client.login(username=caseworker.username, password=PASSWORD)
+        client = signed_in(caseworker)
         clock.move_to(start + datetime.timedelta(minutes=25))
         assert client.get(reverse("home")).status_code == 200
         clock.move_to(start + datetime.timedelta(minutes=50))  # 25 idle minutes again
@@ -68,6 +65,7 @@ def test_a_session_ends_after_thirty_idle_minutes_and_each_request_renews_it(cas
 
 @pytest.mark.django_db
 def test_sign_in_and_out(client, caseworker):
+    from tests.conftest import second_factor_pass
     from tests.factories import PASSWORD
 
     page = client.get(reverse("sign-in"))
@@ -81,6 +79,10 @@ def test_sign_in_and_out(client, caseworker):
     assert 'href="#id_username"' in empty
     good = client.post(reverse("sign-in"), {"username": caseworker.username, "password": PASSWORD})
     assert good.status_code == 302
+    # The password alone reaches only the second step.
+    assert good["Location"].startswith(reverse("sign-in-code"))
+    assert client.get(reverse("home"))["Location"].startswith(reverse("sign-in-code"))
+    second_factor_pass(client, caseworker)
     assert client.get(reverse("home")).status_code == 200
     client.post(reverse("sign-out"))
     assert client.get(reverse("home")).status_code == 302

@@ -44,6 +44,11 @@ CASES = [
     ("home", None, SIGNED_IN_ONLY),
     ("healthz", None, dict.fromkeys(ROLES, 200)),
     ("sign-in", None, expect(200, 302, 302, 302, 302, 302)),
+    # The second step: a session that has passed it is sent on (tests/virtualschool/
+    # test_two_factor.py covers the session that has not); nobody has backup codes to see.
+    ("sign-in-code", None, dict.fromkeys(ROLES, 302)),
+    ("sign-in-set-up", None, dict.fromkeys(ROLES, 302)),
+    ("sign-in-backup-codes", None, dict.fromkeys(ROLES, 302)),
     ("sign-out", None, expect(302, 405, 405, 405, 405, 405)),
     ("records:caseload", None, SIGNED_IN_ONLY),
     ("records:child-add", None, MANAGERS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "virtualschool",
     "records",
     "sharing",
@@ -49,11 +54,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "virtualschool.middleware.SecondFactorMiddleware",
+    "virtualschool.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "virtualschool.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the
+    # lockout page (virtualschool.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "virtualschool.urls"
@@ -80,7 +91,11 @@ DATABASES = {"default": env_database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # First: refuses a locked-out username or address before any password is checked, on the
+    # service's sign-in page and on /admin/login/ alike.
+    "axes.backends.AxesStandaloneBackend",
+    # ModelBackend, loading the session's two-factor devices with its user.
+    "virtualschool.backends.StaffBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user: every request is signed in.
@@ -107,6 +122,39 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# However active, a session ends SESSION_ABSOLUTE_HOURS after sign-in
+# (virtualschool.middleware.SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+
+# Two-factor sign-in (django-otp): a TOTP authenticator app for everyone, with single-use
+# backup codes. django-otp's own throttling is off because the lockout below counts every
+# wrong code; with both, a right code just after a wrong one would be refused.
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
+# Lockout (django-axes): LOCKOUT_USER_FAILURES wrong passwords or codes for one username, or
+# LOCKOUT_ADDRESS_FAILURES from one address, within LOCKOUT_MINUTES lock sign-in for that
+# username or address for LOCKOUT_MINUTES (virtualschool.lockout.LockoutHandler).
+LOCKOUT_USER_FAILURES = env_int("LOCKOUT_USER_FAILURES", 5, minimum=1)
+LOCKOUT_ADDRESS_FAILURES = env_int("LOCKOUT_ADDRESS_FAILURES", 20, minimum=1)
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# Proxies in front of the service that append the client's address to X-Forwarded-For; 0
+# means the service is reached directly and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_HANDLER = "virtualschool.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOCKOUT_USER_FAILURES
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOCKOUT_MINUTES)
+# A lockout lasts its cool-off period from the failure that caused it; attempts while locked
+# are refused without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "virtualschool.lockout.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "virtualschool.lockout.lockout_response"
+# Failures are kept (AccessAttempt while they count, AccessFailureLog after); successful
+# sign-ins are not, so no record of staff members' addresses builds up.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -125,7 +173,8 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # A session counts only once its second factor is verified.
+        "virtualschool.api_permissions.VerifiedSessionAuthentication",
     ],
     # Deny by default: every API view must declare the permission classes it needs.
     "DEFAULT_PERMISSION_CLASSES": ["virtualschool.api_permissions.DenyAll"],

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from records.demo import DemoStaff, seed_children
 from records.models import Child
+from virtualschool import two_factor
+from virtualschool.errors import DomainError
 from virtualschool.roles import Perm, Role
 from virtualschool.services import staff_user_ensure
 
@@ -38,16 +40,42 @@ class Command(BaseCommand):
             help="the demo users' password (default: the DEMO_PASSWORD environment variable)",
         )
         parser.add_argument(
+            "--totp-secret",
+            default=os.environ.get("DEMO_TOTP_SECRET", ""),
+            help=(
+                "a base32 secret: every demo user's authenticator app, so one app (or "
+                "`python -m virtualschool.totp`) gives the code for each of them (default: the "
+                "DEMO_TOTP_SECRET environment variable; without one, each demo user sets up an "
+                "app at first sign-in)"
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="only add children when there are none yet (users are always brought up to date)",
         )
 
-    def handle(self, *args, children: int, seed: int, password: str, if_empty: bool, **options):
+    def handle(
+        self,
+        *args,
+        children: int,
+        seed: int,
+        password: str,
+        totp_secret: str,
+        if_empty: bool,
+        **options,
+    ):
         if not password:
             raise CommandError("Give the demo users' password with --password or DEMO_PASSWORD.")
         if children < 0:
             raise CommandError("--children must be 0 or more.")
+        if totp_secret:
+            try:
+                two_factor.secret_from_base32(totp_secret)
+            except DomainError as error:
+                raise CommandError(
+                    f"--totp-secret / DEMO_TOTP_SECRET: {error.messages[0]}"
+                ) from None
         with transaction.atomic():
             users = {
                 username: staff_user_ensure(
@@ -60,6 +88,9 @@ class Command(BaseCommand):
                 )
                 for username, first, last, role, permissions in DEMO_USERS
             }
+            if totp_secret:
+                for user in users.values():
+                    two_factor.authenticator_set(user=user, secret=totp_secret)
             if if_empty and Child.objects.exists():
                 self.stdout.write("Demo children already present; users brought up to date.")
                 return

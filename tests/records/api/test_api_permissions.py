@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from records.models import Note
 from records.sections import TABS
+from tests.conftest import second_factor_pass
 from tests.factories import UserFactory
 from tests.records.api.conftest import (
     ADMIN,
@@ -143,6 +144,7 @@ def test_writes_need_change_rights_and_the_tab(role, expected, world):
 def test_writes_with_a_session_need_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["users"][MANAGER])
+    second_factor_pass(client, world["users"][MANAGER])
     url = api_url("notes-notes-list", pk=world["child"].pk)
     body = {"category": "housing", "text": "Forged"}
     assert client.post(url, body, content_type="application/json").status_code == 403
