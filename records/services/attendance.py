@@ -25,18 +25,15 @@ from django.db import connection, transaction
 
 from records.attendance import (
     SUMMARY_COLUMNS,
-    TERM_ORDER,
     WEEK_COLUMNS,
     YEAR_COLUMNS,
     SummaryKey,
-    academic_year_of,
     keys_sql,
     summary_counts_from_sql,
-    term_bounds,
-    term_of,
     term_totals_from_weeks_sql,
     year_totals_sql,
 )
+from records.calendar import TERM_ORDER, academic_year_of, term_bounds, term_of
 from records.models import (
     AttendanceCodeChange,
     AttendanceSession,
