@@ -41,7 +41,10 @@ ifeq ($(DEMO_TOTP_SECRET),)
 DEMO_TOTP_SECRET_FILE := .run/demo-totp-secret
 endif
 
-.PHONY: help run test lint format clean constraints bench bench-import bench-dashboard
+# The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
+AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
+
+.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
@@ -51,8 +54,10 @@ help:
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
 	@echo "make lint         ruff check, ruff format --check and the import contracts (lint-imports)"
+	@echo "make audit        bandit (fails on a high-severity finding) and pip-audit on constraints.txt"
+	@echo "                  (fails on a known vulnerability; says so if it could not check)"
 	@echo "make format       sort imports and format with ruff"
-	@echo "make clean        stop the embedded database, remove .run/ and built static files"
+	@echo "make clean        stop the embedded database and Valkey, remove .run/ and built static files"
 	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
 
 run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SECRET_FILE)
@@ -96,12 +101,28 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# Both checks run even when the first fails; the status is the first failure's. Where no
+# vulnerability database answers, pip-audit's part says "dependencies NOT checked" and does not
+# fail (virtualschool/devaudit.py).
+audit: $(VENV)/.installed-dev
+	@status=0; \
+	$(VENV)/bin/bandit -c pyproject.toml -r $(AUDIT_CODE) --severity-level high --quiet \
+		&& echo "bandit: no high-severity findings in $(AUDIT_CODE)" || status=$$?; \
+	$(PY) -m virtualschool.devaudit --requirement constraints.txt || \
+		{ s=$$?; [ $$status -ne 0 ] || status=$$s; }; \
+	exit $$status
+
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --select I --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	@if [ -x $(PY) ]; then $(PY) -m virtualschool.devdb --stop; fi
+	@if [ -x $(PY) ]; then \
+		status=0; \
+		$(PY) -m virtualschool.devdb --stop || status=$$?; \
+		$(PY) -m virtualschool.devredis --stop || status=$$?; \
+		exit $$status; \
+	fi
 	rm -rf static_build staticfiles .run
 
 # After upgrading packages in .venv (e.g. `.venv/bin/pip install -U -e '.[dev,local]'`).

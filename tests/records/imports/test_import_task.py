@@ -2,15 +2,17 @@
 broker, a real worker (in a thread) picks it up, and the data is committed; a second delivery
 of the same run does nothing.
 
-The broker is the test Redis on its own database number (TASK_REDIS_DB), so these tests stay
-out of the way of everything else using Redis. The test is transactional so the worker's own
-database connection sees what the request committed.
+The broker is the suite's own Redis database (REDIS_URL), with every key the broker and the
+result backend write under a prefix of their own (TASK_KEY_PREFIX, unique to each run), so these
+tests stay out of the way of everything else using that database, and of another suite running at
+the same time on the same database. The test is transactional so the worker's own database
+connection sees what the request committed.
 """
 
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit, urlunsplit
+import uuid
 
 import pytest
 import redis
@@ -26,17 +28,24 @@ from records.tasks import import_run
 from tests.records.imports import fake_importer
 from virtualschool.celery import app
 
-TASK_REDIS_DB = 15
+# kombu's Redis transport and Celery's Redis result backend put this before every key they write
+# (the global_keyprefix transport option).
+TASK_KEY_PREFIX = f"test-tasks-{uuid.uuid4().hex}:"
 WAIT_SECONDS = 30
 
-# Every test here empties TASK_REDIS_DB and reads its queues: under pytest-xdist they share one
-# worker (make test passes --dist loadgroup), so none empties another's queue.
+# Every test here deletes the keys under TASK_KEY_PREFIX and reads its queues: under pytest-xdist
+# they share one worker (make test passes --dist loadgroup), so none empties another's queue.
 pytestmark = pytest.mark.xdist_group("task-redis-db")
 
 
-def _redis_url(db: int) -> str:
-    parts = urlsplit(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
-    return urlunsplit(parts._replace(path=f"/{db}"))
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
+
+
+def _delete_task_keys() -> None:
+    client = _redis()
+    for key in client.scan_iter(match=f"{TASK_KEY_PREFIX}*"):
+        client.delete(key)
 
 
 def _close_worker_connections(**_kwargs) -> None:
@@ -57,21 +66,38 @@ def _forget_connections() -> None:
 
 @pytest.fixture
 def broker(settings, tmp_path):
-    """The project's Celery app sending to, and reading results from, the task Redis db."""
+    """The project's Celery app sending to, and reading results from, the suite's Redis database,
+    under TASK_KEY_PREFIX."""
     settings.IMPORTS_DIR = tmp_path / "imports"
-    url = _redis_url(TASK_REDIS_DB)
-    redis.Redis.from_url(url).flushdb()
-    keys = ("broker_url", "result_backend", "task_always_eager")
+    url = django_settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+    _delete_task_keys()
+    keys = (
+        "broker_url",
+        "result_backend",
+        "task_always_eager",
+        "broker_transport_options",
+        "result_backend_transport_options",
+    )
     saved = {key: app.conf[key] for key in keys}
     _forget_connections()
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    prefixed = {"global_keyprefix": TASK_KEY_PREFIX}
+    app.conf.update(
+        broker_url=url,
+        result_backend=url,
+        task_always_eager=False,
+        broker_transport_options={**(saved["broker_transport_options"] or {}), **prefixed},
+        result_backend_transport_options={
+            **(saved["result_backend_transport_options"] or {}),
+            **prefixed,
+        },
+    )
     task_postrun.connect(_close_worker_connections)
     with fake_importer.use_fake_importer() as kind:
         yield kind
     task_postrun.disconnect(_close_worker_connections)
     _forget_connections()
     app.conf.update(saved)
-    redis.Redis.from_url(url).flushdb()
+    _delete_task_keys()
 
 
 def _wait_until_finished(run_id) -> ImportRun:
@@ -96,7 +122,7 @@ def test_an_uploaded_file_is_imported_by_a_worker_once(broker, client_for, casew
     assert response.status_code == 302
     # No worker yet: the task waits on the broker's "imports" queue, nothing is written.
     assert run.status == ImportRun.Status.QUEUED
-    assert redis.Redis.from_url(_redis_url(TASK_REDIS_DB)).llen("imports") == 1
+    assert _redis().llen(f"{TASK_KEY_PREFIX}imports") == 1
     assert "Waiting to start" in client.get(response.url).content.decode()
     assert not School.objects.exists()
 
