@@ -376,3 +376,16 @@ def test_an_api_address_that_matches_no_route_is_a_json_404(world):
     response = world["client"].get("/api/no-such-endpoint/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("year", ["0001", "9999"])
+def test_a_dashboard_date_range_outside_1900_to_2100_is_refused_on_the_page(world, year):
+    response = world["client"].get(
+        "/dashboards/attendance/?period=dates"
+        f"&date_from_0=1&date_from_1=1&date_from_2={year}"
+        f"&date_to_0=2&date_to_1=1&date_to_2={year}"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "govuk-error-summary" in body
+    assert "From date must be between 1900 and 2100" in body

@@ -172,3 +172,14 @@ def test_static_files_keep_their_caching():
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
     assert "Pragma" not in response
+
+
+def test_a_form_without_its_csrf_token_gets_the_services_page():
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("sign-in"), {"username": "someone", "password": "secret"}
+    )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Sorry, that form could not be sent" in body
+    assert "CSRF verification failed" not in body
+    _assert_no_store(response, "403 csrf")
