@@ -36,6 +36,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 
+from virtualschool import dates
 from virtualschool.lockout import locked_message
 
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
@@ -223,6 +224,7 @@ class GovukDateField(forms.Field):
         "incomplete": "%(label)s must include a %(parts)s",
         "invalid": "%(label)s must be a real date",
         "year_length": "Year must include 4 numbers",
+        "out_of_range": f"%(label)s {dates.OUT_OF_RANGE}",
     }
 
     def get_bound_field(self, form, field_name):
@@ -257,12 +259,17 @@ class GovukDateField(forms.Field):
             raise self._error("year_length")
         try:
             return datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month of 20 digits
             raise self._error("invalid") from None
 
     def validate(self, value: datetime.date | None) -> None:
-        if value is None and self.required:
-            raise self._error("required")
+        """Required, and within the service's dates (virtualschool.dates): checked here, not
+        in to_python, so a date the API parsed itself (records.api.forms) is checked too."""
+        if value is None:
+            if self.required:
+                raise self._error("required")
+        elif not dates.in_range(value):
+            raise self._error("out_of_range")
 
 
 class SignInForm(AuthenticationForm):

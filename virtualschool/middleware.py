@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -40,6 +41,29 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Ask browsers and proxies to keep no copy of any page or API answer.
+
+    Nearly every response names a child or a member of staff, and a cached copy outlives
+    sign-out: the browser's back button or history on a shared computer, or a proxy, would
+    show it to the next person. So every response goes out as Django's never_cache makes it
+    (`Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private` and an Expires in
+    the past), plus `Pragma: no-cache` for HTTP/1.0 caches (RFC 9111, section 5.4), whatever
+    the view set. Static files are not personal and keep WhiteNoise's long caching: this sits
+    after WhiteNoiseMiddleware, which answers them before this is reached. So does /healthz
+    (HealthCheckMiddleware, first), which is never_cache itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        response["Pragma"] = "no-cache"
+        return response
 
 
 # When the session's sign-in happened, as a Unix timestamp (SessionLifetimeMiddleware).

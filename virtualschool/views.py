@@ -1,10 +1,13 @@
-"""Project-wide pages: the home page and the health check."""
+"""Project-wide pages: the home page, the health check and the error handlers."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,3 +33,40 @@ def healthz(request: HttpRequest) -> JsonResponse:
     broker = health.broker_status()
     status = 200 if database == health.OK else 503
     return JsonResponse({"database": database, "broker": broker}, status=status)
+
+
+# The error handlers (virtualschool/urls.py): the service's pages (templates/400.html, 404.html,
+# 500.html), or for the API, which answers JSON, DRF's shape ({"detail": ...}). DRF answers
+# errors raised inside an API view itself; these answer the rest, such as an /api/ address
+# that matches no route or a request Django refuses before any view (too large a body).
+API_PREFIX = "/api/"
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Rendered without the request, unlike Django's: a request refused this early (an unknown
+    host, too large a body) may not have been through the middleware that sets request.user,
+    which the context processors read; and 400.html needs nothing from it."""
+    if _api(request):
+        detail = (
+            "The request body is too large"
+            if isinstance(exception, RequestDataTooBig)
+            else "Bad request."
+        )
+        return JsonResponse({"detail": detail}, status=400)
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        return JsonResponse({"detail": "Sorry, there is a problem with the service."}, status=500)
+    return defaults.server_error(request)

@@ -22,7 +22,6 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -31,6 +30,7 @@ from rest_framework.views import APIView
 from records.access import child_for_request
 from records.api.permissions import IsStaffWithRole
 from records.models import Child
+from virtualschool.parsers import LimitedJSONParser
 
 NOT_FOUND = OpenApiResponse(
     response={"type": "object", "properties": {"detail": {"type": "string"}}},
@@ -68,7 +68,7 @@ class ApiView(APIView):
     query parameters beyond those it names."""
 
     permission_classes = [IsStaffWithRole]
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
     # No OPTIONS self-description: the OpenAPI schema describes every endpoint.
     metadata_class = None
     allowed_query_params: ClassVar[frozenset[str]] = frozenset()

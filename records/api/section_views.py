@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Model
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -120,10 +120,10 @@ class SectionListView(SectionView):
 class SectionItemView(SectionView):
     def row(self, child: Child, item: str) -> Model:
         """One of the child's rows that the user may see (Section.rows hides the rest)."""
-        try:
-            return self.section.queryset(child, self.request.user).get(pk=item)
-        except (ObjectDoesNotExist, ValueError, ValidationError):
-            raise Http404("No such row") from None
+        row = self.section.row(child, self.request.user, item)
+        if row is None:
+            raise Http404("No such row")
+        return row
 
     def get(self, request: Request, pk: uuid.UUID, item: str) -> Response:
         child = self.child_for(pk, page=self.page("view"))

@@ -87,7 +87,8 @@ class SchoolListView(ApiView, generics.ListAPIView):
         schools = school_selectors.school_choices()
         urn = self.request.query_params.get("urn")
         if urn is not None:
-            if not urn.isdigit():
+            # isascii: "²" is a digit to str.isdigit but not to int().
+            if not (urn.isascii() and urn.isdigit()):
                 raise ParseError("urn must be a school's DfE URN: a whole number")
             schools = schools.filter(urn=int(urn))
         return schools

@@ -53,6 +53,7 @@ from records.services.session_rules import (
     within_window_sql,
 )
 from records.upn import normalise_upn, validate_upn
+from virtualschool import dates
 
 LONG_COLUMNS = ("upn", "date", "session", "code", "school_urn")
 WIDE_COLUMNS = ("upn", "date", "am", "pm", "school_urn")
@@ -127,18 +128,20 @@ def layout_of(header: list[str]) -> Layout:
 
 def parse_date(text: str) -> date | None:
     """A date written as ISO 8601 (2025-01-06) or dd/mm/yyyy (06/01/2025); None otherwise,
-    including for days that do not exist (31/02/2025)."""
+    including for days that do not exist (31/02/2025) and dates outside virtualschool.dates'
+    range."""
     text = text.strip()
     try:
         if ISO_DATE.match(text):
-            return date.fromisoformat(text)
-        found = UK_DATE.match(text)
-        if found:
+            parsed = date.fromisoformat(text)
+        elif found := UK_DATE.match(text):
             day, month, year = (int(part) for part in found.groups())
-            return date(year, month, day)
+            parsed = date(year, month, day)
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    return parsed if dates.in_range(parsed) else None
 
 
 DATE_UNREADABLE = "Date must be a real date written as yyyy-mm-dd (ISO 8601) or dd/mm/yyyy"

@@ -58,6 +58,7 @@ from records.services.children import child_create, former_upn_add
 from records.services.ctf import attendance_marks_record, child_upn_change
 from records.services.schools import enrolment_sync, school_save
 from records.upn import normalise_upn, validate_upn
+from virtualschool import dates
 from virtualschool.errors import DomainError
 
 ROOT = "CTfile"
@@ -260,7 +261,8 @@ def _text(element: Element | None, path: str) -> str:
 
 def _date(value: str) -> date | None:
     """A CTF date: YYYY-MM-DD as CBDS writes it (a time part is ignored); DD/MM/YYYY is
-    also read, as some school systems write it. None if it is not a real date."""
+    also read, as some school systems write it. None if it is not a real date, or is outside
+    virtualschool.dates' range."""
     match = ISO_DATE.match(value)
     if match:
         year, month, day = match.groups()
@@ -270,9 +272,10 @@ def _date(value: str) -> date | None:
             return None
         day, month, year = match.groups()
     try:
-        return date(int(year), int(month), int(day))
+        parsed = date(int(year), int(month), int(day))
     except ValueError:
         return None
+    return parsed if dates.in_range(parsed) else None
 
 
 # --- Writing one pupil -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from records.services.children import (
 )
 from records.services.episodes import episode_sync
 from records.upn import normalise_upn, validate_upn
+from virtualschool import dates
 from virtualschool.errors import DomainError
 
 __all__ = [
@@ -60,10 +61,14 @@ def parse_date(value: str, fmt: str, errors: FieldErrors, name: str, shown: str)
     if not value:
         return None
     try:
-        return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date
+        parsed = datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date
     except ValueError:
         errors.add(name, f"{name} must be a date written {shown}")
         return None
+    if not dates.in_range(parsed):
+        errors.add(name, f"{name} {dates.OUT_OF_RANGE}")
+        return None
+    return parsed
 
 
 def check_la_child_id(value: str, errors: FieldErrors, name: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from records.categories import DataCategory
@@ -76,6 +77,16 @@ class Section:
         if self.rows is not None:
             return self.rows(child, user)
         return self.model.objects.filter(child=child)
+
+    def row(self, child: Child, user: Any, item: str) -> Model | None:
+        """One of the child's rows that the user may see, by the id in a URL (the page's and the
+        API's); None when there is none, or when `item` is not an id of this section's rows at
+        all ("abc", "1.5" or a NUL for a number; "abc" for a child's id), which a lookup
+        refuses with ValueError or ValidationError. Out-of-range numbers find no row."""
+        try:
+            return self.queryset(child, user).get(pk=item)
+        except (self.model.DoesNotExist, ValueError, ValidationError):
+            return None
 
     def _by_row(self) -> dict[str, str]:
         entry = DATA_MAP.entry_for(self.model)

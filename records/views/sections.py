@@ -158,7 +158,7 @@ def section_edit(
 ) -> HttpResponse:
     child, current = _child_and_tab(request, pk, tab, page=f"edit-{section}", change=True)
     spec = _section(current, section)
-    instance = spec.queryset(child, request.user).filter(pk=item).first()
+    instance = spec.row(child, request.user, item)
     if instance is None:
         raise Http404("No such row")
     if request.method == "POST":

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "virtualschool.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their caching; every other response is no-store.
+    "virtualschool.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -171,6 +173,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Django's default, written out: the largest request body read, in bytes, besides uploaded
+# files: a larger form or API body is refused with 400 (virtualschool.views.bad_request).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # A session counts only once its second factor is verified.
@@ -179,6 +185,8 @@ REST_FRAMEWORK = {
     # Deny by default: every API view must declare the permission classes it needs.
     "DEFAULT_PERMISSION_CLASSES": ["virtualschool.api_permissions.DenyAll"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, refusing a body nested too deeply (virtualschool.parsers).
+    "DEFAULT_PARSER_CLASSES": ["virtualschool.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Cursor pagination: PageNumberPagination counts the whole filtered queryset on every page.
     # A list view names the ordering its cursor follows (never a name or UPN: cursors are in
