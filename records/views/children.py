@@ -54,6 +54,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     search = request.session.get(SEARCH_SESSION_KEY, "")
     children = selectors.child_list_visible_to(user=request.user, search=search)
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
+    page.object_list = list(page.object_list)
+    services.access_log_record_many(
+        user=request.user, child_ids=[child.pk for child in page.object_list], page="caseload"
+    )
     return render(
         request,
         "records/caseload.html",

@@ -15,9 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from records import services
 from records.codes.benchmarks import national_table, sources_of
 from records.forms import DashboardFilterForm
 from records.models import (
+    AccessLogEntry,
     AttendanceSummary,
     AttendanceWeek,
     AttendanceYear,
@@ -224,10 +226,25 @@ COHORT = ListColumn(
 SCHOOL = ListColumn("School", ((Enrolment, "school"),), kind="school")
 
 
+_PAGE_LENGTH = AccessLogEntry._meta.get_field("page").max_length
+
+
+def drill_down_log_page(dashboard: str, listing: str, *, csv: bool) -> str:
+    """The access log's `page` for a drill-down list ("dashboard drill-down: attendance
+    persistent") or its CSV ("CSV: attendance drill-down persistent"), cut to the column's
+    length."""
+    if csv:
+        words = ["CSV:", dashboard, "drill-down", listing]
+    else:
+        words = ["dashboard drill-down:", dashboard, listing]
+    return " ".join(word for word in words if word)[:_PAGE_LENGTH]
+
+
 def children_page(
     request: HttpRequest,
     *,
     dashboard: str,
+    listing: str,
     form: DashboardFilterForm,
     scope: Scope,
     title: str,
@@ -239,13 +256,19 @@ def children_page(
 ) -> HttpResponse:
     """A drill-down list, as a page or (with ?download=csv) a CSV file. `rows` are (child id,
     name, cohort, school, the cells of `columns`); a column the user may not see is left out
-    of both."""
+    of both. Every child listed gets an access-log entry (one INSERT for the whole list), as
+    the page or the CSV names them; `listing` says which list it was (issue #11, door 6)."""
     every = [NAME, COHORT, SCHOOL, *columns]
     shown = [index for index, column in enumerate(every) if column.visible_to(request.user)]
     table = [
         (child_id, [[name, cohort, school, *cells][index] for index in shown])
         for child_id, name, cohort, school, cells in rows
     ]
+    services.access_log_record_many(
+        user=request.user,
+        child_ids=[child_id for child_id, *_ in rows],
+        page=drill_down_log_page(dashboard, listing, csv=wants_csv(request)),
+    )
     if wants_csv(request):
         return csv_response(
             filename=f"{dashboard}-children.csv",
