@@ -33,7 +33,12 @@ from records.selectors.dashboards.options import (
     dashboard_years,
     school_options,
 )
-from records.selectors.dashboards.scope import ALL_BREAKDOWNS, DIMENSIONS, Dimension, Scope
+from records.selectors.dashboards.scope import (
+    DIMENSIONS,
+    Dimension,
+    Scope,
+    dimensions_visible_to,
+)
 from virtualschool.spreadsheets import csv_response
 
 DASHBOARDS = (
@@ -58,13 +63,16 @@ def filter_form(
     data = request.GET.copy()
     if not data.get("year"):
         data["year"] = str(default_year)
+    shown = {dimension.key for dimension in dimensions_visible_to(request.user)}
     return DashboardFilterForm(
         data,
         years=years,
         default_year=default_year,
-        schools=school_options(user=request.user),
+        # The school filter and breakdown follow the data map (Enrolment.school's category).
+        schools=school_options(user=request.user) if "school" in shown else [],
         caseworkers=caseworker_options(user=request.user),
         periods=periods,
+        hidden=tuple(dimension.key for dimension in DIMENSIONS if dimension.key not in shown),
     )
 
 
@@ -88,7 +96,7 @@ def page_context(
     if dashboard is not None:
         extra["shown_breakdowns"] = _shown(dashboard.breakdowns)
     return {
-        "breakdown_dimensions": DIMENSIONS,
+        "breakdown_dimensions": dimensions_visible_to(request.user),
         "children_url": reverse(f"dashboards:{current}-children"),
         "applied_filters": _applied_filters(form),
         "dashboards": DASHBOARDS,
@@ -172,7 +180,10 @@ def dashboard_page(
         return render(request, template, page_context(request, name, form))
     scope = form.scope()
     if wants_csv(request):
-        scope = replace(scope, breakdowns=ALL_BREAKDOWNS)
+        scope = replace(
+            scope,
+            breakdowns=tuple(dimension.key for dimension in dimensions_visible_to(request.user)),
+        )
     dashboard = build(user=request.user, scope=scope)
     scope = dashboard.scope
     if wants_csv(request):
