@@ -66,8 +66,15 @@ def record_context(request: HttpRequest, child: Child, tab: Tab | None) -> dict:
 @require_http_methods(["GET"])
 def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
     child, current = _child_and_tab(request, pk, tab, page=f"tab-{tab}")
-    if current.view is not None:
-        return current.view(request, child, current)
+    if current.context is not None:
+        return render(
+            request,
+            current.template,
+            {
+                **record_context(request, child, current),
+                **current.context(child=child, user=request.user),
+            },
+        )
     sections = []
     for section in current.sections:
         rows = list(section.queryset(child, request.user))
