@@ -325,6 +325,7 @@ class DashboardFilterForm(forms.Form):
         schools: list[tuple[str, str]],
         caseworkers: list[tuple[str, str]] | None,
         periods: bool = True,
+        hidden: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -348,6 +349,16 @@ class DashboardFilterForm(forms.Form):
         if not periods:
             for name in ("period", "date_from", "date_to"):
                 del self.fields[name]
+        # Dimensions the user may not see (the data map; the view says which) are neither a
+        # filter nor a breakdown.
+        for name in hidden:
+            self.fields.pop(name, None)
+        breakdowns = [(d.key, d.label) for d in DIMENSIONS if d.key not in hidden]
+        self.fields["by"].choices = breakdowns
+        keys = [key for key, _ in breakdowns]
+        self.default_breakdown = (
+            DEFAULT_BREAKDOWN if DEFAULT_BREAKDOWN in keys else next(iter(keys), "")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -389,5 +400,10 @@ class DashboardFilterForm(forms.Form):
         else:
             chosen = Period.year(year)
         filters = {name: data.get(name) or "" for name in self.FILTERS if name in self.fields}
-        breakdown = data.get("by") or DEFAULT_BREAKDOWN
-        return Scope(period=chosen, filters=filters, period_params=params, breakdowns=(breakdown,))
+        breakdown = data.get("by") or self.default_breakdown
+        return Scope(
+            period=chosen,
+            filters=filters,
+            period_params=params,
+            breakdowns=(breakdown,) if breakdown else (),
+        )

@@ -113,7 +113,7 @@ class ChildDetailView(ApiView):
             child,
             context={
                 "request": request,
-                "summary": selectors.child_summary(child=child),
+                "summary": selectors.child_summary(child=child, user=request.user),
                 "tabs": tab_links(request, child),
                 "can_change": can_change_child(request.user, child),
             },

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
 
 from records.codes.attendance import CURRENT_CODES, LEGACY_CODES, Category
 from records.models import Child, School
 from records.sections.base import Tab
+from records.selectors.attendance import attendance_tab_context
 from records.services.attendance import BOTH_SESSIONS
 from virtualschool.forms import GovukDateField
 
@@ -99,16 +99,10 @@ class AttendanceRecordForm(forms.Form):
         )
 
 
-def _attendance_page(request: HttpRequest, child: Child, tab: Tab) -> HttpResponse:
-    # Imported when called: records.views imports records.sections to serve the tabs.
-    from records.views.attendance import attendance_tab
-
-    return attendance_tab(request, child, tab)
-
-
 TAB = Tab(
     slug="attendance",
     title="Attendance",
-    view=_attendance_page,
+    template="records/attendance.html",
+    context=attendance_tab_context,
     description="Sessions attended and missed, by term and academic year, counted the DfE way.",
 )

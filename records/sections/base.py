@@ -156,8 +156,11 @@ class Tab:
     slug: str
     title: str
     sections: tuple[Section, ...] = ()
-    # A tab with a page of its own (attendance) names its view; otherwise sections are listed.
-    view: Callable[..., Any] | None = None
+    # A tab with a page of its own (attendance) names its template and the read that fills it
+    # (context(child=..., user=...), a selector); otherwise its sections are listed. Sections
+    # name no view, so records.sections never imports records.views.
+    template: str = ""
+    context: Callable[..., dict[str, Any]] | None = None
     description: str = ""
 
     @property

@@ -7,8 +7,10 @@ from records.selectors.children import (
     child_history,
     child_history_visible_to,
     child_list_visible_to,
+    child_name_for,
     child_summary,
     children_visible_to,
+    fields_shown,
 )
 from records.selectors.identifiers import (
     AmbiguousIdentifierError,
@@ -29,7 +31,9 @@ __all__ = [
     "child_history",
     "child_history_visible_to",
     "child_list_visible_to",
+    "child_name_for",
     "child_summary",
     "children_for_upns",
     "children_visible_to",
+    "fields_shown",
 ]

@@ -14,6 +14,7 @@ from records.attendance import AttendanceFigures
 from records.calendar import TERM_ORDER, academic_year_label, term_label
 from records.codes.attendance import CODES, Category
 from records.models import AttendanceSession, AttendanceSummary, Child
+from records.permissions import UserLike, can_see_field
 
 RECENT_SESSIONS = 20
 
@@ -123,3 +124,29 @@ def attendance_overview(*, child: Child, recent: int = RECENT_SESSIONS) -> Atten
         .order_by("-date", "-session")[:recent]
     ]
     return AttendanceOverview(years=years, recent_sessions=recent_sessions)
+
+
+# What each part of the Attendance tab shows, as fields of the data map: a part holding a field
+# the user may not see is left out.
+TAB_PARTS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "figures": (
+        AttendanceSummary,
+        ("academic_year", "term", "possible", "attended", "authorised", "unauthorised"),
+    ),
+    "reasons": (AttendanceSummary, ("academic_year", "absence_by_code")),
+    "sessions": (AttendanceSession, ("date", "session", "code")),
+    "school": (AttendanceSession, ("school",)),
+}
+
+
+def attendance_tab_context(*, child: Child, user: UserLike) -> dict[str, object]:
+    """What the Attendance tab shows `user` (records/sections/attendance.py names this for the
+    tab; records.views.sections.tab_detail renders it): the child's overview and, for each
+    part of the page, whether the user may see every field it shows."""
+    return {
+        "overview": attendance_overview(child=child),
+        "shows": {
+            part: all(can_see_field(user, model, name) for name in names)
+            for part, (model, names) in TAB_PARTS.items()
+        },
+    }

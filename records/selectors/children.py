@@ -30,7 +30,7 @@ from records.models import (
     LegalStatusEpisode,
 )
 from records.permissions import UserLike, can_see_field, can_view_all_children
-from records.selectors.schools import school_history
+from records.selectors.schools import SchoolHistory, school_history
 from records.spans import open_q
 from records.upn import normalise_upn
 from virtualschool.roles import Perm, Role
@@ -106,16 +106,59 @@ def child_get_for_user(*, user: UserLike, pk: uuid.UUID) -> Child:
     return child
 
 
-def child_summary(*, child: Child) -> dict[str, object]:
-    """What the child summary page shows, in a fixed number of queries."""
+def fields_shown(*, user: UserLike, model: type) -> dict[str, bool]:
+    """Each field the data map declares for `model`: whether `user` may see it
+    (permissions.can_see_field). Pages show a field only where this says so."""
+    entry = DATA_MAP.entry_for(model)
+    if entry is None:
+        return {}
+    return {name: can_see_field(user, model, name) for name in entry.declaration.declared}
+
+
+# What a page calls a child whose name the user may not see.
+NAME_NOT_SHOWN = "Child record"
+
+
+def child_name_for(*, user: UserLike, child: Child) -> str:
+    """The child's name as this user may see it: their full name, or NAME_NOT_SHOWN."""
+    if all(can_see_field(user, Child, name) for name in ("first_name", "last_name")):
+        return child.full_name
+    return NAME_NOT_SHOWN
+
+
+def child_summary(*, child: Child, user: UserLike) -> dict[str, object]:
+    """What the child summary page shows, in a fixed number of queries, with `shows`: for the
+    child, its status episodes, enrolments and allocations, which fields `user` may see (the
+    data map). A part none of whose fields they may see is not read: its list is empty."""
     today = timezone.localdate()
-    episodes = list(child.episodes.all())
+    shows = {
+        "child": fields_shown(user=user, model=Child),
+        "episode": fields_shown(user=user, model=LegalStatusEpisode),
+        "enrolment": fields_shown(user=user, model=Enrolment),
+        "allocation": fields_shown(user=user, model=Allocation),
+    }
+    shows["child"]["name"] = shows["child"]["first_name"] and shows["child"]["last_name"]
+    shows["child"]["address"] = all(
+        shows["child"][name] for name in ("address_line_1", "address_line_2", "town", "postcode")
+    )
+
+    def any_of(part: str) -> bool:
+        return any(shown for name, shown in shows[part].items() if name not in ("id", "child"))
+
+    episodes = list(child.episodes.all()) if any_of("episode") else []
     return {
         "episodes": episodes,
         "current_episodes": [episode for episode in episodes if episode.is_open_on(today)],
-        "schools": school_history(child=child, on=today),
-        "allocations": list(child.allocations.select_related("caseworker")),
-        "age": child.age_on(today),
+        "schools": (
+            school_history(child=child, on=today)
+            if any_of("enrolment")
+            else SchoolHistory(current=None, previous=[], upcoming=[])
+        ),
+        "allocations": (
+            list(child.allocations.select_related("caseworker")) if any_of("allocation") else []
+        ),
+        "age": child.age_on(today) if shows["child"]["date_of_birth"] else None,
+        "shows": shows,
     }
 
 

@@ -1,4 +1,6 @@
-"""The Attendance tab and the page that records sessions by hand.
+"""The page that records attendance sessions by hand (the Attendance tab itself is rendered by
+records.views.sections.tab_detail, from what records.selectors.attendance.attendance_tab_context
+reads).
 
 Permission: the tab needs sight of the child and of its area's categories (records.sections);
 each part of the page is shown only to a user who may see the fields it shows (the data map);
@@ -17,51 +19,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from records.access import child_for_request
-from records.models import AttendanceSession, AttendanceSummary, Child
-from records.permissions import can_change_child, can_see_area, can_see_field
-from records.sections import Tab, tab_by_slug
+from records.models import Child
+from records.permissions import can_change_child, can_see_area
+from records.sections import tab_by_slug
 from records.sections.attendance import AttendanceRecordForm
-from records.selectors.attendance import attendance_overview
 from records.services.attendance import attendance_record_range
 from records.views.sections import record_context
 from virtualschool.errors import DomainError
 
 TAB_SLUG = "attendance"
-
-
-# What each part of the tab shows, as fields of the data map: a part holding a field the user
-# may not see is left out.
-TERM_FIGURES = (
-    AttendanceSummary,
-    ("academic_year", "term", "possible", "attended", "authorised", "unauthorised"),
-)
-REASONS = (AttendanceSummary, ("academic_year", "absence_by_code"))
-RECENT_SESSIONS = (AttendanceSession, ("date", "session", "code"))
-SESSION_SCHOOL = (AttendanceSession, ("school",))
-
-
-def _sees(user: Any, part: tuple[type, tuple[str, ...]]) -> bool:
-    model, names = part
-    return all(can_see_field(user, model, name) for name in names)
-
-
-def attendance_tab(request: HttpRequest, child: Child, tab: Tab) -> HttpResponse:
-    """The tab page (served by records.views.sections.tab_detail, which checked access)."""
-    user = request.user
-    return render(
-        request,
-        "records/attendance.html",
-        {
-            **record_context(request, child, tab),
-            "overview": attendance_overview(child=child),
-            "shows": {
-                "figures": _sees(user, TERM_FIGURES),
-                "reasons": _sees(user, REASONS),
-                "sessions": _sees(user, RECENT_SESSIONS),
-                "school": _sees(user, SESSION_SCHOOL),
-            },
-        },
-    )
 
 
 def _may_record(user: Any, child: Child) -> bool:

@@ -5,6 +5,9 @@ anything refused is a logged 404 (records/access.py). The version the page was r
 is posted back, so a save over someone else's change is refused with a message
 (records/services/locking.py); an address that changes is kept as a previous address by the
 service.
+
+The form follows the data map: a field the user may not see (permissions.can_see_field) is
+not in the form, and the service is given its current value, so a POST cannot change it.
 """
 
 from __future__ import annotations
@@ -19,37 +22,53 @@ from django.views.decorators.http import require_http_methods
 from records.access import child_for_request
 from records.forms import ChildForm, VersionForm
 from records.models import Child
-from records.permissions import can_change_child
+from records.permissions import can_change_child, can_see_field
+from records.selectors import child_name_for
 from records.services.child_update import child_update
-from records.views.sections import record_context
+from records.views.sections import record_context, show_refusal
 from virtualschool.errors import DomainError
 
 
-def _initial(child: Child) -> dict[str, object]:
-    return {name: getattr(child, name) for name in ChildForm.base_fields}
+def _hidden(user, child: Child) -> list[str]:
+    """The form's fields this user may not see."""
+    return [name for name in ChildForm.base_fields if not can_see_field(user, Child, name)]
+
+
+def _initial(child: Child, shown: list[str]) -> dict[str, object]:
+    return {name: getattr(child, name) for name in shown}
 
 
 @require_http_methods(["GET", "POST"])
 def child_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = child_for_request(request, pk, page="child-edit", require=can_change_child)
+    hidden = _hidden(request.user, child)
+    shown = [name for name in ChildForm.base_fields if name not in hidden]
     if request.method == "POST":
         form = ChildForm(request.POST)
         version = VersionForm(request.POST)
     else:
-        form = ChildForm(initial=_initial(child))
+        form = ChildForm(initial=_initial(child, shown))
         version = VersionForm(initial={"expected_version": child.version})
+    for name in hidden:
+        del form.fields[name]
     if request.method == "POST" and form.is_valid() and version.is_valid():
+        # What the user may not see is kept as it is, whatever was posted for it.
+        kept = {name: getattr(child, name) for name in hidden}
         try:
             updated = child_update(
                 actor=request.user,
                 child=child,
                 expected_version=version.cleaned_data["expected_version"],
+                **kept,
                 **form.cleaned_data,
             )
         except DomainError as error:
-            form.add_error(None, error)
+            show_refusal(form, error)
         else:
-            messages.success(request, f"{updated.full_name}'s details have been updated")
+            messages.success(
+                request,
+                f"{child_name_for(user=request.user, child=updated)}'s details have been updated",
+            )
             return redirect("records:child-detail", pk=child.pk)
     return render(
         request,

@@ -20,7 +20,7 @@ from records import selectors, services
 from records.access import child_for_request
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.history import history_rows
-from records.models import Allocation, BatchEvent, Child
+from records.models import Allocation, BatchEvent, Child, Enrolment, LegalStatusEpisode
 from records.permissions import (
     can_add_child,
     can_allocate_children,
@@ -34,6 +34,25 @@ from virtualschool.errors import DomainError
 CASELOAD_PAGE_SIZE = 25
 # Search text is kept in the session, not the query string: names and UPNs never go in URLs.
 SEARCH_SESSION_KEY = "records.caseload_search"
+
+
+# The caseload's columns and the mapped fields each shows: a column is shown only to a user who
+# may see every one of its fields (records.permissions.can_see_field, the data map).
+CASELOAD_COLUMNS = {
+    "name": ((Child, "first_name"), (Child, "last_name")),
+    "age": ((Child, "date_of_birth"),),
+    "upn": ((Child, "upn"),),
+    "school": ((Enrolment, "school"),),
+    "status": ((LegalStatusEpisode, "cohort"),),
+}
+
+
+def caseload_columns(user: Any) -> dict[str, bool]:
+    """Which of the caseload's columns this user is shown."""
+    return {
+        key: all(can_see_field(user, model, name) for model, name in fields)
+        for key, fields in CASELOAD_COLUMNS.items()
+    }
 
 
 def _may_allocate(user: Any, child: Child) -> bool:
@@ -54,6 +73,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     search = request.session.get(SEARCH_SESSION_KEY, "")
     children = selectors.child_list_visible_to(user=request.user, search=search)
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
+    page.object_list = list(page.object_list)
+    services.access_log_record_many(
+        user=request.user, child_ids=[child.pk for child in page.object_list], page="caseload"
+    )
     return render(
         request,
         "records/caseload.html",
@@ -61,6 +85,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "page": page,
             "search_form": SearchForm(initial={"q": search}),
             "search": search,
+            "shows": caseload_columns(request.user),
             "sees_all": can_view_all_children(request.user),
             "can_add_child": can_add_child(request.user),
         },
@@ -91,7 +116,7 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "records/child_detail.html",
         {
             **record_context(request, child, None),
-            **selectors.child_summary(child=child),
+            **selectors.child_summary(child=child, user=request.user),
             "can_allocate": can_allocate_children(request.user),
         },
     )
@@ -131,7 +156,15 @@ def episode_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Status added")
             return redirect("records:child-detail", pk=child.pk)
-    return render(request, "records/episode_add.html", {"child": child, "form": form})
+    return render(
+        request,
+        "records/episode_add.html",
+        {
+            "child": child,
+            "child_name": selectors.child_name_for(user=request.user, child=child),
+            "form": form,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,7 +191,15 @@ def allocation_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Caseworker allocated")
             return redirect("records:child-detail", pk=child.pk)
-    return render(request, "records/allocation_add.html", {"child": child, "form": form})
+    return render(
+        request,
+        "records/allocation_add.html",
+        {
+            "child": child,
+            "child_name": selectors.child_name_for(user=request.user, child=child),
+            "form": form,
+        },
+    )
 
 
 @require_POST

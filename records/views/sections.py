@@ -24,6 +24,7 @@ from records.forms import VersionForm
 from records.models import Child
 from records.permissions import can_change_child, can_see_area
 from records.sections import Section, Tab, tab_by_slug, tabs_for
+from records.selectors.children import child_name_for, fields_shown
 from virtualschool.errors import DomainError
 
 
@@ -50,9 +51,12 @@ def _section(tab: Tab, slug: str) -> Section:
 
 
 def record_context(request: HttpRequest, child: Child, tab: Tab | None) -> dict:
-    """What every page of a child's record shows around its content: the child and the tabs."""
+    """What every page of a child's record shows around its content: the child, its name and
+    identity fields as far as the user may see them (the data map), and the tabs."""
     return {
         "child": child,
+        "child_name": child_name_for(user=request.user, child=child),
+        "child_shows": fields_shown(user=request.user, model=Child),
         "tabs": tabs_for(request.user),
         "current_tab": tab,
         "can_change": can_change_child(request.user, child),
@@ -62,8 +66,15 @@ def record_context(request: HttpRequest, child: Child, tab: Tab | None) -> dict:
 @require_http_methods(["GET"])
 def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
     child, current = _child_and_tab(request, pk, tab, page=f"tab-{tab}")
-    if current.view is not None:
-        return current.view(request, child, current)
+    if current.context is not None:
+        return render(
+            request,
+            current.template,
+            {
+                **record_context(request, child, current),
+                **current.context(child=child, user=request.user),
+            },
+        )
     sections = []
     for section in current.sections:
         rows = list(section.queryset(child, request.user))
@@ -99,7 +110,7 @@ HIDDEN_FIELD_REFUSAL = (
 )
 
 
-def _refused(form: forms.Form, error: DomainError) -> None:
+def show_refusal(form: forms.Form, error: DomainError) -> None:
     """Show a service's refusal on the form; a message about a field the form does not show
     (one the user may not see) goes at the top, without naming what it says."""
     if not hasattr(error, "error_dict"):
@@ -141,7 +152,7 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
                 **spec.kept_values(request.user),
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
             return redirect("records:tab", pk=child.pk, tab=tab)
@@ -179,7 +190,7 @@ def section_edit(
                 **spec.kept_values(request.user, instance),
             )
         except DomainError as error:
-            _refused(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
             return redirect("records:tab", pk=child.pk, tab=tab)

@@ -426,3 +426,136 @@ def test_the_attendance_tab_closes_when_all_it_holds_is_declared_sensitive(
     assert client_for(caseworker).get(url).status_code == 404
     assert ">Attendance</a>" not in _html(client_for(caseworker), _tab(record))
     assert client_for(sensitive_caseworker).get(url).status_code == 200
+
+
+# --- The caseload, the child's summary and header, the child edit form ------------------------
+
+
+CASELOAD = reverse("records:caseload")
+
+
+def test_a_caseload_column_of_a_field_declared_sensitive_leaves_the_list(
+    client_for, caseworker, sensitive_caseworker, record, make_sensitive
+):
+    school = SchoolFactory(name="Quokka Primary School")
+    Enrolment.objects.create(child=record, school=school, start_date=D(2020, 9, 1))
+    before = _html(client_for(caseworker), CASELOAD)
+    assert ">UPN</th>" in before and record.upn in before
+    assert ">School</th>" in before and "Quokka Primary School" in before
+
+    make_sensitive(Child, "upn")
+    make_sensitive(Enrolment, "school")
+    page = _html(client_for(caseworker), CASELOAD)
+    assert ">UPN</th>" not in page and record.upn not in page
+    assert ">School</th>" not in page and "Quokka Primary School" not in page
+    assert record.last_name in page and ">Age</th>" in page
+    shown = _html(client_for(sensitive_caseworker), CASELOAD)
+    assert record.upn in shown and "Quokka Primary School" in shown
+
+    make_sensitive(Child, "first_name", "last_name")
+    page = _html(client_for(caseworker), CASELOAD)
+    assert record.last_name not in page and record.first_name not in page
+    assert ">View record</a>" in page
+
+
+def _detail(child):
+    return reverse("records:child-detail", kwargs={"pk": child.pk})
+
+
+def test_the_summary_and_header_leave_out_fields_declared_sensitive(
+    client_for, caseworker, sensitive_caseworker, record, make_sensitive
+):
+    school = SchoolFactory(name="Quokka Primary School")
+    Enrolment.objects.create(child=record, school=school, start_date=D(2020, 9, 1))
+    before = _html(client_for(caseworker), _detail(record))
+    assert f"UPN {record.upn}" in before and ">Gender</dt>" in before
+    assert "Quokka Primary School" in before and "14 May 2012" in before
+
+    make_sensitive(Child, "upn", "gender", "date_of_birth")
+    make_sensitive(Enrolment, "school")
+    page = _html(client_for(caseworker), _detail(record))
+    assert record.upn not in page
+    assert ">Gender</dt>" not in page and ">Date of birth</dt>" not in page
+    assert "14 May 2012" not in page
+    assert "Quokka Primary School" not in page
+    assert record.full_name in page
+    # The header on every page of the record follows the same map.
+    assert record.upn not in _html(client_for(caseworker), _tab(record))
+    shown = _html(client_for(sensitive_caseworker), _detail(record))
+    assert f"UPN {record.upn}" in shown and "Quokka Primary School" in shown
+
+    make_sensitive(Child, "first_name", "last_name")
+    for url in (_detail(record), _tab(record)):
+        page = _html(client_for(caseworker), url)
+        assert record.first_name not in page and record.last_name not in page
+        assert '<h1 class="govuk-heading-l">Child record</h1>' in page
+    assert record.full_name in _html(client_for(sensitive_caseworker), _detail(record))
+
+
+def _child_edit(child):
+    return reverse("records:child-edit", kwargs={"pk": child.pk})
+
+
+def test_the_child_edit_form_leaves_out_a_field_declared_sensitive_and_keeps_its_value(
+    client_for, caseworker, sensitive_caseworker, record, make_sensitive
+):
+    assert 'name="upn"' in _html(client_for(caseworker), _child_edit(record))
+
+    make_sensitive(Child, "upn", "gender")
+    client = client_for(caseworker)
+    form = _html(client, _child_edit(record))
+    assert 'name="upn"' not in form and 'name="gender"' not in form
+    assert record.upn not in form
+    upn, gender = record.upn, record.gender
+    other = "F" if gender == "M" else "M"
+    response = client.post(
+        _child_edit(record),
+        {
+            "expected_version": record.version,
+            "first_name": "Renamed",
+            "last_name": record.last_name,
+            "date_of_birth_0": "14",
+            "date_of_birth_1": "5",
+            "date_of_birth_2": "2012",
+            "gender": other,
+            "upn": "",
+            "postcode": record.postcode,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    record.refresh_from_db()
+    # The fields the caseworker may not see are kept, whatever was posted for them.
+    assert (record.first_name, record.upn, record.gender) == ("Renamed", upn, gender)
+    shown = _html(client_for(sensitive_caseworker), _child_edit(record))
+    assert 'name="upn"' in shown and 'name="gender"' in shown
+
+
+# --- Dashboards' school filter and breakdowns -------------------------------------------------
+
+
+EXCLUSIONS = reverse("dashboards:exclusions")
+
+
+def test_the_school_filter_and_breakdown_follow_the_map(caseworker, cohort, make_sensitive):
+    client = signed_in(caseworker)
+    before = _html(client, EXCLUSIONS, {"year": 2024})
+    assert 'name="school"' in before and "by=school" in before
+    assert "Oak Primary School" in _html(client, EXCLUSIONS, {"year": 2024, "by": "school"})
+
+    make_sensitive(Enrolment, "school")
+    page = _html(client, EXCLUSIONS, {"year": 2024})
+    assert 'name="school"' not in page and "by=school" not in page
+    assert "by=sen" in page
+    # A breakdown by school is refused, a filter by school is not applied, and the CSV (every
+    # breakdown) has no school rows.
+    refused = _html(client, EXCLUSIONS, {"year": 2024, "by": "school"})
+    assert "Choose what to break the figures down by" in refused
+    assert "Oak Primary School" not in refused
+    filtered = client.get(EXCLUSIONS, {"year": 2024, "school": str(cohort.oak.pk)})
+    assert filtered.context["scope"].filters.get("school") is None
+    rows = _csv(client.get(EXCLUSIONS, {"year": 2024, "download": "csv"}))
+    assert not any(row and row[0] == "School" for row in rows)
+    assert any(row and row[0] == "SEN provision" for row in rows)
+
+    shown = signed_in(_with_sensitive(caseworker))
+    assert "Oak Primary School" in _html(shown, EXCLUSIONS, {"year": 2024, "by": "school"})

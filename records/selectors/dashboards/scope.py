@@ -43,7 +43,7 @@ from records.models import (
     LegalStatusEpisode,
     Term,
 )
-from records.permissions import UserLike, can_view_all_children
+from records.permissions import UserLike, can_see_field, can_view_all_children
 from records.selectors.children import children_visible_to
 from records.spans import open_sql, open_sql_params
 
@@ -63,22 +63,39 @@ class Borough:
 
 @dataclass(frozen=True)
 class Dimension:
-    """One way to break a dashboard down: the URL parameter, the label, and the SQL column of
-    scope_children_sql that holds each child's value."""
+    """One way to break a dashboard down: the URL parameter, the label, the SQL column of
+    scope_children_sql that holds each child's value, and the mapped fields that value comes
+    from (records/datamap.py): a user who may not see one of them is offered neither the
+    breakdown nor its filter (`visible_to`)."""
 
     key: str
     label: str
     column: str
+    fields: tuple[tuple[type, str], ...] = ()
+
+    def visible_to(self, user: UserLike) -> bool:
+        return all(can_see_field(user, model, name) for model, name in self.fields)
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("cohort", "Cohort", "cohort"),
-    Dimension("school", "School", "school_id"),
-    Dimension("year_group", "Year group", "year_group"),
-    Dimension("borough", "In or out of borough", "borough"),
-    Dimension("sen", "SEN provision", "sen"),
-    Dimension("caseworker", "Caseworker", "caseworker_id"),
+    Dimension("cohort", "Cohort", "cohort", ((LegalStatusEpisode, "cohort"),)),
+    Dimension("school", "School", "school_id", ((Enrolment, "school"),)),
+    Dimension(
+        "year_group", "Year group", "year_group", ((Enrolment, "nc_year"), (Child, "date_of_birth"))
+    ),
+    Dimension(
+        "borough", "In or out of borough", "borough", ((Characteristics, "placed_in_borough"),)
+    ),
+    Dimension("sen", "SEN provision", "sen", ((Characteristics, "sen_provision"),)),
+    Dimension("caseworker", "Caseworker", "caseworker_id", ((Allocation, "caseworker"),)),
 )
+
+
+def dimensions_visible_to(user: UserLike) -> tuple[Dimension, ...]:
+    """The breakdowns and filters a user is offered: those whose fields they may see."""
+    return tuple(dimension for dimension in DIMENSIONS if dimension.visible_to(user))
+
+
 DIMENSION_BY_KEY = {dimension.key: dimension for dimension in DIMENSIONS}
 ALL_BREAKDOWNS: tuple[str, ...] = tuple(dimension.key for dimension in DIMENSIONS)
 # The breakdown a dashboard page opens on (?by=): the one a corporate parenting board asks for.

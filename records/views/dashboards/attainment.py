@@ -117,6 +117,7 @@ def attainment_children_page(request: HttpRequest) -> HttpResponse:
     return children_page(
         request,
         dashboard="attainment",
+        listing=" ".join(part for part in (figure, met_text and f"met {met_text}") if part),
         form=form,
         scope=attainment_selectors.attainment_scope(scope),
         title=title,

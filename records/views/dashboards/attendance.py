@@ -148,9 +148,15 @@ def attendance_children_page(request: HttpRequest) -> HttpResponse:
         title = f"Children: {BAND_LABELS[band].lower()}"
     if reason:
         title = f"Children with absence code {reason}"
+    listing = " ".join(
+        part
+        for part in (show, band_text and f"band {band_text}", reason and f"reason {reason}")
+        if part
+    )
     return children_page(
         request,
         dashboard="attendance",
+        listing=listing,
         form=form,
         scope=scope,
         title=title,

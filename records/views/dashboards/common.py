@@ -15,9 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from records import services
 from records.codes.benchmarks import national_table, sources_of
 from records.forms import DashboardFilterForm
 from records.models import (
+    AccessLogEntry,
     AttendanceSummary,
     AttendanceWeek,
     AttendanceYear,
@@ -31,7 +33,12 @@ from records.selectors.dashboards.options import (
     dashboard_years,
     school_options,
 )
-from records.selectors.dashboards.scope import ALL_BREAKDOWNS, DIMENSIONS, Dimension, Scope
+from records.selectors.dashboards.scope import (
+    DIMENSIONS,
+    Dimension,
+    Scope,
+    dimensions_visible_to,
+)
 from virtualschool.spreadsheets import csv_response
 
 DASHBOARDS = (
@@ -56,13 +63,16 @@ def filter_form(
     data = request.GET.copy()
     if not data.get("year"):
         data["year"] = str(default_year)
+    shown = {dimension.key for dimension in dimensions_visible_to(request.user)}
     return DashboardFilterForm(
         data,
         years=years,
         default_year=default_year,
-        schools=school_options(user=request.user),
+        # The school filter and breakdown follow the data map (Enrolment.school's category).
+        schools=school_options(user=request.user) if "school" in shown else [],
         caseworkers=caseworker_options(user=request.user),
         periods=periods,
+        hidden=tuple(dimension.key for dimension in DIMENSIONS if dimension.key not in shown),
     )
 
 
@@ -86,7 +96,7 @@ def page_context(
     if dashboard is not None:
         extra["shown_breakdowns"] = _shown(dashboard.breakdowns)
     return {
-        "breakdown_dimensions": DIMENSIONS,
+        "breakdown_dimensions": dimensions_visible_to(request.user),
         "children_url": reverse(f"dashboards:{current}-children"),
         "applied_filters": _applied_filters(form),
         "dashboards": DASHBOARDS,
@@ -170,7 +180,10 @@ def dashboard_page(
         return render(request, template, page_context(request, name, form))
     scope = form.scope()
     if wants_csv(request):
-        scope = replace(scope, breakdowns=ALL_BREAKDOWNS)
+        scope = replace(
+            scope,
+            breakdowns=tuple(dimension.key for dimension in dimensions_visible_to(request.user)),
+        )
     dashboard = build(user=request.user, scope=scope)
     scope = dashboard.scope
     if wants_csv(request):
@@ -224,10 +237,25 @@ COHORT = ListColumn(
 SCHOOL = ListColumn("School", ((Enrolment, "school"),), kind="school")
 
 
+_PAGE_LENGTH = AccessLogEntry._meta.get_field("page").max_length
+
+
+def drill_down_log_page(dashboard: str, listing: str, *, csv: bool) -> str:
+    """The access log's `page` for a drill-down list ("dashboard drill-down: attendance
+    persistent") or its CSV ("CSV: attendance drill-down persistent"), cut to the column's
+    length."""
+    if csv:
+        words = ["CSV:", dashboard, "drill-down", listing]
+    else:
+        words = ["dashboard drill-down:", dashboard, listing]
+    return " ".join(word for word in words if word)[:_PAGE_LENGTH]
+
+
 def children_page(
     request: HttpRequest,
     *,
     dashboard: str,
+    listing: str,
     form: DashboardFilterForm,
     scope: Scope,
     title: str,
@@ -239,13 +267,19 @@ def children_page(
 ) -> HttpResponse:
     """A drill-down list, as a page or (with ?download=csv) a CSV file. `rows` are (child id,
     name, cohort, school, the cells of `columns`); a column the user may not see is left out
-    of both."""
+    of both. Every child listed gets an access-log entry (one INSERT for the whole list), as
+    the page or the CSV names them; `listing` says which list it was (issue #11, door 6)."""
     every = [NAME, COHORT, SCHOOL, *columns]
     shown = [index for index, column in enumerate(every) if column.visible_to(request.user)]
     table = [
         (child_id, [[name, cohort, school, *cells][index] for index in shown])
         for child_id, name, cohort, school, cells in rows
     ]
+    services.access_log_record_many(
+        user=request.user,
+        child_ids=[child_id for child_id, *_ in rows],
+        page=drill_down_log_page(dashboard, listing, csv=wants_csv(request)),
+    )
     if wants_csv(request):
         return csv_response(
             filename=f"{dashboard}-children.csv",

@@ -134,9 +134,15 @@ def exclusions_children_page(request: HttpRequest) -> HttpResponse:
         title = f"Children excluded for {exclusions_selectors.REASON_LABELS[reason]}"
     elif school_text:
         title = "Children excluded by one school"
+    listing = show
+    if reason:
+        listing = f"{show} reason {reason}"
+    elif school_text:
+        listing = f"{show} school {school_text}"
     return children_page(
         request,
         dashboard="exclusions",
+        listing=listing,
         form=form,
         scope=scope,
         title=title,
