@@ -255,8 +255,20 @@ class ImportForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, may_add_children: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        may_add_children: bool,
+        kinds: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if kinds is not None:
+            # Only the kinds of file this user may import are offered (the service decides:
+            # permissions.can_import_kind); one not offered is "not one of the choices".
+            self.fields["kind"].choices = [
+                (value, label) for value, label in ImportKind.choices if value in kinds
+            ]
         limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
         self.fields["file"].help_text = f"The file must be smaller than {limit} MB"
         if not may_add_children:

@@ -15,7 +15,7 @@ from guardian.core import ObjectPermissionChecker
 
 from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.datamap import DATA_MAP
-from records.models import Child
+from records.models import Child, ImportKind
 from virtualschool.roles import Perm, Role, user_has_role
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -101,7 +101,18 @@ def visible_categories(user: UserLike, categories) -> list[DataCategory]:
 
 
 def can_import(user: UserLike) -> bool:
-    """Caseworkers and managers import files (DESIGN.md, "Who uses it"); admins do not."""
+    """Caseworkers and managers import files (DESIGN.md, "Who uses it"); admins import only
+    the schools register (can_import_kind), which names no child."""
+    return any(user_has_role(user, role) for role in (Role.CASEWORKER, Role.MANAGER, Role.ADMIN))
+
+
+def can_import_kind(user: UserLike, kind: str) -> bool:
+    """Which files a user may import (issue 11). The schools register (GIAS) is shared by
+    everyone's records, so only Managers and Admins replace it; files about children
+    (attendance, CTF, SSDA903, CIN) are caseworkers' and managers', each matching only the
+    children the importer may see (records/selectors/imports.py import_reach)."""
+    if kind == ImportKind.SCHOOLS:
+        return user_has_role(user, Role.MANAGER) or user_has_role(user, Role.ADMIN)
     return user_has_role(user, Role.CASEWORKER) or user_has_role(user, Role.MANAGER)
 
 

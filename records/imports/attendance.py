@@ -41,7 +41,9 @@ from django.db import DatabaseError, connection, transaction
 
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
-from records.models import BatchEvent, Child, ImportKind, ImportRun, School
+from records.models import BatchEvent, ImportKind, ImportRun, School
+from records.selectors.identifiers import NOT_IN_REACH, children_for_upns
+from records.selectors.imports import import_reach
 from records.services.attendance import SessionsWritten, attendance_sessions_write
 from records.services.session_rules import (
     age_message,
@@ -147,14 +149,17 @@ def parse_date(text: str) -> date | None:
 DATE_UNREADABLE = "Date must be a real date written as yyyy-mm-dd (ISO 8601) or dd/mm/yyyy"
 
 
-def upn_reason(upn: str) -> str:
-    """Why no child was found for a UPN: its shape (records/upn.py), or that nobody has it."""
+def upn_reason(upn: str, *, limited: bool = False) -> str:
+    """Why no child was found for a UPN: its shape (records/upn.py), or that nobody has it
+    (for an importer who sees only their caseload, NOT_IN_REACH: nobody in their reach)."""
     if not upn:
         return "UPN is blank"
     try:
         validate_upn(upn)
     except ValidationError as error:
         return error.messages[0]
+    if limited:
+        return NOT_IN_REACH
     return "No child on the system has this UPN (as their UPN or a former UPN)"
 
 
@@ -171,6 +176,8 @@ class AttendanceImporter:
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
+        self.reach = import_reach(user=run.created_by)
+        self.limited = self.reach is not None
         _check_whole_file(path)
         lines = _count_lines(path)
         progress.set_total(max(lines - 1, 0))
@@ -184,7 +191,7 @@ class AttendanceImporter:
             self._check(cursor, layout, report)
             if report.rejected and not run.import_valid_rows:
                 return _sorted(report)  # the executor rolls the file back: nothing to write
-            self._write(run, report)
+            self._write(cursor, run, report)
             _drop_tables(cursor)
         return _sorted(report)
 
@@ -398,37 +405,22 @@ class AttendanceImporter:
         _analyse(cursor, CHILDREN)
 
     def _children_batch(self, cursor: Any, texts: list[str]) -> None:
+        """A batch of distinct UPNs to children by records/selectors/identifiers.py's
+        children_for_upns (one query), inside the importer's reach: a UPN no child in reach
+        has is told NOT_IN_REACH for an importer whose reach is limited, whoever has it."""
         normal = {text: normalise_upn(text) for text in texts}
-        child = connection.ops.quote_name(Child._meta.db_table)
-        cursor.execute(
-            f"""
-            WITH upns AS (SELECT DISTINCT unnest(%s::text[]) AS upn),
-            current AS (
-                SELECT u.upn, c.id, c.date_of_birth FROM upns u JOIN {child} c ON c.upn = u.upn
-            ),
-            former AS (
-                SELECT u.upn, min(c.id::text)::uuid AS id, min(c.date_of_birth) AS date_of_birth,
-                    count(*) AS n
-                FROM upns u JOIN {child} c ON c.former_upns @> ARRAY[u.upn]::varchar[]
-                WHERE u.upn <> '' AND NOT EXISTS (SELECT 1 FROM current WHERE current.upn = u.upn)
-                GROUP BY u.upn
-            )
-            SELECT u.upn, coalesce(cur.id, f.id), coalesce(cur.date_of_birth, f.date_of_birth),
-                coalesce(f.n, 0)
-            FROM upns u LEFT JOIN current cur ON cur.upn = u.upn LEFT JOIN former f ON f.upn = u.upn
-            """,  # noqa: S608 - identifiers from model metadata
-            [sorted(set(normal.values()))],
-        )
-        found = {upn: rest for upn, *rest in cursor.fetchall()}
+        found = children_for_upns(upns=normal.values(), within=self.reach)
         verdicts = []
         for text, upn in normal.items():
-            child_id, born, former_matches = found[upn]
-            if former_matches > 1:
+            match = found.get(upn)
+            if match is not None and match.ambiguous:
                 verdicts.append((text, None, None, None, UPN_AMBIGUOUS))
-            elif child_id is None:
-                verdicts.append((text, None, None, None, upn_reason(upn)))
+            elif match is None:
+                verdicts.append((text, None, None, None, upn_reason(upn, limited=self.limited)))
             else:
-                verdicts.append((text, child_id, *education_window(born), None))
+                verdicts.append(
+                    (text, match.child_id, *education_window(match.date_of_birth), None)
+                )
         with cursor.copy(f"COPY {CHILDREN} FROM STDIN") as copy:
             for verdict in verdicts:
                 copy.write_row(verdict)
@@ -504,7 +496,7 @@ class AttendanceImporter:
 
     # --- 3. Valid rows into the record ------------------------------------------------------
 
-    def _write(self, run: ImportRun, report: ImportReport) -> None:
+    def _write(self, cursor: Any, run: ImportRun, report: ImportReport) -> None:
         """The valid rows through attendance_sessions_write, the one write of attendance
         (lock, BatchEvent, upsert, summaries), its BatchEvent naming the file and the run."""
 
@@ -527,6 +519,11 @@ class AttendanceImporter:
             details=details,
         )
         _count(report, written)
+        # Every child the file named (for the access log) with their sessions added or
+        # changed (for their history): records/services/imports.py; one row per child.
+        cursor.execute(f"SELECT DISTINCT child_id FROM {ROWS} WHERE ok")  # noqa: S608 - our table
+        for (child_id,) in cursor.fetchall():
+            report.touch(child_id, sessions=written.per_child.get(child_id, 0))
 
 
 def _count(report: ImportReport, written: SessionsWritten) -> None:

@@ -47,6 +47,11 @@ class ImportReport:
     rejections: list[Rejection] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
     more_rejections: int = 0
+    # The children the file wrote to, each with what was written for them (e.g.
+    # {"sessions": 3}): records/services/imports.py gives each an access-log entry and a line
+    # in their history. `created` are those the file added (gone again if it is rolled back).
+    touched: dict[uuid.UUID, Counter[str]] = field(default_factory=dict)
+    created: set[uuid.UUID] = field(default_factory=set)
 
     def reject(
         self, row: int, field_name: str, reason: str, *, child_id: uuid.UUID | None = None
@@ -57,6 +62,15 @@ class ImportReport:
             self.rejections.append(Rejection(row, field_name, reason, child_id))
         else:
             self.more_rejections += 1
+
+    def touch(self, child_id: uuid.UUID, *, created: bool = False, **counts: int) -> None:
+        """Note that the file wrote to this child: `counts` of what (names in
+        records/services/imports.py TOUCH_NAMES); kept only for rows that are kept."""
+        self.touched.setdefault(child_id, Counter()).update(
+            {name: value for name, value in counts.items() if value}
+        )
+        if created:
+            self.created.add(child_id)
 
     @property
     def rejected(self) -> int:

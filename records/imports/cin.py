@@ -47,6 +47,7 @@ from records.imports.socialcare import (
 )
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
+from records.selectors.imports import import_reach
 from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
 
@@ -208,7 +209,10 @@ class CinImporter:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         self.report = ImportReport()
         self.actor = run.created_by
-        self.create_missing = bool(run.options.get("create_missing"))
+        self.reach = import_reach(user=run.created_by)
+        # Adding children is for those who see the whole record (import_create refuses the
+        # option to anyone else).
+        self.create_missing = bool(run.options.get("create_missing")) and self.reach is None
         self.created: set[uuid.UUID] = set()
         with path.open("rb") as stream:
             if b"\x00" in stream.read(4096):
@@ -270,17 +274,30 @@ class CinImporter:
             return
         self.report.counts[f"children_{synced.outcome}"] += 1
         self.report.counts.update(outcomes)
+        self.report.touch(
+            synced.row.pk,
+            created=synced.outcome == SyncOutcome.CREATED,
+            identity=int(synced.outcome == SyncOutcome.UPDATED),
+            episodes=sum(
+                count
+                for key, count in outcomes.items()
+                if not key.endswith(f"_{SyncOutcome.UNCHANGED}")
+            ),
+        )
 
     def _sync_child(self, identity: ChildIdentity) -> Synced[Child]:
         try:
             return child_identity_sync(
-                actor=self.actor, identity=identity, create_missing=self.create_missing
+                actor=self.actor,
+                identity=identity,
+                create_missing=self.create_missing,
+                within=self.reach,
             )
         except DomainError as error:
             fields = domain_error_fields(error, CHILD_FIELDS, "LAchildID")
             if isinstance(error, AmbiguousIdentifierError):
                 raise _RefusedError(fields) from error
-            match = child_for_identifiers(la_child_id=identity.la_child_id)
+            match = child_for_identifiers(la_child_id=identity.la_child_id, within=self.reach)
             matched = self._matched_id(match.child.pk if match is not None else None)
             raise _RefusedError(fields, matched) from error
 

@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from records.codes import Gender
 from records.codes.assessment import (
@@ -50,7 +51,13 @@ from records.models import (
     School,
     Session,
 )
-from records.selectors.identifiers import UPN, AmbiguousIdentifierError, child_for_identifiers
+from records.selectors.identifiers import (
+    NOT_IN_REACH,
+    UPN,
+    AmbiguousIdentifierError,
+    child_for_identifiers,
+)
+from records.selectors.imports import import_reach
 from records.selectors.schools import school_for_laestab, school_for_urn
 from records.services.attainment import assessment_result_sync
 from records.services.attendance import MAX_SESSIONS, SessionMark
@@ -347,9 +354,13 @@ class CtfImporter:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         _sniff(path)
         progress.set_total(sum(1 for kind, _ in _elements(path) if kind == "pupil"))
+        reach = import_reach(user=run.created_by)
         writer = _Writer(
             actor=run.created_by,
-            create_missing=bool((run.options or {}).get("create_missing")),
+            # Adding children is a manager's (import_create refuses the option to anyone else),
+            # and only someone who sees the whole record can tell a child is missing from it.
+            create_missing=bool((run.options or {}).get("create_missing")) and reach is None,
+            reach=reach,
         )
         row = 0
         for kind, element in _elements(path):
@@ -363,9 +374,16 @@ class CtfImporter:
 
 
 class _Writer:
-    def __init__(self, *, actor: AbstractBaseUser | None, create_missing: bool) -> None:
+    def __init__(
+        self,
+        *,
+        actor: AbstractBaseUser | None,
+        create_missing: bool,
+        reach: QuerySet[Child] | None,
+    ) -> None:
         self.actor = actor
         self.create_missing = create_missing
+        self.reach = reach  # the children this import may match (None: every child)
         self.report = ImportReport()
 
     # Header ----------------------------------------------------------------------------
@@ -399,6 +417,15 @@ class _Writer:
                 self.report.reject(row, field, reason, child_id=pupil.child_id)
             return
         self.report.counts.update(pupil.counts)
+        counts = pupil.counts
+        self.report.touch(
+            child.pk,
+            created=bool(counts["children_created"]),
+            sessions=counts["sessions_created"] + counts["sessions_updated"],
+            enrolments=counts["enrolments_created"] + counts["enrolments_updated"],
+            results=counts["results_created"] + counts["results_updated"],
+            upn=counts["ctf_upns_changed"],
+        )
 
     def _identity(self, pupil: _Pupil, element: Element) -> Child:
         """Match by UPN, then by former UPN; create only when asked (create_missing)."""
@@ -460,7 +487,7 @@ class _Writer:
         records/selectors/identifiers.py finds for the UPN and former UPNs (a school may still
         use a UPN the child has since replaced); two children found is a rejection."""
         try:
-            match = child_for_identifiers(upn=upn, former_upns=formers)
+            match = child_for_identifiers(upn=upn, former_upns=formers, within=self.reach)
         except AmbiguousIdentifierError as error:
             field = "UPN" if error.identifier == UPN else "BasicDetails/FormerUPN"
             for message in error.messages:
@@ -480,6 +507,10 @@ class _Writer:
         formers: list[str],
         date_of_birth: date,
     ) -> Child:
+        if self.reach is not None:
+            # Outside the importer's reach, or nobody's: the same words either way (issue 11).
+            pupil.reject("UPN", NOT_IN_REACH)
+            pupil.stop_if_rejected()
         if not self.create_missing:
             pupil.reject(
                 "UPN",

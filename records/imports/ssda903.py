@@ -51,7 +51,12 @@ from records.imports.socialcare import (
     parse_date,
 )
 from records.models import Child, ImportKind, ImportRun
-from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
+from records.selectors.identifiers import (
+    NOT_IN_REACH,
+    AmbiguousIdentifierError,
+    child_for_identifiers,
+)
+from records.selectors.imports import import_reach
 from records.services.locking import SyncOutcome
 from virtualschool.errors import DomainError
 
@@ -323,7 +328,10 @@ class Ssda903Importer:
         report = ImportReport()
         tables = read_tables(path, run.file_name)
         progress.set_total(sum(len(table.rows) for table in tables.values()))
-        create_missing = bool(run.options.get("create_missing"))
+        self.reach = import_reach(user=run.created_by)
+        # Adding children is for those who see the whole record (import_create refuses the
+        # option to anyone else).
+        create_missing = bool(run.options.get("create_missing")) and self.reach is None
         self.actor = run.created_by
         self.report = report
         self.ambiguous: dict[str, str] = {}
@@ -388,7 +396,10 @@ class Ssda903Importer:
         try:
             with transaction.atomic():
                 synced = child_identity_sync(
-                    actor=self.actor, identity=identity, create_missing=create_missing
+                    actor=self.actor,
+                    identity=identity,
+                    create_missing=create_missing,
+                    within=self.reach,
                 )
         except DomainError as error:
             child = self._child_by_la_child_id(child_id)
@@ -398,13 +409,18 @@ class Ssda903Importer:
                 )
             return child
         self.report.counts[f"children_{synced.outcome}"] += 1
+        self.report.touch(
+            synced.row.pk,
+            created=synced.outcome == SyncOutcome.CREATED,
+            identity=int(synced.outcome == SyncOutcome.UPDATED),
+        )
         if synced.outcome != SyncOutcome.CREATED:
             self.matched.add(synced.row.pk)
         return synced.row
 
     def _child_by_la_child_id(self, child_id: str) -> Child | None:
         try:
-            match = child_for_identifiers(la_child_id=child_id)
+            match = child_for_identifiers(la_child_id=child_id, within=self.reach)
         except AmbiguousIdentifierError as error:
             self.ambiguous[child_id] = error.messages[0]
             return None
@@ -442,6 +458,8 @@ class Ssda903Importer:
                 else "No child in the record has this LA child id, and it is not in the Header "
                 "table"
             )
+            if self.reach is not None:
+                reason = NOT_IN_REACH  # the same words whoever has the id (issue 11)
             reason = self.ambiguous.get(child_id, reason)
             for episode in episodes:
                 self.report.reject(episode.row, f"{EPISODES}.CHILD", reason)
@@ -470,6 +488,14 @@ class Ssda903Importer:
             )
             return
         self.report.counts.update(outcomes)
+        self.report.touch(
+            child.pk,
+            episodes=sum(
+                count
+                for key, count in outcomes.items()
+                if key.endswith((f"_{SyncOutcome.CREATED}", f"_{SyncOutcome.UPDATED}"))
+            ),
+        )
 
     def _not_imported(
         self, episodes: list[EpisodeRow], because: str, child_id: uuid.UUID | None = None

@@ -288,8 +288,9 @@ class BatchEvent(models.Model):
 
     class Kind(models.TextChoices):
         ATTENDANCE = "attendance", "Attendance recorded"
-        IMPORT = "import", "File imported"
-        SCHOOLS = "schools", "Schools register updated"
+        IMPORT = "import", "File imported"  # a file's batch of attendance, for all its children
+        IMPORTED = "imported", "Imported from a file"  # one per child per import: its history
+        SCHOOLS = "schools", "Schools register updated"  # one per school created or changed
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -13,6 +13,12 @@ Two children reached by one step are never resolved by picking one: the identifi
 (AmbiguousIdentifierError, a DomainError keyed by the Child field that names it), so a person
 corrects the duplicate records first. The set-based form (children_for_upns) applies the same
 rule to many UPNs in one query, for imports that match a whole file at once.
+
+Reach: both take `within`, the children the importer may see (records/selectors/imports.py
+import_reach: children_visible_to for a caseworker; None, the whole record, for a manager or
+the operator's command). Every step is taken inside it, in SQL, so a child outside it is never
+found, never makes an identifier ambiguous, and a row naming one is told NOT_IN_REACH, the same
+words as for a UPN nobody has (issue 11: an import must not say whether another child exists).
 """
 
 from __future__ import annotations
@@ -23,13 +29,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from records.models import Child
 from records.upn import normalise_upn
 from virtualschool.errors import DomainError
 
 LA_CHILD_ID, UPN, FORMER_UPN = "la_child_id", "upn", "former_upns"
+# The one refusal for a row naming no child within the importer's reach, whether the UPN (or
+# LA child id) belongs to a child out of reach or to nobody: it quotes nothing of anyone.
+NOT_IN_REACH = "No child on your caseload has this UPN"
 _NAMES = {LA_CHILD_ID: "LA child id", UPN: "UPN", FORMER_UPN: "former UPN"}
 
 
@@ -65,10 +74,19 @@ def _one(children: Sequence[Child], identifier: str) -> Child | None:
     return children[0] if children else None
 
 
+def _reach_empty(within: QuerySet[Child] | None) -> bool:
+    return within is not None and within.query.is_empty()
+
+
 def child_for_identifiers(
-    *, la_child_id: str = "", upn: str = "", former_upns: Iterable[str] = ()
+    *,
+    la_child_id: str = "",
+    upn: str = "",
+    former_upns: Iterable[str] = (),
+    within: QuerySet[Child] | None = None,
 ) -> ChildMatch | None:
-    """The child these identifiers mean (the module's rule), or None when none has them.
+    """The child these identifiers mean (the module's rule), or None when none has them;
+    only children in `within` count (None: the whole record).
 
     Raises AmbiguousIdentifierError when a step reaches two children: keyed `upn` when the
     file's UPN alone reaches them, `former_upns` when its former UPNs do, `la_child_id` for
@@ -78,12 +96,15 @@ def child_for_identifiers(
     upn = normalise_upn(upn)
     formers = [value for value in dict.fromkeys(map(normalise_upn, former_upns)) if value]
     formers = [value for value in formers if value != upn]
+    if _reach_empty(within):
+        return None
+    children = within if within is not None else Child.objects.all()
     if la_child_id:
-        child = _one(list(Child.objects.filter(la_child_id=la_child_id)[:2]), LA_CHILD_ID)
+        child = _one(list(children.filter(la_child_id=la_child_id)[:2]), LA_CHILD_ID)
         if child is not None:
             return ChildMatch(child=child, by=LA_CHILD_ID)
     if upn:
-        child = _one(list(Child.objects.filter(upn=upn)[:2]), UPN)
+        child = _one(list(children.filter(upn=upn)[:2]), UPN)
         if child is not None:
             return ChildMatch(child=child, by=UPN)
     condition = Q(former_upns__contains=[upn]) if upn else Q()
@@ -91,7 +112,7 @@ def child_for_identifiers(
         condition |= Q(upn__in=formers) | Q(former_upns__overlap=formers)
     if not condition:
         return None
-    candidates = list(Child.objects.filter(condition).order_by("pk")[:2])
+    candidates = list(children.filter(condition).order_by("pk")[:2])
     if len(candidates) > 1:
         by_upn_alone = all(upn and upn in child.former_upns for child in candidates)
         raise AmbiguousIdentifierError(UPN if by_upn_alone else FORMER_UPN)
@@ -109,37 +130,45 @@ class UpnMatch:
     ambiguous: bool = False
 
 
-def children_for_upns(*, upns: Iterable[str]) -> dict[str, UpnMatch]:
+def children_for_upns(
+    *, upns: Iterable[str], within: QuerySet[Child] | None = None
+) -> dict[str, UpnMatch]:
     """Steps 2 and 3 of the module's rule for many UPNs in one query: each UPN (normalised)
-    that reaches a child maps to its UpnMatch; a UPN no child has is absent.
+    that reaches a child in `within` (None: the whole record) maps to its UpnMatch; a UPN no
+    child in reach has is absent. One query however many UPNs, and the reach is a condition
+    of that query, never a filter in Python.
 
     A UPN that is no child's current UPN and the former UPN of two or more children maps to
     an ambiguous UpnMatch (no child), which the caller refuses with ambiguity_message(UPN).
     """
     wanted = sorted({value for value in map(normalise_upn, upns) if value})
-    if not wanted:
+    if not wanted or _reach_empty(within):
         return {}
     table = Child._meta.db_table
+    reach, reach_params = "", []
+    if within is not None:
+        sql, params = within.values("pk").query.sql_with_params()
+        reach, reach_params = f"AND c.id IN ({sql})", list(params)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH wanted AS (SELECT unnest(%s::text[]) AS upn),
             current AS (
                 SELECT w.upn, c.id, c.date_of_birth
-                FROM wanted w JOIN {table} c ON c.upn = w.upn
+                FROM wanted w JOIN {table} c ON c.upn = w.upn {reach}
             ),
             former AS (
                 SELECT w.upn, min(c.id::text)::uuid AS id, min(c.date_of_birth) AS date_of_birth,
                        count(*) AS matches
                 FROM wanted w JOIN {table} c ON c.former_upns @> ARRAY[w.upn]::varchar[]
-                WHERE NOT EXISTS (SELECT 1 FROM current WHERE current.upn = w.upn)
+                WHERE NOT EXISTS (SELECT 1 FROM current WHERE current.upn = w.upn) {reach}
                 GROUP BY w.upn
             )
             SELECT upn, id, date_of_birth, 1 AS matches, true AS is_current FROM current
             UNION ALL
             SELECT upn, id, date_of_birth, matches, false FROM former
-            """,  # noqa: S608 - the table name is the model's own
-            [wanted],
+            """,  # noqa: S608 - the table name is the model's own, the reach Django's SQL
+            [wanted, *reach_params, *reach_params],
         )
         rows = cursor.fetchall()
     found: dict[str, UpnMatch] = {}

@@ -14,6 +14,8 @@ Who may call these is decided by the caller (records/permissions.py: can_change_
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -207,6 +209,8 @@ class SessionsWritten:
     updated: int = 0
     codes_changed: int = 0
     summaries: int = 0
+    # Each child's sessions created or replaced (a child the source names with none: absent).
+    per_child: dict[uuid.UUID, int] = dataclasses.field(default_factory=dict)
 
     @property
     def unchanged(self) -> int:
@@ -279,6 +283,7 @@ def attendance_sessions_write(
             created=upserted.created,
             updated=upserted.updated,
             codes_changed=upserted.codes_changed,
+            per_child=upserted.per_child,
             summaries=attendance_summaries_refresh_from(keys_table=WRITE_KEYS),
         )
         cursor.execute(f"DROP TABLE {WRITE_KEYS}")
@@ -331,11 +336,13 @@ def _term_order(key: tuple[int, Term]) -> tuple[int, int]:
 @dataclass(frozen=True)
 class Upserted:
     """What sessions_upsert did: sessions created, sessions whose code or school was replaced,
-    and how many of those replacements changed the code (each kept in AttendanceCodeChange)."""
+    and how many of those replacements changed the code (each kept in AttendanceCodeChange);
+    `per_child`: each child's sessions created or replaced (a child with none is absent)."""
 
     created: int
     updated: int
     codes_changed: int
+    per_child: dict[uuid.UUID, int] = dataclasses.field(default_factory=dict)
 
 
 def sessions_upsert(*, source_sql: str, params: Sequence[object], batch_id: int | None) -> Upserted:
@@ -375,11 +382,16 @@ def sessions_upsert(*, source_sql: str, params: Sequence[object], batch_id: int 
         (held,) = cursor.fetchone()
         if not held:
             cursor.execute(
-                f"INSERT INTO {session} (child_id, school_id, date, session, code) "  # noqa: S608
-                f"SELECT child_id, school_id, date, session, code FROM ({source_sql}) AS src",
+                f"WITH inserted AS (INSERT INTO {session} "  # noqa: S608
+                "(child_id, school_id, date, session, code) "
+                f"SELECT child_id, school_id, date, session, code FROM ({source_sql}) AS src "
+                "RETURNING child_id) SELECT child_id, count(*) FROM inserted GROUP BY child_id",
                 params,
             )
-            return Upserted(created=cursor.rowcount, updated=0, codes_changed=0)
+            per_child = dict(cursor.fetchall())
+            return Upserted(
+                created=sum(per_child.values()), updated=0, codes_changed=0, per_child=per_child
+            )
     sql = f"""
         WITH src AS MATERIALIZED ({source_sql}),
         updated AS (
@@ -400,7 +412,7 @@ def sessions_upsert(*, source_sql: str, params: Sequence[object], batch_id: int 
                 WHERE held.child_id = src.child_id AND held.date = src.date
                     AND held.session = src.session
             )
-            RETURNING 1
+            RETURNING child_id
         ),
         changed AS (
             INSERT INTO {change} (child_id, date, session, old_code, new_code, batch_id, changed_at)
@@ -408,13 +420,22 @@ def sessions_upsert(*, source_sql: str, params: Sequence[object], batch_id: int 
             FROM updated WHERE old_code <> new_code
             RETURNING 1
         )
-        SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated),
+        SELECT NULL::uuid, (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated),
             (SELECT count(*) FROM changed)
+        UNION ALL
+        SELECT child_id, count(*), 0, 0 FROM (
+            SELECT child_id FROM inserted UNION ALL SELECT child_id FROM updated
+        ) AS written GROUP BY child_id
     """  # noqa: S608 - identifiers from model metadata, the source from our own callers
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, batch_id])
-        created, updated, codes_changed = cursor.fetchone()
-    return Upserted(created=created, updated=updated, codes_changed=codes_changed)
+        rows = cursor.fetchall()
+    totals = next(row for row in rows if row[0] is None)
+    per_child = {row[0]: row[1] for row in rows if row[0] is not None}
+    _, created, updated, codes_changed = totals
+    return Upserted(
+        created=created, updated=updated, codes_changed=codes_changed, per_child=per_child
+    )
 
 
 def _for_session(code: str | None, part: str) -> str:

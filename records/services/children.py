@@ -17,6 +17,7 @@ from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
@@ -28,7 +29,7 @@ from records.models import (
     Child,
 )
 from records.permissions import can_be_allocated
-from records.selectors.identifiers import LA_CHILD_ID, child_for_identifiers
+from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
 from records.services.characteristics import characteristics_record, characteristics_update
 from records.services.child_update import child_update
 from records.services.locking import Synced, SyncOutcome, record_update
@@ -265,7 +266,11 @@ class ChildIdentity:
 
 
 def child_identity_sync(
-    *, actor: AbstractBaseUser | None, identity: ChildIdentity, create_missing: bool
+    *,
+    actor: AbstractBaseUser | None,
+    identity: ChildIdentity,
+    create_missing: bool,
+    within: QuerySet[Child] | None = None,
 ) -> Synced[Child]:
     """Find the child a social care return names, or (when allowed) add them, and bring their
     identity and ethnicity up to date from it: the social care system is the return's source.
@@ -275,6 +280,10 @@ def child_identity_sync(
       former UPN (an identifier reaching two children is refused); one found by a UPN but
       recorded with another LA child id is refused, as the two systems disagree about who
       this is and a person has to decide;
+    - only children in `within` are matched (the importer's reach, selectors.imports
+      import_reach; None: every child): a child outside it is refused with NOT_IN_REACH, the
+      same words as for identifiers nobody has, and never added (adding is for those who
+      see the whole record, whose `within` is None);
     - a child not on the record is refused unless `create_missing`: then they are added with a
       placeholder name that says the name is awaited, for a caseworker to complete;
     - identity changes go through child_update's rules, ethnicity through the characteristics
@@ -284,8 +293,10 @@ def child_identity_sync(
     field names (and "ethnicity"); nothing is saved then.
     """
     with transaction.atomic():
-        child = _identity_match(identity)
+        child = _identity_match(identity, within=within)
         if child is None:
+            if within is not None:
+                raise DomainError({"la_child_id": [NOT_IN_REACH]})
             if not create_missing:
                 raise DomainError(
                     {
@@ -336,11 +347,12 @@ def child_identity_sync(
         return Synced(row=child, outcome=SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED)
 
 
-def _identity_match(identity: ChildIdentity) -> Child | None:
+def _identity_match(identity: ChildIdentity, *, within: QuerySet[Child] | None) -> Child | None:
     match = child_for_identifiers(
         la_child_id=identity.la_child_id,
         upn=identity.upn,
         former_upns=[identity.former_upn] if identity.former_upn else [],
+        within=within,
     )
     if match is None:
         return None

@@ -8,13 +8,23 @@ here, for every format:
   fails; a killed worker leaves nothing behind because nothing was committed;
 - one run is executed once: the run row is locked, and a run that is no longer queued is
   skipped (a redelivered task does nothing);
-- a file that cannot be read at all fails with a reason for a person; nothing is written.
+- a file that cannot be read at all fails with a reason for a person; nothing is written;
+- a user imports only the kinds of file their role may (permissions.can_import_kind: the
+  schools register is Managers' and Admins'), checked when the run is created and again when
+  it is executed; a refusal is logged;
+- reach (issue 11): each importer matches only the children the importer may see
+  (selectors.imports.import_reach); every child an import touched gets one access-log entry
+  ("import <run id>") and, when the import is kept, one line in its history (a BatchEvent of
+  kind IMPORTED per child per run, saying what was imported from which file), both written in
+  one INSERT each however many children.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -28,11 +38,24 @@ from django.utils import timezone
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.progress import Progress
 from records.imports.registry import importer_for
-from records.models import ImportKind, ImportRejection, ImportRun
-from records.permissions import can_add_child
+from records.models import BatchEvent, ImportKind, ImportRejection, ImportRun
+from records.permissions import can_add_child, can_import_kind
+from records.services.children import access_log_record_many
 from virtualschool.errors import DomainError
 
 CHUNK = 1024 * 1024
+logger = logging.getLogger("virtualschool.access")
+
+KIND_REFUSED = "You cannot import this kind of file: only a manager or an admin imports the {kind}"
+# What ImportReport.touch counts, as a child's history says it (singular, plural).
+TOUCH_NAMES = {
+    "sessions": ("attendance session", "attendance sessions"),
+    "enrolments": ("school enrolment", "school enrolments"),
+    "results": ("assessment result", "assessment results"),
+    "episodes": ("legal status episode", "legal status episodes"),
+    "identity": ("change to identity details", "changes to identity details"),
+    "upn": ("new UPN", "new UPNs"),
+}
 
 
 class _RollBackError(Exception):
@@ -58,6 +81,10 @@ def import_create(
     """
     if kind not in ImportKind.values:
         raise DomainError({"kind": [f"Choose what the file is: {', '.join(ImportKind.labels)}"]})
+    if actor is not None and not can_import_kind(actor, kind):
+        logger.warning("import refused: user %s may not import %s files", actor.pk, kind)
+        label = ImportKind(kind).label.split(" (")[0].lower()
+        raise DomainError({"kind": [KIND_REFUSED.format(kind=label)]})
     if (options or {}).get("create_missing") and actor is not None and not can_add_child(actor):
         # Creating children from a file is adding children: only those who may add them.
         raise DomainError({"create_missing": ["Only a manager can add the children a file names"]})
@@ -115,6 +142,18 @@ def import_execute(*, run_id: uuid.UUID | str, progress: Progress | None = None)
         if run.finished:
             return run
         progress = progress or Progress(run_id=run.pk)
+        if run.created_by is not None and not can_import_kind(run.created_by, run.kind):
+            # Refused again here: a run queued by a user who may not import its kind (their
+            # role changed, or the run was made some other way) reads nothing.
+            logger.warning(
+                "import refused: user %s may not import %s files (run %s)",
+                run.created_by_id,
+                run.kind,
+                run.pk,
+            )
+            label = ImportKind(run.kind).label.split(" (")[0].lower()
+            progress.finish()
+            return _finish(run, ImportReport(), KIND_REFUSED.format(kind=label))
         report, error = _read(run, progress)
         progress.finish()
         return _finish(run, report, error)
@@ -155,6 +194,7 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
         )
         for r in report.rejections
     )
+    _record_touched(run, report, kept=status == ImportRun.Status.SUCCEEDED)
     run.status = status
     run.error = error
     run.counts = {**report.as_counts(), "more_rejections": report.more_rejections}
@@ -166,6 +206,53 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
         # rows"; any other is no longer needed once read.
         transaction.on_commit(lambda: Path(run.stored_path).unlink(missing_ok=True))
     return run
+
+
+def touch_summary(counts: Counter[str] | dict[str, int]) -> str:
+    """What an import wrote for one child, as its history says it: "3 attendance sessions,
+    1 school enrolment"."""
+    parts = []
+    for name, (one, many) in TOUCH_NAMES.items():
+        value = counts.get(name, 0)
+        if value:
+            parts.append(f"{value:,} {one if value == 1 else many}")
+    return ", ".join(parts)
+
+
+def _record_touched(run: ImportRun, report: ImportReport, *, kept: bool) -> None:
+    """One access-log entry for each child the import read or wrote (the rows matched to
+    them, kept or rejected), and, when its writes were kept, one BatchEvent per child for
+    their history: one INSERT each, whatever the number of children (issue 11)."""
+    rejected = {r.child_id for r in report.rejections if r.child_id is not None}
+    written = {
+        child_id: counts
+        for child_id, counts in report.touched.items()
+        if kept or child_id not in report.created
+    }
+    seen = sorted(set(written) | rejected, key=str)
+    if run.created_by is not None and seen:
+        access_log_record_many(user=run.created_by, child_ids=seen, page=f"import {run.pk}")
+    changed = {child_id: counts for child_id, counts in report.touched.items() if +counts}
+    if not kept or not changed:
+        # A file that changed nothing for a child leaves no line in its history (importing
+        # the same file twice leaves no trace the second time); the access log has it.
+        return
+    BatchEvent.objects.bulk_create(
+        BatchEvent(
+            kind=BatchEvent.Kind.IMPORTED,
+            actor=run.created_by,
+            child_id=child_id,
+            rows=sum(counts.values()),
+            details={
+                "run_id": str(run.pk),
+                "import_kind": run.kind,
+                "file_name": run.file_name,
+                "imported": dict(counts),
+                "summary": touch_summary(counts),
+            },
+        )
+        for child_id, counts in sorted(changed.items(), key=lambda item: str(item[0]))
+    )
 
 
 def import_again_with_valid_rows(*, actor: AbstractBaseUser | None, run: ImportRun) -> ImportRun:

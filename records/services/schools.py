@@ -169,9 +169,10 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
     given once; otherwise nothing is written and the first problem is named. The schools are
     written in one statement from a COPY'd temporary table, so a 50,000-row register takes
     seconds; a school whose values have not changed is not written, so a second import of a
-    file changes nothing. Schools are not personal data, so instead of a row-level audit entry
-    per school the write is recorded as one batch event (who, how many created and updated),
-    and only when something changed.
+    file changes nothing. Each school created or changed is audited by one BatchEvent of kind
+    SCHOOLS (who, the URN, created or updated, and each changed field's value before and
+    after: the schools register is shared by every record, issue 11), all written in one
+    INSERT; a school left as it was leaves none.
     """
     seen: set[int] = set()
     for position, school in enumerate(schools, start=1):
@@ -206,28 +207,51 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
         with cursor.copy(f"COPY school_sync ({names}) FROM STDIN") as copy:
             for school in schools:
                 copy.write_row(school)
+        returned = ", ".join(f"s.{name}" for name in _SYNC_COLUMNS)
+        before = ", ".join(f"b.{name}" for name in _SYNC_COLUMNS)
         cursor.execute(
             f"""
-            WITH written AS (
+            WITH before AS (
+                SELECT {returned} FROM {table} s JOIN school_sync t ON t.urn = s.urn
+            ),
+            written AS (
                 INSERT INTO {table} AS s ({names})
                 SELECT {names} FROM school_sync
                 ON CONFLICT (urn) DO UPDATE SET {assignments}
                 WHERE {changed}
-                RETURNING (xmax = 0) AS inserted
+                RETURNING (xmax = 0) AS inserted, {returned}
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-            FROM written
+            SELECT w.*, {before} FROM written w LEFT JOIN before b ON b.urn = w.urn
+            ORDER BY w.urn
             """  # noqa: S608 - names are the School table's and this module's constants
         )
-        created, updated = cursor.fetchone()
+        rows = cursor.fetchall()
         cursor.execute("DROP TABLE IF EXISTS pg_temp.school_sync")
-        if created or updated:
-            BatchEvent.objects.create(
-                kind=BatchEvent.Kind.SCHOOLS,
-                actor=actor,
-                rows=created + updated,
-                details={"schools_created": created, "schools_updated": updated},
+        width = len(_SYNC_COLUMNS)
+        events = []
+        for inserted, *values in rows:
+            after, old = values[:width], values[width:]
+            events.append(
+                BatchEvent(
+                    kind=BatchEvent.Kind.SCHOOLS,
+                    actor=actor,
+                    rows=1,
+                    details={
+                        "urn": after[0],
+                        "action": "created" if inserted else "updated",
+                        "changes": {
+                            name: [None if inserted else was, now]
+                            for name, was, now in zip(_SYNC_COLUMNS, old, after, strict=True)
+                            if inserted or was != now
+                        },
+                    },
+                )
             )
+        # The per-school audit (issue 11: who changed which school of the shared register,
+        # from what to what), one INSERT for the whole register.
+        BatchEvent.objects.bulk_create(events)
+        created = sum(1 for inserted, *_ in rows if inserted)
+        updated = len(rows) - created
     return SyncCounts(created=created, updated=updated, unchanged=len(schools) - created - updated)
 
 

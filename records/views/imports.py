@@ -1,13 +1,16 @@
 """The Imports pages: upload a file, watch it being read, read its report, list past imports.
 
-Caseworkers and managers import (imports are how schools' and social care's data arrives, so a
-caseworker's file may touch children not allocated to them). A caseworker sees only the runs
-they started; a manager sees every run; anyone else gets a 404, as for anything absent.
+Caseworkers and managers import files about children, each matching only the children they
+may see (records/selectors/imports.py import_reach); the schools register is Managers' and
+Admins' (permissions.can_import_kind: the form offers a user only the kinds they may import,
+and the service refuses any other). A caseworker or admin sees only the runs they started; a
+manager sees every run; anyone else gets a 404, as for anything absent.
 The pages hold no rules: records.services.imports stores, queues and runs the file.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from records.forms import ImportForm
 from records.imports.progress import progress_of
-from records.models import ImportRejection, ImportRun
-from records.permissions import can_add_child, can_import, can_see_all_imports
+from records.models import ImportKind, ImportRejection, ImportRun
+from records.permissions import can_add_child, can_import, can_import_kind, can_see_all_imports
 from records.selectors.imports import import_run_get_for_user, import_runs_visible_to
 from records.services.imports import import_again_with_valid_rows, import_create
 from virtualschool.errors import DomainError
 from virtualschool.spreadsheets import csv_response
+
+logger = logging.getLogger("virtualschool.access")
 
 RUNS_PAGE_SIZE = 25
 REJECTIONS_SHOWN = 100
@@ -125,10 +130,18 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_new(request: HttpRequest) -> HttpResponse:
     """Upload a file; it is stored and queued, and the user goes to its run's page."""
     _require_importer(request)
+    kinds = [kind for kind in ImportKind.values if can_import_kind(request.user, kind)]
+    if request.method == "POST" and request.POST.get("kind") not in kinds:
+        logger.warning(
+            "import refused: user %s may not import %r files",
+            request.user.pk,
+            request.POST.get("kind", "")[:20],
+        )
     form = ImportForm(
         request.POST or None,
         request.FILES or None,
         may_add_children=can_add_child(request.user),
+        kinds=kinds,
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -161,12 +161,17 @@ def _school(urn: int, name: str = "Fen Primary School", **changes) -> SchoolValu
     return SchoolValues(**{**values, **changes})
 
 
-def test_school_sync_counts_created_updated_and_unchanged_and_audits_a_batch(manager):
+def test_school_sync_counts_created_updated_and_unchanged_and_audits_each_school(manager):
+    # Issue 11: the shared register is audited school by school (was one batch per sync).
     first = school_sync(actor=manager, schools=[_school(873001), _school(873002)])
     assert first == SyncCounts(created=2, updated=0, unchanged=0)
-    event = BatchEvent.objects.get(kind=BatchEvent.Kind.SCHOOLS)
-    assert (event.actor, event.rows, event.child_id) == (manager, 2, None)
-    assert event.details == {"schools_created": 2, "schools_updated": 0}
+    events = BatchEvent.objects.filter(kind=BatchEvent.Kind.SCHOOLS).order_by("pk")
+    assert [(e.actor, e.rows, e.child_id, e.details["urn"]) for e in events] == [
+        (manager, 1, None, 873001),
+        (manager, 1, None, 873002),
+    ]
+    assert events[0].details["action"] == "created"
+    assert events[0].details["changes"]["name"] == [None, _school(873001).name]
 
     second = school_sync(
         actor=manager,
@@ -175,7 +180,12 @@ def test_school_sync_counts_created_updated_and_unchanged_and_audits_a_batch(man
 
     assert second == SyncCounts(created=1, updated=1, unchanged=1)
     assert not School.objects.get(urn=873002).is_open
-    assert BatchEvent.objects.filter(kind=BatchEvent.Kind.SCHOOLS).count() == 2
+    later = BatchEvent.objects.filter(kind=BatchEvent.Kind.SCHOOLS).order_by("pk")[2:]
+    assert [(e.details["urn"], e.details["action"]) for e in later] == [
+        (873002, "updated"),
+        (873003, "created"),
+    ]
+    assert later[0].details["changes"] == {"is_open": [True, False]}
 
 
 def test_school_sync_of_an_unchanged_register_writes_nothing(manager):

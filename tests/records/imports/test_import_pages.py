@@ -210,11 +210,11 @@ def test_the_rejections_csv_cannot_run_formulas(client_for, manager):
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ({"kind": "schools"}, "Select a file"),
+        ({"kind": "cin"}, "Select a file"),
         ({"file": ("s.csv", b"urn,name\r\n100001,A\r\n")}, "Select what the file is"),
-        ({"kind": "schools", "file": ("s.csv", b"")}, "The selected file is empty"),
+        ({"kind": "cin", "file": ("s.csv", b"")}, "The selected file is empty"),
         (
-            {"kind": "schools", "file": ("s.csv", b"urn,name\r\n100001,Ashford\r\n")},
+            {"kind": "cin", "file": ("s.csv", b"urn,name\r\n100001,Ashford\r\n")},
             "The file is larger than the 0 MB an import can take",
         ),
         ({"kind": "nonsense", "file": ("s.csv", b"urn,name\r\n")}, "Select a valid choice"),
@@ -355,14 +355,17 @@ def test_a_caseworker_sees_only_their_own_runs_and_a_manager_sees_all(
     assert all(name in listing for name in ("mine.xml", "theirs.xml", "episodes.csv"))
     assert "Command line" in listing
 
+    # An Admin imports the schools register (issue 11): the pages open, others' runs do not.
+    admin = client_for(admin_user)
+    assert admin.get(reverse("records:imports")).status_code == 200
+    assert "mine.xml" not in admin.get(reverse("records:imports")).content.decode()
+    assert admin.get(reverse("records:import-new")).status_code == 200
+    assert admin.get(reverse("records:import-detail", kwargs={"pk": own.pk})).status_code == 404
     no_role = UserFactory(username="no_role")
-    for user in (admin_user, no_role):
-        client = client_for(user)
-        assert client.get(reverse("records:imports")).status_code == 404
-        assert client.get(reverse("records:import-new")).status_code == 404
-        assert (
-            client.get(reverse("records:import-detail", kwargs={"pk": own.pk})).status_code == 404
-        )
+    client = client_for(no_role)
+    assert client.get(reverse("records:imports")).status_code == 404
+    assert client.get(reverse("records:import-new")).status_code == 404
+    assert client.get(reverse("records:import-detail", kwargs={"pk": own.pk})).status_code == 404
 
 
 def _list_queries(client, django_assert_max_num_queries) -> int:
@@ -399,12 +402,14 @@ def test_the_list_query_count_does_not_grow_with_the_runs(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_attendance_file_end_to_end(client_for, caseworker):
+def test_a_real_attendance_file_end_to_end(client_for, caseworker, allocate):
     """The real attendance importer behind the page: all or nothing, then its valid rows on
     request, then the same file again changes nothing. Transactional, so each import commits
-    as it would in production."""
+    as it would in production. The pupil is the caseworker's: an import matches only the
+    children its importer may see (issue 11)."""
     school = SchoolFactory(urn=137001, name="Ashford Primary School")
     pupil = ChildFactory(date_of_birth=datetime.date(2015, 3, 1))
+    allocate(pupil, caseworker)
     rows = [
         ("2025-01-06", "AM", "/"),
         ("2025-01-06", "PM", "\\"),
