@@ -71,7 +71,7 @@ from records.selectors.dashboards.scope import (
 )
 from records.services.attendance import attendance_summaries_refresh_from
 from virtualschool.roles import Role
-from virtualschool.services import staff_user_ensure
+from staff.services import staff_user_ensure
 
 User = get_user_model()
 

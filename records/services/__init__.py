@@ -11,6 +11,7 @@ from records.services.children import (
     access_log_record_many,
     allocation_create,
     allocation_end,
+    caseload_end,
     allocation_reallocate,
     child_create,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "access_log_record_many",
     "allocation_create",
     "allocation_end",
+    "caseload_end",
     "allocation_reallocate",
     "child_create",
     "enrolment_record",

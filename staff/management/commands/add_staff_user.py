@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from virtualschool.roles import Role
-from virtualschool.services import staff_user_ensure
+from staff.services import staff_user_ensure
 
 
 class Command(BaseCommand):
