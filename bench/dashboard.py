@@ -70,8 +70,8 @@ from records.selectors.dashboards.scope import (
     Scope,
 )
 from records.services.attendance import attendance_summaries_refresh_from
+from staff.services import staff_user_ensure
 from virtualschool.roles import Role
-from virtualschool.services import staff_user_ensure
 
 User = get_user_model()
 

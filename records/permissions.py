@@ -39,11 +39,14 @@ def can_allocate_children(user: UserLike) -> bool:
 
 
 def can_change_child(user: UserLike, child: Child) -> bool:
-    """Managers change any child; a caseworker changes a child allocated to them."""
+    """Managers change any child; a caseworker changes a child allocated to them. A per-child
+    grant counts only while the person holds the Caseworker role (issue 11, door 4)."""
     if not user.is_active:
         return False
     if _has_global(user, Perm.CHANGE_ALL_CHILDREN):
         return True
+    if not user_has_role(user, Role.CASEWORKER):
+        return False
     return ObjectPermissionChecker(user).has_perm(Perm.CHANGE_CHILD.value, child)
 
 

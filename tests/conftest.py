@@ -48,10 +48,9 @@ def manager(db):
 
 @pytest.fixture
 def admin_user(db):
-    user = UserFactory(username="admin_a", role=Role.ADMIN)
-    user.is_staff = True
-    user.save()
-    return user
+    """An Admin: manages staff in the staff pages; not staff for Django's admin site (which
+    is not mounted) and, like everyone, no superuser."""
+    return UserFactory(username="admin_a", role=Role.ADMIN)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("virtualschool", "records", "sharing", "retention")
+APPS = ("virtualschool", "staff", "records", "sharing", "retention")
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 
 
@@ -46,7 +46,13 @@ def test_the_contracts_state_the_seams():
     assert config["root_packages"] == list(APPS)
     contracts = {contract["id"]: contract for contract in config["contracts"]}
     assert contracts["apps"]["type"] == "layers"
-    assert contracts["apps"]["layers"] == ["retention", "sharing", "records", "virtualschool"]
+    assert contracts["apps"]["layers"] == [
+        "retention",
+        "sharing",
+        "records",
+        "staff",
+        "virtualschool",
+    ]
     assert contracts["record-pages"]["type"] == "forbidden"
     assert contracts["record-pages"]["source_modules"] == ["sharing", "retention"]
     assert contracts["record-pages"]["forbidden_modules"] == [
@@ -125,6 +131,12 @@ PLANTED = [
     ("sharing", "from records import access, selectors, services", True),
     ("retention", "import records.models, sharing.models, virtualschool.errors", True),
     ("records", "from virtualschool import roles", True),
+    # Staff accounts sit between records and the project package (docs/adr/0007).
+    ("virtualschool", "import staff.services", False),
+    ("staff", "import records.services", False),
+    ("staff", "from records import models", False),
+    ("records", "from staff import access, services", True),
+    ("staff", "from virtualschool import lockout, roles", True),
     ("records/services", "from records.sections import notes", False),
     ("records/selectors", "import records.api.views", False),
     ("records/services", "from records import selectors, permissions, models", True),

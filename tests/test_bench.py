@@ -34,6 +34,7 @@ def test_the_benchmarks_are_not_commands_of_the_service():
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert packages["packages"]["find"]["include"] == [
         "virtualschool*",
+        "staff*",
         "records*",
         "sharing*",
         "retention*",

@@ -17,6 +17,10 @@ class NavItem:
     active: bool
 
 
+def _in_staff(request) -> bool:
+    return getattr(request.resolver_match, "app_name", None) == "staff"
+
+
 def _navigation(request) -> list[NavItem]:
     user = request.user
     # Before the second factor, the only way on is the code.
@@ -45,7 +49,13 @@ def _navigation(request) -> list[NavItem]:
         )
         items.append(("Imports", "records:imports", {"imports", "import-new", "import-detail"}))
     if user_has_role(user, Role.ADMIN):
-        items.append(("Users", "admin:auth_user_changelist", set()))
+        items.append(
+            (
+                "Staff",
+                "staff:list",
+                {"list", "add", "detail", "role"} if _in_staff(request) else set(),
+            )
+        )
         items.append(("What we hold", "datamap:what-we-hold", {"what-we-hold"}))
     return [NavItem(label, reverse(name), current in names) for label, name, names in items]
 

@@ -63,11 +63,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(),
 }
 
-# Admins (information governance) manage staff accounts through Django's admin site; they do
-# not see children's records by virtue of the role.
-ADMIN_PERMISSIONS: frozenset[str] = frozenset(
-    {"auth.view_user", "auth.add_user", "auth.change_user", "auth.view_group"}
-)
+# Admins (information governance) manage staff accounts in the service's own staff pages
+# (the staff app), which ask for the role itself, never for a permission: the role carries no
+# raw permission, so no Admin can hand one on (docs/adr/0007-staff-accounts-in-the-service.md).
+# They do not see children's records by virtue of the role.
+
+# The permissions an Admin may grant a person individually, on top of their role, and the
+# role they belong with: the sensitive categories, for caseworkers.
+INDIVIDUAL_PERMISSIONS: dict[Perm, Role] = {Perm.VIEW_SENSITIVE: Role.CASEWORKER}
 
 # Object permissions an allocation grants on its child.
 ALLOCATION_PERMISSIONS: tuple[Perm, ...] = (Perm.VIEW_CHILD, Perm.CHANGE_CHILD)

@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from virtualschool import signin, views
@@ -15,7 +14,10 @@ urlpatterns = [
     path("dashboards/", include("records.urls_dashboards")),
     path("what-we-hold/", include("records.urls_datamap")),
     path("api/", include("records.api.urls")),
-    path("admin/", admin.site.urls),
+    path("staff/", include("staff.urls")),
+    path("set-password/", include("staff.urls_password")),
+    # Django's admin site is not mounted: staff accounts are managed in the staff pages, and
+    # no role reaches the admin site (docs/adr/0007-staff-accounts-in-the-service.md).
 ]
 
 handler400 = views.bad_request

@@ -44,12 +44,16 @@ def children_visible_to(user: UserLike) -> QuerySet[Child]:
     """Every child the user may see: all for managers, else those granted per child.
 
     A grant is an object permission `view_child` held by the user or one of their groups
-    (allocations grant it; see services.allocation_create).
+    (allocations grant it; see services.allocation_create). A grant counts only for a member
+    of the Caseworker role: visibility needs the role as well as the grant, so a person with
+    no role or only the Admin role sees nothing even if a grant was left behind (issue 11,
+    door 4). The role is asked in the same SQL statement, so lists keep their query count.
     """
     if not user.is_authenticated or not user.is_active:
         return Child.objects.none()
     if can_view_all_children(user):
         return Child.objects.all()
+    is_caseworker = User.groups.through.objects.filter(user=user, group__name=Role.CASEWORKER.value)
     user_grant = ChildUserObjectPermission.objects.filter(
         content_object=OuterRef("pk"), user=user, permission__codename=Perm.VIEW_CHILD.value
     )
@@ -58,7 +62,7 @@ def children_visible_to(user: UserLike) -> QuerySet[Child]:
         group__user=user,
         permission__codename=Perm.VIEW_CHILD.value,
     )
-    return Child.objects.filter(Exists(user_grant) | Exists(group_grant))
+    return Child.objects.filter(Exists(is_caseworker), Exists(user_grant) | Exists(group_grant))
 
 
 def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child]:

@@ -12,6 +12,7 @@ from records.services.children import (
     allocation_create,
     allocation_end,
     allocation_reallocate,
+    caseload_end,
     child_create,
 )
 from records.services.episodes import episode_add, episode_update
@@ -22,6 +23,7 @@ __all__ = [
     "access_log_record_many",
     "allocation_create",
     "allocation_end",
+    "caseload_end",
     "allocation_reallocate",
     "child_create",
     "enrolment_record",

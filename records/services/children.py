@@ -27,6 +27,7 @@ from records.models import (
     Allocation,
     Characteristics,
     Child,
+    ChildUserObjectPermission,
 )
 from records.permissions import can_be_allocated
 from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
@@ -158,6 +159,37 @@ def allocation_end(
         for perm in ALLOCATION_PERMISSIONS:
             remove_perm(perm.value, allocation.caseworker, allocation.child)
     return allocation
+
+
+def caseload_end(*, actor: AbstractBaseUser | None, user: AbstractBaseUser) -> str:
+    """End a person's access to children as a caseworker, when they leave the role (staff
+    calls this through staff.access, inside the transaction that takes the role away).
+
+    Every open allocation ends today (or on its start date, for one starting today), through
+    allocation_end so each is audited; then any object permission the person still holds on
+    a child, by whatever route it came, is removed: visibility needs the role as well as the
+    grant (records.selectors.children_visible_to), and no grant outlives the role. Returns
+    what ended, for the staff audit trail ("" when there was nothing)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        open_allocations = list(
+            Allocation.objects.select_for_update()
+            .filter(caseworker=user, end_date__isnull=True)
+            .select_related("child", "caseworker")
+            .order_by("pk")
+        )
+        for allocation in open_allocations:
+            allocation_end(
+                actor=actor, allocation=allocation, end_date=max(allocation.start_date, today)
+            )
+        stray, _ = ChildUserObjectPermission.objects.filter(user=user).delete()
+    parts = []
+    if open_allocations:
+        count = len(open_allocations)
+        parts.append(f"{count} open allocation{'s' if count != 1 else ''}")
+    if stray:
+        parts.append(f"{stray} other grant{'s' if stray != 1 else ''} on a child")
+    return " and ".join(parts)
 
 
 def allocation_reallocate(

@@ -13,12 +13,14 @@ def _answers(monkeypatch, *answers):
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(replies))
 
 
-def test_creates_an_admin_who_is_staff_but_not_superuser(monkeypatch):
+def test_creates_an_admin_who_is_neither_staff_nor_superuser(monkeypatch):
+    """No account reaches Django's admin site (is_staff) or passes every check
+    (is_superuser): an Admin manages staff in the service's own pages (issue 11, door 1)."""
     _answers(monkeypatch, "a long enough passphrase", "a long enough passphrase")
     call_command("add_staff_user", "jsmith", role="Admin", first_name="Jo")
     user = get_user_model().objects.get(username="jsmith")
     assert user_roles(user) == [Role.ADMIN]
-    assert user.is_staff and not user.is_superuser
+    assert not user.is_staff and not user.is_superuser
     assert user.check_password("a long enough passphrase")
 
 

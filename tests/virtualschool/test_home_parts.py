@@ -68,8 +68,8 @@ def test_perm_app_labels_are_written_out():
 
 
 def test_staff_user_ensure_grants_a_perm_of_its_own_app():
+    from staff.services import staff_user_ensure
     from virtualschool.roles import Role
-    from virtualschool.services import staff_user_ensure
 
     user = staff_user_ensure(
         username="sensitive_cw",

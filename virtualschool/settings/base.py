@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "virtualschool",
+    "staff",
     "records",
     "sharing",
     "retention",
@@ -93,8 +94,8 @@ DATABASES = {"default": env_database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out username or address before any password is checked, on the
-    # service's sign-in page and on /admin/login/ alike.
+    # First: refuses a locked-out username or address before any password is checked,
+    # wherever a password is given.
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend, loading the session's two-factor devices with its user.
     "virtualschool.backends.StaffBackend",

@@ -10,19 +10,22 @@ from django.utils import timezone
 
 from records.demo import DemoStaff, seed_children
 from records.models import Child
+from staff.services import staff_user_ensure
 from virtualschool import two_factor
 from virtualschool.errors import DomainError
 from virtualschool.roles import Perm, Role
-from virtualschool.services import staff_user_ensure
 
 # username, first and last name, role, individual permissions. `caseworker` may see sensitive
 # categories (health, safeguarding, family, criminal); `caseworker2` may not, so the demo
-# shows both.
+# shows both. Accounts are written through staff.services, as the staff pages write them.
 DEMO_USERS = (
     ("caseworker", "Sam", "Okafor", Role.CASEWORKER, (Perm.VIEW_SENSITIVE,)),
     ("caseworker2", "Priya", "Sharma", Role.CASEWORKER, ()),
     ("manager", "Helen", "Carter", Role.MANAGER, ()),
     ("admin", "Tom", "Fletcher", Role.ADMIN, ()),
+    # A second Admin, so the demo shows one Admin managing another (an Admin cannot change
+    # their own role or account).
+    ("admin2", "Grace", "Adeyemi", Role.ADMIN, ()),
 )
 
 

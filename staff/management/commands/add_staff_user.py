@@ -8,8 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from staff.services import staff_user_ensure
 from virtualschool.roles import Role
-from virtualschool.services import staff_user_ensure
 
 
 class Command(BaseCommand):
