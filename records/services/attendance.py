@@ -1,7 +1,7 @@
 """Writes to attendance: session marks, and the per-term summaries kept from them.
 
 Every session mark is written by attendance_sessions_write, in bulk, whether it comes from the
-session form (attendance_record) or an attendance file (records/imports/attendance.py): the
+session form (attendance_record) or an attendance file (records/services/attendance_import.py): the
 children locked, one BatchEvent as the audit record (session rows are not tracked row by row by
 auditlog; STYLE.md 10), the sessions upserted, and in the same transaction the summaries of
 exactly the terms touched recomputed in SQL (AttendanceWeek per week, AttendanceSummary per term
@@ -52,6 +52,7 @@ from records.services.rules import date_errors, period_errors, raise_if
 from records.services.session_rules import (
     code_unknown_error,
     long_date,
+    mark_text,
     session_error,
     session_mark_errors,
 )
@@ -104,8 +105,8 @@ def _as_mark(row: SessionMark | Sequence) -> SessionMark:
 
 
 def _normalised(mark: SessionMark) -> SessionMark:
-    code = mark.code.strip().upper() if isinstance(mark.code, str) else mark.code
-    session = mark.session.strip().upper() if isinstance(mark.session, str) else mark.session
+    code = mark_text(mark.code) if isinstance(mark.code, str) else mark.code
+    session = mark_text(mark.session) if isinstance(mark.session, str) else mark.session
     return SessionMark(date=mark.date, session=session, code=code, school=mark.school)
 
 

@@ -1,7 +1,7 @@
 """The rules a register session keeps, written once: the session form's service
-(records/services/attendance.py attendance_record) and the attendance import
-(records/imports/attendance.py) both judge by these functions, in the same order and with the
-same messages.
+(records/services/attendance.py attendance_record) and the attendance import's service
+(records/services/attendance_import.py, which records/imports/attendance.py calls) both judge
+by these functions, in the same order and with the same messages.
 
 For a session on a date, with a code, for a child born on a date:
 1. the date's own rules, whoever the child is: a weekday (registers are taken Monday to
@@ -21,8 +21,10 @@ caseworker imports a school's whole extract) and never repeats a file's text, so
 same sentence without the value and with the ages instead of the child's birthdays
 (`report=True`).
 
-The import judges the date and code rules once per distinct value, in Python, by these
-functions. The age rule depends on the child, so a file of a million rows judges it in SQL,
+The import (records/services/attendance_import.py) judges the date and code rules once per
+distinct value, in Python, by these functions (day_reasons, code_reasons, session_error), and
+joins the verdicts to its rows in the order mark_reasons_sql renders, session_mark_errors'
+order. The age rule depends on the child, so a file of a million rows judges it in SQL,
 row by row: `education_window` gives a child's bounds and `within_window_sql` compares a date
 with them, the same half-open comparison `within_window` makes in Python.
 tests/records/test_session_rules.py holds the SQL, the Python and rules.date_errors equal.
@@ -146,6 +148,45 @@ def session_error(session: str, *, report: bool = False) -> str | None:
         return None
     message = "Session must be AM (morning) or PM (afternoon)"
     return message if report else f"{message}, not “{session}”"
+
+
+def mark_text(text: str) -> str:
+    """A code or session as it was typed or as a file has it, read the one way both readers
+    read it: without the spaces around it, in capitals."""
+    return text.strip().upper()
+
+
+def day_reasons(day: date) -> tuple[str | None, str]:
+    """For a date an import names, judged once whoever the child: rule 1's message (or None),
+    and the message rule 2 gives in a report should a child be outside the ages on it."""
+    return day_error(day), age_message(day)
+
+
+def code_reasons(code: str, day: date | None) -> tuple[str | None, str | None]:
+    """For a code an import names on a date (None: a date it could not read), judged once:
+    why it is no register code at all (rule 3, in a report's words), and why it is not in use
+    on that date. The second is said only for a mark whose date passes rules 1 and 2 (see
+    mark_reasons_sql), as session_mark_errors says it."""
+    unknown = code_unknown_error(code, report=True)
+    in_use = code_dates_error(code, day) if day is not None and not unknown else None
+    return unknown, in_use
+
+
+def mark_reasons_sql(
+    *, day_reason: str, in_window: str, age_reason: str, unknown_reason: str, in_use_reason: str
+) -> tuple[str, str]:
+    """session_mark_errors' order as two SQL expressions, for an import that judges each mark
+    in the database from verdicts worked out once per distinct value (day_reasons,
+    code_reasons): the age rule's reason, said only for a date that passed rule 1 and is
+    outside the child's window (`in_window`, a within_window_sql condition, NULL for an
+    unknown child), and the code's reason: not a code at all, or, only for a date that passed
+    rules 1 and 2, not in use on the date. Each argument is a SQL expression."""
+    age = f"(CASE WHEN {day_reason} IS NULL AND NOT {in_window} THEN {age_reason} END)"
+    code = (
+        f"coalesce({unknown_reason}, CASE WHEN {day_reason} IS NULL AND {age} IS NULL "
+        f"THEN {in_use_reason} END)"
+    )
+    return age, code
 
 
 def session_mark_errors(

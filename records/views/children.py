@@ -32,8 +32,10 @@ from records.views.sections import record_context
 from virtualschool.errors import DomainError
 
 CASELOAD_PAGE_SIZE = 25
-# Search text is kept in the session, not the query string: names and UPNs never go in URLs.
-SEARCH_SESSION_KEY = "records.caseload_search"
+# Where the search text was kept until 2026-12 (issue 10): a name or UPN in django_session for
+# the session's life, in no entry of the data map. It is no longer written; a session that
+# still holds it loses it at its next caseload page.
+OLD_SEARCH_SESSION_KEY = "records.caseload_search"
 
 
 # The caseload's columns and the mapped fields each shows: a column is shown only to a user who
@@ -61,18 +63,25 @@ def _may_allocate(user: Any, child: Child) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def caseload(request: HttpRequest) -> HttpResponse:
-    """A caseworker's allocated children, or every child for a manager; searchable, paged."""
+    """A caseworker's allocated children, or every child for a manager; searchable, paged.
+
+    A search is posted and its results are the answer to the post: the text (a name or a UPN)
+    goes neither in the URL (STYLE.md 12) nor in the session or anywhere else on the server,
+    and a page of its results is posted again with it (the hidden field of the search's
+    pagination). A GET is the list without a search; "Clear search" redirects to it."""
+    request.session.pop(OLD_SEARCH_SESSION_KEY, None)
+    search = ""
+    page_number = request.GET.get("page")
+    form = SearchForm()
     if request.method == "POST":
+        if "clear" in request.POST:
+            return redirect("records:caseload")
         form = SearchForm(request.POST)
         if form.is_valid():
-            request.session[SEARCH_SESSION_KEY] = form.cleaned_data["q"].strip()
-        if "clear" in request.POST:
-            request.session.pop(SEARCH_SESSION_KEY, None)
-        return redirect("records:caseload")
-
-    search = request.session.get(SEARCH_SESSION_KEY, "")
+            search = form.cleaned_data["q"].strip()
+            page_number = request.POST.get("page")
     children = selectors.child_list_visible_to(user=request.user, search=search)
-    page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(page_number)
     # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
     page.object_list = list(page.object_list)
     services.access_log_record_many(
@@ -83,7 +92,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "records/caseload.html",
         {
             "page": page,
-            "search_form": SearchForm(initial={"q": search}),
+            # A refused search (too long) is shown with its message; the list is unsearched.
+            "search_form": form if form.errors else SearchForm(initial={"q": search}),
+            "has_errors": bool(form.errors),
             "search": search,
             "shows": caseload_columns(request.user),
             "sees_all": can_view_all_children(request.user),

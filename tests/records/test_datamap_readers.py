@@ -559,3 +559,55 @@ def test_the_school_filter_and_breakdown_follow_the_map(caseworker, cohort, make
 
     shown = signed_in(_with_sensitive(caseworker))
     assert "Oak Primary School" in _html(shown, EXCLUSIONS, {"year": 2024, "by": "school"})
+
+
+def _csv_sections(rows: list[list[str]]) -> list[str]:
+    """The first cell of each row after a blank one: the CSV's section headings."""
+    return [row[0] for before, row in zip(rows, rows[1:], strict=False) if not before and row]
+
+
+def test_the_reason_and_excluding_school_tables_follow_the_map(caseworker, cohort, make_sensitive):
+    params = {"year": 2024}
+    client = signed_in(caseworker)
+
+    def seen():
+        page = _html(client, EXCLUSIONS, params)
+        rows = _csv(client.get(EXCLUSIONS, {**params, "download": "csv"}))
+        by_reason = client.get(EXCLUSIONS_CHILDREN, {**params, "reason": "DB"}).status_code
+        by_school = client.get(
+            EXCLUSIONS_CHILDREN, {**params, "exclusion_school": cohort.birch.pk}
+        ).status_code
+        return page, _csv_sections(rows), rows, by_reason, by_school
+
+    page, sections, rows, by_reason, by_school = seen()
+    assert "By reason" in page and "Physical assault against a pupil" in page
+    assert "reason=DB" in page
+    assert "By the school that excluded" in page and f"exclusion_school={cohort.birch.pk}" in page
+    assert {"Reason", "Excluding school"} <= set(sections)
+    assert any(row and row[0] == "Birch Academy" for row in rows)
+    assert (by_reason, by_school) == (200, 200)
+
+    make_sensitive(Exclusion, "reasons")
+    page, sections, rows, by_reason, by_school = seen()
+    assert "By reason" not in page and "Physical assault against a pupil" not in page
+    assert "reason=" not in page
+    assert "Reason" not in sections
+    assert not any("Physical assault" in cell for row in rows for cell in row)
+    assert by_reason == 404
+    # The excluding school is still the user's to see.
+    assert "By the school that excluded" in page and "Excluding school" in sections
+    assert by_school == 200
+
+    make_sensitive(Exclusion, "school")
+    page, sections, rows, by_reason, by_school = seen()
+    assert "By the school that excluded" not in page and "exclusion_school=" not in page
+    assert "Excluding school" not in sections
+    assert not any(row and row[0] == "Birch Academy" for row in rows)
+    assert (by_reason, by_school) == (404, 404)
+    assert "Sessions lost to suspensions" in page  # the dashboard's own figures stay
+
+    client = signed_in(_with_sensitive(caseworker))
+    page, sections, rows, by_reason, by_school = seen()
+    assert "Physical assault against a pupil" in page and "By the school that excluded" in page
+    assert {"Reason", "Excluding school"} <= set(sections)
+    assert (by_reason, by_school) == (200, 200)

@@ -1,11 +1,13 @@
 import datetime
+import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from records import services
 from records.codes import Cohort, LegalStatus
-from records.views.children import SEARCH_SESSION_KEY
+from records.views.children import OLD_SEARCH_SESSION_KEY
 from tests.factories import ChildFactory, SchoolFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,25 +78,90 @@ def test_manager_list_shows_every_child(client_for, manager):
     assert "Secondfamily" in html
 
 
+def _urls(html: str) -> list[str]:
+    """Every URL the page links to or posts to."""
+    return re.findall(r'(?:href|action|src)="([^"]*)"', html)
+
+
+def _sessions_text() -> str:
+    """Everything every session row holds, as stored and as decoded."""
+    return " ".join(
+        f"{session.session_data} {session.get_decoded()!r}" for session in Session.objects.all()
+    )
+
+
 def test_search_by_name_keeps_the_name_out_of_the_url(client_for, manager):
     ChildFactory(first_name="Isla", last_name="Pemberton")
     ChildFactory(first_name="Noah", last_name="Ashworth")
     client = client_for(manager)
     response = client.post(reverse("records:caseload"), {"q": "pember"})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("records:caseload")
-    assert client.session[SEARCH_SESSION_KEY] == "pember"
-    html = client.get(response["Location"]).content.decode()
+    # The results are the answer to the post: no redirect to a URL that could carry the name.
+    assert response.status_code == 200
+    assert "Location" not in response
+    html = response.content.decode()
     assert "Pemberton" in html
     assert "Ashworth" not in html
+    assert not any("pember" in url.lower() for url in _urls(html))
+
+
+def test_a_search_leaves_no_trace_in_the_session(client_for, manager):
+    wanted = ChildFactory(first_name="Isla", last_name="Pemberton")
+    client = client_for(manager)
+    for text in ("Pemberton", wanted.upn):
+        html = client.post(reverse("records:caseload"), {"q": text}).content.decode()
+        assert "Pemberton" in html
+        assert Session.objects.exists()
+        stored = _sessions_text()
+        assert text not in stored and text.lower() not in stored.lower()
+    # Nor does a later visit bring it back.
+    assert "Pemberton" in client.get(reverse("records:caseload")).content.decode()
+    assert "Pemberton" not in _sessions_text()
+
+
+def test_a_session_holding_an_old_search_loses_it(client_for, manager):
+    client = client_for(manager)
+    session = client.session
+    session[OLD_SEARCH_SESSION_KEY] = "Pemberton"
+    session.save()
+    assert "Pemberton" in _sessions_text()
+    client.get(reverse("records:caseload"))
+    assert "Pemberton" not in _sessions_text()
+
+
+def test_a_search_pages_through_its_results_without_the_url_or_session(client_for, manager):
+    ChildFactory.create_batch(28, last_name="Pemberton")
+    ChildFactory.create_batch(3, last_name="Ashworth")
+    client = client_for(manager)
+    first = client.post(reverse("records:caseload"), {"q": "Pemberton"}).content.decode()
+    assert first.count('class="govuk-table__row"') == 26  # header + 25
+    assert "28 children match" in first
+    # The next page is a button posting the search again, not a link.
+    assert '<input type="hidden" name="q" value="Pemberton">' in first
+    assert 'name="page" value="2"' in first
+    assert not any("Pemberton" in url for url in _urls(first))
+    second = client.post(
+        reverse("records:caseload"), {"q": "Pemberton", "page": "2"}
+    ).content.decode()
+    assert second.count('class="govuk-table__row"') == 4  # header + 3
+    assert "Ashworth" not in second
+    assert "Pemberton" not in _sessions_text()
+
+
+def test_a_search_too_long_is_refused_with_a_message(client_for, manager):
+    ChildFactory(last_name="Ashworth")
+    response = client_for(manager).post(reverse("records:caseload"), {"q": "x" * 101})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and "<title>Error: " in html
+    assert "Ashworth" in html  # the list, unsearched
+    assert "x" * 101 not in _sessions_text()
 
 
 def test_search_by_upn(client_for, manager):
     wanted = ChildFactory(last_name="Wanted")
     ChildFactory(last_name="Unwanted")
     client = client_for(manager)
-    client.post(reverse("records:caseload"), {"q": wanted.upn.lower()})
-    html = client.get(reverse("records:caseload")).content.decode()
+    html = client.post(reverse("records:caseload"), {"q": wanted.upn.lower()}).content.decode()
     assert "Wanted" in html
     assert "Unwanted" not in html
 
@@ -102,8 +169,7 @@ def test_search_by_upn(client_for, manager):
 def test_search_cannot_reach_unallocated_children(client_for, caseworker):
     ChildFactory(last_name="Hidden")
     client = client_for(caseworker)
-    client.post(reverse("records:caseload"), {"q": "Hidden"})
-    html = client.get(reverse("records:caseload")).content.decode()
+    html = client.post(reverse("records:caseload"), {"q": "Hidden"}).content.decode()
     assert "Hidden</a>" not in html
     assert "govuk-table" not in html
     assert "0 children match" in html

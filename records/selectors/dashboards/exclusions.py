@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.http import Http404
 
 from records.attendance import percent
 from records.codes.benchmarks import Benchmark, benchmarks_for
@@ -114,14 +115,29 @@ class ExclusionGroup(BreakdownRow):
     sessions_lost: int
 
 
+# The exclusions' own groupings, the reason table and the excluding-school table, as
+# Dimensions: the mapped fields each reads (records/datamap.py). Like the dashboards' other
+# breakdowns, a user who may not see a field is shown neither its table nor its CSV section
+# nor the drill-down behind it (`Dimension.visible_to`, records.permissions.can_see_field).
+BY_REASON = Dimension("reason", "Reason", "reasons", ((Exclusion, "reasons"),))
+BY_EXCLUDING_SCHOOL = Dimension(
+    "exclusion_school", "Excluding school", "school_id", ((Exclusion, "school"),)
+)
+
+
 @dataclass(frozen=True)
 class ExclusionsDashboard:
+    """`reasons` and `exclusion_schools` are empty, and `shows_reasons` and
+    `shows_exclusion_schools` False, for a user who may not see what they group by."""
+
     scope: Scope
     overall: GroupFigures
     breakdowns: list[Breakdown[GroupFigures]]
     reasons: list[ExclusionGroup]
     exclusion_schools: list[ExclusionGroup]
     benchmarks: dict[str, tuple[Benchmark, ...]]
+    shows_reasons: bool = True
+    shows_exclusion_schools: bool = True
 
     @property
     def min_children(self) -> int:
@@ -139,7 +155,13 @@ def per_child_sql(
     """CTEs `scope` (the children in view with their dimensions), `counted` (their exclusions
     that count: started in the period, not overturned with the pupil reinstated, and of
     `reason` and made by `exclusion_school` when given) and `per_child` (every child in view,
-    with their counted suspensions, permanent exclusions and sessions lost, 0 when none)."""
+    with their counted suspensions, permanent exclusions and sessions lost, 0 when none).
+    Http404 for a `reason` or `exclusion_school` the user may not see (BY_REASON,
+    BY_EXCLUDING_SCHOOL): a list by a field they may not see is no list for them."""
+    if (reason and not BY_REASON.visible_to(user)) or (
+        exclusion_school is not None and not BY_EXCLUDING_SCHOOL.visible_to(user)
+    ):
+        raise Http404("No such list")
     scope_sql, scope_params = scope_children_sql(user=user, scope=scope, also=also)
     columns = dimension_columns(scope.dimensions(*also))
     conditions = ["e.start_date BETWEEN %s AND %s", "e.outcome <> %s"]
@@ -210,8 +232,19 @@ _EXCLUSION_COUNTS = """
 
 def exclusions_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     """The one statement behind the dashboard: a row of three JSON arrays (groups by
-    dimension, reasons, excluding schools). Exposed for the query-count tests."""
+    dimension, reasons, excluding schools; an empty array for a grouping the user may not
+    see, which is then not computed). Exposed for the query-count tests."""
     per_child, params = per_child_sql(user=user, scope=scope)
+    reasons = (
+        "(SELECT coalesce(json_agg(reasons), '[]') FROM reasons)"
+        if BY_REASON.visible_to(user)
+        else "'[]'::json"
+    )
+    schools = (
+        "(SELECT coalesce(json_agg(schools), '[]') FROM schools)"
+        if BY_EXCLUDING_SCHOOL.visible_to(user)
+        else "'[]'::json"
+    )
     sql = f"""
         WITH {per_child},
         groups AS ({_grouping_sql(scope.breakdown_dimensions)}),
@@ -225,10 +258,7 @@ def exclusions_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list
             FROM counted c
             GROUP BY c.school_id
         )
-        SELECT
-            (SELECT coalesce(json_agg(groups), '[]') FROM groups),
-            (SELECT coalesce(json_agg(reasons), '[]') FROM reasons),
-            (SELECT coalesce(json_agg(schools), '[]') FROM schools)
+        SELECT (SELECT coalesce(json_agg(groups), '[]') FROM groups), {reasons}, {schools}
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     return sql, params
 
@@ -278,7 +308,8 @@ def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard
     by dimension use the child's dimensions (their current school, not the school that
     excluded them); the excluding-school breakdown uses Exclusion.school; the reason
     breakdown counts each reason of an exclusion once, so its rows add up to more than the
-    exclusions."""
+    exclusions. Each of those two is left out for a user who may not see its field
+    (BY_REASON, BY_EXCLUDING_SCHOOL)."""
     sql, params = exclusions_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -321,6 +352,8 @@ def exclusions_dashboard(*, user: UserLike, scope: Scope) -> ExclusionsDashboard
         reasons=reason_rows,
         exclusion_schools=school_rows,
         benchmarks={measure: benchmarks_for(measure) for measure in BENCHMARK_MEASURES},
+        shows_reasons=BY_REASON.visible_to(user),
+        shows_exclusion_schools=BY_EXCLUDING_SCHOOL.visible_to(user),
     )
 
 

@@ -53,10 +53,12 @@ def _exclusions_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
             row.sessions_lost,
             "yes" if row.small else "no",
         ]
-    for title, rows in (
-        ("Reason", dashboard.reasons),
-        ("Excluding school", dashboard.exclusion_schools),
+    for title, rows, shown in (
+        ("Reason", dashboard.reasons, dashboard.shows_reasons),
+        ("Excluding school", dashboard.exclusion_schools, dashboard.shows_exclusion_schools),
     ):
+        if not shown:
+            continue
         yield []
         yield [
             title,
