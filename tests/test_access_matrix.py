@@ -598,13 +598,14 @@ def _variants_required() -> set[str]:
     }
 
 
-def _how_to_add(name: str) -> str:
+def _how_to_add(name: str, method: str = "GET") -> str:
     return (
-        f"  {name}: add a line to TABLE in {TABLE_FILE}, e.g.\n"
-        f"    {name}  child  GET  SSS  ONN ONN NNN OON NNN\n"
-        "  (object, method, then a column per role: anonymous caseworker sensitive former "
-        "manager admin; the legend is at the top of the file), and a valid body in BODIES in "
-        "tests/test_access_matrix.py if it is a write."
+        f"  {name} {method}: add a line to TABLE in {TABLE_FILE}, for example\n"
+        f"    {name}  -      {method}  S    O   O   O   O   O      (a page with no object), or\n"
+        f"    {name}  child  {method}  SSS  ONN ONN NNN OON NNN  (a page of a child's record)\n"
+        "  then a column per role (anonymous caseworker sensitive former manager admin) with a "
+        "letter per relation from the legend at the top of that file; a write also needs a "
+        "valid body in BODIES in tests/test_access_matrix.py."
     )
 
 
@@ -616,7 +617,7 @@ def test_every_route_and_api_operation_is_in_the_table():
     missing_variants = sorted(_variants_required() - set(BY_KEY))
     problems = [
         *(_how_to_add(name) for name in missing),
-        *(_how_to_add(f"{name} ({method})") for name, method in missing_ops),
+        *(_how_to_add(name, method) for name, method in missing_ops),
         *(_how_to_add(key) for key in missing_variants),
     ]
     assert not problems, "Routes the access matrix does not declare:\n" + "\n".join(problems)
