@@ -16,6 +16,7 @@ sees.
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.generators import SchemaGenerator
 
@@ -44,12 +46,12 @@ from records.models import (
     LegalStatusEpisode,
 )
 from records.sections import TABS
+from records.services.imports import import_create
 from staff import services as staff_services
 from staff.models import StaffChange
 from tests.access_matrix import LETTERS, RELATIONS, ROLES, TABLE
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, ChildFactory, SchoolFactory, UserFactory
-from tests.records.imports.fake_importer import queued_run_of
 from tests.records.test_section_contract import (
     BORN,
     INPUTS,
@@ -230,13 +232,28 @@ def _build() -> World:
         cookies=cookies,
         children={"own": own, "other": other},
         rows=rows,
-        runs={"own": queued_run_of(caseworker.username), "other": queued_run_of(owner.username)},
+        runs={"own": _rejected_run(caseworker), "other": _rejected_run(owner)},
         allocations=allocations,
         school=school,
         target=target,
         owner=owner,
         signin=signin,
     )
+
+
+def _rejected_run(user) -> ImportRun:
+    """A run of the user's that rejected its file and keeps it, so it can be imported again."""
+    run = import_create(
+        actor=user,
+        kind=ImportKind.CIN,
+        file=io.BytesIO(b"<Message/>"),
+        file_name="census.xml",
+        enqueue=False,
+    )
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.REJECTED, finished_at=timezone.now()
+    )
+    return ImportRun.objects.get(pk=run.pk)
 
 
 def _cookie_copy(client: Client) -> SimpleCookie:
@@ -506,7 +523,8 @@ def _got(response) -> str:
 def _request(world: World, row: Row, role: str, relation: str, letter: str):
     """One request, in a savepoint rolled back after it: (response, whether the write changed
     what is stored; None when not checked). Checked for every refused write, and for every
-    allowed write to a child's record (its success must have stored something)."""
+    allowed write to an object: a child, a run, a person (its success must have stored
+    something)."""
     with transaction.atomic():
         url = _url(world, row, relation)
         data, content_type = {}, None
@@ -518,7 +536,7 @@ def _request(world: World, row: Row, role: str, relation: str, letter: str):
                     f"{__name__.replace('.', '/')}.py"
                 )
             data, content_type = body(world, relation)
-        checked = row.method in WRITES and (letter not in SUCCESS or row.kind == "child")
+        checked = row.method in WRITES and (letter not in SUCCESS or row.kind != "-")
         before = _state(world, row, relation) if checked else None
         client = world.client(role)
         method = getattr(client, row.method.lower())
