@@ -76,7 +76,7 @@ sign-in-backup-codes                       -      GET    S    R   R   R   R   R
 sign-out                                   -      POST   S    S   S   S   S   S
 
 records:caseload                           -      GET    S    O   O   O   O   O
-records:caseload                           -      POST   S    R   R   R   R   R
+records:caseload                           -      POST   S    O   O   O   O   O
 records:child-add                          -      GET    S    N   N   N   O   N
 records:child-add                          -      POST   S    N   N   N   R   N
 records:child-detail                       child  GET    SSS  ONN ONN NNN OON NNN
