@@ -8,7 +8,6 @@ all call these same functions.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +22,6 @@ from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
 from records.models import (
-    AccessLogEntry,
     Allocation,
     Characteristics,
     Child,
@@ -33,6 +31,7 @@ from records.permissions import can_be_allocated
 from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
 from records.services.characteristics import characteristics_record, characteristics_update
 from records.services.child_update import child_update
+from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import Synced, SyncOutcome, record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
@@ -59,7 +58,8 @@ def child_create(
     """Add a child to the record.
 
     Rules: a date of birth is not in the future; a UPN, when given, passes the DfE check-letter
-    rule and belongs to no other child.
+    rule and belongs to no other child (records/services/identifier_clash.py words the
+    refusal for who is asking).
     """
     errors: dict[str, list[str]] = {}
     upn = normalise_upn(upn)
@@ -69,8 +69,8 @@ def child_create(
         except ValidationError as error:
             errors["upn"] = error.messages
         else:
-            if Child.objects.filter(upn=upn).exists():
-                errors["upn"] = ["Another child already has this UPN"]
+            if clash := identifier_clash_errors(actor=actor, field="upn", value=upn):
+                errors["upn"] = clash
     if date_of_birth > timezone.localdate():
         errors["date_of_birth"] = ["Date of birth must be today or in the past"]
     if errors:
@@ -215,31 +215,6 @@ def allocation_reallocate(
         return allocation_create(
             actor=actor, child=child, caseworker=caseworker, start_date=start_date
         )
-
-
-def access_log_record(
-    *, user: AbstractBaseUser, child_id: uuid.UUID, page: str, allowed: bool
-) -> AccessLogEntry:
-    """Record a view of a child's record, or a refused attempt at one (DESIGN.md, Access)."""
-    outcome = AccessLogEntry.Outcome.VIEWED if allowed else AccessLogEntry.Outcome.DENIED
-    return AccessLogEntry.objects.create(child_id=child_id, user=user, page=page, outcome=outcome)
-
-
-def access_log_record_many(
-    *, user: AbstractBaseUser, child_ids: list[uuid.UUID], page: str
-) -> list[AccessLogEntry]:
-    """Record that a list showed `user` each of these children, in one INSERT.
-
-    The bulk counterpart of access_log_record, for API list pages; access log entries are not
-    audited rows, so bulk_create loses nothing.
-    """
-    entries = [
-        AccessLogEntry(
-            child_id=child_id, user=user, page=page, outcome=AccessLogEntry.Outcome.VIEWED
-        )
-        for child_id in child_ids
-    ]
-    return AccessLogEntry.objects.bulk_create(entries) if entries else []
 
 
 def former_upn_add(
@@ -414,6 +389,12 @@ def _identifiers_sync(
     }
     if all(getattr(child, name) == value for name, value in changes.items()):
         return False
+    if child.la_child_id != identity.la_child_id and (
+        clash := identifier_clash_errors(
+            actor=actor, field="la_child_id", value=identity.la_child_id, child=child
+        )
+    ):
+        raise DomainError({"la_child_id": clash})
     updated = record_update(
         actor=actor, instance=child, expected_version=child.version, changes=changes
     )
