@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from records.calendar import age_on
 from records.codes.census import SchoolPhase
 from records.models import BatchEvent, Child, Enrolment, School
+from records.permissions import can_change_schools_register
 from records.services.locking import SyncCounts, SyncOutcome, record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 from virtualschool.errors import DomainError
@@ -96,6 +97,12 @@ def school_errors(
     return errors
 
 
+REGISTER_REFUSED = (
+    "School URN {urn} is not in the schools register, and only a manager or an admin may add "
+    "a school to it: ask one to add it, then import this file again"
+)
+
+
 def school_save(
     *,
     actor: AbstractBaseUser | None,
@@ -111,10 +118,13 @@ def school_save(
     """Add a school to the reference table, or bring the one with this URN up to date (as a
     Get Information about Schools import would).
 
-    Rules: a 6-digit URN; a name; a 3-digit LA code and 4-digit establishment number when
-    given (together they make the LAESTAB); a phase from the GIAS list. Schools are not
-    personal data.
+    Rules: only someone who may change the register does (permissions.
+    can_change_schools_register; `actor=None` is the operator's command); a 6-digit URN; a
+    name; a 3-digit LA code and 4-digit establishment number when given (together they make
+    the LAESTAB); a phase from the GIAS list. Schools are not personal data.
     """
+    if actor is not None and not can_change_schools_register(actor):
+        raise DomainError({"urn": [REGISTER_REFUSED.format(urn=urn)]})
     name = name.strip()
     la_code = la_code.strip()
     establishment_number = establishment_number.strip()
