@@ -12,7 +12,7 @@ import datetime
 
 import pytest
 
-from records.models import Enrolment, ImportKind, ImportRun, School
+from records.models import BatchEvent, Enrolment, ImportKind, ImportRun, School
 from records.services.imports import import_copy_file, import_execute
 from records.services.schools import school_save
 from tests.factories import ChildFactory, SchoolFactory
@@ -90,6 +90,13 @@ def test_a_managers_same_ctf_adds_the_schools(tmp_path, manager, mine):
     assert run.status == ImportRun.Status.SUCCEEDED, list(run.rejections.values("reason"))
     assert [urn for urn, *_ in _register()] == [int(NEW_SCHOOL.urn), int(SOURCE.urn)]
     assert Enrolment.objects.filter(child=mine, school__urn=int(NEW_SCHOOL.urn)).exists()
+    # Each school added to the shared register is audited, as the register's import does.
+    events = BatchEvent.objects.filter(kind=BatchEvent.Kind.SCHOOLS).order_by("details__urn")
+    assert [(e.actor, e.details["urn"], e.details["action"]) for e in events] == [
+        (manager, int(NEW_SCHOOL.urn), "created"),
+        (manager, int(SOURCE.urn), "created"),
+    ]
+    assert events[0].details["changes"]["name"] == [None, NEW_SCHOOL.name]
 
 
 @pytest.mark.parametrize("role", ["manager", "admin_user"])
@@ -101,5 +108,14 @@ def test_managers_and_admins_may_change_the_register_and_caseworkers_may_not(
     assert "only a manager or an admin" in refused.value.message_dict["urn"][0]
     assert not School.objects.exists()
 
-    school = school_save(actor=request.getfixturevalue(role), urn=873557, name="Real School")
+    user = request.getfixturevalue(role)
+    school = school_save(actor=user, urn=873557, name="Real School")
     assert school.name == "Real School"
+    school_save(actor=user, urn=873557, name="Real School")  # unchanged: no second event
+    school_save(actor=user, urn=873557, name="Renamed School")
+    events = BatchEvent.objects.filter(kind=BatchEvent.Kind.SCHOOLS).order_by("pk")
+    assert [(e.actor, e.details["action"]) for e in events] == [
+        (user, "created"),
+        (user, "updated"),
+    ]
+    assert events[1].details["changes"] == {"name": ["Real School", "Renamed School"]}
