@@ -224,9 +224,9 @@ def former_upn_add(
     `former_upns`, so a later file still naming one of them finds the child.
 
     Rules: each passes the DfE check-letter rule (records/upn.py); none is another child's
-    current UPN. The child's own current UPN, and one already kept, are not added again.
-    Written under the optimistic lock (records/services/locking.py). UNCHANGED when every UPN
-    given is already held.
+    current UPN (records/services/identifier_clash.py words the refusal). The child's own
+    current UPN, and one already kept, are not added again. Written under the optimistic
+    lock (records/services/locking.py). UNCHANGED when every UPN given is already held.
     """
     wanted = [normalise_upn(value) for value in upns]
     wanted = [value for value in dict.fromkeys(wanted) if value and value != child.upn]
@@ -235,8 +235,11 @@ def former_upn_add(
             validate_upn(value)
         except ValidationError as error:
             raise DomainError({"former_upns": error.messages}) from error
-    if Child.objects.filter(upn__in=wanted).exclude(pk=child.pk).exists():
-        raise DomainError({"former_upns": ["A former UPN is another child's current UPN"]})
+    for value in wanted:
+        if clash := identifier_clash_errors(
+            actor=actor, field="former_upns", value=value, child=child
+        ):
+            raise DomainError({"former_upns": clash})
     added = [value for value in wanted if value not in child.former_upns]
     if not added:
         return Synced(row=child, outcome=SyncOutcome.UNCHANGED)
@@ -395,6 +398,13 @@ def _identifiers_sync(
         )
     ):
         raise DomainError({"la_child_id": clash})
+    for value in former:
+        if value not in child.former_upns and (
+            clash := identifier_clash_errors(
+                actor=actor, field="former_upns", value=value, child=child
+            )
+        ):
+            raise DomainError({"former_upns": clash})
     updated = record_update(
         actor=actor, instance=child, expected_version=child.version, changes=changes
     )

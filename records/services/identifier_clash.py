@@ -1,4 +1,4 @@
-"""One rule for an identifier (a UPN, an LA child id) that another child already holds.
+"""One rule for an identifier (a UPN, an LA child id, a former UPN) another child holds.
 
 "Another child already has this UPN" told a caseworker that a UPN they typed, or a file
 gave, belongs to a child outside their caseload: an oracle for whether a child exists
@@ -10,8 +10,9 @@ So the answer depends on who asks:
   manager, words that do not confirm that anyone holds it, and the attempt is written to the
   access log as a refused attempt at the child holding it, so a manager can see probing.
 
-Every service that gives a child a UPN or an LA child id asks `identifier_clash_errors`
-(child_create, child_update, child_upn_change, child_identity_sync's identifiers). Nothing
+Every service that gives a child a UPN, an LA child id or a former UPN asks
+`identifier_clash_errors` (child_create, child_update, child_upn_change, former_upn_add,
+child_identity_sync's identifiers); a former UPN clashes with another child's current UPN. Nothing
 is stored when it answers a message, except that access-log entry.
 
 An import's writes are rolled back when a row is rejected, and the entry would go with them:
@@ -34,8 +35,13 @@ from records.selectors.children import children_visible_to
 from records.services.access_log import access_log_record
 
 # Child field -> how a person names it.
-IDENTIFIERS = {"upn": "UPN", "la_child_id": "LA child id"}
+IDENTIFIERS = {"upn": "UPN", "la_child_id": "LA child id", "former_upns": "former UPN"}
+# Child field -> the field of another child that must not hold the value: a former UPN
+# clashes with another child's current UPN (two children may share a former UPN: the
+# identifier selectors refuse it as ambiguous, records/selectors/identifiers.py).
+HOLDER_FIELD = {"upn": "upn", "la_child_id": "la_child_id", "former_upns": "upn"}
 HELD = "Another child already has this {name}"
+HELD_AS_CURRENT = {"former_upns": "A former UPN is another child's current UPN"}
 REFUSED = "This {name} cannot be used for this child. If it is right, ask a manager to check it."
 # The access log's page for a refused identifier outside an import.
 PAGE = "{name} refused"
@@ -62,7 +68,7 @@ def identifier_clash_errors(
     another child holds it, or [] when none does (the module's rule)."""
     if not value:
         return []
-    holders = Child.objects.filter(**{field: value})
+    holders = Child.objects.filter(**{HOLDER_FIELD[field]: value})
     if child is not None and child.pk is not None:
         holders = holders.exclude(pk=child.pk)
     holder = holders.values_list("pk", flat=True).first()
@@ -74,7 +80,7 @@ def identifier_clash_errors(
         or can_view_all_children(actor)
         or children_visible_to(actor).filter(pk=holder).exists()
     ):
-        return [HELD.format(name=name)]
+        return [HELD_AS_CURRENT.get(field, HELD.format(name=name))]
     probes = _deferred.get()
     if probes is not None:
         probes.add(holder)

@@ -126,8 +126,22 @@ def _903(path: Path, child_id: str, *, upn_value: str = "", dob: datetime.date =
     )
 
 
-def _cin(path: Path, child_id: str, *, upn_value: str = "", dob: datetime.date = DOB) -> Path:
-    child = CinChild(child_id, dob, gender="1", upn=upn_value, cases=[CinCase(D(2024, 6, 1))])
+def _cin(
+    path: Path,
+    child_id: str,
+    *,
+    upn_value: str = "",
+    dob: datetime.date = DOB,
+    former_upn: str = "",
+) -> Path:
+    child = CinChild(
+        child_id,
+        dob,
+        gender="1",
+        upn=upn_value,
+        former_upn=former_upn,
+        cases=[CinCase(D(2024, 6, 1))],
+    )
     path.write_bytes(cin_xml([child]))
     return path
 
@@ -280,3 +294,47 @@ def test_a_caseworkers_return_giving_their_own_child_another_childs_la_child_id_
     assert _state(own)["child"] == own_before["child"]
     _quotes_nobody(run, theirs)
     assert _refused_by(run, caseworker) == [theirs.pk]
+
+
+def test_a_caseworkers_census_giving_their_own_child_another_childs_upn_as_former_upn(
+    tmp_path, caseworker, mine, theirs
+):
+    """Today this kept the other child's UPN among the caseworker's child's former UPNs, so
+    later files naming that UPN matched the caseworker's child; now it is refused in words
+    that do not confirm the UPN is held, and logged against the child who holds it."""
+    before, my_before = _state(theirs), _state(mine)
+
+    run = _run(
+        _cin(tmp_path / "f.xml", MY_ID, dob=mine.date_of_birth, former_upn=THEIRS),
+        actor=caseworker,
+        kind=ImportKind.CIN,
+    )
+
+    assert run.status == ImportRun.Status.REJECTED
+    assert [(field, reason) for _, field, reason, _ in _rejections(run)] == [
+        (
+            "FormerUPN",
+            "This former UPN cannot be used for this child. If it is right, ask a manager to "
+            "check it.",
+        )
+    ]
+    assert _state(mine)["child"] == my_before["child"]
+    assert _state(theirs)["child"] == before["child"]
+    assert _refused_by(run, caseworker) == [theirs.pk]
+
+
+def test_a_managers_census_giving_a_child_another_childs_upn_as_former_upn_is_told_so(
+    tmp_path, manager, mine, theirs
+):
+    run = _run(
+        _cin(tmp_path / "f.xml", MY_ID, dob=mine.date_of_birth, former_upn=THEIRS),
+        actor=manager,
+        kind=ImportKind.CIN,
+    )
+
+    assert [(field, reason) for _, field, reason, _ in _rejections(run)] == [
+        ("FormerUPN", "A former UPN is another child's current UPN")
+    ]
+    assert not AccessLogEntry.objects.filter(
+        child_id=theirs.pk, outcome=AccessLogEntry.Outcome.DENIED
+    ).exists()
