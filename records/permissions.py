@@ -115,8 +115,15 @@ def can_import_kind(user: UserLike, kind: str) -> bool:
     (attendance, CTF, SSDA903, CIN) are caseworkers' and managers', each matching only the
     children the importer may see (records/selectors/imports.py import_reach)."""
     if kind == ImportKind.SCHOOLS:
-        return user_has_role(user, Role.MANAGER) or user_has_role(user, Role.ADMIN)
+        return can_change_schools_register(user)
     return user_has_role(user, Role.CASEWORKER) or user_has_role(user, Role.MANAGER)
+
+
+def can_change_schools_register(user: UserLike) -> bool:
+    """The schools register is shared by every child's record, so only Managers and Admins
+    add or change a school in it (issue 11, door 3), whether by the register's import (GIAS)
+    or from another file (a CTF naming a school the register lacks)."""
+    return user_has_role(user, Role.MANAGER) or user_has_role(user, Role.ADMIN)
 
 
 def can_see_all_imports(user: UserLike) -> bool:

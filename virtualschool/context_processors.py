@@ -22,9 +22,13 @@ def _in_staff(request) -> bool:
 
 
 def _navigation(request) -> list[NavItem]:
-    user = request.user
+    # A request refused before AuthenticationMiddleware (or built by RequestFactory) has no
+    # user: its page (an error page) shows no navigation, as for someone signed out.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
     # Before the second factor, the only way on is the code.
-    if not user.is_authenticated or not getattr(user, "is_verified", lambda: True)():
+    if not getattr(user, "is_verified", lambda: True)():
         return []
     current = getattr(request.resolver_match, "url_name", None)
     items: list[tuple[str, str, set[str]]] = [("Home", "home", {"home"})]

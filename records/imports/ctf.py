@@ -51,6 +51,7 @@ from records.models import (
     School,
     Session,
 )
+from records.permissions import can_change_schools_register
 from records.selectors.identifiers import (
     NOT_IN_REACH,
     UPN,
@@ -63,7 +64,7 @@ from records.services.attainment import assessment_result_sync
 from records.services.attendance import MAX_SESSIONS, SessionMark
 from records.services.children import child_create, former_upn_add
 from records.services.ctf import attendance_marks_record, child_upn_change
-from records.services.schools import enrolment_sync, school_save
+from records.services.schools import REGISTER_REFUSED, enrolment_sync, school_save
 from records.upn import normalise_upn, validate_upn
 from virtualschool import dates
 from virtualschool.errors import DomainError
@@ -390,11 +391,12 @@ class _Writer:
 
     def header(self, element: Element) -> None:
         """Make sure the school the file comes from is on the system (row 0 is the header);
-        one not on it and unnamed in the file cannot be added, and is counted."""
+        one not on it that cannot be added (unnamed in the file, or not the importer's to add)
+        is counted."""
         header = _Pupil(0)
         source = _SchoolRef.of(element.find("SourceSchool"))
         if source.urn:
-            school = self._school(header, source, field="Header/SourceSchool")
+            school = self._school(header, source, field="Header/SourceSchool", required=False)
             if school is None and not header.errors:
                 self.report.counts["ctf_source_school_not_recorded"] += 1
         for field, reason in header.errors:
@@ -541,19 +543,32 @@ class _Writer:
 
     # Schools ---------------------------------------------------------------------------
 
-    def _school(self, pupil: _Pupil, ref: _SchoolRef, *, field: str) -> School | None:
+    def _school(
+        self, pupil: _Pupil, ref: _SchoolRef, *, field: str, required: bool = True
+    ) -> School | None:
         """The School a reference names: by URN (added from the file's details if not on the
         system and the file names it; a school already on it is never changed: the GIAS import
         keeps schools up to date), or without a URN by LA code and establishment number if
-        exactly one school has them. None when it cannot be found or added."""
+        exactly one school has them. None when it cannot be found or added.
+
+        Only those who may change the register add to it (permissions.
+        can_change_schools_register): for anyone else a URN not in the register is an error
+        on the row naming the URN when the school is `required` (a school history entry),
+        and is left out, counted, when it is not (the file's source school)."""
         if ref.urn:
             if not URN.match(ref.urn):
                 pupil.reject(f"{field}/URN", "URN must be a 6-digit number")
                 return None
             school = school_for_urn(urn=int(ref.urn))
-            if school is not None or not ref.name:
-                # A school not on the system can only be added with its name.
+            if school is not None:
                 return school
+            if self.actor is not None and not can_change_schools_register(self.actor):
+                if required:
+                    pupil.reject(f"{field}/URN", REGISTER_REFUSED.format(urn=ref.urn))
+                return None
+            if not ref.name:
+                # A school not on the system can only be added with its name.
+                return None
             try:
                 return school_save(
                     actor=self.actor,

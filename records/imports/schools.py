@@ -4,7 +4,8 @@ GIAS publishes every establishment in England (about 50,000 rows, ~130 columns) 
 "edubasealldata" CSV; this import reads the columns the School reference table holds: URN,
 "LA (code)", "LA (name)", EstablishmentNumber, EstablishmentName, "TypeOfEstablishment (name)",
 "PhaseOfEducation (name)", "EstablishmentStatus (name)", and checks OpenDate/CloseDate
-(dd-mm-yyyy). Real downloads are Windows-1252 encoded; UTF-8 is read too.
+(dd-mm-yyyy, between 1900 and 2100 as every date entering the service: virtualschool.dates).
+Real downloads are Windows-1252 encoded; UTF-8 is read too.
 
 Each row is checked by the School rules in records/services/schools.py (the ones school_save
 applies), so a bad row is rejected naming its column; the valid rows are then written by
@@ -31,6 +32,7 @@ from records.services.schools import (
     school_phase_from_gias,
     school_sync,
 )
+from virtualschool import dates
 
 URN = "URN"
 LA_CODE = "LA (code)"
@@ -171,15 +173,22 @@ class SchoolsImporter:
         return SchoolValues(**values_for_school, is_open=is_open)
 
     def _date_errors(self, values: dict[str, str]) -> list[tuple[str, str]]:
-        errors, dates = [], {}
+        errors: list[tuple[str, str]] = []
+        found: dict[str, date] = {}
         for column in (OPENED, CLOSED):
             value = values.get(column, "")
             if not value:
                 continue
             try:
-                dates[column] = _date(value)
+                parsed = _date(value)
             except ValueError:
                 errors.append((column, f"{column} must be a date written dd-mm-yyyy"))
-        if OPENED in dates and CLOSED in dates and dates[CLOSED] < dates[OPENED]:
+                continue
+            if not dates.in_range(parsed):
+                # The one range every date entering the service keeps (virtualschool.dates).
+                errors.append((column, f"{column} {dates.OUT_OF_RANGE}"))
+                continue
+            found[column] = parsed
+        if OPENED in found and CLOSED in found and found[CLOSED] < found[OPENED]:
             errors.append((CLOSED, f"{CLOSED} is before {OPENED}"))
         return errors

@@ -6,9 +6,8 @@ messages keyed by field, and nothing is saved. HTML views, API views and managem
 all call these same functions.
 """
 
+from records.services.access_log import access_log_record, access_log_record_many
 from records.services.children import (
-    access_log_record,
-    access_log_record_many,
     allocation_create,
     allocation_end,
     allocation_reallocate,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from records.models import Child, Enrolment, LegalStatusEpisode, PreviousAddress
+from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_create, record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
@@ -21,7 +22,9 @@ ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
 FIRST_LINE_NOT_RECORDED = "(first line not recorded)"
 
 
-def _upn_errors(errors: dict[str, list[str]], *, child: Child, upn: str) -> None:
+def _upn_errors(
+    errors: dict[str, list[str]], *, actor: AbstractBaseUser | None, child: Child, upn: str
+) -> None:
     if not upn:
         return
     try:
@@ -29,8 +32,8 @@ def _upn_errors(errors: dict[str, list[str]], *, child: Child, upn: str) -> None
     except ValidationError as error:
         errors["upn"] = error.messages
         return
-    if Child.objects.filter(upn=upn).exclude(pk=child.pk).exists():
-        errors["upn"] = ["Another child already has this UPN"]
+    if clash := identifier_clash_errors(actor=actor, field="upn", value=upn, child=child):
+        errors["upn"] = clash
 
 
 def _date_of_birth_errors(errors: dict[str, list[str]], *, child: Child, value: date) -> None:
@@ -85,14 +88,16 @@ def child_update(
 
     Rules (as for a new child, records/services/children.py child_create): a date of birth not
     in the future; a UPN, when given, passing the DfE check-letter rule and belonging to no
-    other child. A later date of birth must not fall after the start of the child's earliest
-    status episode or enrolment. When the address changes, the address the child leaves is kept
-    as a previous address, moved out of today (and moved into on the day the one before it was
-    left, when that is known), in the same transaction as the change.
+    other child (a clash is answered by records/services/identifier_clash.py, in words that
+    depend on whether `actor` may see that child). A later date of birth must not fall after
+    the start of the child's earliest status episode or enrolment. When the address changes,
+    the address the child leaves is kept as a previous address, moved out of today (and moved
+    into on the day the one before it was left, when that is known), in the same transaction
+    as the change.
     """
     upn = normalise_upn(upn)
     errors: dict[str, list[str]] = {}
-    _upn_errors(errors, child=child, upn=upn)
+    _upn_errors(errors, actor=actor, child=child, upn=upn)
     _date_of_birth_errors(errors, child=child, value=date_of_birth)
     if errors:
         raise DomainError(errors)

@@ -8,7 +8,6 @@ all call these same functions.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +22,6 @@ from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
 from records.models import (
-    AccessLogEntry,
     Allocation,
     Characteristics,
     Child,
@@ -33,6 +31,7 @@ from records.permissions import can_be_allocated
 from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
 from records.services.characteristics import characteristics_record, characteristics_update
 from records.services.child_update import child_update
+from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import Synced, SyncOutcome, record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
@@ -59,7 +58,8 @@ def child_create(
     """Add a child to the record.
 
     Rules: a date of birth is not in the future; a UPN, when given, passes the DfE check-letter
-    rule and belongs to no other child.
+    rule and belongs to no other child (records/services/identifier_clash.py words the
+    refusal for who is asking).
     """
     errors: dict[str, list[str]] = {}
     upn = normalise_upn(upn)
@@ -69,8 +69,8 @@ def child_create(
         except ValidationError as error:
             errors["upn"] = error.messages
         else:
-            if Child.objects.filter(upn=upn).exists():
-                errors["upn"] = ["Another child already has this UPN"]
+            if clash := identifier_clash_errors(actor=actor, field="upn", value=upn):
+                errors["upn"] = clash
     if date_of_birth > timezone.localdate():
         errors["date_of_birth"] = ["Date of birth must be today or in the past"]
     if errors:
@@ -217,31 +217,6 @@ def allocation_reallocate(
         )
 
 
-def access_log_record(
-    *, user: AbstractBaseUser, child_id: uuid.UUID, page: str, allowed: bool
-) -> AccessLogEntry:
-    """Record a view of a child's record, or a refused attempt at one (DESIGN.md, Access)."""
-    outcome = AccessLogEntry.Outcome.VIEWED if allowed else AccessLogEntry.Outcome.DENIED
-    return AccessLogEntry.objects.create(child_id=child_id, user=user, page=page, outcome=outcome)
-
-
-def access_log_record_many(
-    *, user: AbstractBaseUser, child_ids: list[uuid.UUID], page: str
-) -> list[AccessLogEntry]:
-    """Record that a list showed `user` each of these children, in one INSERT.
-
-    The bulk counterpart of access_log_record, for API list pages; access log entries are not
-    audited rows, so bulk_create loses nothing.
-    """
-    entries = [
-        AccessLogEntry(
-            child_id=child_id, user=user, page=page, outcome=AccessLogEntry.Outcome.VIEWED
-        )
-        for child_id in child_ids
-    ]
-    return AccessLogEntry.objects.bulk_create(entries) if entries else []
-
-
 def former_upn_add(
     *, actor: AbstractBaseUser | None, child: Child, upns: Sequence[str]
 ) -> Synced[Child]:
@@ -249,9 +224,9 @@ def former_upn_add(
     `former_upns`, so a later file still naming one of them finds the child.
 
     Rules: each passes the DfE check-letter rule (records/upn.py); none is another child's
-    current UPN. The child's own current UPN, and one already kept, are not added again.
-    Written under the optimistic lock (records/services/locking.py). UNCHANGED when every UPN
-    given is already held.
+    current UPN (records/services/identifier_clash.py words the refusal). The child's own
+    current UPN, and one already kept, are not added again. Written under the optimistic
+    lock (records/services/locking.py). UNCHANGED when every UPN given is already held.
     """
     wanted = [normalise_upn(value) for value in upns]
     wanted = [value for value in dict.fromkeys(wanted) if value and value != child.upn]
@@ -260,8 +235,11 @@ def former_upn_add(
             validate_upn(value)
         except ValidationError as error:
             raise DomainError({"former_upns": error.messages}) from error
-    if Child.objects.filter(upn__in=wanted).exclude(pk=child.pk).exists():
-        raise DomainError({"former_upns": ["A former UPN is another child's current UPN"]})
+    for value in wanted:
+        if clash := identifier_clash_errors(
+            actor=actor, field="former_upns", value=value, child=child
+        ):
+            raise DomainError({"former_upns": clash})
     added = [value for value in wanted if value not in child.former_upns]
     if not added:
         return Synced(row=child, outcome=SyncOutcome.UNCHANGED)
@@ -414,6 +392,19 @@ def _identifiers_sync(
     }
     if all(getattr(child, name) == value for name, value in changes.items()):
         return False
+    if child.la_child_id != identity.la_child_id and (
+        clash := identifier_clash_errors(
+            actor=actor, field="la_child_id", value=identity.la_child_id, child=child
+        )
+    ):
+        raise DomainError({"la_child_id": clash})
+    for value in former:
+        if value not in child.former_upns and (
+            clash := identifier_clash_errors(
+                actor=actor, field="former_upns", value=value, child=child
+            )
+        ):
+            raise DomainError({"former_upns": clash})
     updated = record_update(
         actor=actor, instance=child, expected_version=child.version, changes=changes
     )

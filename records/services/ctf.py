@@ -16,6 +16,7 @@ from django.db import transaction
 
 from records.models import AttendanceSession, Child
 from records.services.attendance import SessionMark, attendance_record
+from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
@@ -27,7 +28,7 @@ def child_upn_change(*, actor: AbstractBaseUser | None, child: Child, upn: str) 
     A school allocates a permanent UPN to a pupil who had a temporary one, and a CTF then
     carries the old one as BasicDetails/FormerUPN (../shared/reference/DOMAIN.md sections (e)
     and (g)). Rules: the new UPN passes the DfE check-letter rule (records/upn.py) and belongs
-    to no other child, as for a UPN entered by hand (records/services/child_update.py). The
+    to no other child, as for a UPN entered by hand (records/services/identifier_clash.py). The
     row is written under the optimistic lock (records/services/locking.py), so a caseworker's
     edit made meanwhile is never silently overwritten.
     """
@@ -36,8 +37,8 @@ def child_upn_change(*, actor: AbstractBaseUser | None, child: Child, upn: str) 
         validate_upn(upn)
     except ValidationError as error:
         raise DomainError({"upn": error.messages}) from error
-    if Child.objects.filter(upn=upn).exclude(pk=child.pk).exists():
-        raise DomainError({"upn": ["Another child already has this UPN"]})
+    if clash := identifier_clash_errors(actor=actor, field="upn", value=upn, child=child):
+        raise DomainError({"upn": clash})
     if child.upn == upn:
         return child
     former = [value for value in child.former_upns if value != upn]

@@ -16,7 +16,8 @@ here, for every format:
   (selectors.imports.import_reach); every child an import touched gets one access-log entry
   ("import <run id>") and, when the import is kept, one line in its history (a BatchEvent of
   kind IMPORTED per child per run, saying what was imported from which file), both written in
-  one INSERT each however many children.
+  one INSERT each however many children; a row refused because it gives a child the UPN
+  or LA child id of a child out of reach adds a refused entry against that child.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from records.imports.progress import Progress
 from records.imports.registry import importer_for
 from records.models import BatchEvent, ImportKind, ImportRejection, ImportRun
 from records.permissions import can_add_child, can_import_kind
-from records.services.children import access_log_record_many
+from records.services.access_log import access_log_record_many
+from records.services.identifier_clash import clash_probes_deferred
 from virtualschool.errors import DomainError
 
 CHUNK = 1024 * 1024
@@ -154,8 +156,19 @@ def import_execute(*, run_id: uuid.UUID | str, progress: Progress | None = None)
             label = ImportKind(run.kind).label.split(" (")[0].lower()
             progress.finish()
             return _finish(run, ImportReport(), KIND_REFUSED.format(kind=label))
-        report, error = _read(run, progress)
+        with clash_probes_deferred() as probes:
+            report, error = _read(run, progress)
         progress.finish()
+        if probes and run.created_by is not None:
+            # A UPN or LA child id of a child outside the importer's reach, refused in neutral
+            # words (services/identifier_clash.py): logged against that child, kept even when
+            # the file's rows are rolled back.
+            access_log_record_many(
+                user=run.created_by,
+                child_ids=sorted(probes, key=str),
+                page=f"import {run.pk}",
+                allowed=False,
+            )
         return _finish(run, report, error)
 
 

@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from records.calendar import age_on
 from records.codes.census import SchoolPhase
 from records.models import BatchEvent, Child, Enrolment, School
+from records.permissions import can_change_schools_register
 from records.services.locking import SyncCounts, SyncOutcome, record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 from virtualschool.errors import DomainError
@@ -96,6 +97,12 @@ def school_errors(
     return errors
 
 
+REGISTER_REFUSED = (
+    "School URN {urn} is not in the schools register, and only a manager or an admin may add "
+    "a school to it: ask one to add it, then import this file again"
+)
+
+
 def school_save(
     *,
     actor: AbstractBaseUser | None,
@@ -111,10 +118,15 @@ def school_save(
     """Add a school to the reference table, or bring the one with this URN up to date (as a
     Get Information about Schools import would).
 
-    Rules: a 6-digit URN; a name; a 3-digit LA code and 4-digit establishment number when
-    given (together they make the LAESTAB); a phase from the GIAS list. Schools are not
-    personal data.
+    Rules: only someone who may change the register does (permissions.
+    can_change_schools_register; `actor=None` is the operator's command); a 6-digit URN; a
+    name; a 3-digit LA code and 4-digit establishment number when given (together they make
+    the LAESTAB); a phase from the GIAS list. Schools are not personal data, but the
+    register is shared: a school created or changed is audited as school_sync audits it (a
+    SCHOOLS BatchEvent with each changed value before and after).
     """
+    if actor is not None and not can_change_schools_register(actor):
+        raise DomainError({"urn": [REGISTER_REFUSED.format(urn=urn)]})
     name = name.strip()
     la_code = la_code.strip()
     establishment_number = establishment_number.strip()
@@ -130,7 +142,8 @@ def school_save(
         )
     )
     with transaction.atomic(), set_actor(actor):
-        school, _ = School.objects.update_or_create(
+        before = School.objects.select_for_update().filter(urn=urn).values(*_SYNC_COLUMNS).first()
+        school, created = School.objects.update_or_create(
             urn=urn,
             defaults={
                 "name": name,
@@ -142,6 +155,14 @@ def school_save(
                 "is_open": is_open,
             },
         )
+        event = _register_event(
+            actor=actor,
+            inserted=created,
+            before=before or {},
+            after={name: getattr(school, name) for name in _SYNC_COLUMNS},
+        )
+        if event.details["changes"]:
+            event.save()
     return school
 
 
@@ -228,31 +249,43 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
         rows = cursor.fetchall()
         cursor.execute("DROP TABLE IF EXISTS pg_temp.school_sync")
         width = len(_SYNC_COLUMNS)
-        events = []
-        for inserted, *values in rows:
-            after, old = values[:width], values[width:]
-            events.append(
-                BatchEvent(
-                    kind=BatchEvent.Kind.SCHOOLS,
-                    actor=actor,
-                    rows=1,
-                    details={
-                        "urn": after[0],
-                        "action": "created" if inserted else "updated",
-                        "changes": {
-                            name: [None if inserted else was, now]
-                            for name, was, now in zip(_SYNC_COLUMNS, old, after, strict=True)
-                            if inserted or was != now
-                        },
-                    },
-                )
+        events = [
+            _register_event(
+                actor=actor,
+                inserted=inserted,
+                before=dict(zip(_SYNC_COLUMNS, values[width:], strict=True)),
+                after=dict(zip(_SYNC_COLUMNS, values[:width], strict=True)),
             )
+            for inserted, *values in rows
+        ]
         # The per-school audit (issue 11: who changed which school of the shared register,
         # from what to what), one INSERT for the whole register.
         BatchEvent.objects.bulk_create(events)
         created = sum(1 for inserted, *_ in rows if inserted)
         updated = len(rows) - created
     return SyncCounts(created=created, updated=updated, unchanged=len(schools) - created - updated)
+
+
+def _register_event(
+    *, actor: AbstractBaseUser | None, inserted: bool, before: dict, after: dict
+) -> BatchEvent:
+    """The audit of one school of the register created or changed (issue 11: who changed
+    which school of the shared register, from what to what), unsaved; its `changes` are
+    empty when nothing changed."""
+    return BatchEvent(
+        kind=BatchEvent.Kind.SCHOOLS,
+        actor=actor,
+        rows=1,
+        details={
+            "urn": after["urn"],
+            "action": "created" if inserted else "updated",
+            "changes": {
+                name: [None if inserted else before.get(name), after[name]]
+                for name in _SYNC_COLUMNS
+                if inserted or before.get(name) != after[name]
+            },
+        },
+    )
 
 
 def _long(value: date) -> str:

@@ -74,13 +74,10 @@ def _ids(*children) -> set:
 
 
 def test_the_caseload_logs_each_child_it_shows_and_only_them(
-    client_for, caseworker, other_caseworker, allocate
+    client_for, caseworker, other_caseworker, allocated_children
 ):
-    mine = ChildFactory.create_batch(3)
-    theirs = ChildFactory()
-    for child in mine:
-        allocate(child, caseworker)
-    allocate(theirs, other_caseworker)
+    mine = allocated_children(caseworker, 3)
+    [theirs] = allocated_children(other_caseworker, 1)
 
     response = client_for(caseworker).get(reverse("records:caseload"))
     assert response.status_code == 200
@@ -90,14 +87,14 @@ def test_the_caseload_logs_each_child_it_shows_and_only_them(
     assert not AccessLogEntry.objects.filter(child_id=theirs.pk).exists()
 
 
-def test_the_caseload_logs_the_children_of_the_page_shown(client_for, manager):
+def test_the_caseload_logs_the_children_of_the_page_shown(client_for, manager, forget_access_log):
     ChildFactory.create_batch(CASELOAD_PAGE_SIZE + 3)
     client = client_for(manager)
     first = linked(client.get(reverse("records:caseload")).content.decode())
     assert len(first) == CASELOAD_PAGE_SIZE
     assert logged(manager, "caseload") == first
 
-    AccessLogEntry.objects.all().delete()
+    forget_access_log()
     second = linked(client.get(reverse("records:caseload"), {"page": 2}).content.decode())
     assert len(second) == 3 and not second & first
     assert logged(manager, "caseload") == second
@@ -121,16 +118,16 @@ def _count(client, url, params=None, *, stream=False) -> int:
     return len(context.captured_queries)
 
 
-def test_the_caseload_logs_in_one_statement_however_many_children(client_for, caseworker, allocate):
-    for child in ChildFactory.create_batch(2):
-        allocate(child, caseworker)
+def test_the_caseload_logs_in_one_statement_however_many_children(
+    client_for, caseworker, allocated_children, forget_access_log
+):
+    allocated_children(caseworker, 2)
     client = client_for(caseworker)
     url = reverse("records:caseload")
     few = _count(client, url)
     assert len(logged(caseworker, "caseload")) == 2
-    for child in ChildFactory.create_batch(18):
-        allocate(child, caseworker)
-    AccessLogEntry.objects.all().delete()
+    allocated_children(caseworker, 18)
+    forget_access_log()
     many = _count(client, url)
     assert len(logged(caseworker, "caseload")) == 20
     assert few == many
@@ -245,7 +242,9 @@ def test_an_attainment_drill_down_and_its_csv_log_the_children_listed(
     assert shown == in_csv == _ids(pupils["p1"], pupils["p2"])
 
 
-def test_a_drill_down_logs_in_one_statement_however_many_children(manager, caseworker):
+def test_a_drill_down_logs_in_one_statement_however_many_children(
+    manager, caseworker, forget_access_log
+):
     caseworkers = [caseworker]
     exclusions_tests._many(2, manager, caseworkers)
     client = signed_in(manager)
@@ -256,7 +255,7 @@ def test_a_drill_down_logs_in_one_statement_however_many_children(manager, casew
     )
     assert len(logged(manager, "dashboard drill-down: exclusions all")) == 2
     exclusions_tests._many(18, manager, caseworkers)
-    AccessLogEntry.objects.all().delete()
+    forget_access_log()
     many = (
         _count(client, EXCLUSIONS, params),
         _count(client, EXCLUSIONS, {**params, "download": "csv"}, stream=True),
@@ -270,12 +269,10 @@ def test_a_drill_down_logs_in_one_statement_however_many_children(manager, casew
 
 
 def test_the_api_child_list_logs_the_children_on_its_page(
-    client_for, caseworker, other_caseworker, allocate
+    client_for, caseworker, other_caseworker, allocated_children
 ):
-    mine = ChildFactory.create_batch(2)
-    for child in mine:
-        allocate(child, caseworker)
-    allocate(ChildFactory(), other_caseworker)
+    mine = allocated_children(caseworker, 2)
+    allocated_children(other_caseworker, 1)
     body = client_for(caseworker).get(reverse("api:child-list")).json()
     listed = {Child.objects.get(pk=row["id"]).pk for row in body["results"]}
     assert listed == _ids(*mine)

@@ -8,40 +8,20 @@ DEBUG off, as in production; the client records a 500 instead of raising the exc
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 
 import pytest
 from django.urls import reverse
 
-from records import services
-from records.codes import Cohort
 from records.models import Child, CourtOrder, LegalStatusEpisode
-from records.services import notes, safeguarding
-from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(manager, client_for):
-    child = ChildFactory()
-    services.episode_add(
-        actor=manager, child=child, cohort=Cohort.CIN, start_date=child.date_of_birth
-    )
-    court_order = safeguarding.court_order_record(
-        actor=manager,
-        child=child,
-        order_type="care",
-        court="Family Court at Leeds",
-        made_on=max(child.date_of_birth, datetime.date(2024, 1, 1)),
-    )
-    note = notes.note_record(
-        actor=manager, child=child, category="housing", text="Moved", written_on=None
-    )
-    client = client_for(manager)
-    client.raise_request_exception = False
-    return {"child": child, "court_order": court_order, "note": note, "client": client}
+def world(child_rows, manager_client):
+    """The child and its rows (conftest.child_rows), and the manager's client."""
+    return {**child_rows, "client": manager_client}
 
 
 def _cursor(query: str) -> str:

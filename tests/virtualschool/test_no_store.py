@@ -4,48 +4,25 @@ their caching."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from records import services
-from records.codes import Cohort
 from records.models import ImportKind, ImportRun
 from records.sections import TABS
-from records.services import notes, safeguarding
-from tests.factories import ChildFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(manager, admin_user, client_for):
-    child = ChildFactory()
-    services.episode_add(
-        actor=manager, child=child, cohort=Cohort.CIN, start_date=child.date_of_birth
-    )
-    court_order = safeguarding.court_order_record(
-        actor=manager,
-        child=child,
-        order_type="care",
-        court="Family Court at Leeds",
-        made_on=max(child.date_of_birth, datetime.date(2024, 1, 1)),
-    )
-    note = notes.note_record(
-        actor=manager, child=child, category="housing", text="Moved", written_on=None
-    )
+def world(child_rows, manager_client, manager, admin_user, client_for):
+    """The child and its rows (conftest.child_rows), an import run, and the clients."""
     run = ImportRun.objects.create(
         kind=ImportKind.SCHOOLS, file_name="schools.csv", created_by=manager
     )
-    manager_client = client_for(manager)
-    manager_client.raise_request_exception = False
     return {
-        "child": child,
-        "court_order": court_order,
-        "note": note,
+        **child_rows,
         "run": run,
         "manager": manager_client,
         "admin": client_for(admin_user),

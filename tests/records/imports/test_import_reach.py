@@ -411,6 +411,8 @@ def test_every_child_an_import_touches_gets_an_access_entry_and_a_history_line(
 def test_a_ctf_import_gives_the_child_a_history_line(tmp_path, caseworker, allocate):
     child = ChildFactory(upn=THEIRS, date_of_birth=DOB)
     allocate(child, caseworker)
+    # The pupil's school is in the register: a caseworker's CTF never adds one (door 3).
+    SchoolFactory(urn=int(SchoolSpec().urn))
 
     run = _run(write_ctf(tmp_path / "c.xml", [_ctf_pupil(THEIRS)]), actor=caseworker, kind="ctf")
 

@@ -210,3 +210,35 @@ def test_school_save_applies_the_shared_rules_including_lengths(manager):
     with pytest.raises(DomainError) as refused:
         school_save(actor=manager, urn=123457, name="x" * 201, la_code="87")
     assert set(refused.value.message_dict) == {"name", "la_code"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "column"),
+    [
+        pytest.param({"opened": "01-09-0001"}, "OpenDate", id="year 1"),
+        pytest.param({"opened": "31-12-1899"}, "OpenDate", id="1899"),
+        pytest.param({"closed": "31-12-9999", "status": "Closed"}, "CloseDate", id="year 9999"),
+        pytest.param({"closed": "01/01/2101", "status": "Closed"}, "CloseDate", id="2101"),
+    ],
+)
+def test_an_open_or_close_date_outside_1900_to_2100_is_a_row_error(tmp_path, changes, column):
+    SchoolFactory(urn=110001, name="Before")
+    before = schools()
+    rows = [gias_row(110001, "After"), gias_row(110002, "Out of range", **changes)]
+
+    status, _ = run_command("import_schools", write(tmp_path, rows))
+
+    assert status == 1
+    assert list(ImportRejection.objects.values_list("row_number", "field", "reason")) == [
+        (2, column, f"{column} must be between 1900 and 2100")
+    ]
+    assert schools() == before
+
+
+def test_open_and_close_dates_at_the_ends_of_the_range_are_read(tmp_path):
+    rows = [gias_row(110001, "Old", opened="01-01-1900", closed="31-12-2100", status="Closed")]
+
+    status, output = run_command("import_schools", write(tmp_path, rows))
+
+    assert status == 0, output
+    assert School.objects.get(urn=110001).name == "Old"
