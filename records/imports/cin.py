@@ -75,6 +75,7 @@ CHILD_FIELDS = {
     "gender": "GenderCurrent",
     "ethnicity": "Ethnicity",
 }
+CHILD_TABLE = "Child"  # each Child element is one row of the report
 _CHILD_TAG = re.compile(rb"<Child[\s>]")
 
 
@@ -232,7 +233,7 @@ class CinImporter:
                 parents.pop()
                 if _local(element.tag) == "Child":
                     row += 1
-                    self.report.counts["rows_read"] += 1
+                    self.report.read(CHILD_TABLE)
                     self._child(row, element)
                     # Read children are dropped, so memory stays flat however long the file.
                     if parents:
@@ -258,7 +259,7 @@ class CinImporter:
             self.report.counts["unborn_children_skipped"] += 1
             return
         for name, reason in errors.errors:
-            self.report.reject(row, name, reason)
+            self.report.reject(row, name, reason, table=CHILD_TABLE)
         if errors or identity is None:
             return
         try:
@@ -270,7 +271,7 @@ class CinImporter:
                 outcomes = self._sync_episodes(synced.row, episodes, matched)
         except _RefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(row, name, reason, child_id=refused.child_id)
+                self.report.reject(row, name, reason, child_id=refused.child_id, table=CHILD_TABLE)
             return
         self.report.counts[f"children_{synced.outcome}"] += 1
         self.report.counts.update(outcomes)

@@ -285,6 +285,12 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
     return EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec)
 
 
+_CHAIN_RULES = {
+    "DEC": "The episode has not ceased, yet a later episode starts for this child",
+    "DECOM": "The episode starts before the previous episode ceased",
+}
+
+
 def _chain_errors(episodes: list[EpisodeRow]) -> list[tuple[int, str, str]]:
     """A child's episodes follow one another: none starts before the previous one ceased."""
     problems = []
@@ -339,7 +345,7 @@ class Ssda903Importer:
 
         headers: dict[str, tuple[int, ChildIdentity | None]] = {}
         for row, values in tables[HEADER].rows if HEADER in tables else []:
-            report.counts["rows_read"] += 1
+            report.read(HEADER)
             errors = FieldErrors()
             identity = _header_identity(values, errors)
             child_id = values["CHILD"].strip()
@@ -355,7 +361,7 @@ class Ssda903Importer:
         episodes: dict[str, list[EpisodeRow]] = defaultdict(list)
         bad_episode_rows: dict[str, list[int]] = defaultdict(list)
         for row, values in tables[EPISODES].rows if EPISODES in tables else []:
-            report.counts["rows_read"] += 1
+            report.read(EPISODES)
             errors = FieldErrors()
             child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
             episode = _episode(row, values, errors)
@@ -386,7 +392,7 @@ class Ssda903Importer:
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
-            self.report.reject(row, f"{table}.{name}", reason)
+            self.report.reject(row, f"{table}.{name}", reason, table=table)
 
     def _child(
         self, row: int | None, identity: ChildIdentity | None, child_id: str, create_missing: bool
@@ -405,7 +411,11 @@ class Ssda903Importer:
             child = self._child_by_la_child_id(child_id)
             for name, reason in domain_error_fields(error, CHILD_FIELDS, "CHILD"):
                 self.report.reject(
-                    row, f"{HEADER}.{name}", reason, child_id=self._matched_id(child)
+                    row,
+                    f"{HEADER}.{name}",
+                    reason,
+                    child_id=self._matched_id(child),
+                    table=HEADER,
                 )
             return child
         self.report.counts[f"children_{synced.outcome}"] += 1
@@ -451,24 +461,20 @@ class Ssda903Importer:
             )
             return
         if child is None:
-            reason = (
-                f"No child in the record has this LA child id: its Header row {header_row} was "
-                "rejected"
-                if header_row is not None
-                else "No child in the record has this LA child id, and it is not in the Header "
-                "table"
-            )
-            if self.reach is not None:
-                reason = NOT_IN_REACH  # the same words whoever has the id (issue 11)
-            reason = self.ambiguous.get(child_id, reason)
-            for episode in episodes:
-                self.report.reject(episode.row, f"{EPISODES}.CHILD", reason)
+            self._no_child(child_id, header_row, episodes)
             return
         matched_id = self._matched_id(child)
         problems = _chain_errors(episodes)
         if problems:
             for row, name, reason in problems:
-                self.report.reject(row, f"{EPISODES}.{name}", reason, child_id=matched_id)
+                self.report.reject(
+                    row,
+                    f"{EPISODES}.{name}",
+                    reason,
+                    child_id=matched_id,
+                    table=EPISODES,
+                    rule=_CHAIN_RULES[name],
+                )
             self._not_imported(
                 [e for e in episodes if e.row not in {row for row, _, _ in problems}],
                 f"row {problems[0][0]} of the Episodes table",
@@ -480,7 +486,9 @@ class Ssda903Importer:
                 outcomes = self._write_periods(child, periods_of(episodes))
         except _PeriodRefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(refused.row, f"{EPISODES}.{name}", reason, child_id=matched_id)
+                self.report.reject(
+                    refused.row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES
+                )
             self._not_imported(
                 [e for e in episodes if e.row != refused.row],
                 f"row {refused.row} of the Episodes table",
@@ -497,6 +505,26 @@ class Ssda903Importer:
             ),
         )
 
+    def _no_child(self, child_id: str, header_row: int | None, episodes: list[EpisodeRow]) -> None:
+        """Reject the episodes of a child the record does not have (or that the row's
+        importer may not see), saying why."""
+        reason = (
+            f"No child in the record has this LA child id: its Header row {header_row} was rejected"
+            if header_row is not None
+            else "No child in the record has this LA child id, and it is not in the Header table"
+        )
+        rule = (
+            "No child in the record has this LA child id: its Header row was rejected"
+            if header_row is not None
+            else reason
+        )
+        if self.reach is not None:
+            reason = rule = NOT_IN_REACH  # the same words whoever has the id (issue 11)
+        if child_id in self.ambiguous:
+            reason = rule = self.ambiguous[child_id]
+        for episode in episodes:
+            self.report.reject(episode.row, f"{EPISODES}.CHILD", reason, table=EPISODES, rule=rule)
+
     def _not_imported(
         self, episodes: list[EpisodeRow], because: str, child_id: uuid.UUID | None = None
     ) -> None:
@@ -507,6 +535,8 @@ class Ssda903Importer:
                 f"Not imported: the child's episodes are imported together, and {because} was "
                 "rejected",
                 child_id=child_id,
+                table=EPISODES,
+                rule="Not imported: another of the child's episodes was rejected",
             )
 
     def _write_periods(self, child: Child, periods: list[Period]) -> Counter[str]:

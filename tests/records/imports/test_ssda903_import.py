@@ -1,8 +1,12 @@
+import csv
 import datetime
+import io
 import zipfile
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.imports.socialcare import PLACEHOLDER_FIRST_NAME
@@ -413,3 +417,63 @@ class TestEpisodeUpdate:
         assert "legal_status" in no_status.value.message_dict
         episode.refresh_from_db()
         assert episode.end_date == D(2024, 2, 1)
+
+
+# --- Issue 12: counts that add up, warnings beside errors --------------------------------
+
+
+def _upload_903(client, path, capture, *, create_missing=True, valid_rows=False):
+    payload = {"kind": "903", "file": SimpleUploadedFile(path.name, path.read_bytes())}
+    if create_missing:
+        payload["create_missing"] = "on"
+    if valid_rows:
+        payload["import_valid_rows"] = "on"
+    with capture(execute=True):
+        return client.post(reverse("records:import-new"), payload)
+
+
+def test_a_header_row_and_an_episodes_row_with_the_same_number_count_as_two(tmp_path):
+    headers, episodes = march_return()
+    headers[1] = {**headers[1], "SEX": "7"}  # Header row 2
+    episodes[1] = {**episodes[1], "LS": "Z9"}  # Episodes row 2
+
+    status, _ = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 1
+    run = ImportRun.objects.get()
+    # Header row 2; Episodes row 2, rows 1 and 3 with it (one child's episodes go together)
+    # and row 4 (LAC002, whose Header row was rejected): five rows, not four.
+    assert run.counts["rows_rejected"] == 5
+    assert run.table_counts == {
+        "Header": {"read": 2, "imported": 1, "warned": 0, "rejected": 1},
+        "Episodes": {"read": 4, "imported": 0, "warned": 0, "rejected": 4},
+    }
+    for key, total in (("read", "rows_read"), ("rejected", "rows_rejected")):
+        assert sum(t[key] for t in run.table_counts.values()) == run.counts[total]
+    by_reason = {(r["field"], r["reason"][:30]): r["count"] for r in run.reason_counts}
+    assert by_reason[("Episodes.CHILD", "Not imported: another of the c")] == 2
+    assert by_reason[("Episodes.CHILD", "No child in the record has thi")] == 1
+    assert by_reason[("Header.SEX", "SEX must be one of: 1, 2")] == 1
+
+
+def test_the_report_page_says_what_was_imported_with_counts_per_table_and_reason(
+    tmp_path, client_for, manager, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    headers, episodes = march_return()
+    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value="UN1", sex="7"))
+    path = write_903_zip(tmp_path / "903.zip", headers, episodes)
+    client = client_for(manager)
+
+    response = _upload_903(client, path, django_capture_on_commit_callbacks, valid_rows=True)
+
+    page = client.get(response.url).content.decode()
+    assert "2 children imported; 0 warnings; 1 row not imported" in page
+    assert "Rows by table" in page and "Errors and warnings by reason" in page
+    run = ImportRun.objects.get()
+    download = client.get(reverse("records:import-rejections-csv", kwargs={"pk": run.pk}))
+    table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert table[0] == ["Row", "Field", "Reason", "Outcome"]
+    assert [row[:2] + row[3:] for row in table[1:]] == [["3", "Header.SEX", "Not imported"]]
