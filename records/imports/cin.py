@@ -36,8 +36,9 @@ from records.imports.socialcare import (
     FieldErrors,
     check_code,
     check_ethnicity,
+    check_former_upn,
     check_la_child_id,
-    check_upn,
+    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
@@ -125,8 +126,8 @@ def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None
     ids = next(iter(_children(child, "ChildIdentifiers")), None)
     characteristics = next(iter(_children(child, "ChildCharacteristics")), None)
     la_child_id = check_la_child_id(_text(ids, "LAchildID"), errors, "LAchildID")
-    upn = check_upn(_text(ids, "UPN"), errors, "UPN")
-    former = check_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
+    upn, needs_checking = check_return_upn(_text(ids, "UPN"), errors, "UPN")
+    former = check_former_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
     unknown = check_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
     born_text = _text(ids, "PersonBirthDate")
     born = parse_date(born_text, DATE_FORMAT, errors, "PersonBirthDate", DATE_SHOWN)
@@ -146,6 +147,7 @@ def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None
         upn_unknown=upn_unknown_code(unknown),
         former_upn=former,
         ethnicity=ethnicity,
+        upn_needs_checking=needs_checking,
     )
     return identity, False
 
@@ -260,6 +262,8 @@ class CinImporter:
             return
         for name, reason in errors.errors:
             self.report.reject(row, name, reason, table=CHILD_TABLE)
+        for name, reason in errors.warnings:
+            self.report.warn(row, name, reason, table=CHILD_TABLE)
         if errors or identity is None:
             return
         try:

@@ -43,7 +43,7 @@ from records.imports.socialcare import (
     check_code,
     check_ethnicity,
     check_la_child_id,
-    check_upn,
+    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
@@ -240,13 +240,13 @@ def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdenti
         errors.add("DOB", "DOB (date of birth) is missing")
     ethnicity = check_ethnicity(values["ETHNIC"], errors, "ETHNIC")
     upn_value = values["UPN"].strip().upper()
-    upn, upn_unknown = "", ""
+    upn, upn_unknown, needs_checking = "", "", False
     if upn_value in UpnUnknown.values:
         upn_unknown = upn_value
     elif not upn_value:
         errors.add("UPN", "UPN is missing: give the UPN, or UN1-UN5 for why it is not known")
     else:
-        upn = check_upn(upn_value, errors, "UPN")
+        upn, needs_checking = check_return_upn(upn_value, errors, "UPN")
     if errors or born is None:
         return None
     return ChildIdentity(
@@ -256,6 +256,7 @@ def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdenti
         upn=upn,
         upn_unknown=upn_unknown,
         ethnicity=ethnicity,
+        upn_needs_checking=needs_checking,
     )
 
 
@@ -393,6 +394,8 @@ class Ssda903Importer:
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
             self.report.reject(row, f"{table}.{name}", reason, table=table)
+        for name, reason in errors.warnings:
+            self.report.warn(row, f"{table}.{name}", reason, table=table)
 
     def _child(
         self, row: int | None, identity: ChildIdentity | None, child_id: str, create_missing: bool

@@ -34,6 +34,8 @@ from virtualschool.errors import DomainError
 CASELOAD_PAGE_SIZE = 25
 # Search text is kept in the session, not the query string: names and UPNs never go in URLs.
 SEARCH_SESSION_KEY = "records.caseload_search"
+# The caseload filter "Only children whose UPN needs checking" (issue 12), kept the same way.
+UPN_CHECK_SESSION_KEY = "records.caseload_upn_check"
 
 
 # The caseload's columns and the mapped fields each shows: a column is shown only to a user who
@@ -68,10 +70,17 @@ def caseload(request: HttpRequest) -> HttpResponse:
             request.session[SEARCH_SESSION_KEY] = form.cleaned_data["q"].strip()
         if "clear" in request.POST:
             request.session.pop(SEARCH_SESSION_KEY, None)
+        if "upn_check" in request.POST:
+            request.session[UPN_CHECK_SESSION_KEY] = request.POST["upn_check"] == "1"
         return redirect("records:caseload")
 
     search = request.session.get(SEARCH_SESSION_KEY, "")
-    children = selectors.child_list_visible_to(user=request.user, search=search)
+    upn_check = bool(request.session.get(UPN_CHECK_SESSION_KEY)) and caseload_columns(
+        request.user
+    ).get("upn", False)
+    children = selectors.child_list_visible_to(
+        user=request.user, search=search, upn_needs_checking=upn_check
+    )
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
     page.object_list = list(page.object_list)
@@ -85,6 +94,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "page": page,
             "search_form": SearchForm(initial={"q": search}),
             "search": search,
+            "upn_check": upn_check,
             "shows": caseload_columns(request.user),
             "sees_all": can_view_all_children(request.user),
             "can_add_child": can_add_child(request.user),

@@ -253,3 +253,35 @@ def test_a_census_that_breaks_off_part_way_leaves_nothing_behind(tmp_path):
     assert status == 2
     assert not Child.objects.exists()
     assert not LegalStatusEpisode.objects.exists()
+
+
+def test_a_bad_former_upn_alone_does_not_block_the_case_closure(tmp_path):
+    run_command("import_cin", census(tmp_path, this_year()), "--create-missing")
+    children = this_year()
+    children[0].cases = [CinCase(D(2024, 6, 1), D(2025, 3, 1), plans=[Plan(D(2024, 7, 15))])]
+    children[0].former_upn = wrong_check_letter(upn(88))
+
+    status, output = run_command("import_cin", census(tmp_path, children, "next.xml"))
+
+    assert status == 0, output
+    assert episodes_of("CIN001")[0] == (Cohort.CIN, D(2024, 6, 1), D(2025, 3, 1), D(2025, 3, 1))
+    child = Child.objects.get(la_child_id="CIN001")
+    assert (child.upn, child.former_upns, child.upn_needs_checking) == (UPN_A, [], False)
+    warning = ImportRejection.objects.get()
+    assert (warning.severity, warning.field) == ("warning", "FormerUPN")
+
+
+def test_a_bad_upn_is_a_warning_and_the_child_is_matched_by_la_child_id(tmp_path):
+    run_command("import_cin", census(tmp_path, this_year()[1:]), "--create-missing")
+    children = this_year()[1:]
+    children[0].upn_unknown = ""
+    children[0].upn = wrong_check_letter(upn(90))
+
+    status, output = run_command("import_cin", census(tmp_path, children, "next.xml"))
+
+    assert status == 0, output
+    child = Child.objects.get(la_child_id="CIN002")
+    assert (child.upn, child.upn_needs_checking) == ("", True)
+    run = ImportRun.objects.order_by("-created_at").first()
+    assert run.counts["children_updated"] == 1
+    assert run.table_counts == {"Child": {"read": 1, "imported": 1, "warned": 1, "rejected": 0}}

@@ -243,7 +243,8 @@ def test_every_broken_rule_is_reported_by_row_and_field_and_nothing_changes(tmp_
 
 def test_import_valid_rows_keeps_the_good_children(tmp_path):
     headers, episodes = march_return()
-    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value=wrong_check_letter(upn(9))))
+    # (A wrong UPN check letter is only a warning since issue 12: SEX 7 is an error.)
+    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value=upn(9), sex="7"))
     episodes.append(episode_row("LAC003", D(2024, 5, 1)))
 
     status, _ = run_command(
@@ -477,3 +478,45 @@ def test_the_report_page_says_what_was_imported_with_counts_per_table_and_reason
     table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
     assert table[0] == ["Row", "Field", "Reason", "Outcome"]
     assert [row[:2] + row[3:] for row in table[1:]] == [["3", "Header.SEX", "Not imported"]]
+
+
+def test_a_upn_with_a_wrong_check_letter_is_a_warning_and_the_child_is_imported(
+    tmp_path, client_for, manager, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    bad_upn = wrong_check_letter(upn(55))
+    headers, episodes = march_return()
+    headers[0] = {**headers[0], "UPN": bad_upn}
+    path = write_903_zip(tmp_path / "903.zip", headers, episodes)
+    client = client_for(manager)
+
+    response = _upload_903(client, path, django_capture_on_commit_callbacks)
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    a = Child.objects.get(la_child_id="LAC001")
+    assert (a.upn, a.upn_needs_checking) == ("", True)
+    assert len(episodes_of("LAC001")) == 2  # the episodes came in with the child
+    assert not Child.objects.get(la_child_id="LAC002").upn_needs_checking
+    warning = ImportRejection.objects.get()
+    assert (warning.severity, warning.row_number, warning.field) == ("warning", 1, "Header.UPN")
+    assert "UPN needs checking" in warning.reason
+    assert run.table_counts["Header"] == {"read": 2, "imported": 2, "warned": 1, "rejected": 0}
+    page = client.get(response.url).content.decode()
+    assert "2 children imported; 1 warning; 0 rows not imported" in page
+    assert bad_upn not in page
+    detail = client.get(reverse("records:child-detail", kwargs={"pk": a.pk})).content.decode()
+    assert "UPN needs checking" in detail
+
+    # The caseload can be narrowed to the children whose UPN needs checking.
+    client.post(reverse("records:caseload"), {"q": "", "upn_check": "1"})
+    listed = client.get(reverse("records:caseload")).content.decode()
+    assert reverse("records:child-detail", kwargs={"pk": a.pk}) in listed
+    b = Child.objects.get(la_child_id="LAC002")
+    assert reverse("records:child-detail", kwargs={"pk": b.pk}) not in listed
+
+    # Next month's return has the right UPN: it is kept, and the mark goes.
+    headers[0] = {**headers[0], "UPN": UPN_A}
+    run_command("import_903", write_903_dir(tmp_path / "april", headers, episodes))
+    a.refresh_from_db()
+    assert (a.upn, a.upn_needs_checking) == (UPN_A, False)
