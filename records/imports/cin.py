@@ -34,10 +34,10 @@ from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
     FieldErrors,
-    check_code,
     check_ethnicity,
     check_former_upn,
     check_la_child_id,
+    check_optional_code,
     check_return_upn,
     child_identity_sync,
     domain_error_fields,
@@ -66,7 +66,10 @@ GENDER_CODES = {
 }
 # The census unknownupntype lists UN1-UN7; the record keeps UN1-UN5 (records.codes.UpnUnknown).
 CIN_UPN_UNKNOWN = [f"UN{n}" for n in range(1, 8)]
-PRIMARY_NEED_CODES = [f"N{n}" for n in range(1, 9)]
+# The census primary need codes are N0-N9 (CIN census XSD, liia-tools
+# liiatools/spec/cin_census/; issue 12): N1-N8 as in ../shared/reference/DOMAIN.md section (a),
+# and N0 and N9 besides. The record does not keep the code, so an unknown one is a warning.
+PRIMARY_NEED_CODES = [f"N{n}" for n in range(10)]
 CHILD_FIELDS = {
     "la_child_id": "LAchildID",
     "upn": "UPN",
@@ -128,7 +131,7 @@ def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None
     la_child_id = check_la_child_id(_text(ids, "LAchildID"), errors, "LAchildID")
     upn, needs_checking = check_return_upn(_text(ids, "UPN"), errors, "UPN")
     former = check_former_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
-    unknown = check_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
+    unknown = check_optional_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
     born_text = _text(ids, "PersonBirthDate")
     born = parse_date(born_text, DATE_FORMAT, errors, "PersonBirthDate", DATE_SHOWN)
     unborn = not born_text and bool(_text(ids, "ExpectedPersonBirthDate"))
@@ -171,7 +174,7 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
         )  # fmt: skip
         if referral and closure and closure < referral:
             errors.add(f"{where}/CINclosureDate", "CINclosureDate is before CINreferralDate")
-        check_code(
+        check_optional_code(
             _text(detail, "PrimaryNeedCode"), PRIMARY_NEED_CODES, errors,
             f"{where}/PrimaryNeedCode",
         )  # fmt: skip

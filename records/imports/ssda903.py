@@ -43,6 +43,7 @@ from records.imports.socialcare import (
     check_code,
     check_ethnicity,
     check_la_child_id,
+    check_optional_code,
     check_return_upn,
     child_identity_sync,
     domain_error_fields,
@@ -271,14 +272,23 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
             "LS",
             f"LS must be one of the SSDA903 legal status codes: {', '.join(LegalStatus.values)}",
         )
-    check_code(values.get("RNE", ""), RNE_CODES, errors, "RNE")
-    check_code(values.get("CIN", ""), CIN_CODES, errors, "CIN")
-    rec = check_code(values["REC"], REC_CODES, errors, "REC")
-    # DfE 903 rule 148: DEC and REC are both given or both blank.
-    if values["DEC"].strip() and not values["REC"].strip():
-        errors.add("REC", "REC (reason episode ceased) is missing although DEC is given")
-    if values["REC"].strip() and not values["DEC"].strip():
-        errors.add("DEC", "DEC (date episode ceased) is missing although REC is given")
+    # RNE and CIN are not kept by the record: an unknown code is dropped with a warning.
+    check_optional_code(values.get("RNE", ""), RNE_CODES, errors, "RNE")
+    check_optional_code(values.get("CIN", ""), CIN_CODES, errors, "CIN")
+    rec = ""
+    # DfE 903 rule 148: DEC and REC are both given or both blank. DEC without REC is an error
+    # (whether the child left care is not known); REC without DEC, on an open episode, is set
+    # aside with a warning: the episode is open whatever REC says (issue 12).
+    if values["DEC"].strip():
+        rec = check_code(values["REC"], REC_CODES, errors, "REC")
+        if not values["REC"].strip():
+            errors.add("REC", "REC (reason episode ceased) is missing although DEC is given")
+    elif values["REC"].strip():
+        errors.warn(
+            "REC",
+            "REC (reason episode ceased) was given for an episode that has not ceased (no DEC). "
+            "It was ignored and the episode imported as open",
+        )
     if decom is not None and dec is not None and dec < decom:
         errors.add("DEC", "DEC (date episode ceased) is before DECOM (date episode commenced)")
     if errors or decom is None:

@@ -158,7 +158,8 @@ def test_every_broken_rule_is_reported_per_child_and_nothing_changes(tmp_path):
         *this_year(),
         CinChild("CIN003", D(2015, 1, 1), upn=bad_upn, cases=[CinCase(D(2024, 1, 1))]),
         CinChild("CIN004", D(2015, 1, 1), cases=[CinCase(D(2024, 5, 1), D(2024, 4, 1))]),
-        CinChild("CIN005", D(2015, 1, 1), cases=[CinCase(D(2024, 5, 1), need="N9")]),
+        # (N9 is a census primary need code; an unknown code is a warning since issue 12.)
+        CinChild("CIN005", D(2015, 1, 1), cases=[CinCase(D(2024, 5, 1), need="NX")]),
         CinChild(
             "CIN006", D(2015, 1, 1), gender="7", ethnicity="ZZZZ", cases=[CinCase(D(2024, 5, 1))]
         ),
@@ -285,3 +286,25 @@ def test_a_bad_upn_is_a_warning_and_the_child_is_matched_by_la_child_id(tmp_path
     run = ImportRun.objects.order_by("-created_at").first()
     assert run.counts["children_updated"] == 1
     assert run.table_counts == {"Child": {"read": 1, "imported": 1, "warned": 1, "rejected": 0}}
+
+
+def test_primary_need_codes_n0_to_n9_are_read_and_an_unknown_one_is_dropped_with_a_warning(
+    tmp_path,
+):
+    children = [
+        CinChild(f"CIN1{n}", D(2015, 1, 1), cases=[CinCase(D(2024, 5, 1), need=f"N{n}")])
+        for n in range(10)
+    ]
+    children.append(CinChild("CIN200", D(2015, 1, 1), cases=[CinCase(D(2024, 5, 1), need="NX")]))
+
+    status, output = run_command("import_cin", census(tmp_path, children), "--create-missing")
+
+    assert status == 0, output
+    assert Child.objects.count() == 11
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (
+        11,
+        "CINdetails[1]/PrimaryNeedCode",
+        "warning",
+    )
+    assert "left out" in warning.reason

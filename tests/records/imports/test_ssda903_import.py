@@ -520,3 +520,35 @@ def test_a_upn_with_a_wrong_check_letter_is_a_warning_and_the_child_is_imported(
     run_command("import_903", write_903_dir(tmp_path / "april", headers, episodes))
     a.refresh_from_db()
     assert (a.upn, a.upn_needs_checking) == (UPN_A, False)
+
+
+def test_a_rec_on_an_open_episode_is_ignored_with_a_warning(tmp_path):
+    headers, episodes = march_return()
+    episodes[2] = {**episodes[2], "REC": "E13"}  # LAC001's open episode
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), None),
+    ]
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (3, "Episodes.REC", "warning")
+    assert ImportRun.objects.get().table_counts["Episodes"]["warned"] == 1
+
+
+def test_an_unknown_optional_code_is_dropped_with_a_warning(tmp_path):
+    headers, episodes = march_return()
+    episodes[3] = {**episodes[3], "RNE": "Q"}
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert len(episodes_of("LAC002")) == 2
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (4, "Episodes.RNE", "warning")
