@@ -72,6 +72,9 @@ _EPISODES_SIGNATURE = frozenset({"CHILD", "DECOM", "LS"})
 
 SEX_CODES = {"1": Gender.MALE, "2": Gender.FEMALE}
 RNE_CODES = ["S", "L", "P", "T", "U", "B"]
+# REC X1: "episode ceases, and new episode begins on same day, for any reason" - the child
+# stays looked after (DOMAIN.md section (i)); every other REC means care ended.
+CONTINUES = "X1"
 CIN_CODES = [f"N{n}" for n in range(1, 9)]
 # REC codes (SSDA903_schema_2024.yml), plus E43/E44, the special guardianship codes of
 # earlier years' returns (DOMAIN.md section (i)).
@@ -327,11 +330,19 @@ def _chain_errors(episodes: list[EpisodeRow]) -> list[tuple[int, str, str]]:
 
 
 def periods_of(episodes: list[EpisodeRow]) -> list[Period]:
-    """A child's consecutive 903 episodes with one legal status joined into periods."""
+    """A child's consecutive 903 episodes with one legal status joined into periods: only
+    across REC X1 (the episode ceased but the child stays looked after, e.g. a placement
+    move). Any other REC ends care, so it ends the period (issue 12: an E11 adoption followed
+    by a new episode the same day keeps the adoption and its PLAC episode)."""
     periods: list[Period] = []
     for episode in episodes:
         last = periods[-1] if periods else None
-        if last is not None and last.rows[-1].ls == episode.ls and last.dec == episode.decom:
+        if (
+            last is not None
+            and last.rec == CONTINUES
+            and last.rows[-1].ls == episode.ls
+            and last.dec == episode.decom
+        ):
             last.rows.append(episode)
         else:
             periods.append(Period(rows=[episode]))
@@ -494,6 +505,7 @@ class Ssda903Importer:
                 matched_id,
             )
             return
+        self._later_warnings: list[tuple[int, str, str]] = []  # kept if the writes are
         try:
             with transaction.atomic():
                 outcomes = self._write_periods(child, periods_of(episodes))
@@ -508,6 +520,8 @@ class Ssda903Importer:
                 matched_id,
             )
             return
+        for row, name, reason in self._later_warnings:
+            self.report.warn(row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES)
         self.report.counts.update(outcomes)
         self.report.touch(
             child.pk,
@@ -561,6 +575,7 @@ class Ssda903Importer:
             for index, period in enumerate(periods)
             if not (
                 period.dec == period.start
+                and period.rec == CONTINUES
                 and index + 1 < len(periods)
                 and periods[index + 1].start == period.dec
             )
@@ -585,6 +600,18 @@ class Ssda903Importer:
                 continue
             plac_start = period.dec + timedelta(days=1)
             plac_end = following.start - timedelta(days=1) if following is not None else None
+            if following is not None and following.start == period.dec:
+                # Looked after again the day care ended: the order and the new episode are
+                # both kept, side by side, for a person to check.
+                plac_end = None
+                self._later_warnings.append(
+                    (
+                        following.rows[0].row,
+                        "DECOM",
+                        f"The episode starts the day the child left care ({period.rec}): the "
+                        "previously looked-after episode that the order began is kept beside it",
+                    )
+                )
             if plac_start > today or (plac_end is not None and plac_end < plac_start):
                 continue
             outcome = self._sync(

@@ -552,3 +552,31 @@ def test_an_unknown_optional_code_is_dropped_with_a_warning(tmp_path):
     assert len(episodes_of("LAC002")) == 2
     warning = ImportRejection.objects.get()
     assert (warning.row_number, warning.field, warning.severity) == (4, "Episodes.RNE", "warning")
+
+
+def test_episodes_merge_only_across_x1_and_a_rec_that_ends_care_ends_the_period(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        # Placement moves under one order (X1): one period.
+        episode_row("LAC001", D(2022, 1, 10), ls="E1", dec=D(2022, 6, 1), rec="X1"),
+        episode_row("LAC001", D(2022, 6, 1), ls="E1", rne="P", dec=D(2023, 3, 1), rec="E11"),
+        # Adopted on 1 March 2023, and a new episode the same day with the same legal status:
+        # the adoption and its PLAC episode are kept, not merged away.
+        episode_row("LAC001", D(2023, 3, 1), ls="E1", rne="S", dec=D(2023, 8, 1), rec="E13"),
+        # Home to parents (E13) on 1 August, then accommodated again the same day.
+        episode_row("LAC001", D(2023, 8, 1), ls="E1", rne="S"),
+    ]
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.E1, "", D(2022, 1, 10), D(2023, 2, 28)),
+        (Cohort.CLA, LegalStatus.E1, "", D(2023, 3, 1), D(2023, 7, 31)),
+        (Cohort.CLA, LegalStatus.E1, "", D(2023, 8, 1), None),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2023, 3, 2), None),
+    ]
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (3, "Episodes.DECOM", "warning")
