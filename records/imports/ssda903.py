@@ -21,8 +21,6 @@ How 903 episodes become legal status episodes (records.models.LegalStatusEpisode
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 import zipfile
 from collections import Counter, defaultdict
@@ -36,6 +34,7 @@ from django.utils import timezone
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute, UpnUnknown
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.csvfile import read_csv
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
@@ -113,7 +112,8 @@ EPISODE_FIELDS = {
 class Table:
     kind: str  # HEADER or EPISODES
     source: str
-    rows: list[tuple[int, dict[str, str]]]
+    # (row number, values by column, why the row's shape is wrong or "")
+    rows: list[tuple[int, dict[str, str], str]]
 
 
 @dataclass
@@ -154,26 +154,13 @@ def table_kind(columns: list[str]) -> str | None:
     return None
 
 
-def decode_csv(data: bytes, source: str) -> str:
-    """A table's text: UTF-8 (with or without a byte order mark), else Windows-1252."""
-    if b"\x00" in data:
-        raise FileUnreadableError(f"{source} is not a CSV file: it contains binary data")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def read_table(data: bytes, source: str) -> Table | None:
-    """The table in one CSV, or None when it is a 903 table this import does not read."""
-    text = decode_csv(data, source)
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise FileUnreadableError(f"{source} is not a readable CSV file ({error})") from error
-    if not lines or not any(cell.strip() for cell in lines[0]):
-        raise FileUnreadableError(f"{source} is empty: it has no header row")
-    columns = [cell.strip().upper() for cell in lines[0]]
+    """The table in one CSV, or None when it is a 903 table this import does not read. The
+    file is read by records/imports/csvfile.py: UTF-8 or Windows-1252, commas only, quotes
+    closed; a row with more or fewer fields than the header is kept with its problem, for the
+    importer to reject (issue 12: short rows were padded before)."""
+    csv_table = read_csv(data, source)
+    columns = csv_table.columns
     kind = table_kind(columns)
     if kind is None:
         return None
@@ -184,11 +171,9 @@ def read_table(data: bytes, source: str) -> Table | None:
             f"{source} looks like the 903 {kind} table but has no {', '.join(missing)} column"
         )
     rows = []
-    for number, cells in enumerate(lines[1:], start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
-        padded = cells + [""] * (len(columns) - len(cells))
-        rows.append((number, dict(zip(columns, padded, strict=False))))
+    for row in csv_table.rows:
+        cells = row.cells[: len(columns)] + [""] * (len(columns) - len(row.cells))
+        rows.append((row.number, dict(zip(columns, cells, strict=True)), row.problem))
     return Table(kind=kind, source=source, rows=rows)
 
 
@@ -299,6 +284,7 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
     return EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec)
 
 
+_SHAPE_RULE = "The row has more or fewer fields than the header row"
 _CHAIN_RULES = {
     "DEC": "The episode has not ceased, yet a later episode starts for this child",
     "DECOM": "The episode starts before the previous episode ceased",
@@ -366,10 +352,15 @@ class Ssda903Importer:
         self.matched: set[uuid.UUID] = set()
 
         headers: dict[str, tuple[int, ChildIdentity | None]] = {}
-        for row, values in tables[HEADER].rows if HEADER in tables else []:
+        for row, values, problem in tables[HEADER].rows if HEADER in tables else []:
             report.read(HEADER)
             errors = FieldErrors()
-            identity = _header_identity(values, errors)
+            if problem:
+                # The fields cannot be trusted to be in their columns: none is read.
+                report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
+                identity = None
+            else:
+                identity = _header_identity(values, errors)
             child_id = values["CHILD"].strip()
             if child_id and child_id in headers:
                 errors.add(
@@ -382,11 +373,15 @@ class Ssda903Importer:
 
         episodes: dict[str, list[EpisodeRow]] = defaultdict(list)
         bad_episode_rows: dict[str, list[int]] = defaultdict(list)
-        for row, values in tables[EPISODES].rows if EPISODES in tables else []:
+        for row, values, problem in tables[EPISODES].rows if EPISODES in tables else []:
             report.read(EPISODES)
             errors = FieldErrors()
             child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
-            episode = _episode(row, values, errors)
+            if problem:
+                report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
+                episode = None
+            else:
+                episode = _episode(row, values, errors)
             self._reject(EPISODES, row, errors)
             if not child_id:
                 continue

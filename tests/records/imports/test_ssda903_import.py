@@ -580,3 +580,70 @@ def test_episodes_merge_only_across_x1_and_a_rec_that_ends_care_ends_the_period(
     ]
     warning = ImportRejection.objects.get()
     assert (warning.row_number, warning.field, warning.severity) == (3, "Episodes.DECOM", "warning")
+
+
+def test_short_and_long_rows_are_errors_and_the_childs_other_episodes_wait(tmp_path):
+    headers, episodes = march_return()
+    directory = write_903_dir(tmp_path / "m", headers, episodes)
+    lines = (directory / "episodes.csv").read_bytes().split(b"\r\n")
+    lines[2] = lines[2].rsplit(b",", 3)[0]  # row 2 (LAC001) has 3 fields too few
+    lines[4] += b",extra"  # row 4 (LAC002) has one too many
+    (directory / "episodes.csv").write_bytes(b"\r\n".join(lines))
+    head = (directory / "header.csv").read_bytes().split(b"\r\n")
+    head[2] = head[2].rsplit(b",", 1)[0]  # Header row 2 (LAC002) has one field too few
+    (directory / "header.csv").write_bytes(b"\r\n".join(head))
+
+    status, output = run_command("import_903", directory, "--create-missing")
+
+    assert status == 1
+    rejected = set(ImportRejection.objects.values_list("row_number", "field"))
+    assert {(2, "Episodes"), (4, "Episodes"), (2, "Header")} <= rejected
+    assert (1, "Episodes.CHILD") in rejected  # LAC001's other episodes are not imported alone
+    assert "the header row has 13" in output
+    assert not Child.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_windows_1252_and_utf_8_with_or_without_a_bom_are_read(tmp_path, encoding):
+    headers, episodes = march_return()
+    for row in episodes:
+        row["PLACE_PROVIDER"] = "Café Fostering Ltd"  # é is 0xE9 in Windows-1252
+    directory = tmp_path / "m"
+    directory.mkdir()
+    (directory / "header.csv").write_bytes(table_csv(HEADER_COLUMNS, headers, encoding))
+    (directory / "episodes.csv").write_bytes(table_csv(EPISODE_COLUMNS, episodes, encoding))
+
+    status, output = run_command("import_903", directory, "--create-missing")
+
+    assert status == 0, output
+    assert Child.objects.count() == 2
+    assert ImportRun.objects.get().counts["rows_read"] == 6
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"CHILD;SEX;DOB;ETHNIC;UPN\r\nLAC001;1;04/03/2012;WBRI;UN1\r\n",
+            "separates its fields with semicolons (;), not commas",
+        ),
+        (
+            b"CHILD\tSEX\tDOB\tETHNIC\tUPN\r\nLAC001\t1\t04/03/2012\tWBRI\tUN1\r\n",
+            "separates its fields with tabs",
+        ),
+        (
+            b'CHILD,SEX,DOB,ETHNIC,UPN\r\nLAC001,1,04/03/2012,WBRI,UN1\r\n"LAC002,2,01/01/2015,'
+            b"WBRI,UN1\r\nLAC003,1,01/01/2016,WBRI,UN1\r\n",
+            'has a quote (") on line 3 that is never closed',
+        ),
+    ],
+)
+def test_a_other_delimiter_or_an_unclosed_quote_is_named(tmp_path, content, reason):
+    path = tmp_path / "header.csv"
+    path.write_bytes(content)
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 2
+    assert reason in output
+    assert not Child.objects.exists()
