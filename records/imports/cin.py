@@ -49,6 +49,7 @@ from records.imports.socialcare import (
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
 from records.selectors.imports import import_reach
+from records.services.episodes import child_death_record
 from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
 
@@ -79,6 +80,9 @@ CHILD_FIELDS = {
     "gender": "GenderCurrent",
     "ethnicity": "Ethnicity",
 }
+# ReferralNFA is a yes/no item: "true"/"1" in the census XSD's boolean, "Y"/"yes" in some
+# suppliers' files.
+NFA_TRUE = {"true", "1", "y", "yes"}
 CHILD_TABLE = "Child"  # each Child element is one row of the report
 _CHILD_TAG = re.compile(rb"<Child[\s>]")
 
@@ -124,6 +128,14 @@ def _count_children(path: Path) -> int | None:
     return count or None
 
 
+def death_date(child: Element, errors: FieldErrors) -> date | None:
+    """PersonDeathDate, when the child has died (ChildIdentifiers)."""
+    ids = next(iter(_children(child, "ChildIdentifiers")), None)
+    return parse_date(
+        _text(ids, "PersonDeathDate"), DATE_FORMAT, errors, "PersonDeathDate", DATE_SHOWN
+    )
+
+
 def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None, bool]:
     """The child's identity, and whether the child is unborn (expected, with no birth date)."""
     ids = next(iter(_children(child, "ChildIdentifiers")), None)
@@ -155,6 +167,35 @@ def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None
     return identity, False
 
 
+def _plans(detail: Element, where: str, referral: date | None, errors: FieldErrors) -> list[Plan]:
+    """A CINdetails' child protection plans; one that starts before the referral is a
+    warning (issue 12), imported as the file gives it."""
+    plans = []
+    for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
+        plan_where = f"{where}/ChildProtectionPlans[{index}]"
+        start = parse_date(
+            _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if not _text(element, "CPPstartDate"):
+            errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
+        end = parse_date(
+            _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if start and end and end < start:
+            errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
+        if start and referral and start < referral:
+            errors.warn(
+                f"{plan_where}/CPPstartDate",
+                "The child protection plan starts before its referral (CINreferralDate). "
+                "Both were imported as the file gives them: check the dates",
+            )
+        if start:
+            plans.append(Plan(where=plan_where, start=start, end=end))
+    return plans
+
+
 def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
     episodes = []
     details = _children(child, "CINdetails")
@@ -162,6 +203,10 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
         errors.add("CINdetails", "The child has no CINdetails")
     for number, detail in enumerate(details, start=1):
         where = f"CINdetails[{number}]"
+        if _text(detail, "ReferralNFA").lower() in NFA_TRUE:
+            # A referral with no further action is not a CIN episode (issue 12): the child
+            # was referred, not assessed as in need.
+            continue
         referral = parse_date(
             _text(detail, "CINreferralDate"), DATE_FORMAT, errors, f"{where}/CINreferralDate",
             DATE_SHOWN,
@@ -178,23 +223,7 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
             _text(detail, "PrimaryNeedCode"), PRIMARY_NEED_CODES, errors,
             f"{where}/PrimaryNeedCode",
         )  # fmt: skip
-        plans = []
-        for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
-            plan_where = f"{where}/ChildProtectionPlans[{index}]"
-            start = parse_date(
-                _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
-                DATE_SHOWN,
-            )  # fmt: skip
-            if not _text(element, "CPPstartDate"):
-                errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
-            end = parse_date(
-                _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
-                DATE_SHOWN,
-            )  # fmt: skip
-            if start and end and end < start:
-                errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
-            if start:
-                plans.append(Plan(where=plan_where, start=start, end=end))
+        plans = _plans(detail, where, referral, errors)
         if referral:
             episodes.append(
                 CinEpisode(where=where, referral=referral, closure=closure, plans=plans)
@@ -259,7 +288,13 @@ class CinImporter:
     def _child(self, row: int, element: Element) -> None:
         errors = FieldErrors()
         identity, unborn = _identity(element, errors)
+        died = death_date(element, errors)
         episodes = _episodes(element, errors)
+        nfa = sum(
+            1
+            for detail in _children(element, "CINdetails")
+            if _text(detail, "ReferralNFA").lower() in NFA_TRUE
+        )
         if unborn and not errors:
             self.report.counts["unborn_children_skipped"] += 1
             return
@@ -270,18 +305,17 @@ class CinImporter:
         if errors or identity is None:
             return
         try:
-            with transaction.atomic():
-                synced = self._sync_child(identity)
-                if synced.outcome == SyncOutcome.CREATED:
-                    self.created.add(synced.row.pk)
-                matched = self._matched_id(synced.row.pk)
-                outcomes = self._sync_episodes(synced.row, episodes, matched)
+            synced, outcomes, death = self._write(identity, episodes, died)
         except _RefusedError as refused:
             for name, reason in refused.fields:
                 self.report.reject(row, name, reason, child_id=refused.child_id, table=CHILD_TABLE)
             return
         self.report.counts[f"children_{synced.outcome}"] += 1
         self.report.counts.update(outcomes)
+        if nfa:
+            self.report.counts["cin_referrals_nfa_not_episodes"] += nfa
+        if death == SyncOutcome.UPDATED:
+            self.report.counts["children_death_recorded"] += 1
         self.report.touch(
             synced.row.pk,
             created=synced.outcome == SyncOutcome.CREATED,
@@ -292,6 +326,30 @@ class CinImporter:
                 if not key.endswith(f"_{SyncOutcome.UNCHANGED}")
             ),
         )
+
+    def _write(
+        self, identity: ChildIdentity, episodes: list[CinEpisode], died: date | None
+    ) -> tuple[Synced[Child], dict[str, int], str]:
+        """The child, their episodes and their death, together or not at all."""
+        with transaction.atomic():
+            synced = self._sync_child(identity)
+            if synced.outcome == SyncOutcome.CREATED:
+                self.created.add(synced.row.pk)
+            matched = self._matched_id(synced.row.pk)
+            outcomes = self._sync_episodes(synced.row, episodes, matched, died)
+            death = SyncOutcome.UNCHANGED
+            if died is not None:
+                death = self._death(synced.row, died, matched)
+        return synced, outcomes, death
+
+    def _death(self, child: Child, died: date, matched: uuid.UUID | None) -> str:
+        try:
+            return child_death_record(actor=self.actor, child=child, date_of_death=died)
+        except DomainError as error:
+            raise _RefusedError(
+                domain_error_fields(error, {"date_of_death": "PersonDeathDate"}, "PersonDeathDate"),
+                matched,
+            ) from error
 
     def _sync_child(self, identity: ChildIdentity) -> Synced[Child]:
         try:
@@ -315,7 +373,11 @@ class CinImporter:
         return child_id if child_id not in self.created else None
 
     def _sync_episodes(
-        self, child: Child, episodes: list[CinEpisode], matched: uuid.UUID | None
+        self,
+        child: Child,
+        episodes: list[CinEpisode],
+        matched: uuid.UUID | None,
+        died: date | None = None,
     ) -> dict[str, int]:
         outcomes: dict[str, int] = {}
         writes = [
@@ -325,6 +387,8 @@ class CinImporter:
         plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
         writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
         for where, cohort, start, end, closure in writes:
+            if died is not None and end is None and start <= died:
+                end = died  # the death ends what is open (child_death_record's rule)
             try:
                 outcome = episode_sync(
                     actor=self.actor,

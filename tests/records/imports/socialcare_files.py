@@ -114,6 +114,7 @@ class CinCase:
     closure: date | None = None
     need: str = "N1"
     plans: list[Plan] = field(default_factory=list)
+    nfa: bool = False
 
 
 @dataclass
@@ -126,6 +127,7 @@ class CinChild:
     upn_unknown: str = ""
     ethnicity: str = "WBRI"
     expected_dob: date | None = None
+    died: date | None = None
     cases: list[CinCase] = field(default_factory=list)
 
 
@@ -154,6 +156,7 @@ def cin_xml(children: list[CinChild], *, la: str = "873", year: int = 2025) -> b
             _element("PersonBirthDate", child.dob),
             _element("ExpectedPersonBirthDate", child.expected_dob),
             _element("GenderCurrent", child.gender),
+            _element("PersonDeathDate", child.died),
         ]
         parts.append("</ChildIdentifiers><ChildCharacteristics>")
         parts.append(_element("Ethnicity", child.ethnicity))
@@ -169,7 +172,7 @@ def cin_xml(children: list[CinChild], *, la: str = "873", year: int = 2025) -> b
                 _element("ReasonForClosure", "RC1" if case.closure else ""),
                 "<Assessments><AssessmentActualStartDate>"
                 f"{case.referral.isoformat()}</AssessmentActualStartDate></Assessments>",
-                _element("ReferralNFA", "false"),
+                _element("ReferralNFA", "true" if case.nfa else "false"),
             ]
             for plan in case.plans:
                 parts.append("<ChildProtectionPlans>")

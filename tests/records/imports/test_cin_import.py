@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 from records.codes import Cohort, Gender
 from records.imports.socialcare import PLACEHOLDER_FIRST_NAME
 from records.models import Characteristics, Child, ImportRejection, ImportRun, LegalStatusEpisode
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, EpisodeFactory
 from tests.records.imports.socialcare_files import (
     CinCase,
     CinChild,
@@ -308,3 +308,58 @@ def test_primary_need_codes_n0_to_n9_are_read_and_an_unknown_one_is_dropped_with
         "warning",
     )
     assert "left out" in warning.reason
+
+
+def test_a_death_date_ends_open_episodes_and_marks_the_child(tmp_path):
+    child = ChildFactory(la_child_id="CIN001", date_of_birth=D(2014, 6, 2), upn=UPN_A)
+    EpisodeFactory(child=child, start_date=D(2023, 4, 1))  # looked after, from the 903
+    children = this_year()[:1]
+    children[0].died = D(2025, 2, 10)
+
+    status, output = run_command("import_cin", census(tmp_path, children))
+
+    assert status == 0, output
+    child.refresh_from_db()
+    assert child.date_of_death == D(2025, 2, 10)
+    assert episodes_of("CIN001") == [
+        (Cohort.CIN, D(2024, 6, 1), D(2025, 2, 10), None),
+        (Cohort.CLA, D(2023, 4, 1), D(2025, 2, 10), None),
+        (Cohort.CPP, D(2024, 7, 15), D(2025, 2, 10), None),
+    ]
+    assert ImportRun.objects.get().counts["children_death_recorded"] == 1
+    before, log_entries = snapshot(), LogEntry.objects.count()
+
+    status, output = run_command("import_cin", census(tmp_path, children, "again.xml"))
+
+    assert status == 0, output
+    assert snapshot() == before
+    assert LogEntry.objects.count() == log_entries
+
+
+def test_a_referral_with_no_further_action_is_not_a_cin_episode(tmp_path):
+    children = this_year()[:1]
+    children[0].cases.append(CinCase(D(2023, 1, 5), D(2023, 1, 6), nfa=True))
+
+    status, output = run_command("import_cin", census(tmp_path, children), "--create-missing")
+
+    assert status == 0, output
+    assert [e[:2] for e in episodes_of("CIN001")] == [
+        (Cohort.CIN, D(2024, 6, 1)),
+        (Cohort.CPP, D(2024, 7, 15)),
+    ]
+    assert ImportRun.objects.get().counts["cin_referrals_nfa_not_episodes"] == 1
+
+
+def test_a_protection_plan_starting_before_its_referral_is_a_warning(tmp_path):
+    children = this_year()[:1]
+    children[0].cases[0].plans = [Plan(D(2024, 5, 20))]
+
+    status, output = run_command("import_cin", census(tmp_path, children), "--create-missing")
+
+    assert status == 0, output
+    assert (Cohort.CPP, D(2024, 5, 20), None, None) in episodes_of("CIN001")
+    warning = ImportRejection.objects.get()
+    assert (warning.field, warning.severity) == (
+        "CINdetails[1]/ChildProtectionPlans[1]/CPPstartDate",
+        "warning",
+    )
