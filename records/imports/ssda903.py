@@ -1,4 +1,5 @@
-"""The SSDA903 looked-after children return: its Header and Episodes tables (CSV).
+"""The SSDA903 looked-after children return: its Header and Episodes tables, from CSV or from
+the return's XML form (records/imports/ssda903_xml.py).
 
 Field names and codes are the DfE's (../shared/reference/DOMAIN.md sections (a) and (i);
 SocialFinanceDigitalLabs/liia-tools liiatools/spec/s903/SSDA903_schema_2024.yml): dates
@@ -50,6 +51,7 @@ from records.imports.socialcare import (
     gender_from_code,
     parse_date,
 )
+from records.imports.ssda903_xml import looks_like_xml, read_903_xml
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
     NOT_IN_REACH,
@@ -177,31 +179,44 @@ def read_table(data: bytes, source: str) -> Table | None:
     return Table(kind=kind, source=source, rows=rows)
 
 
+def _zip_sources(path: Path) -> list[tuple[str, bytes]]:
+    """The CSV files in a zip of a return's tables, by name."""
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = [
+                info
+                for info in bundle.infolist()
+                if not info.is_dir()
+                and info.filename.lower().endswith(".csv")
+                and not info.filename.startswith("__MACOSX/")
+            ]
+            if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
+                raise FileUnreadableError("The zip's files are larger than an import can take")
+            sources = [(Path(info.filename).name, bundle.read(info)) for info in members]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
+        raise FileUnreadableError("The zip file cannot be read") from error
+    if not sources:
+        raise FileUnreadableError("The zip file holds no CSV files")
+    return sources
+
+
 def read_tables(path: Path, file_name: str) -> dict[str, Table]:
-    """The Header and Episodes tables in a stored file: one CSV, or a zip of CSVs."""
-    sources: list[tuple[str, bytes]] = []
+    """The Header and Episodes tables in a stored file: one CSV, a zip of CSVs, or the XML
+    return (records/imports/ssda903_xml.py), read under the same rules."""
     if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as bundle:
-                members = [
-                    info
-                    for info in bundle.infolist()
-                    if not info.is_dir()
-                    and info.filename.lower().endswith(".csv")
-                    and not info.filename.startswith("__MACOSX/")
-                ]
-                if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
-                    raise FileUnreadableError("The zip's files are larger than an import can take")
-                sources = [(Path(info.filename).name, bundle.read(info)) for info in members]
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
-            raise FileUnreadableError("The zip file cannot be read") from error
-        if not sources:
-            raise FileUnreadableError("The zip file holds no CSV files")
+        sources = _zip_sources(path)
     else:
-        data = path.read_bytes()
-        if data.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip"):
+        with path.open("rb") as stream:
+            start = stream.read(4096)
+        if start.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip"):
             raise FileUnreadableError("The zip file cannot be read: it is damaged or incomplete")
-        sources = [(file_name, data)]
+        if b"\x00" not in start and looks_like_xml(start):
+            headers, episodes = read_903_xml(path)
+            return {
+                HEADER: Table(kind=HEADER, source=file_name, rows=headers),
+                EPISODES: Table(kind=EPISODES, source=file_name, rows=episodes),
+            }
+        sources = [(file_name, path.read_bytes())]
     tables: dict[str, Table] = {}
     for source, data in sources:
         table = read_table(data, source)

@@ -21,7 +21,7 @@ class ImportKind(models.TextChoices):
     ATTENDANCE = "attendance", "Attendance (school extract, CSV)"
     CTF = "ctf", "Common Transfer File (XML)"
     SCHOOLS = "schools", "Schools register (GIAS establishments CSV)"
-    SSDA903 = "903", "SSDA903 looked-after children return (CSV)"
+    SSDA903 = "903", "SSDA903 looked-after children return (CSV or XML)"
     CIN = "cin", "Children in Need census (XML)"
 
 

@@ -102,6 +102,31 @@ def write_903_zip(path: Path, headers: list[dict], episodes: list[dict]) -> Path
     return path
 
 
+def ssda903_xml(headers: list[dict], episodes: list[dict]) -> bytes:
+    """The same return in the 903's XML form: EXPSSDA903 / CHILD / HEADER (CHILDID, ...) and
+    EPISODE (DECOM, ..., PL for the CSV's PLACE) elements."""
+    from xml.sax.saxutils import escape
+
+    def elements(values: dict, rename: dict[str, str], skip: set[str]) -> str:
+        return "".join(
+            f"<{rename.get(name, name)}>{escape(value)}</{rename.get(name, name)}>"
+            for name, value in values.items()
+            if value and name not in skip
+        )
+
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<EXPSSDA903>"]
+    for header in headers:
+        parts.append("<CHILD><HEADER>")
+        parts.append(elements(header, {"CHILD": "CHILDID"}, set()))
+        parts.append("</HEADER>")
+        for episode in episodes:
+            if episode["CHILD"] == header["CHILD"]:
+                parts.append(f"<EPISODE>{elements(episode, {'PLACE': 'PL'}, {'CHILD'})}</EPISODE>")
+        parts.append("</CHILD>")
+    parts.append("</EXPSSDA903>")
+    return "\n".join(parts).encode()
+
+
 @dataclass
 class Plan:
     start: date

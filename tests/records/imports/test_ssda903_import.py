@@ -19,6 +19,7 @@ from tests.records.imports.socialcare_files import (
     episode_row,
     header_row,
     run_command,
+    ssda903_xml,
     table_csv,
     upn,
     write_903_dir,
@@ -647,3 +648,67 @@ def test_a_other_delimiter_or_an_unclosed_quote_is_named(tmp_path, content, reas
     assert status == 2
     assert reason in output
     assert not Child.objects.exists()
+
+
+def test_the_xml_form_of_the_return_is_read_under_the_same_rules(tmp_path):
+    headers, episodes = march_return()
+    headers[1] = {**headers[1], "UPN": wrong_check_letter(upn(56))}  # a warning, as in CSV
+    episodes[2] = {**episodes[2], "REC": "E13"}  # REC on an open episode: ignored
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(ssda903_xml(headers, episodes))
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), None),
+    ]
+    assert episodes_of("LAC002") == [
+        (Cohort.CLA, LegalStatus.V2, "", D(2023, 1, 10), D(2024, 7, 1)),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2024, 7, 2), None),
+    ]
+    assert Child.objects.get(la_child_id="LAC002").upn_needs_checking
+    run = ImportRun.objects.get()
+    assert run.table_counts == {
+        "Header": {"read": 2, "imported": 2, "warned": 1, "rejected": 0},
+        "Episodes": {"read": 4, "imported": 4, "warned": 1, "rejected": 0},
+    }
+    assert set(ImportRejection.objects.values_list("row_number", "field", "severity")) == {
+        (2, "Header.UPN", "warning"),
+        (3, "Episodes.REC", "warning"),
+    }
+
+
+def test_an_xml_episode_with_a_broken_rule_is_rejected_by_its_number(tmp_path):
+    headers, episodes = march_return()
+    episodes[3] = {**episodes[3], "LS": "Z9"}  # the 4th EPISODE element
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(ssda903_xml(headers, episodes))
+
+    status, _ = run_command("import_903", path, "--create-missing")
+
+    assert status == 1
+    assert ImportRejection.objects.filter(row_number=4, field="Episodes.LS").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"<Message><Children/></Message>", "root element is not EXPSSDA903"),
+        (b"<EXPSSDA903><CHILD><HEADER>", "not well-formed XML"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><EXPSSDA903/>',
+            "declares a DTD",
+        ),
+        (b"<EXPSSDA903></EXPSSDA903>", "holds no CHILD elements"),
+    ],
+)
+def test_an_xml_file_that_is_not_a_903_return_fails_with_exit_2(tmp_path, content, reason):
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(content)
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 2
+    assert reason in output
