@@ -580,31 +580,30 @@ class Ssda903Importer:
         """Write a child's periods; the counts of what was written, kept only on success."""
         outcomes: Counter[str] = Counter()
         today = timezone.localdate()
-        kept = [
-            period
-            for index, period in enumerate(periods)
-            if not (
+        placs: list[tuple[int, date, date | None, str]] = []  # row, start, end, route
+        for index, period in enumerate(periods):
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            if (
                 period.dec == period.start
-                and period.rec == CONTINUES
-                and index + 1 < len(periods)
-                and periods[index + 1].start == period.dec
-            )
-        ]
-        outcomes["episodes_same_day"] += len(periods) - len(kept)
-        for index, period in enumerate(kept):
-            following = kept[index + 1] if index + 1 < len(kept) else None
-            end = period.dec
-            if end is not None and following is not None and following.start == end:
-                end -= timedelta(days=1)
-            outcome = self._sync(
-                period.rows[0].row,
-                child=child,
-                cohort=Cohort.CLA,
-                start_date=period.start,
-                end_date=end,
-                legal_status=period.rows[0].ls,
-            )
-            outcomes[f"episodes_{outcome}"] += 1
+                and following is not None
+                and following.start == period.dec
+            ):
+                # It lasted less than a day and the next period covers the day: not a period
+                # of its own (a permanence order it ended in still begins a PLAC episode).
+                outcomes["episodes_same_day"] += 1
+            else:
+                end = period.dec
+                if end is not None and following is not None and following.start == end:
+                    end -= timedelta(days=1)
+                outcome = self._sync(
+                    period.rows[0].row,
+                    child=child,
+                    cohort=Cohort.CLA,
+                    start_date=period.start,
+                    end_date=end,
+                    legal_status=period.rows[0].ls,
+                )
+                outcomes[f"episodes_{outcome}"] += 1
             route = PLAC_ROUTE_BY_REC.get(period.rec)
             if route is None or period.dec is None:
                 continue
@@ -624,14 +623,18 @@ class Ssda903Importer:
                 )
             if plac_start > today or (plac_end is not None and plac_end < plac_start):
                 continue
+            placs.append((period.rows[-1].row, plac_start, plac_end, route))
+        # A PLAC episode kept open beside a same-day return to care ends the day before the
+        # next order's PLAC episode begins (episodes of one cohort never overlap).
+        for index, (row, start, end, route) in enumerate(placs):
+            if end is None and index + 1 < len(placs):
+                end = placs[index + 1][1] - timedelta(days=1)
+                if end < start:
+                    continue
             outcome = self._sync(
-                period.rows[-1].row,
-                child=child,
-                cohort=Cohort.PLAC,
-                start_date=plac_start,
-                end_date=plac_end,
+                row, child=child, cohort=Cohort.PLAC, start_date=start, end_date=end,
                 plac_route=route,
-            )
+            )  # fmt: skip
             outcomes[f"plac_episodes_{outcome}"] += 1
         return outcomes
 
