@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from auditlog.models import LogEntry
+from django.urls import reverse
 
 from records.codes import Cohort, Gender
 from records.imports.socialcare import PLACEHOLDER_FIRST_NAME
@@ -363,3 +364,27 @@ def test_a_protection_plan_starting_before_its_referral_is_a_warning(tmp_path):
         "CINdetails[1]/ChildProtectionPlans[1]/CPPstartDate",
         "warning",
     )
+
+
+def test_a_death_date_before_the_birth_is_an_error_and_the_page_shows_a_death(
+    tmp_path, client_for, manager
+):
+    children = this_year()
+    children[0].died = D(2010, 1, 1)  # before the 2014 birth
+    children[1].died = D(2024, 1, 5)
+
+    status, output = run_command("import_cin", census(tmp_path, children), "--create-missing")
+
+    assert status == 1
+    assert set(ImportRejection.objects.values_list("row_number", "field")) == {
+        (1, "PersonDeathDate")
+    }
+    assert "after the date of birth" in output
+
+    status, output = run_command(
+        "import_cin", census(tmp_path, children[1:], "one.xml"), "--create-missing"
+    )
+    assert status == 0, output
+    child = Child.objects.get(la_child_id="CIN002")
+    page = client_for(manager).get(reverse("records:child-detail", kwargs={"pk": child.pk}))
+    assert "Date of death" in page.content.decode() and "5 January 2024" in page.content.decode()

@@ -712,3 +712,22 @@ def test_an_xml_file_that_is_not_a_903_return_fails_with_exit_2(tmp_path, conten
 
     assert status == 2
     assert reason in output
+
+
+def test_a_one_day_episode_ending_in_adoption_the_day_the_next_begins_keeps_the_plac(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        episode_row("LAC001", D(2024, 5, 1), ls="E1", dec=D(2024, 5, 1), rec="E11"),
+        episode_row("LAC001", D(2024, 5, 1), ls="V2", dec=D(2024, 8, 1), rec="E13"),
+    ]
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.V2, "", D(2024, 5, 1), D(2024, 8, 1)),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2024, 5, 2), None),
+    ]
+    assert ImportRun.objects.get().counts["episodes_same_day"] == 1
