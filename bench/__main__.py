@@ -1,4 +1,4 @@
-"""`python -m bench import|dashboard [flags]`: run one benchmark (docs/performance.md).
+"""`python -m bench import|dashboard|returns [flags]`: run one benchmark (docs/performance.md).
 
 Each benchmark is a Django command class run outside manage.py, so it takes the same flags
 (and Django's own, such as --settings) and prints the same `name: value` lines as before.
@@ -11,7 +11,11 @@ import importlib
 import os
 import sys
 
-BENCHMARKS = {"import": "bench.attendance_import", "dashboard": "bench.dashboard"}
+BENCHMARKS = {
+    "import": "bench.attendance_import",
+    "dashboard": "bench.dashboard",
+    "returns": "bench.returns",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

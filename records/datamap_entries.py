@@ -174,6 +174,8 @@ def register_records() -> None:
                 "processed_rows",
                 "counts",
                 "error",
+                "table_counts",
+                "reason_counts",
             ]
         ),
         note="A file's run: counts and a file name, never a child's values.",
@@ -186,6 +188,8 @@ def register_records() -> None:
         # The file's report keeps its row; only the link to the child goes.
         destruction=Destruction.REDACT,
         redact_fields=["child_id"],
-        categories=declare(not_personal=["id", "run", "row_number", "field", "reason", "child_id"]),
+        categories=declare(
+            not_personal=["id", "run", "severity", "row_number", "field", "reason", "child_id"]
+        ),
         note="Reasons name the row, field and rule, never the value.",
     )

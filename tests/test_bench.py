@@ -48,12 +48,13 @@ def test_the_makefile_runs_them_from_the_bench_package():
     makefile = (ROOT / "Makefile").read_text()
     assert "$(PY) -m bench import $(IMPORT_BENCH_ARGS)" in makefile
     assert "$(PY) -m bench dashboard $(DASHBOARD_BENCH_ARGS)" in makefile
+    assert "$(PY) -m bench returns $(RETURNS_BENCH_ARGS)" in makefile
 
 
 def test_without_a_benchmark_named_it_says_which_there_are():
     result = _bench()
     assert result.returncode == 2
-    assert "usage: python -m bench {import,dashboard}" in result.stderr
+    assert "usage: python -m bench {import,dashboard,returns}" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -61,6 +62,7 @@ def test_without_a_benchmark_named_it_says_which_there_are():
     [
         ("import", ["--children", "--seed"]),
         ("dashboard", ["--children", "--years", "--repeat", "--keep", "--reuse"]),
+        ("returns", ["--children", "--seed"]),
     ],
 )
 def test_each_benchmark_takes_its_flags(name, flags):
@@ -101,4 +103,26 @@ def test_the_import_benchmark_prints_its_figures_and_leaves_nothing():
     assert figures["children"] == "3" and figures["sessions"] == figures["sessions_created"]
     assert figures["sessions"] == str(3 * 380)
     for model in (AttendanceSession, Child, ImportRun, School):
+        assert not model.objects.exists(), model
+
+
+@pytest.mark.django_db
+def test_the_returns_benchmark_prints_its_figures_and_leaves_nothing():
+    from bench.returns import Command
+    from records.models import Child, ImportRun, LegalStatusEpisode
+
+    out = io.StringIO()
+    call_command(Command(), children=4, stdout=out)
+    figures = dict(line.split(": ") for line in out.getvalue().splitlines())
+    for name in (
+        "returns_903_children_per_s",
+        "returns_903_reimport_s",
+        "returns_cin_children_per_s",
+        "returns_peak_rss_mb",
+    ):
+        assert float(figures[name]) > 0, name
+    assert figures["returns_903_children_created"] == "4"
+    assert figures["returns_903_reimport_children_unchanged"] == "4"
+    assert figures["returns_cin_children_created"] == "4"
+    for model in (Child, ImportRun, LegalStatusEpisode):
         assert not model.objects.exists(), model

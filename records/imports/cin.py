@@ -34,10 +34,11 @@ from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
     FieldErrors,
-    check_code,
     check_ethnicity,
+    check_former_upn,
     check_la_child_id,
-    check_upn,
+    check_optional_code,
+    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
@@ -48,6 +49,7 @@ from records.imports.socialcare import (
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
 from records.selectors.imports import import_reach
+from records.services.episodes import child_death_record
 from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
 
@@ -65,7 +67,10 @@ GENDER_CODES = {
 }
 # The census unknownupntype lists UN1-UN7; the record keeps UN1-UN5 (records.codes.UpnUnknown).
 CIN_UPN_UNKNOWN = [f"UN{n}" for n in range(1, 8)]
-PRIMARY_NEED_CODES = [f"N{n}" for n in range(1, 9)]
+# The census primary need codes are N0-N9 (CIN census XSD, liia-tools
+# liiatools/spec/cin_census/; issue 12): N1-N8 as in ../shared/reference/DOMAIN.md section (a),
+# and N0 and N9 besides. The record does not keep the code, so an unknown one is a warning.
+PRIMARY_NEED_CODES = [f"N{n}" for n in range(10)]
 CHILD_FIELDS = {
     "la_child_id": "LAchildID",
     "upn": "UPN",
@@ -75,6 +80,10 @@ CHILD_FIELDS = {
     "gender": "GenderCurrent",
     "ethnicity": "Ethnicity",
 }
+# ReferralNFA is a yes/no item: "true"/"1" in the census XSD's boolean, "Y"/"yes" in some
+# suppliers' files.
+NFA_TRUE = {"true", "1", "y", "yes"}
+CHILD_TABLE = "Child"  # each Child element is one row of the report
 _CHILD_TAG = re.compile(rb"<Child[\s>]")
 
 
@@ -119,14 +128,22 @@ def _count_children(path: Path) -> int | None:
     return count or None
 
 
+def death_date(child: Element, errors: FieldErrors) -> date | None:
+    """PersonDeathDate, when the child has died (ChildIdentifiers)."""
+    ids = next(iter(_children(child, "ChildIdentifiers")), None)
+    return parse_date(
+        _text(ids, "PersonDeathDate"), DATE_FORMAT, errors, "PersonDeathDate", DATE_SHOWN
+    )
+
+
 def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None, bool]:
     """The child's identity, and whether the child is unborn (expected, with no birth date)."""
     ids = next(iter(_children(child, "ChildIdentifiers")), None)
     characteristics = next(iter(_children(child, "ChildCharacteristics")), None)
     la_child_id = check_la_child_id(_text(ids, "LAchildID"), errors, "LAchildID")
-    upn = check_upn(_text(ids, "UPN"), errors, "UPN")
-    former = check_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
-    unknown = check_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
+    upn, needs_checking = check_return_upn(_text(ids, "UPN"), errors, "UPN")
+    former = check_former_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
+    unknown = check_optional_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
     born_text = _text(ids, "PersonBirthDate")
     born = parse_date(born_text, DATE_FORMAT, errors, "PersonBirthDate", DATE_SHOWN)
     unborn = not born_text and bool(_text(ids, "ExpectedPersonBirthDate"))
@@ -145,8 +162,38 @@ def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None
         upn_unknown=upn_unknown_code(unknown),
         former_upn=former,
         ethnicity=ethnicity,
+        upn_needs_checking=needs_checking,
     )
     return identity, False
+
+
+def _plans(detail: Element, where: str, referral: date | None, errors: FieldErrors) -> list[Plan]:
+    """A CINdetails' child protection plans; one that starts before the referral is a
+    warning (issue 12), imported as the file gives it."""
+    plans = []
+    for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
+        plan_where = f"{where}/ChildProtectionPlans[{index}]"
+        start = parse_date(
+            _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if not _text(element, "CPPstartDate"):
+            errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
+        end = parse_date(
+            _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
+            DATE_SHOWN,
+        )  # fmt: skip
+        if start and end and end < start:
+            errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
+        if start and referral and start < referral:
+            errors.warn(
+                f"{plan_where}/CPPstartDate",
+                "The child protection plan starts before its referral (CINreferralDate). "
+                "Both were imported as the file gives them: check the dates",
+            )
+        if start:
+            plans.append(Plan(where=plan_where, start=start, end=end))
+    return plans
 
 
 def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
@@ -156,6 +203,10 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
         errors.add("CINdetails", "The child has no CINdetails")
     for number, detail in enumerate(details, start=1):
         where = f"CINdetails[{number}]"
+        if _text(detail, "ReferralNFA").lower() in NFA_TRUE:
+            # A referral with no further action is not a CIN episode (issue 12): the child
+            # was referred, not assessed as in need.
+            continue
         referral = parse_date(
             _text(detail, "CINreferralDate"), DATE_FORMAT, errors, f"{where}/CINreferralDate",
             DATE_SHOWN,
@@ -168,27 +219,11 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
         )  # fmt: skip
         if referral and closure and closure < referral:
             errors.add(f"{where}/CINclosureDate", "CINclosureDate is before CINreferralDate")
-        check_code(
+        check_optional_code(
             _text(detail, "PrimaryNeedCode"), PRIMARY_NEED_CODES, errors,
             f"{where}/PrimaryNeedCode",
         )  # fmt: skip
-        plans = []
-        for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
-            plan_where = f"{where}/ChildProtectionPlans[{index}]"
-            start = parse_date(
-                _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
-                DATE_SHOWN,
-            )  # fmt: skip
-            if not _text(element, "CPPstartDate"):
-                errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
-            end = parse_date(
-                _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
-                DATE_SHOWN,
-            )  # fmt: skip
-            if start and end and end < start:
-                errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
-            if start:
-                plans.append(Plan(where=plan_where, start=start, end=end))
+        plans = _plans(detail, where, referral, errors)
         if referral:
             episodes.append(
                 CinEpisode(where=where, referral=referral, closure=closure, plans=plans)
@@ -232,7 +267,7 @@ class CinImporter:
                 parents.pop()
                 if _local(element.tag) == "Child":
                     row += 1
-                    self.report.counts["rows_read"] += 1
+                    self.report.read(CHILD_TABLE)
                     self._child(row, element)
                     # Read children are dropped, so memory stays flat however long the file.
                     if parents:
@@ -253,27 +288,34 @@ class CinImporter:
     def _child(self, row: int, element: Element) -> None:
         errors = FieldErrors()
         identity, unborn = _identity(element, errors)
+        died = death_date(element, errors)
         episodes = _episodes(element, errors)
+        nfa = sum(
+            1
+            for detail in _children(element, "CINdetails")
+            if _text(detail, "ReferralNFA").lower() in NFA_TRUE
+        )
         if unborn and not errors:
             self.report.counts["unborn_children_skipped"] += 1
             return
         for name, reason in errors.errors:
-            self.report.reject(row, name, reason)
+            self.report.reject(row, name, reason, table=CHILD_TABLE)
+        for name, reason in errors.warnings:
+            self.report.warn(row, name, reason, table=CHILD_TABLE)
         if errors or identity is None:
             return
         try:
-            with transaction.atomic():
-                synced = self._sync_child(identity)
-                if synced.outcome == SyncOutcome.CREATED:
-                    self.created.add(synced.row.pk)
-                matched = self._matched_id(synced.row.pk)
-                outcomes = self._sync_episodes(synced.row, episodes, matched)
+            synced, outcomes, death = self._write(identity, episodes, died)
         except _RefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(row, name, reason, child_id=refused.child_id)
+                self.report.reject(row, name, reason, child_id=refused.child_id, table=CHILD_TABLE)
             return
         self.report.counts[f"children_{synced.outcome}"] += 1
         self.report.counts.update(outcomes)
+        if nfa:
+            self.report.counts["cin_referrals_nfa_not_episodes"] += nfa
+        if death == SyncOutcome.UPDATED:
+            self.report.counts["children_death_recorded"] += 1
         self.report.touch(
             synced.row.pk,
             created=synced.outcome == SyncOutcome.CREATED,
@@ -284,6 +326,30 @@ class CinImporter:
                 if not key.endswith(f"_{SyncOutcome.UNCHANGED}")
             ),
         )
+
+    def _write(
+        self, identity: ChildIdentity, episodes: list[CinEpisode], died: date | None
+    ) -> tuple[Synced[Child], dict[str, int], str]:
+        """The child, their episodes and their death, together or not at all."""
+        with transaction.atomic():
+            synced = self._sync_child(identity)
+            if synced.outcome == SyncOutcome.CREATED:
+                self.created.add(synced.row.pk)
+            matched = self._matched_id(synced.row.pk)
+            outcomes = self._sync_episodes(synced.row, episodes, matched, died)
+            death = SyncOutcome.UNCHANGED
+            if died is not None:
+                death = self._death(synced.row, died, matched)
+        return synced, outcomes, death
+
+    def _death(self, child: Child, died: date, matched: uuid.UUID | None) -> str:
+        try:
+            return child_death_record(actor=self.actor, child=child, date_of_death=died)
+        except DomainError as error:
+            raise _RefusedError(
+                domain_error_fields(error, {"date_of_death": "PersonDeathDate"}, "PersonDeathDate"),
+                matched,
+            ) from error
 
     def _sync_child(self, identity: ChildIdentity) -> Synced[Child]:
         try:
@@ -307,7 +373,11 @@ class CinImporter:
         return child_id if child_id not in self.created else None
 
     def _sync_episodes(
-        self, child: Child, episodes: list[CinEpisode], matched: uuid.UUID | None
+        self,
+        child: Child,
+        episodes: list[CinEpisode],
+        matched: uuid.UUID | None,
+        died: date | None = None,
     ) -> dict[str, int]:
         outcomes: dict[str, int] = {}
         writes = [
@@ -317,6 +387,8 @@ class CinImporter:
         plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
         writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
         for where, cohort, start, end, closure in writes:
+            if died is not None and end is None and start <= died:
+                end = died  # the death ends what is open (child_death_record's rule)
             try:
                 outcome = episode_sync(
                     actor=self.actor,

@@ -44,12 +44,18 @@ LA_CHILD_ID_MAX = Child._meta.get_field("la_child_id").max_length
 
 @dataclass
 class FieldErrors:
-    """Errors found while reading one row, keyed by the file's own field names."""
+    """Errors found while reading one row, keyed by the file's own field names, and the
+    warnings: what the row loses but is imported without (an invalid UPN, an unknown optional
+    code), each saying what was set aside and why."""
 
     errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, name: str, reason: str) -> None:
         self.errors.append((name, reason))
+
+    def warn(self, name: str, reason: str) -> None:
+        self.warnings.append((name, reason))
 
     def __bool__(self) -> bool:
         return bool(self.errors)
@@ -80,17 +86,53 @@ def check_la_child_id(value: str, errors: FieldErrors, name: str) -> str:
     return value
 
 
-def check_upn(value: str, errors: FieldErrors, name: str) -> str:
-    """A valid UPN (DfE check letter, records/upn.py), "" when blank, or "" with an error."""
+UPN_NOT_KEPT = (
+    "{problem}. The UPN was not kept: the child is matched by their LA child id and marked "
+    "'UPN needs checking'"
+)
+
+
+def check_return_upn(value: str, errors: FieldErrors, name: str) -> tuple[str, bool]:
+    """A return's UPN: (the UPN, False) when valid, ("", False) when blank, and ("", True)
+    with a warning when it fails the DfE rules (records/upn.py). Invalid is a warning, not an
+    error: the DfE's own 903 validation checks only the UPN's shape (903 rule 168), the CIN
+    census checks the check letter (CIN rule 1510), and in both the LA child id identifies
+    the child (../shared/reference/DOMAIN.md section (e)). The value itself is never echoed."""
+    upn = normalise_upn(value)
+    if not upn:
+        return "", False
+    try:
+        validate_upn(upn)
+    except ValidationError as error:
+        problem = " ".join(error.messages).split(":")[0]
+        errors.warn(name, UPN_NOT_KEPT.format(problem=problem))
+        return "", True
+    return upn, False
+
+
+def check_former_upn(value: str, errors: FieldErrors, name: str) -> str:
+    """A former UPN: kept when valid; an invalid one is dropped with a warning (it is only a
+    second way to find the child, so the row keeps its meaning)."""
     upn = normalise_upn(value)
     if not upn:
         return ""
     try:
         validate_upn(upn)
     except ValidationError as error:
-        errors.add(name, " ".join(error.messages))
+        problem = " ".join(error.messages).split(":")[0]
+        errors.warn(name, f"{problem}. The former UPN was not kept")
         return ""
     return upn
+
+
+def check_optional_code(value: str, allowed: list[str], errors: FieldErrors, name: str) -> str:
+    """An optional code the record does not depend on: an unknown one is dropped with a
+    warning, and the row is imported."""
+    code = value.strip().upper()
+    if code and code not in allowed:
+        errors.warn(name, f"{name} was not one of: {', '.join(allowed)}. It was left out")
+        return ""
+    return code
 
 
 def check_ethnicity(value: str, errors: FieldErrors, name: str) -> str:

@@ -1,4 +1,5 @@
-"""The SSDA903 looked-after children return: its Header and Episodes tables (CSV).
+"""The SSDA903 looked-after children return: its Header and Episodes tables, from CSV or from
+the return's XML form (records/imports/ssda903_xml.py).
 
 Field names and codes are the DfE's (../shared/reference/DOMAIN.md sections (a) and (i);
 SocialFinanceDigitalLabs/liia-tools liiatools/spec/s903/SSDA903_schema_2024.yml): dates
@@ -21,8 +22,6 @@ How 903 episodes become legal status episodes (records.models.LegalStatusEpisode
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 import zipfile
 from collections import Counter, defaultdict
@@ -36,6 +35,7 @@ from django.utils import timezone
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute, UpnUnknown
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.csvfile import read_csv
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
@@ -43,13 +43,15 @@ from records.imports.socialcare import (
     check_code,
     check_ethnicity,
     check_la_child_id,
-    check_upn,
+    check_optional_code,
+    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
     gender_from_code,
     parse_date,
 )
+from records.imports.ssda903_xml import looks_like_xml, read_903_xml
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
     NOT_IN_REACH,
@@ -71,6 +73,9 @@ _EPISODES_SIGNATURE = frozenset({"CHILD", "DECOM", "LS"})
 
 SEX_CODES = {"1": Gender.MALE, "2": Gender.FEMALE}
 RNE_CODES = ["S", "L", "P", "T", "U", "B"]
+# REC X1: "episode ceases, and new episode begins on same day, for any reason" - the child
+# stays looked after (DOMAIN.md section (i)); every other REC means care ended.
+CONTINUES = "X1"
 CIN_CODES = [f"N{n}" for n in range(1, 9)]
 # REC codes (SSDA903_schema_2024.yml), plus E43/E44, the special guardianship codes of
 # earlier years' returns (DOMAIN.md section (i)).
@@ -109,7 +114,8 @@ EPISODE_FIELDS = {
 class Table:
     kind: str  # HEADER or EPISODES
     source: str
-    rows: list[tuple[int, dict[str, str]]]
+    # (row number, values by column, why the row's shape is wrong or "")
+    rows: list[tuple[int, dict[str, str], str]]
 
 
 @dataclass
@@ -150,26 +156,13 @@ def table_kind(columns: list[str]) -> str | None:
     return None
 
 
-def decode_csv(data: bytes, source: str) -> str:
-    """A table's text: UTF-8 (with or without a byte order mark), else Windows-1252."""
-    if b"\x00" in data:
-        raise FileUnreadableError(f"{source} is not a CSV file: it contains binary data")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def read_table(data: bytes, source: str) -> Table | None:
-    """The table in one CSV, or None when it is a 903 table this import does not read."""
-    text = decode_csv(data, source)
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise FileUnreadableError(f"{source} is not a readable CSV file ({error})") from error
-    if not lines or not any(cell.strip() for cell in lines[0]):
-        raise FileUnreadableError(f"{source} is empty: it has no header row")
-    columns = [cell.strip().upper() for cell in lines[0]]
+    """The table in one CSV, or None when it is a 903 table this import does not read. The
+    file is read by records/imports/csvfile.py: UTF-8 or Windows-1252, commas only, quotes
+    closed; a row with more or fewer fields than the header is kept with its problem, for the
+    importer to reject (issue 12: short rows were padded before)."""
+    csv_table = read_csv(data, source)
+    columns = csv_table.columns
     kind = table_kind(columns)
     if kind is None:
         return None
@@ -180,39 +173,50 @@ def read_table(data: bytes, source: str) -> Table | None:
             f"{source} looks like the 903 {kind} table but has no {', '.join(missing)} column"
         )
     rows = []
-    for number, cells in enumerate(lines[1:], start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
-        padded = cells + [""] * (len(columns) - len(cells))
-        rows.append((number, dict(zip(columns, padded, strict=False))))
+    for row in csv_table.rows:
+        cells = row.cells[: len(columns)] + [""] * (len(columns) - len(row.cells))
+        rows.append((row.number, dict(zip(columns, cells, strict=True)), row.problem))
     return Table(kind=kind, source=source, rows=rows)
 
 
+def _zip_sources(path: Path) -> list[tuple[str, bytes]]:
+    """The CSV files in a zip of a return's tables, by name."""
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = [
+                info
+                for info in bundle.infolist()
+                if not info.is_dir()
+                and info.filename.lower().endswith(".csv")
+                and not info.filename.startswith("__MACOSX/")
+            ]
+            if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
+                raise FileUnreadableError("The zip's files are larger than an import can take")
+            sources = [(Path(info.filename).name, bundle.read(info)) for info in members]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
+        raise FileUnreadableError("The zip file cannot be read") from error
+    if not sources:
+        raise FileUnreadableError("The zip file holds no CSV files")
+    return sources
+
+
 def read_tables(path: Path, file_name: str) -> dict[str, Table]:
-    """The Header and Episodes tables in a stored file: one CSV, or a zip of CSVs."""
-    sources: list[tuple[str, bytes]] = []
+    """The Header and Episodes tables in a stored file: one CSV, a zip of CSVs, or the XML
+    return (records/imports/ssda903_xml.py), read under the same rules."""
     if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as bundle:
-                members = [
-                    info
-                    for info in bundle.infolist()
-                    if not info.is_dir()
-                    and info.filename.lower().endswith(".csv")
-                    and not info.filename.startswith("__MACOSX/")
-                ]
-                if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
-                    raise FileUnreadableError("The zip's files are larger than an import can take")
-                sources = [(Path(info.filename).name, bundle.read(info)) for info in members]
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
-            raise FileUnreadableError("The zip file cannot be read") from error
-        if not sources:
-            raise FileUnreadableError("The zip file holds no CSV files")
+        sources = _zip_sources(path)
     else:
-        data = path.read_bytes()
-        if data.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip"):
+        with path.open("rb") as stream:
+            start = stream.read(4096)
+        if start.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip"):
             raise FileUnreadableError("The zip file cannot be read: it is damaged or incomplete")
-        sources = [(file_name, data)]
+        if b"\x00" not in start and looks_like_xml(start):
+            headers, episodes = read_903_xml(path)
+            return {
+                HEADER: Table(kind=HEADER, source=file_name, rows=headers),
+                EPISODES: Table(kind=EPISODES, source=file_name, rows=episodes),
+            }
+        sources = [(file_name, path.read_bytes())]
     tables: dict[str, Table] = {}
     for source, data in sources:
         table = read_table(data, source)
@@ -240,13 +244,13 @@ def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdenti
         errors.add("DOB", "DOB (date of birth) is missing")
     ethnicity = check_ethnicity(values["ETHNIC"], errors, "ETHNIC")
     upn_value = values["UPN"].strip().upper()
-    upn, upn_unknown = "", ""
+    upn, upn_unknown, needs_checking = "", "", False
     if upn_value in UpnUnknown.values:
         upn_unknown = upn_value
     elif not upn_value:
         errors.add("UPN", "UPN is missing: give the UPN, or UN1-UN5 for why it is not known")
     else:
-        upn = check_upn(upn_value, errors, "UPN")
+        upn, needs_checking = check_return_upn(upn_value, errors, "UPN")
     if errors or born is None:
         return None
     return ChildIdentity(
@@ -256,6 +260,7 @@ def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdenti
         upn=upn,
         upn_unknown=upn_unknown,
         ethnicity=ethnicity,
+        upn_needs_checking=needs_checking,
     )
 
 
@@ -270,19 +275,35 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
             "LS",
             f"LS must be one of the SSDA903 legal status codes: {', '.join(LegalStatus.values)}",
         )
-    check_code(values.get("RNE", ""), RNE_CODES, errors, "RNE")
-    check_code(values.get("CIN", ""), CIN_CODES, errors, "CIN")
-    rec = check_code(values["REC"], REC_CODES, errors, "REC")
-    # DfE 903 rule 148: DEC and REC are both given or both blank.
-    if values["DEC"].strip() and not values["REC"].strip():
-        errors.add("REC", "REC (reason episode ceased) is missing although DEC is given")
-    if values["REC"].strip() and not values["DEC"].strip():
-        errors.add("DEC", "DEC (date episode ceased) is missing although REC is given")
+    # RNE and CIN are not kept by the record: an unknown code is dropped with a warning.
+    check_optional_code(values.get("RNE", ""), RNE_CODES, errors, "RNE")
+    check_optional_code(values.get("CIN", ""), CIN_CODES, errors, "CIN")
+    rec = ""
+    # DfE 903 rule 148: DEC and REC are both given or both blank. DEC without REC is an error
+    # (whether the child left care is not known); REC without DEC, on an open episode, is set
+    # aside with a warning: the episode is open whatever REC says (issue 12).
+    if values["DEC"].strip():
+        rec = check_code(values["REC"], REC_CODES, errors, "REC")
+        if not values["REC"].strip():
+            errors.add("REC", "REC (reason episode ceased) is missing although DEC is given")
+    elif values["REC"].strip():
+        errors.warn(
+            "REC",
+            "REC (reason episode ceased) was given for an episode that has not ceased (no DEC). "
+            "It was ignored and the episode imported as open",
+        )
     if decom is not None and dec is not None and dec < decom:
         errors.add("DEC", "DEC (date episode ceased) is before DECOM (date episode commenced)")
     if errors or decom is None:
         return None
     return EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec)
+
+
+_SHAPE_RULE = "The row has more or fewer fields than the header row"
+_CHAIN_RULES = {
+    "DEC": "The episode has not ceased, yet a later episode starts for this child",
+    "DECOM": "The episode starts before the previous episode ceased",
+}
 
 
 def _chain_errors(episodes: list[EpisodeRow]) -> list[tuple[int, str, str]]:
@@ -310,11 +331,19 @@ def _chain_errors(episodes: list[EpisodeRow]) -> list[tuple[int, str, str]]:
 
 
 def periods_of(episodes: list[EpisodeRow]) -> list[Period]:
-    """A child's consecutive 903 episodes with one legal status joined into periods."""
+    """A child's consecutive 903 episodes with one legal status joined into periods: only
+    across REC X1 (the episode ceased but the child stays looked after, e.g. a placement
+    move). Any other REC ends care, so it ends the period (issue 12: an E11 adoption followed
+    by a new episode the same day keeps the adoption and its PLAC episode)."""
     periods: list[Period] = []
     for episode in episodes:
         last = periods[-1] if periods else None
-        if last is not None and last.rows[-1].ls == episode.ls and last.dec == episode.decom:
+        if (
+            last is not None
+            and last.rec == CONTINUES
+            and last.rows[-1].ls == episode.ls
+            and last.dec == episode.decom
+        ):
             last.rows.append(episode)
         else:
             periods.append(Period(rows=[episode]))
@@ -338,10 +367,15 @@ class Ssda903Importer:
         self.matched: set[uuid.UUID] = set()
 
         headers: dict[str, tuple[int, ChildIdentity | None]] = {}
-        for row, values in tables[HEADER].rows if HEADER in tables else []:
-            report.counts["rows_read"] += 1
+        for row, values, problem in tables[HEADER].rows if HEADER in tables else []:
+            report.read(HEADER)
             errors = FieldErrors()
-            identity = _header_identity(values, errors)
+            if problem:
+                # The fields cannot be trusted to be in their columns: none is read.
+                report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
+                identity = None
+            else:
+                identity = _header_identity(values, errors)
             child_id = values["CHILD"].strip()
             if child_id and child_id in headers:
                 errors.add(
@@ -354,11 +388,15 @@ class Ssda903Importer:
 
         episodes: dict[str, list[EpisodeRow]] = defaultdict(list)
         bad_episode_rows: dict[str, list[int]] = defaultdict(list)
-        for row, values in tables[EPISODES].rows if EPISODES in tables else []:
-            report.counts["rows_read"] += 1
+        for row, values, problem in tables[EPISODES].rows if EPISODES in tables else []:
+            report.read(EPISODES)
             errors = FieldErrors()
             child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
-            episode = _episode(row, values, errors)
+            if problem:
+                report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
+                episode = None
+            else:
+                episode = _episode(row, values, errors)
             self._reject(EPISODES, row, errors)
             if not child_id:
                 continue
@@ -386,7 +424,9 @@ class Ssda903Importer:
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
-            self.report.reject(row, f"{table}.{name}", reason)
+            self.report.reject(row, f"{table}.{name}", reason, table=table)
+        for name, reason in errors.warnings:
+            self.report.warn(row, f"{table}.{name}", reason, table=table)
 
     def _child(
         self, row: int | None, identity: ChildIdentity | None, child_id: str, create_missing: bool
@@ -405,7 +445,11 @@ class Ssda903Importer:
             child = self._child_by_la_child_id(child_id)
             for name, reason in domain_error_fields(error, CHILD_FIELDS, "CHILD"):
                 self.report.reject(
-                    row, f"{HEADER}.{name}", reason, child_id=self._matched_id(child)
+                    row,
+                    f"{HEADER}.{name}",
+                    reason,
+                    child_id=self._matched_id(child),
+                    table=HEADER,
                 )
             return child
         self.report.counts[f"children_{synced.outcome}"] += 1
@@ -451,42 +495,43 @@ class Ssda903Importer:
             )
             return
         if child is None:
-            reason = (
-                f"No child in the record has this LA child id: its Header row {header_row} was "
-                "rejected"
-                if header_row is not None
-                else "No child in the record has this LA child id, and it is not in the Header "
-                "table"
-            )
-            if self.reach is not None:
-                reason = NOT_IN_REACH  # the same words whoever has the id (issue 11)
-            reason = self.ambiguous.get(child_id, reason)
-            for episode in episodes:
-                self.report.reject(episode.row, f"{EPISODES}.CHILD", reason)
+            self._no_child(child_id, header_row, episodes)
             return
         matched_id = self._matched_id(child)
         problems = _chain_errors(episodes)
         if problems:
             for row, name, reason in problems:
-                self.report.reject(row, f"{EPISODES}.{name}", reason, child_id=matched_id)
+                self.report.reject(
+                    row,
+                    f"{EPISODES}.{name}",
+                    reason,
+                    child_id=matched_id,
+                    table=EPISODES,
+                    rule=_CHAIN_RULES[name],
+                )
             self._not_imported(
                 [e for e in episodes if e.row not in {row for row, _, _ in problems}],
                 f"row {problems[0][0]} of the Episodes table",
                 matched_id,
             )
             return
+        self._later_warnings: list[tuple[int, str, str]] = []  # kept if the writes are
         try:
             with transaction.atomic():
                 outcomes = self._write_periods(child, periods_of(episodes))
         except _PeriodRefusedError as refused:
             for name, reason in refused.fields:
-                self.report.reject(refused.row, f"{EPISODES}.{name}", reason, child_id=matched_id)
+                self.report.reject(
+                    refused.row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES
+                )
             self._not_imported(
                 [e for e in episodes if e.row != refused.row],
                 f"row {refused.row} of the Episodes table",
                 matched_id,
             )
             return
+        for row, name, reason in self._later_warnings:
+            self.report.warn(row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES)
         self.report.counts.update(outcomes)
         self.report.touch(
             child.pk,
@@ -496,6 +541,26 @@ class Ssda903Importer:
                 if key.endswith((f"_{SyncOutcome.CREATED}", f"_{SyncOutcome.UPDATED}"))
             ),
         )
+
+    def _no_child(self, child_id: str, header_row: int | None, episodes: list[EpisodeRow]) -> None:
+        """Reject the episodes of a child the record does not have (or that the row's
+        importer may not see), saying why."""
+        reason = (
+            f"No child in the record has this LA child id: its Header row {header_row} was rejected"
+            if header_row is not None
+            else "No child in the record has this LA child id, and it is not in the Header table"
+        )
+        rule = (
+            "No child in the record has this LA child id: its Header row was rejected"
+            if header_row is not None
+            else reason
+        )
+        if self.reach is not None:
+            reason = rule = NOT_IN_REACH  # the same words whoever has the id (issue 11)
+        if child_id in self.ambiguous:
+            reason = rule = self.ambiguous[child_id]
+        for episode in episodes:
+            self.report.reject(episode.row, f"{EPISODES}.CHILD", reason, table=EPISODES, rule=rule)
 
     def _not_imported(
         self, episodes: list[EpisodeRow], because: str, child_id: uuid.UUID | None = None
@@ -507,51 +572,69 @@ class Ssda903Importer:
                 f"Not imported: the child's episodes are imported together, and {because} was "
                 "rejected",
                 child_id=child_id,
+                table=EPISODES,
+                rule="Not imported: another of the child's episodes was rejected",
             )
 
     def _write_periods(self, child: Child, periods: list[Period]) -> Counter[str]:
         """Write a child's periods; the counts of what was written, kept only on success."""
         outcomes: Counter[str] = Counter()
         today = timezone.localdate()
-        kept = [
-            period
-            for index, period in enumerate(periods)
-            if not (
+        placs: list[tuple[int, date, date | None, str]] = []  # row, start, end, route
+        for index, period in enumerate(periods):
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            if (
                 period.dec == period.start
-                and index + 1 < len(periods)
-                and periods[index + 1].start == period.dec
-            )
-        ]
-        outcomes["episodes_same_day"] += len(periods) - len(kept)
-        for index, period in enumerate(kept):
-            following = kept[index + 1] if index + 1 < len(kept) else None
-            end = period.dec
-            if end is not None and following is not None and following.start == end:
-                end -= timedelta(days=1)
-            outcome = self._sync(
-                period.rows[0].row,
-                child=child,
-                cohort=Cohort.CLA,
-                start_date=period.start,
-                end_date=end,
-                legal_status=period.rows[0].ls,
-            )
-            outcomes[f"episodes_{outcome}"] += 1
+                and following is not None
+                and following.start == period.dec
+            ):
+                # It lasted less than a day and the next period covers the day: not a period
+                # of its own (a permanence order it ended in still begins a PLAC episode).
+                outcomes["episodes_same_day"] += 1
+            else:
+                end = period.dec
+                if end is not None and following is not None and following.start == end:
+                    end -= timedelta(days=1)
+                outcome = self._sync(
+                    period.rows[0].row,
+                    child=child,
+                    cohort=Cohort.CLA,
+                    start_date=period.start,
+                    end_date=end,
+                    legal_status=period.rows[0].ls,
+                )
+                outcomes[f"episodes_{outcome}"] += 1
             route = PLAC_ROUTE_BY_REC.get(period.rec)
             if route is None or period.dec is None:
                 continue
             plac_start = period.dec + timedelta(days=1)
             plac_end = following.start - timedelta(days=1) if following is not None else None
+            if following is not None and following.start == period.dec:
+                # Looked after again the day care ended: the order and the new episode are
+                # both kept, side by side, for a person to check.
+                plac_end = None
+                self._later_warnings.append(
+                    (
+                        following.rows[0].row,
+                        "DECOM",
+                        f"The episode starts the day the child left care ({period.rec}): the "
+                        "previously looked-after episode that the order began is kept beside it",
+                    )
+                )
             if plac_start > today or (plac_end is not None and plac_end < plac_start):
                 continue
+            placs.append((period.rows[-1].row, plac_start, plac_end, route))
+        # A PLAC episode kept open beside a same-day return to care ends the day before the
+        # next order's PLAC episode begins (episodes of one cohort never overlap).
+        for index, (row, start, end, route) in enumerate(placs):
+            if end is None and index + 1 < len(placs):
+                end = placs[index + 1][1] - timedelta(days=1)
+                if end < start:
+                    continue
             outcome = self._sync(
-                period.rows[-1].row,
-                child=child,
-                cohort=Cohort.PLAC,
-                start_date=plac_start,
-                end_date=plac_end,
+                row, child=child, cohort=Cohort.PLAC, start_date=start, end_date=end,
                 plac_route=route,
-            )
+            )  # fmt: skip
             outcomes[f"plac_episodes_{outcome}"] += 1
         return outcomes
 

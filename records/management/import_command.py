@@ -80,13 +80,14 @@ class ImportCommand(BaseCommand):
                 self.stdout.write(f"  {name.replace('_', ' ')}: {value:,}")
         rejections = list(run.rejections.all())
         for rejection in rejections[:20]:
+            warning = "warning: " if rejection.severity == rejection.Severity.WARNING else ""
             self.stdout.write(
-                f"  row {rejection.row_number}: {rejection.field}: {rejection.reason}"
+                f"  row {rejection.row_number}: {warning}{rejection.field}: {rejection.reason}"
             )
         if len(rejections) > 20:
             self.stdout.write(f"  ... and {len(rejections) - 20:,} more (see --report)")
         if report is not None:
             with report.open("w", newline="") as out:
                 writer = csv.writer(out)
-                writer.writerow(["row", "field", "reason"])
-                writer.writerows((r.row_number, r.field, r.reason) for r in rejections)
+                writer.writerow(["row", "field", "reason", "severity"])
+                writer.writerows((r.row_number, r.field, r.reason, r.severity) for r in rejections)

@@ -56,6 +56,11 @@ class Child(models.Model):
         blank=True,
         help_text="The social care system's id for the child (SSDA903 CHILD, CIN LAchildID)",
     )
+    # A return gave a UPN that fails the DfE check letter (DOMAIN.md section (e)): it was not
+    # kept as the UPN, and someone has to find the right one (docs/imports/ssda903.md).
+    upn_needs_checking = models.BooleanField("UPN needs checking", default=False)
+    # The CIN census PersonDeathDate (DOMAIN.md section (i)): the child has died.
+    date_of_death = models.DateField("Date of death", null=True, blank=True)
     address_line_1 = models.CharField("Address line 1", max_length=200, blank=True)
     address_line_2 = models.CharField("Address line 2", max_length=200, blank=True)
     town = models.CharField("Town or city", max_length=100, blank=True)
@@ -75,6 +80,8 @@ class Child(models.Model):
             "upn_unknown",
             "former_upns",
             "la_child_id",
+            "upn_needs_checking",
+            "date_of_death",
         ],
         contact=["address_line_1", "address_line_2", "town", "postcode"],
         not_personal=["id", "created_at", "updated_at", "version"],

@@ -21,7 +21,7 @@ class ImportKind(models.TextChoices):
     ATTENDANCE = "attendance", "Attendance (school extract, CSV)"
     CTF = "ctf", "Common Transfer File (XML)"
     SCHOOLS = "schools", "Schools register (GIAS establishments CSV)"
-    SSDA903 = "903", "SSDA903 looked-after children return (CSV)"
+    SSDA903 = "903", "SSDA903 looked-after children return (CSV or XML)"
     CIN = "cin", "Children in Need census (XML)"
 
 
@@ -56,6 +56,11 @@ class ImportRun(models.Model):
     # rows_read, children_matched, created, updated, unchanged, rejected, ... per kind.
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, help_text="Why the file as a whole could not be read")
+    # Per table of the file: {"Header": {"read": n, "imported": n, "warned": n, "rejected": n}};
+    # the run's totals are their sums (records/imports/base.py ImportReport.table_counts).
+    table_counts = models.JSONField(default=dict, blank=True)
+    # [{"severity", "table", "field", "reason", "count"}]: how many rows each problem hit.
+    reason_counts = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -74,7 +79,15 @@ class ImportRun(models.Model):
 
 
 class ImportRejection(models.Model):
+    """A problem with a row: an error (the row was not imported) or a warning (it was
+    imported, and `reason` says what was set aside and why)."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "Not imported"
+        WARNING = "warning", "Imported with a warning"
+
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
+    severity = models.CharField(max_length=7, choices=Severity.choices, default=Severity.ERROR)
     row_number = models.PositiveIntegerField(help_text="1 is the first row after the header")
     field = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=500)

@@ -65,8 +65,11 @@ def children_visible_to(user: UserLike) -> QuerySet[Child]:
     return Child.objects.filter(Exists(is_caseworker), Exists(user_grant) | Exists(group_grant))
 
 
-def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child]:
-    """The caseload list: visible children, searched by name or UPN, with what the list shows.
+def child_list_visible_to(
+    *, user: UserLike, search: str = "", upn_needs_checking: bool = False
+) -> QuerySet[Child]:
+    """The caseload list: visible children, searched by name or UPN, with what the list shows;
+    with `upn_needs_checking`, only those a return gave an invalid UPN for (issue 12).
 
     Each child carries `current_school` (name of the school whose roll they are on today) and
     `current_episodes` (open legal status episodes, for the status tags), loaded in one
@@ -75,6 +78,8 @@ def child_list_visible_to(*, user: UserLike, search: str = "") -> QuerySet[Child
     today = timezone.localdate()
     children = children_visible_to(user)
     children = _search(children, search)
+    if upn_needs_checking:
+        children = children.filter(upn_needs_checking=True)
     current_school = Enrolment.objects.filter(open_q(today), child=OuterRef("pk")).order_by(
         "-start_date"
     )

@@ -273,6 +273,8 @@ class ChildIdentity:
     upn_unknown: str = ""
     former_upn: str = ""
     ethnicity: str = ""
+    # The return's UPN failed the DfE rules and was not kept (docs/imports/ssda903.md).
+    upn_needs_checking: bool = False
 
 
 def child_identity_sync(
@@ -298,7 +300,9 @@ def child_identity_sync(
       placeholder name that says the name is awaited, for a caseworker to complete;
     - identity changes go through child_update's rules, ethnicity through the characteristics
       services'; a UPN the return replaces is kept as a former UPN, and a UPN-unknown code is
-      kept only while no UPN is known (it never erases a known UPN).
+      kept only while no UPN is known (it never erases a known UPN);
+    - `upn_needs_checking` (the return's UPN failed the DfE rules and was not kept) is set from
+      each return: the latest return says whether the UPN still needs checking.
     Returns the child and CREATED, UPDATED or UNCHANGED. Raises DomainError keyed by Child
     field names (and "ethnicity"); nothing is saved then.
     """
@@ -389,6 +393,7 @@ def _identifiers_sync(
         "la_child_id": identity.la_child_id,
         "upn_unknown": "" if child.upn else identity.upn_unknown,
         "former_upns": former,
+        "upn_needs_checking": identity.upn_needs_checking,
     }
     if all(getattr(child, name) == value for name, value in changes.items()):
         return False

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 
 from records.codes import Cohort
 from records.models import Child, LegalStatusEpisode
-from records.services.locking import SyncOutcome
+from records.services.locking import SyncOutcome, record_update
 from virtualschool.errors import DomainError
 
 
@@ -238,3 +238,48 @@ def episode_sync(
             return SyncOutcome.UNCHANGED
         episode_update(actor=actor, episode=existing, start_date=start_date, **values)
         return SyncOutcome.UPDATED
+
+
+def child_death_record(
+    *, actor: AbstractBaseUser | None, child: Child, date_of_death: date
+) -> SyncOutcome:
+    """Record that a child has died (the CIN census PersonDeathDate,
+    ../shared/reference/DOMAIN.md section (i)): the child is marked with the date, and every
+    episode of theirs still open (no end date) that started by then ends on it (a
+    child-in-need case's closure date is left as the return gives it: retention counts from
+    the case's closure).
+
+    Rules: the date is today or in the past and not before the child's birth; an episode that
+    starts after the date is left as it is (the return says otherwise; a person has to look).
+    Returns UNCHANGED when the record already says so, else UPDATED. Raises DomainError.
+    """
+    if date_of_death > timezone.localdate():
+        raise DomainError({"date_of_death": ["Date of death must be today or in the past"]})
+    if date_of_death < child.date_of_birth:
+        raise DomainError({"date_of_death": ["Date of death must be after the date of birth"]})
+    changed = False
+    with transaction.atomic(), set_actor(actor):
+        current = Child.objects.select_for_update().get(pk=child.pk)
+        if current.date_of_death != date_of_death:
+            record_update(
+                actor=actor,
+                instance=current,
+                expected_version=current.version,
+                changes={"date_of_death": date_of_death},
+            )
+            changed = True
+        still_open = LegalStatusEpisode.objects.filter(
+            child=child, start_date__lte=date_of_death, end_date__isnull=True
+        )
+        for episode in still_open.order_by("start_date"):
+            episode_update(
+                actor=actor,
+                episode=episode,
+                start_date=episode.start_date,
+                end_date=date_of_death,
+                legal_status=episode.legal_status,
+                plac_route=episode.plac_route,
+                closure_date=episode.closure_date,
+            )
+            changed = True
+    return SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED

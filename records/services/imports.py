@@ -204,6 +204,7 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
             field=r.field[:100],
             reason=r.reason[:500],
             child_id=r.child_id,
+            severity=r.severity,
         )
         for r in report.rejections
     )
@@ -211,6 +212,8 @@ def _finish(run: ImportRun, report: ImportReport, error: str) -> ImportRun:
     run.status = status
     run.error = error
     run.counts = {**report.as_counts(), "more_rejections": report.more_rejections}
+    run.table_counts = report.table_counts()
+    run.reason_counts = report.reason_counts()
     run.processed_rows = report.counts.get("rows_read", 0)
     run.finished_at = timezone.now()
     run.save()

@@ -36,6 +36,9 @@ CASELOAD_PAGE_SIZE = 25
 # the session's life, in no entry of the data map. It is no longer written; a session that
 # still holds it loses it at its next caseload page.
 OLD_SEARCH_SESSION_KEY = "records.caseload_search"
+# The filter "Only children whose UPN needs checking" (issue 12) names nobody, so it may go in
+# the query string of a list (?upn_check=1) and in the hidden field of a posted search.
+UPN_CHECK_PARAMETER = "upn_check"
 
 
 # The caseload's columns and the mapped fields each shows: a column is shown only to a user who
@@ -80,7 +83,13 @@ def caseload(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             search = form.cleaned_data["q"].strip()
             page_number = request.POST.get("page")
-    children = selectors.child_list_visible_to(user=request.user, search=search)
+    data = request.POST if request.method == "POST" else request.GET
+    upn_check = data.get(UPN_CHECK_PARAMETER) == "1" and caseload_columns(request.user).get(
+        "upn", False
+    )
+    children = selectors.child_list_visible_to(
+        user=request.user, search=search, upn_needs_checking=upn_check
+    )
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(page_number)
     # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
     page.object_list = list(page.object_list)
@@ -96,6 +105,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "search_form": form if form.errors else SearchForm(initial={"q": search}),
             "has_errors": bool(form.errors),
             "search": search,
+            "upn_check": upn_check,
             "shows": caseload_columns(request.user),
             "sees_all": can_view_all_children(request.user),
             "can_add_child": can_add_child(request.user),

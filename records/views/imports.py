@@ -51,7 +51,9 @@ COUNT_LABELS = {
     "updated": "Updated",
     "unchanged": "Unchanged",
     "rows_rejected": "Rows rejected",
+    "rows_warned": "Rows imported with a warning",
 }
+CHILDREN_IMPORTED = ("children_created", "children_updated", "children_unchanged")
 HIDDEN_COUNTS = {"more_rejections"}
 # Formats that can add a child the file names who is not on the record (--create-missing).
 STATUS_TAG_CLASSES = {
@@ -83,8 +85,8 @@ def progress_text(done: int, total: int | None, status: str) -> str:
 def _counts(run: ImportRun) -> list[tuple[str, str]]:
     """The report's counts with readable labels: rows read first, rows rejected last."""
     counts = {key: value for key, value in run.counts.items() if key not in HIDDEN_COUNTS}
-    order = ["rows_read", *(k for k in counts if k not in {"rows_read", "rows_rejected"})]
-    order.append("rows_rejected")
+    last = ["rows_warned", "rows_rejected"]
+    order = ["rows_read", *(k for k in counts if k not in {"rows_read", *last}), *last]
     return [
         (COUNT_LABELS.get(key, key.replace("_", " ").capitalize()), f"{counts[key]:,}")
         for key in order
@@ -186,6 +188,7 @@ def import_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         context["can_import_again"] = run.status == ImportRun.Status.REJECTED and bool(
             run.stored_path
         )
+        context.update(_problems_summary(run))
     return render(request, "records/imports/detail.html", context)
 
 
@@ -198,10 +201,57 @@ def import_progress(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
     return response
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _problems_summary(run: ImportRun) -> dict[str, Any]:
+    """The headline ("2,675 children imported; 1,413 warnings; 12 rows not imported"), the
+    counts per table with their totals (the sums of the tables), and the counts by reason,
+    for an importer that counts per table (records/imports/base.py ImportReport)."""
+    if not run.table_counts:
+        return {}
+    names = ("read", "imported", "warned", "rejected")
+    tables = [
+        {"name": name, **{key: f"{counts.get(key, 0):,}" for key in names}}
+        for name, counts in run.table_counts.items()
+    ]
+    totals = {key: sum(c.get(key, 0) for c in run.table_counts.values()) for key in names}
+    warnings = sum(r["count"] for r in run.reason_counts if r["severity"] == "warning")
+    children = sum(run.counts.get(key, 0) for key in CHILDREN_IMPORTED)
+    verb = "imported" if run.status == ImportRun.Status.SUCCEEDED else "read"
+    headline = "; ".join(
+        [
+            f"{_plural(children, 'child', 'children')} {verb}",
+            _plural(warnings, "warning", "warnings"),
+            f"{_plural(totals['rejected'], 'row', 'rows')} not imported",
+        ]
+    )
+    reasons = [
+        {
+            **reason,
+            "outcome": ImportRejection.Severity(reason["severity"]).label,
+            "count_text": f"{reason['count']:,}",
+        }
+        for reason in run.reason_counts
+    ]
+    return {
+        "headline": headline,
+        "table_counts": tables,
+        "table_totals": {key: f"{value:,}" for key, value in totals.items()},
+        "reasons": reasons,
+        "has_warnings": bool(warnings),
+    }
+
+
 def _rejection_rows(run: ImportRun) -> Iterator[tuple[object, ...]]:
-    yield ("Row", "Field", "Reason")
+    yield ("Row", "Field", "Reason", "Outcome")
+    labels = dict(ImportRejection.Severity.choices)
     rejections = ImportRejection.objects.filter(run=run).order_by("row_number", "id")
-    yield from rejections.values_list("row_number", "field", "reason").iterator(chunk_size=2000)
+    for row, name, reason, severity in rejections.values_list(
+        "row_number", "field", "reason", "severity"
+    ).iterator(chunk_size=2000):
+        yield (row, name, reason, labels[severity])
 
 
 @require_GET

@@ -91,4 +91,6 @@ def test_identity_fields_of_child():
         "upn_unknown",
         "former_upns",
         "la_child_id",
+        "upn_needs_checking",
+        "date_of_death",
     }

@@ -2,7 +2,8 @@
 
 The import reads one stored file, so the tables are bundled first: a directory, or two CSV
 files, become one zip of the Header and Episodes CSVs (recognised by their header rows, so any
-file names do); a zip or a single table's CSV is imported as it is.
+file names do); a zip, a single table's CSV or the XML return (EXPSSDA903) is imported as it
+is.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ class Command(ImportCommand):
     kind = ImportKind.SSDA903
     help = (
         "Import the SSDA903 return's Header and Episodes tables: a directory holding them, the "
-        "two CSV files, or a zip of them; see docs/imports/ssda903.md."
+        "two CSV files, a zip of them, or the XML return; see docs/imports/ssda903.md."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "paths", nargs="+", type=Path, help="a directory, the CSV files, or a zip"
+            "paths", nargs="+", type=Path, help="a directory, the CSV files, a zip, or the XML"
         )
         parser.add_argument(
             "--import-valid-rows",

@@ -102,6 +102,31 @@ def write_903_zip(path: Path, headers: list[dict], episodes: list[dict]) -> Path
     return path
 
 
+def ssda903_xml(headers: list[dict], episodes: list[dict]) -> bytes:
+    """The same return in the 903's XML form: EXPSSDA903 / CHILD / HEADER (CHILDID, ...) and
+    EPISODE (DECOM, ..., PL for the CSV's PLACE) elements."""
+    from xml.sax.saxutils import escape
+
+    def elements(values: dict, rename: dict[str, str], skip: set[str]) -> str:
+        return "".join(
+            f"<{rename.get(name, name)}>{escape(value)}</{rename.get(name, name)}>"
+            for name, value in values.items()
+            if value and name not in skip
+        )
+
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<EXPSSDA903>"]
+    for header in headers:
+        parts.append("<CHILD><HEADER>")
+        parts.append(elements(header, {"CHILD": "CHILDID"}, set()))
+        parts.append("</HEADER>")
+        for episode in episodes:
+            if episode["CHILD"] == header["CHILD"]:
+                parts.append(f"<EPISODE>{elements(episode, {'PLACE': 'PL'}, {'CHILD'})}</EPISODE>")
+        parts.append("</CHILD>")
+    parts.append("</EXPSSDA903>")
+    return "\n".join(parts).encode()
+
+
 @dataclass
 class Plan:
     start: date
@@ -114,6 +139,7 @@ class CinCase:
     closure: date | None = None
     need: str = "N1"
     plans: list[Plan] = field(default_factory=list)
+    nfa: bool = False
 
 
 @dataclass
@@ -126,6 +152,7 @@ class CinChild:
     upn_unknown: str = ""
     ethnicity: str = "WBRI"
     expected_dob: date | None = None
+    died: date | None = None
     cases: list[CinCase] = field(default_factory=list)
 
 
@@ -154,6 +181,7 @@ def cin_xml(children: list[CinChild], *, la: str = "873", year: int = 2025) -> b
             _element("PersonBirthDate", child.dob),
             _element("ExpectedPersonBirthDate", child.expected_dob),
             _element("GenderCurrent", child.gender),
+            _element("PersonDeathDate", child.died),
         ]
         parts.append("</ChildIdentifiers><ChildCharacteristics>")
         parts.append(_element("Ethnicity", child.ethnicity))
@@ -169,7 +197,7 @@ def cin_xml(children: list[CinChild], *, la: str = "873", year: int = 2025) -> b
                 _element("ReasonForClosure", "RC1" if case.closure else ""),
                 "<Assessments><AssessmentActualStartDate>"
                 f"{case.referral.isoformat()}</AssessmentActualStartDate></Assessments>",
-                _element("ReferralNFA", "false"),
+                _element("ReferralNFA", "true" if case.nfa else "false"),
             ]
             for plan in case.plans:
                 parts.append("<ChildProtectionPlans>")

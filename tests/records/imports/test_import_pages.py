@@ -180,8 +180,9 @@ def test_the_run_page_shows_only_the_first_100_rejections_and_the_csv_has_them_a
         f'attachment; filename="import-{run.pk}-rejections.csv"'
     )
     table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
-    assert table[0] == ["Row", "Field", "Reason"]
+    assert table[0] == ["Row", "Field", "Reason", "Outcome"]
     assert [int(row[0]) for row in table[1:]] == list(range(1, 151))
+    assert {row[3] for row in table[1:]} == {"Not imported"}
 
 
 def test_the_rejections_csv_cannot_run_formulas(client_for, manager):
@@ -198,12 +199,12 @@ def test_the_rejections_csv_cannot_run_formulas(client_for, manager):
     )
     table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
     assert table[1:] == [
-        ["1", "'=cmd", "'=HYPERLINK(1)"],
-        ["2", "date", "'+1+1"],
-        ["3", "date", "'-2"],
-        ["4", "date", "'@SUM(A1)"],
-        ["5", "date", "'\tTab"],
-        ["6", "date", "Plain reason"],
+        ["1", "'=cmd", "'=HYPERLINK(1)", "Not imported"],
+        ["2", "date", "'+1+1", "Not imported"],
+        ["3", "date", "'-2", "Not imported"],
+        ["4", "date", "'@SUM(A1)", "Not imported"],
+        ["5", "date", "'\tTab", "Not imported"],
+        ["6", "date", "Plain reason", "Not imported"],
     ]
 
 

@@ -1,8 +1,12 @@
+import csv
 import datetime
+import io
 import zipfile
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.imports.socialcare import PLACEHOLDER_FIRST_NAME
@@ -15,6 +19,7 @@ from tests.records.imports.socialcare_files import (
     episode_row,
     header_row,
     run_command,
+    ssda903_xml,
     table_csv,
     upn,
     write_903_dir,
@@ -239,7 +244,8 @@ def test_every_broken_rule_is_reported_by_row_and_field_and_nothing_changes(tmp_
 
 def test_import_valid_rows_keeps_the_good_children(tmp_path):
     headers, episodes = march_return()
-    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value=wrong_check_letter(upn(9))))
+    # (A wrong UPN check letter is only a warning since issue 12: SEX 7 is an error.)
+    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value=upn(9), sex="7"))
     episodes.append(episode_row("LAC003", D(2024, 5, 1)))
 
     status, _ = run_command(
@@ -413,3 +419,323 @@ class TestEpisodeUpdate:
         assert "legal_status" in no_status.value.message_dict
         episode.refresh_from_db()
         assert episode.end_date == D(2024, 2, 1)
+
+
+# --- Issue 12: counts that add up, warnings beside errors --------------------------------
+
+
+def _upload_903(client, path, capture, *, create_missing=True, valid_rows=False):
+    payload = {"kind": "903", "file": SimpleUploadedFile(path.name, path.read_bytes())}
+    if create_missing:
+        payload["create_missing"] = "on"
+    if valid_rows:
+        payload["import_valid_rows"] = "on"
+    with capture(execute=True):
+        return client.post(reverse("records:import-new"), payload)
+
+
+def test_a_header_row_and_an_episodes_row_with_the_same_number_count_as_two(tmp_path):
+    headers, episodes = march_return()
+    headers[1] = {**headers[1], "SEX": "7"}  # Header row 2
+    episodes[1] = {**episodes[1], "LS": "Z9"}  # Episodes row 2
+
+    status, _ = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 1
+    run = ImportRun.objects.get()
+    # Header row 2; Episodes row 2, rows 1 and 3 with it (one child's episodes go together)
+    # and row 4 (LAC002, whose Header row was rejected): five rows, not four.
+    assert run.counts["rows_rejected"] == 5
+    assert run.table_counts == {
+        "Header": {"read": 2, "imported": 1, "warned": 0, "rejected": 1},
+        "Episodes": {"read": 4, "imported": 0, "warned": 0, "rejected": 4},
+    }
+    for key, total in (("read", "rows_read"), ("rejected", "rows_rejected")):
+        assert sum(t[key] for t in run.table_counts.values()) == run.counts[total]
+    by_reason = {(r["field"], r["reason"][:30]): r["count"] for r in run.reason_counts}
+    assert by_reason[("Episodes.CHILD", "Not imported: another of the c")] == 2
+    assert by_reason[("Episodes.CHILD", "No child in the record has thi")] == 1
+    assert by_reason[("Header.SEX", "SEX must be one of: 1, 2")] == 1
+
+
+def test_the_report_page_says_what_was_imported_with_counts_per_table_and_reason(
+    tmp_path, client_for, manager, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    headers, episodes = march_return()
+    headers.append(header_row("LAC003", D(2012, 3, 4), upn_value="UN1", sex="7"))
+    path = write_903_zip(tmp_path / "903.zip", headers, episodes)
+    client = client_for(manager)
+
+    response = _upload_903(client, path, django_capture_on_commit_callbacks, valid_rows=True)
+
+    page = client.get(response.url).content.decode()
+    assert "2 children imported; 0 warnings; 1 row not imported" in page
+    assert "Rows by table" in page and "Errors and warnings by reason" in page
+    run = ImportRun.objects.get()
+    download = client.get(reverse("records:import-rejections-csv", kwargs={"pk": run.pk}))
+    table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert table[0] == ["Row", "Field", "Reason", "Outcome"]
+    assert [row[:2] + row[3:] for row in table[1:]] == [["3", "Header.SEX", "Not imported"]]
+
+
+def test_a_upn_with_a_wrong_check_letter_is_a_warning_and_the_child_is_imported(
+    tmp_path, client_for, manager, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    bad_upn = wrong_check_letter(upn(55))
+    headers, episodes = march_return()
+    headers[0] = {**headers[0], "UPN": bad_upn}
+    path = write_903_zip(tmp_path / "903.zip", headers, episodes)
+    client = client_for(manager)
+
+    response = _upload_903(client, path, django_capture_on_commit_callbacks)
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    a = Child.objects.get(la_child_id="LAC001")
+    assert (a.upn, a.upn_needs_checking) == ("", True)
+    assert len(episodes_of("LAC001")) == 2  # the episodes came in with the child
+    assert not Child.objects.get(la_child_id="LAC002").upn_needs_checking
+    warning = ImportRejection.objects.get()
+    assert (warning.severity, warning.row_number, warning.field) == ("warning", 1, "Header.UPN")
+    assert "UPN needs checking" in warning.reason
+    assert run.table_counts["Header"] == {"read": 2, "imported": 2, "warned": 1, "rejected": 0}
+    page = client.get(response.url).content.decode()
+    assert "2 children imported; 1 warning; 0 rows not imported" in page
+    assert bad_upn not in page
+    detail = client.get(reverse("records:child-detail", kwargs={"pk": a.pk})).content.decode()
+    assert "UPN needs checking" in detail
+
+    # The caseload can be narrowed to the children whose UPN needs checking (the filter names
+    # nobody, so it is in the query string), and a search keeps the filter.
+    b = Child.objects.get(la_child_id="LAC002")
+    listed = client.get(reverse("records:caseload") + "?upn_check=1").content.decode()
+    assert reverse("records:child-detail", kwargs={"pk": a.pk}) in listed
+    assert reverse("records:child-detail", kwargs={"pk": b.pk}) not in listed
+    assert reverse("records:child-detail", kwargs={"pk": b.pk}) in (
+        client.get(reverse("records:caseload")).content.decode()
+    )
+    searched = client.post(
+        reverse("records:caseload"), {"q": b.last_name, "upn_check": "1"}
+    ).content.decode()
+    assert reverse("records:child-detail", kwargs={"pk": b.pk}) not in searched
+    assert 'name="upn_check" value="1"' in searched
+
+    # Next month's return has the right UPN: it is kept, and the mark goes.
+    headers[0] = {**headers[0], "UPN": UPN_A}
+    run_command("import_903", write_903_dir(tmp_path / "april", headers, episodes))
+    a.refresh_from_db()
+    assert (a.upn, a.upn_needs_checking) == (UPN_A, False)
+
+
+def test_a_rec_on_an_open_episode_is_ignored_with_a_warning(tmp_path):
+    headers, episodes = march_return()
+    episodes[2] = {**episodes[2], "REC": "E13"}  # LAC001's open episode
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), None),
+    ]
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (3, "Episodes.REC", "warning")
+    assert ImportRun.objects.get().table_counts["Episodes"]["warned"] == 1
+
+
+def test_an_unknown_optional_code_is_dropped_with_a_warning(tmp_path):
+    headers, episodes = march_return()
+    episodes[3] = {**episodes[3], "RNE": "Q"}
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert len(episodes_of("LAC002")) == 2
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (4, "Episodes.RNE", "warning")
+
+
+def test_episodes_merge_only_across_x1_and_a_rec_that_ends_care_ends_the_period(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        # Placement moves under one order (X1): one period.
+        episode_row("LAC001", D(2022, 1, 10), ls="E1", dec=D(2022, 6, 1), rec="X1"),
+        episode_row("LAC001", D(2022, 6, 1), ls="E1", rne="P", dec=D(2023, 3, 1), rec="E11"),
+        # Adopted on 1 March 2023, and a new episode the same day with the same legal status:
+        # the adoption and its PLAC episode are kept, not merged away.
+        episode_row("LAC001", D(2023, 3, 1), ls="E1", rne="S", dec=D(2023, 8, 1), rec="E13"),
+        # Home to parents (E13) on 1 August, then accommodated again the same day.
+        episode_row("LAC001", D(2023, 8, 1), ls="E1", rne="S"),
+    ]
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.E1, "", D(2022, 1, 10), D(2023, 2, 28)),
+        (Cohort.CLA, LegalStatus.E1, "", D(2023, 3, 1), D(2023, 7, 31)),
+        (Cohort.CLA, LegalStatus.E1, "", D(2023, 8, 1), None),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2023, 3, 2), None),
+    ]
+    warning = ImportRejection.objects.get()
+    assert (warning.row_number, warning.field, warning.severity) == (3, "Episodes.DECOM", "warning")
+
+
+def test_short_and_long_rows_are_errors_and_the_childs_other_episodes_wait(tmp_path):
+    headers, episodes = march_return()
+    directory = write_903_dir(tmp_path / "m", headers, episodes)
+    lines = (directory / "episodes.csv").read_bytes().split(b"\r\n")
+    lines[2] = lines[2].rsplit(b",", 3)[0]  # row 2 (LAC001) has 3 fields too few
+    lines[4] += b",extra"  # row 4 (LAC002) has one too many
+    (directory / "episodes.csv").write_bytes(b"\r\n".join(lines))
+    head = (directory / "header.csv").read_bytes().split(b"\r\n")
+    head[2] = head[2].rsplit(b",", 1)[0]  # Header row 2 (LAC002) has one field too few
+    (directory / "header.csv").write_bytes(b"\r\n".join(head))
+
+    status, output = run_command("import_903", directory, "--create-missing")
+
+    assert status == 1
+    rejected = set(ImportRejection.objects.values_list("row_number", "field"))
+    assert {(2, "Episodes"), (4, "Episodes"), (2, "Header")} <= rejected
+    assert (1, "Episodes.CHILD") in rejected  # LAC001's other episodes are not imported alone
+    assert "the header row has 13" in output
+    assert not Child.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_windows_1252_and_utf_8_with_or_without_a_bom_are_read(tmp_path, encoding):
+    headers, episodes = march_return()
+    for row in episodes:
+        row["PLACE_PROVIDER"] = "Café Fostering Ltd"  # é is 0xE9 in Windows-1252
+    directory = tmp_path / "m"
+    directory.mkdir()
+    (directory / "header.csv").write_bytes(table_csv(HEADER_COLUMNS, headers, encoding))
+    (directory / "episodes.csv").write_bytes(table_csv(EPISODE_COLUMNS, episodes, encoding))
+
+    status, output = run_command("import_903", directory, "--create-missing")
+
+    assert status == 0, output
+    assert Child.objects.count() == 2
+    assert ImportRun.objects.get().counts["rows_read"] == 6
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"CHILD;SEX;DOB;ETHNIC;UPN\r\nLAC001;1;04/03/2012;WBRI;UN1\r\n",
+            "separates its fields with semicolons (;), not commas",
+        ),
+        (
+            b"CHILD\tSEX\tDOB\tETHNIC\tUPN\r\nLAC001\t1\t04/03/2012\tWBRI\tUN1\r\n",
+            "separates its fields with tabs",
+        ),
+        (
+            b'CHILD,SEX,DOB,ETHNIC,UPN\r\nLAC001,1,04/03/2012,WBRI,UN1\r\n"LAC002,2,01/01/2015,'
+            b"WBRI,UN1\r\nLAC003,1,01/01/2016,WBRI,UN1\r\n",
+            'has a quote (") on line 3 that is never closed',
+        ),
+    ],
+)
+def test_a_other_delimiter_or_an_unclosed_quote_is_named(tmp_path, content, reason):
+    path = tmp_path / "header.csv"
+    path.write_bytes(content)
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 2
+    assert reason in output
+    assert not Child.objects.exists()
+
+
+def test_the_xml_form_of_the_return_is_read_under_the_same_rules(tmp_path):
+    headers, episodes = march_return()
+    headers[1] = {**headers[1], "UPN": wrong_check_letter(upn(56))}  # a warning, as in CSV
+    episodes[2] = {**episodes[2], "REC": "E13"}  # REC on an open episode: ignored
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(ssda903_xml(headers, episodes))
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.C1, "", D(2024, 5, 1), D(2024, 6, 9)),
+        (Cohort.CLA, LegalStatus.C2, "", D(2024, 6, 10), None),
+    ]
+    assert episodes_of("LAC002") == [
+        (Cohort.CLA, LegalStatus.V2, "", D(2023, 1, 10), D(2024, 7, 1)),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2024, 7, 2), None),
+    ]
+    assert Child.objects.get(la_child_id="LAC002").upn_needs_checking
+    run = ImportRun.objects.get()
+    assert run.table_counts == {
+        "Header": {"read": 2, "imported": 2, "warned": 1, "rejected": 0},
+        "Episodes": {"read": 4, "imported": 4, "warned": 1, "rejected": 0},
+    }
+    assert set(ImportRejection.objects.values_list("row_number", "field", "severity")) == {
+        (2, "Header.UPN", "warning"),
+        (3, "Episodes.REC", "warning"),
+    }
+
+
+def test_an_xml_episode_with_a_broken_rule_is_rejected_by_its_number(tmp_path):
+    headers, episodes = march_return()
+    episodes[3] = {**episodes[3], "LS": "Z9"}  # the 4th EPISODE element
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(ssda903_xml(headers, episodes))
+
+    status, _ = run_command("import_903", path, "--create-missing")
+
+    assert status == 1
+    assert ImportRejection.objects.filter(row_number=4, field="Episodes.LS").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"<Message><Children/></Message>", "root element is not EXPSSDA903"),
+        (b"<EXPSSDA903><CHILD><HEADER>", "not well-formed XML"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><EXPSSDA903/>',
+            "declares a DTD",
+        ),
+        (b"<EXPSSDA903></EXPSSDA903>", "holds no CHILD elements"),
+    ],
+)
+def test_an_xml_file_that_is_not_a_903_return_fails_with_exit_2(tmp_path, content, reason):
+    path = tmp_path / "ssda903.xml"
+    path.write_bytes(content)
+
+    status, output = run_command("import_903", path, "--create-missing")
+
+    assert status == 2
+    assert reason in output
+
+
+def test_a_one_day_episode_ending_in_adoption_the_day_the_next_begins_keeps_the_plac(tmp_path):
+    headers = [header_row("LAC001", D(2012, 3, 4), upn_value=UPN_A)]
+    episodes = [
+        episode_row("LAC001", D(2024, 5, 1), ls="E1", dec=D(2024, 5, 1), rec="E11"),
+        episode_row("LAC001", D(2024, 5, 1), ls="V2", dec=D(2024, 8, 1), rec="E13"),
+    ]
+
+    status, output = run_command(
+        "import_903", write_903_dir(tmp_path / "m", headers, episodes), "--create-missing"
+    )
+
+    assert status == 0, output
+    assert episodes_of("LAC001") == [
+        (Cohort.CLA, LegalStatus.V2, "", D(2024, 5, 1), D(2024, 8, 1)),
+        (Cohort.PLAC, "", PlacRoute.ADOPTION, D(2024, 5, 2), None),
+    ]
+    assert ImportRun.objects.get().counts["episodes_same_day"] == 1

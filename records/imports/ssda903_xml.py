@@ -1,0 +1,93 @@
+"""The XML form of the SSDA903 return, read into the same rows as its CSV tables.
+
+The XML return has the root EXPSSDA903 and one CHILD element per child, each holding a HEADER
+(CHILDID - the CSV Header's CHILD - with SEX, DOB, ETHNIC, UPN and more) and one EPISODE per
+episode of care (DECOM, RNE, LS, CIN, PL - the CSV's PLACE - DEC, REC, ...), with the CSV's
+dd/mm/yyyy dates (../shared/reference/DOMAIN.md section (i); the element names as the
+SocialFinanceDigitalLabs 903 tools write them). Each HEADER becomes a Header row and each
+EPISODE an Episodes row carrying its CHILD's id, so records/imports/ssda903.py applies the
+same rules to both forms. Header row n is the n-th CHILD, Episodes row n the n-th EPISODE.
+
+The file is parsed as a stream with defusedxml (no DTD, no entities), as the CIN census is,
+and each CHILD is dropped once read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from records.imports.base import FileUnreadableError
+
+ROOT = "EXPSSDA903"
+# The XML's element name for each CSV column the import reads, where they differ.
+HEADER_NAMES = {"CHILD": ("CHILDID", "CHILD")}
+EPISODE_NAMES = {"PLACE": ("PL", "PLACE")}
+HEADER_READ = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
+EPISODE_READ = ("DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC")
+
+Rows = list[tuple[int, dict[str, str], str]]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].upper()
+
+
+def _values(element: Element | None, read: tuple[str, ...], names: dict) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    if element is not None:
+        for item in element:
+            texts.setdefault(_local(item.tag), (item.text or "").strip())
+    return {
+        column: next((texts[name] for name in names.get(column, (column,)) if name in texts), "")
+        for column in read
+    }
+
+
+def looks_like_xml(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def read_903_xml(path: Path) -> tuple[Rows, Rows]:
+    """(Header rows, Episodes rows) of an XML return, as records/imports/ssda903.py reads
+    its CSV tables; FileUnreadableError when it is not well-formed EXPSSDA903 XML."""
+    headers: Rows = []
+    episodes: Rows = []
+    depth = 0
+    try:
+        for event, element in iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                if depth == 0 and _local(element.tag) != ROOT:
+                    raise FileUnreadableError(
+                        f"This is not an SSDA903 XML return: its root element is not {ROOT}"
+                    )
+                depth += 1
+                continue
+            depth -= 1
+            if depth != 1 or _local(element.tag) != "CHILD":
+                continue
+            header = next((e for e in element if _local(e.tag) == "HEADER"), None)
+            values = _values(header, HEADER_READ, HEADER_NAMES)
+            headers.append((len(headers) + 1, values, ""))
+            for item in element:
+                if _local(item.tag) == "EPISODE":
+                    episode = {
+                        "CHILD": values["CHILD"],
+                        **_values(item, EPISODE_READ, EPISODE_NAMES),
+                    }
+                    episodes.append((len(episodes) + 1, episode, ""))
+            element.clear()  # memory stays flat however long the file
+    except ParseError as error:
+        raise FileUnreadableError(
+            f"The file is not well-formed XML (line {error.position[0]})"
+        ) from error
+    except DefusedXmlException as error:
+        raise FileUnreadableError(
+            "The file declares a DTD or entities, which an SSDA903 return never does"
+        ) from error
+    if not headers:
+        raise FileUnreadableError("The SSDA903 XML return holds no CHILD elements")
+    return headers, episodes
