@@ -187,3 +187,18 @@ def test_a_filter_of_the_scope_narrows_every_table(manager):
     narrowed = Scope(period=Period.year(2024), filters={"cohort": Cohort.CIN})
     table = children_by_cohort_and_year_group(user=manager, scope=narrowed)
     assert table.cells == ((0,), (0,), (1,), (0,))
+
+
+def test_a_period_with_nothing_to_count_gives_empty_tables_that_still_publish(manager):
+    _child()  # in view, with no sessions and no exclusions
+    exclusions = exclusions_by_reason(user=manager, scope=YEAR)
+    assert (exclusions.row_labels, exclusions.grand_total) == ((), 0)
+    assert suppress(exclusions).rows() == [
+        ["", "Suspensions", "Permanent exclusions", "Total"],
+        ["Total", 0, 0, 0],
+    ]
+    bands = children_by_cohort_and_attendance_band(user=manager, scope=YEAR)
+    assert bands.grand_total == 0
+    assert suppress(bands).cells == ((0, 0, 0, 0),) * 4
+    nobody = children_by_cohort_and_year_group(user=manager, scope=Scope(Period.year(2020)))
+    assert (nobody.column_labels, nobody.row_totals) == ((), (0, 0, 0, 0))
