@@ -19,8 +19,11 @@ A `Table` is rows × columns of counts with its row totals, column totals and gr
   alone), and it cannot be when it lies on one (adding and taking away one along the cycle
   changes no published figure). So, until no suppressed entry is a bridge, the smallest
   published entry that closes a cycle through a bridge is suppressed too (a non-zero count
-  before a zero, a cell before a total), or, when none can yet, the smallest other entry of
-  its row or column. Every row and column with a suppressed entry then has at least two.
+  before a zero, a cell before a total as large), or, when none can yet, the smallest other
+  entry of its row or column. Every row and column with a suppressed entry then has at least
+  two. This protects against solving the equations; that counts are never negative still
+  bounds a suppressed count by its totals (the usual limit of cell suppression), and is why a
+  zero is taken as a complement only when nothing else will do.
 - **Rounding.** Optionally every published total is rounded to the nearest 5 or 10, half up,
   as the DfE rounds national figures; a total that is not zero but rounds to zero is `k`.
 - **Footnote.** Every published table states its method in words.

@@ -202,3 +202,23 @@ def test_a_period_with_nothing_to_count_gives_empty_tables_that_still_publish(ma
     assert suppress(bands).cells == ((0, 0, 0, 0),) * 4
     nobody = children_by_cohort_and_year_group(user=manager, scope=Scope(Period.year(2020)))
     assert (nobody.column_labels, nobody.row_totals) == ((), (0, 0, 0, 0))
+
+
+def test_a_user_who_sees_no_child_counts_none(admin_user, manager):
+    """An Admin sees no child's record, so every table counts nobody for them (visibility
+    is the dashboards', children_visible_to)."""
+    child = _child()
+    _record(manager, child, ["/", "O"])
+    Exclusion.objects.create(
+        child=child,
+        school=SchoolFactory(),
+        category="FIXD",
+        start_date=D(2024, 10, 1),
+        sessions=1,
+        reasons=["DB"],
+        outcome="stands",
+    )
+    assert children_by_cohort_and_year_group(user=admin_user, scope=YEAR).grand_total == 0
+    assert children_by_cohort_and_attendance_band(user=admin_user, scope=YEAR).grand_total == 0
+    assert exclusions_by_reason(user=admin_user, scope=YEAR).grand_total == 0
+    assert exclusions_by_reason(user=manager, scope=YEAR).grand_total == 1
