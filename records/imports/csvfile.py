@@ -15,10 +15,14 @@ The SSDA903 import uses it (records/imports/ssda903.py); other CSV importers can
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from records.imports.base import FileUnreadableError
 
@@ -107,3 +111,122 @@ def read_csv(data: bytes, source: str) -> CsvTable:
             )
         rows.append(Row(number=number, cells=cells, problem=problem))
     return CsvTable(source=source, columns=columns, rows=rows)
+
+
+# --- The same rules for a file read as a stream (added for the attendance and schools
+# imports, whose files may be far larger than memory should hold: DESIGN.md "Data at scale") --
+
+STREAM_CHUNK_BYTES = 1024 * 1024
+
+
+def encoding_of(path: Path, source: str) -> str:
+    """How decode() would read the file at `path`, found without holding it: "utf-8-sig"
+    when every byte is UTF-8, else "cp1252"; FileUnreadableError, as decode() says it, for a
+    file with NUL bytes. One pass over the file in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as stream:
+        while chunk := stream.read(STREAM_CHUNK_BYTES):
+            if b"\x00" in chunk:
+                raise FileUnreadableError(f"{source} is not a CSV file: it contains binary data")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return "utf-8-sig" if utf8 else "cp1252"
+
+
+@dataclass
+class CsvStream:
+    """A file's header row and, as they are read, its rows (blank rows left out), by
+    read_csv's rules: a row of the wrong length comes with `problem` set."""
+
+    source: str
+    header: list[str]  # the header row's cells as the file has them
+    columns: list[str]  # the same, stripped and upper-cased
+    encoding: str
+    rows: Iterator[Row]
+
+
+def quote_refusal(error: csv.Error, source: str, line: int) -> FileUnreadableError:
+    """What _records says of a csv.Error raised reading the record that starts on `line`."""
+    if "unexpected end of data" in str(error):
+        return FileUnreadableError(
+            f'{source} has a quote (") on line {line} that is never closed: the rest '
+            "of the file would be read as one field. Close the quote, or remove it"
+        )
+    return FileUnreadableError(
+        f'{source} has a misplaced quote (") on line {line}: a quoted field must '
+        "end with a quote followed by a comma or the end of the line"
+    )
+
+
+def checked_header(cells: list[str] | None, source: str) -> list[str]:
+    """The header row's cells, refused as read_csv refuses them: none or all blank (an empty
+    file), or one field holding another delimiter (the file is not comma-separated)."""
+    if cells is None or not any(cell.strip() for cell in cells):
+        raise FileUnreadableError(f"{source} is empty: it has no header row")
+    if len(cells) == 1:
+        for delimiter, name in OTHER_DELIMITERS.items():
+            if delimiter in cells[0]:
+                raise FileUnreadableError(
+                    f"{source} separates its fields with {name}, not commas: save it as "
+                    "comma-separated values (CSV)"
+                )
+    return cells
+
+
+def _stream_records(reader: Any, source: str) -> Iterator[list[str]]:
+    """A csv.reader's records, a quote fault refused naming the line its record starts on."""
+    while True:
+        starts = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise quote_refusal(error, source, starts) from error
+        yield cells
+
+
+def _stream_rows(records: Iterator[list[str]], width: int) -> Iterator[Row]:
+    for number, cells in enumerate(records, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) == width:
+            yield Row(number=number, cells=cells)
+        else:
+            yield Row(number=number, cells=cells, problem=row_length_problem(cells, width))
+
+
+@contextmanager
+def stream_csv(path: Path, source: str) -> Iterator[CsvStream]:
+    """The file at `path` by read_csv's rules (encodings, delimiters, quotes, header, row
+    lengths), its rows read as the caller iterates, never all held. FileUnreadableError for
+    the header here, and for a quote fault when iteration reaches it."""
+    encoding = encoding_of(path, source)
+    # The five bytes Windows-1252 leaves undefined become U+FFFD, as in decode().
+    with path.open(encoding=encoding, errors="replace", newline="") as text:
+        records = _stream_records(csv.reader(text, strict=True), source)
+        header = checked_header(next(records, None), source)
+        yield CsvStream(
+            source=source,
+            header=header,
+            columns=[cell.strip().upper() for cell in header],
+            encoding=encoding,
+            rows=_stream_rows(records, len(header)),
+        )
+
+
+def row_length_problem(cells: list[str], width: int) -> str:
+    """read_csv's words for a row of `cells` under a header of `width` fields."""
+    return (
+        f"The row has {len(cells)} field{'s' if len(cells) != 1 else ''}; the header row "
+        f"has {width}: a field is missing, or a comma is not inside quotes"
+    )
