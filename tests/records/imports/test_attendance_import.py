@@ -206,6 +206,42 @@ def test_a_windows_1252_file_is_read(tmp_path, pupils, school, header):
     assert (session.child_id, session.session, session.code) == (pupils[0].pk, "AM", "/")
 
 
+@pytest.mark.parametrize("header", [HEADER, WIDE_HEADER], ids=["long", "wide"])
+@pytest.mark.parametrize("import_valid_rows", [False, True], ids=["whole", "valid rows"])
+def test_a_blank_upn_is_an_error_and_matches_no_child_without_a_upn(
+    tmp_path, pupils, school, header, import_valid_rows
+):
+    """Children without a UPN are common after 903 and CIN imports (issue 12): a blank or
+    whitespace-only UPN in a file must be that row's error, never a match for one of them."""
+    without = [ChildFactory(upn=""), ChildFactory(upn="")]
+    assert all(child.upn == "" for child in without)
+    long = header == HEADER
+    rows = [
+        [pupils[0].upn, MONDAY.isoformat(), "AM", "/", str(school.urn)]
+        if long
+        else [pupils[0].upn, MONDAY.isoformat(), "/", "", str(school.urn)],
+    ]
+    for upn in ("", "   "):
+        rows.append(
+            [upn, WEEK[1].isoformat(), "AM", "/", str(school.urn)]
+            if long
+            else [upn, WEEK[1].isoformat(), "/", "/", str(school.urn)]
+        )
+    run = run_import(
+        write(tmp_path / "blank.csv", rows, header=header), import_valid_rows=import_valid_rows
+    )
+    # (each session of a wide row is judged, so a wide row is refused once for each)
+    rejections = sorted(set(run.rejections.values_list("row_number", "field", "reason")))
+    assert rejections == [(2, "upn", "UPN is blank"), (3, "upn", "UPN is blank")]
+    assert not AttendanceSession.objects.filter(child__in=without).exists()
+    if import_valid_rows:
+        assert run.status == ImportRun.Status.SUCCEEDED
+        assert list(AttendanceSession.objects.values_list("child_id", flat=True)) == [pupils[0].pk]
+    else:
+        assert run.status == ImportRun.Status.REJECTED
+        assert not AttendanceSession.objects.exists()
+
+
 def test_a_former_upn_finds_the_child(tmp_path, pupils, school):
     pupil = pupils[0]
     old = _upn(9_999)
