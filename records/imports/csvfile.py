@@ -182,27 +182,25 @@ def checked_header(cells: list[str] | None, source: str) -> list[str]:
     return cells
 
 
-def _stream_records(reader: Any, source: str) -> Iterator[list[str]]:
-    """A csv.reader's records, a quote fault refused naming the line its record starts on."""
-    while True:
-        starts = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise quote_refusal(error, source, starts) from error
-        yield cells
-
-
-def _stream_rows(records: Iterator[list[str]], width: int) -> Iterator[Row]:
-    for number, cells in enumerate(records, start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) == width:
-            yield Row(number=number, cells=cells)
-        else:
-            yield Row(number=number, cells=cells, problem=row_length_problem(cells, width))
+def _stream_rows(reader: Any, width: int, source: str) -> Iterator[Row]:
+    """A csv.reader's records after the header as Rows, by read_csv's rules: blank rows left
+    out, a row of the wrong length with its problem, a quote fault refused naming the line
+    its record starts on. One loop, no per-row generator or try (the wide attendance layout
+    and every file COPY refuses are read here, at up to millions of rows)."""
+    number, ended = 0, reader.line_num  # the line the last record ended on
+    try:
+        for cells in reader:
+            number += 1
+            ended = reader.line_num
+            # Blank: every cell empty or spaces (the first cell is tested alone first: cheap).
+            if not (cells and cells[0].strip()) and not "".join(cells).strip():
+                continue
+            if len(cells) == width:
+                yield Row(number, cells)
+            else:
+                yield Row(number, cells, row_length_problem(cells, width))
+    except csv.Error as error:
+        raise quote_refusal(error, source, ended + 1) from error
 
 
 @contextmanager
@@ -213,14 +211,18 @@ def stream_csv(path: Path, source: str) -> Iterator[CsvStream]:
     encoding = encoding_of(path, source)
     # The five bytes Windows-1252 leaves undefined become U+FFFD, as in decode().
     with path.open(encoding=encoding, errors="replace", newline="") as text:
-        records = _stream_records(csv.reader(text, strict=True), source)
-        header = checked_header(next(records, None), source)
+        reader = csv.reader(text, strict=True)
+        try:
+            first = next(reader, None)
+        except csv.Error as error:
+            raise quote_refusal(error, source, 1) from error
+        header = checked_header(first, source)
         yield CsvStream(
             source=source,
             header=header,
             columns=[cell.strip().upper() for cell in header],
             encoding=encoding,
-            rows=_stream_rows(records, len(header)),
+            rows=_stream_rows(reader, len(header), source),
         )
 
 

@@ -22,6 +22,10 @@ BAD = [
     b"A|B\r\n1|2\r\n",
     b'A,B\r\n1,"2\r\n3,4\r\n',
     b'A,B\r\n1,"2"x\r\n',
+    # after a record over two lines, the faulty one starts on line 4
+    b'A,B\r\n"x\r\ny",1\r\n1,"2"z\r\n',
+    b'A,B\r\n"x\r\ny",1\r\n\r\n1,"2\r\n',
+    b'"A,B\r\n',
     b"",
     b"\r\n\r\n",
     b"A,B\r\n1,\x00\r\n",
