@@ -9,12 +9,14 @@ Columns may come in any order and extra columns are ignored; dates are ISO 8601
 How it stays fast on files of any size (DESIGN.md "Data at scale"): the file is streamed, never
 held in memory, into records/services/attendance_import.py's AttendanceStage, which owns every
 statement: its bytes straight into COPY when PostgreSQL can parse it as it is, otherwise row by
-row through the csv module here (the wide layout, or a file with a malformed row, which is then
-rejected by its number). The stage judges each distinct value once by the session rules the
-attendance page applies (records/services/session_rules.py, with the same messages), matches
-UPNs by the one selector, and writes the valid rows through attendance_sessions_write, the one
-write of attendance the page makes too. This module parses and calls that service; it writes
-nothing itself (tests/records/imports/test_one_write_path.py).
+row by the shared strict reader, records/imports/csvfile.py's stream_csv (the wide layout, or a
+file COPY refuses: Windows-1252 bytes, a malformed row, which is then rejected by its number, or
+a quote fault, which refuses the file naming its line). The header is always read by that
+reader's rules (encoding, delimiter, quotes) before COPY. The stage judges each distinct value
+once by the session rules the attendance page applies (records/services/session_rules.py,
+with the same messages), matches UPNs by the one selector, and writes the valid rows through
+attendance_sessions_write, the one write of attendance the page makes too. This module parses
+and calls that service; it writes nothing itself (tests/records/imports/test_one_write_path.py).
 
 Nothing here commits: records/services/imports.py runs it inside the file's transaction.
 """

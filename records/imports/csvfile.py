@@ -10,7 +10,8 @@ Issue 12 asks every CSV import to treat a file's shape alike:
 - a row with more or fewer fields than the header row is an error for that row (the importer
   reports it: `Row.problem`), never padded or cut.
 
-The SSDA903 import uses it (records/imports/ssda903.py); other CSV importers can adopt it.
+The SSDA903 import uses it (records/imports/ssda903.py); the attendance and schools-register
+imports use stream_csv, the same rules on a file read as a stream (end of this module).
 """
 
 from __future__ import annotations
