@@ -36,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 
 from records.imports.base import FileUnreadableError, ImportReport
-from records.imports.csvfile import Row, checked_header, quote_refusal, stream_csv
+from records.imports.csvfile import Row, checked_header, encoding_of, quote_refusal, stream_csv
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.selectors.imports import import_reach
@@ -130,11 +130,7 @@ class AttendanceImporter:
         progress.set_total(max(lines - 1, 0))
         layout = _read_header(path)
         with attendance_stage() as stage:
-            copied = None
-            if not layout.wide:
-                copied = stage.load_file(
-                    _chunks(path, progress), columns=_file_columns(layout), rows=lines - 1
-                )
+            copied = None if layout.wide else _load_direct(stage, path, layout, lines, progress)
             if copied is None:
                 progress.done = 0
                 copied = self._load(stage, path, layout, report, progress)
@@ -222,6 +218,23 @@ def _session_rows(
         yield (n, upn, day, "AM", am, urn)
     if pm:
         yield (n, upn, day, "PM", pm, urn)
+
+
+def _load_direct(
+    stage: AttendanceStage, path: Path, layout: Layout, lines: int, progress: Progress
+) -> int | None:
+    """The file's bytes straight into COPY (stage.load_file): as UTF-8, and if PostgreSQL
+    refuses that and the file is Windows-1252 (Excel's), as Windows-1252, which COPY converts
+    as it reads. None when neither takes it (a byte Windows-1252 leaves undefined, a malformed
+    row...): stream_csv then reads it and names the problem."""
+    columns = _file_columns(layout)
+    copied = stage.load_file(_chunks(path, progress), columns=columns, rows=lines - 1)
+    if copied is None and encoding_of(path, FILE) == "cp1252":
+        progress.done = 0
+        copied = stage.load_file(
+            _chunks(path, progress), columns=columns, rows=lines - 1, encoding="WIN1252"
+        )
+    return copied
 
 
 def _file_columns(layout: Layout) -> list[str | None]:

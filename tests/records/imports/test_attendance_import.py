@@ -612,3 +612,24 @@ def _database_url() -> str:
     and options the URL carries), to the database pytest-django made for this worker."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + quote(connection.settings_dict["NAME"])))
+
+
+@pytest.mark.parametrize(
+    "name", [b"Zo\xeb Bront\xeb", b"undefined \x81 byte"], ids=["cp1252", "undefined byte"]
+)
+def test_a_long_windows_1252_file_is_read_by_copy_or_else_by_the_shared_reader(
+    tmp_path, pupils, school, name
+):
+    """A long-layout Windows-1252 file: COPY takes it converting as it reads; with a byte
+    Windows-1252 leaves undefined (0x81) COPY refuses it and the shared reader reads it (the
+    byte becomes U+FFFD in a column the import does not use). The same sessions either way."""
+    rows = week_rows(pupils[:2], school)
+    lines = [b"upn,date,session,code,school_urn,pupil name"]
+    lines += [",".join(row).encode() + b"," + name for row in rows]
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    run = run_import(path)
+    assert run.status == ImportRun.Status.SUCCEEDED, (run.error, list(run.rejections.all()))
+    assert run.counts["rows_read"] == len(rows) == 20
+    assert AttendanceSession.objects.count() == 20
+    assert_summaries_match_sessions()
