@@ -9,18 +9,21 @@ Columns may come in any order and extra columns are ignored; dates are ISO 8601
 How it stays fast on files of any size (DESIGN.md "Data at scale"): the file is streamed, never
 held in memory, into records/services/attendance_import.py's AttendanceStage, which owns every
 statement: its bytes straight into COPY when PostgreSQL can parse it as it is, otherwise row by
-row through the csv module here (the wide layout, or a file with a malformed row, which is then
-rejected by its number). The stage judges each distinct value once by the session rules the
-attendance page applies (records/services/session_rules.py, with the same messages), matches
-UPNs by the one selector, and writes the valid rows through attendance_sessions_write, the one
-write of attendance the page makes too. This module parses and calls that service; it writes
-nothing itself (tests/records/imports/test_one_write_path.py).
+row by the shared strict reader, records/imports/csvfile.py's stream_csv (the wide layout, or a
+file COPY refuses: Windows-1252 bytes, a malformed row, which is then rejected by its number, or
+a quote fault, which refuses the file naming its line). The header is always read by that
+reader's rules (encoding, delimiter, quotes) before COPY. The stage judges each distinct value
+once by the session rules the attendance page applies (records/services/session_rules.py,
+with the same messages), matches UPNs by the one selector, and writes the valid rows through
+attendance_sessions_write, the one write of attendance the page makes too. This module parses
+and calls that service; it writes nothing itself (tests/records/imports/test_one_write_path.py).
 
 Nothing here commits: records/services/imports.py runs it inside the file's transaction.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -33,6 +36,7 @@ from pathlib import Path
 from django.conf import settings
 
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.csvfile import Row, checked_header, encoding_of, quote_refusal, stream_csv
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.selectors.imports import import_reach
@@ -59,6 +63,7 @@ BATCH_ROWS = 20_000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 CHUNK_BYTES = 1024 * 1024
+FILE = "The file"  # how the shared reader's messages name it
 
 
 @dataclass(frozen=True)
@@ -125,11 +130,7 @@ class AttendanceImporter:
         progress.set_total(max(lines - 1, 0))
         layout = _read_header(path)
         with attendance_stage() as stage:
-            copied = None
-            if not layout.wide:
-                copied = stage.load_file(
-                    _chunks(path, progress), columns=_file_columns(layout), rows=lines - 1
-                )
+            copied = None if layout.wide else _load_direct(stage, path, layout, lines, progress)
             if copied is None:
                 progress.done = 0
                 copied = self._load(stage, path, layout, report, progress)
@@ -160,29 +161,16 @@ class AttendanceImporter:
         and any file the direct path could not take; a malformed row is rejected by its
         number. Returns the rows read."""
         read = [0]
+        with stream_csv(path, FILE) as stream:
 
-        def rows() -> Iterator[tuple[int, str, str, str, str, str]]:
-            with path.open("rb") as binary:
-                text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-                reader = csv.reader(text, strict=True)
-                try:
-                    next(reader)
-                    for batch in _batches(reader):
-                        for row in batch:
-                            read[0] += 1
-                            yield from _session_rows(layout, read[0], row, report)
-                        progress.advance(len(batch))
-                except UnicodeDecodeError as error:
-                    raise FileUnreadableError(
-                        f"The file is not text in UTF-8 (it may be a spreadsheet or another "
-                        f"binary file): unreadable bytes after row {read[0]}"
-                    ) from error
-                except csv.Error as error:
-                    raise FileUnreadableError(
-                        f"The file is not well-formed CSV at row {read[0] + 1}: {error}"
-                    ) from error
+            def rows() -> Iterator[tuple[int, str, str, str, str, str]]:
+                for batch in _batches(stream.rows):
+                    for row in batch:
+                        read[0] += 1
+                        yield from _session_rows(layout, row, report)
+                    progress.advance(len(batch))
 
-        stage.load_rows(rows())
+            stage.load_rows(rows())
         return read[0]
 
     # --- Valid rows into the record, by the service ---------------------------------------
@@ -208,21 +196,15 @@ class AttendanceImporter:
 
 
 def _session_rows(
-    layout: Layout, n: int, row: list[str], report: ImportReport
+    layout: Layout, row: Row, report: ImportReport
 ) -> Iterator[tuple[int, str, str, str, str, str]]:
     """A row of the file as the stage's rows (number, upn, date, session, code, URN): one, or
     in the wide layout one for each session given; none, with a rejection, for a row of the
-    wrong shape."""
-    if len(row) != layout.width:
-        if not row:  # a blank line
-            return
-        report.reject(
-            n,
-            "row",
-            f"Row has {len(row)} fields but the header has {layout.width}: check for a "
-            "missing or extra comma",
-        )
+    wrong shape (the shared reader's words: records/imports/csvfile.py)."""
+    if row.problem:
+        report.reject(row.number, "row", row.problem)
         return
+    n, row = row.number, row.cells
     first, second, third, fourth, fifth = layout.positions
     if not layout.wide:
         yield (n, row[first], row[second], row[third], row[fourth], row[fifth])
@@ -236,6 +218,23 @@ def _session_rows(
         yield (n, upn, day, "AM", am, urn)
     if pm:
         yield (n, upn, day, "PM", pm, urn)
+
+
+def _load_direct(
+    stage: AttendanceStage, path: Path, layout: Layout, lines: int, progress: Progress
+) -> int | None:
+    """The file's bytes straight into COPY (stage.load_file): as UTF-8, and if PostgreSQL
+    refuses that and the file is Windows-1252 (Excel's), as Windows-1252, which COPY converts
+    as it reads. None when neither takes it (a byte Windows-1252 leaves undefined, a malformed
+    row...): stream_csv then reads it and names the problem."""
+    columns = _file_columns(layout)
+    copied = stage.load_file(_chunks(path, progress), columns=columns, rows=lines - 1)
+    if copied is None and encoding_of(path, FILE) == "cp1252":
+        progress.done = 0
+        copied = stage.load_file(
+            _chunks(path, progress), columns=columns, rows=lines - 1, encoding="WIN1252"
+        )
+    return copied
 
 
 def _file_columns(layout: Layout) -> list[str | None]:
@@ -264,24 +263,25 @@ def _count(report: ImportReport, written: SessionsWritten) -> None:
 
 
 def _read_header(path: Path) -> Layout:
-    with path.open("rb") as binary:
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        try:
-            header = next(csv.reader(text, strict=True), None)
-        except UnicodeDecodeError as error:
-            raise FileUnreadableError(
-                "The file is not text in UTF-8 (it may be a spreadsheet or another binary file)"
-            ) from error
-        except csv.Error as error:
-            raise FileUnreadableError(
-                f"The file is not well-formed CSV in its header row: {error}"
-            ) from error
-    if header is None or not any(value.strip() for value in header):
-        raise FileUnreadableError("The file is empty: it has no header row")
-    return layout_of(header)
+    """The header row, read from the file's start by the shared reader's rules (encoding,
+    delimiter, quotes: records/imports/csvfile.py), so the direct path need not read the file
+    in Python; a fault after the header is found by stream_csv if COPY refuses the file."""
+    with path.open("rb") as file:
+        start = file.read(SNIFF_BYTES)
+    try:
+        # Incremental: a character cut at the end of the sniffed bytes is not an error.
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(start)
+    except UnicodeDecodeError:
+        text = start.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise quote_refusal(error, FILE, 1) from error
+    return layout_of(checked_header(header, FILE))
 
 
-def _batches(reader: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+def _batches(reader: Iterator[Row]) -> Iterator[list[Row]]:
     while batch := list(islice(reader, BATCH_ROWS)):
         yield batch
 

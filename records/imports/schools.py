@@ -5,7 +5,9 @@ GIAS publishes every establishment in England (about 50,000 rows, ~130 columns) 
 "LA (code)", "LA (name)", EstablishmentNumber, EstablishmentName, "TypeOfEstablishment (name)",
 "PhaseOfEducation (name)", "EstablishmentStatus (name)", and checks OpenDate/CloseDate
 (dd-mm-yyyy, between 1900 and 2100 as every date entering the service: virtualschool.dates).
-Real downloads are Windows-1252 encoded; UTF-8 is read too.
+Real downloads are Windows-1252 encoded; UTF-8 is read too: the file's shape (encodings,
+delimiter, quotes, a row as long as the header row) by the shared reader,
+records/imports/csvfile.py, as every CSV import reads it.
 
 Each row is checked by the School rules in records/services/schools.py (the ones school_save
 applies), so a bad row is rejected naming its column; the valid rows are then written by
@@ -15,13 +17,12 @@ written, so a second import of a file changes nothing).
 
 from __future__ import annotations
 
-import codecs
-import csv
 from datetime import date, datetime
 from pathlib import Path
 
 from records.codes.census import SchoolPhase
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.csvfile import stream_csv
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.services.schools import (
@@ -55,26 +56,7 @@ COLUMN_OF_FIELD = {
     "establishment_type": TYPE,
 }
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y")
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig when the whole file decodes as UTF-8, else cp1252 (GIAS's own encoding)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as stream:
-        first = True
-        while chunk := stream.read(1024 * 1024):
-            if first and b"\x00" in chunk[:65536]:
-                raise FileUnreadableError("The file is not a CSV file: it contains binary data")
-            first = False
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return "cp1252"
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+FILE = "The file"  # how the shared reader's messages name it
 
 
 def _date(value: str) -> date | None:
@@ -91,39 +73,29 @@ class SchoolsImporter:
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
-        encoding = detect_encoding(path)
         rows: list[SchoolValues] = []
         seen: dict[int, int] = {}
-        with path.open(encoding=encoding, errors="replace", newline="") as text:
-            reader = csv.reader(text)
-            try:
-                header = next(reader, None)
-                if not header or not any(cell.strip() for cell in header):
-                    raise FileUnreadableError("The file is empty: it has no header row")
-                columns = {name.strip(): index for index, name in enumerate(header)}
-                missing = [name for name in REQUIRED if name not in columns]
-                if missing:
-                    raise FileUnreadableError(
-                        "This is not a GIAS establishments file: it has no "
-                        f"{', '.join(missing)} column"
-                    )
-                progress.set_total(None)
-                for number, cells in enumerate(reader, start=1):
-                    if not any(cell.strip() for cell in cells):
-                        continue
-                    report.counts["rows_read"] += 1
-                    values = {
-                        name: cells[index].strip() if index < len(cells) else ""
-                        for name, index in columns.items()
-                    }
-                    row = self._row(number, values, report, seen)
-                    if row is not None:
-                        rows.append(row)
-                    progress.advance()
-            except csv.Error as error:
+        # The shared reader's rules (records/imports/csvfile.py): either encoding, commas only,
+        # quotes closed, every row as long as the header row.
+        with stream_csv(path, FILE) as stream:
+            columns = {name.strip(): index for index, name in enumerate(stream.header)}
+            missing = [name for name in REQUIRED if name not in columns]
+            if missing:
                 raise FileUnreadableError(
-                    f"The file is not a readable CSV file ({error})"
-                ) from error
+                    f"This is not a GIAS establishments file: it has no {', '.join(missing)} column"
+                )
+            progress.set_total(None)
+            for found in stream.rows:
+                report.counts["rows_read"] += 1
+                progress.advance()
+                if found.problem:
+                    report.reject(found.number, "row", found.problem)
+                    continue
+                cells = found.cells
+                values = {name: cells[index].strip() for name, index in columns.items()}
+                row = self._row(found.number, values, report, seen)
+                if row is not None:
+                    rows.append(row)
         if report.rejected and not run.import_valid_rows:
             return report  # the file is refused; nothing need be written
         synced = school_sync(actor=run.created_by, schools=rows)

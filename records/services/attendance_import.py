@@ -72,6 +72,8 @@ DAYS, CODES_TABLE, SCHOOLS, CHILDREN = (
 )
 TABLES = (RAW, ROWS, DAYS, CODES_TABLE, SESSIONS, SCHOOLS, CHILDREN, DISTINCT)
 URN = re.compile(r"^\d{1,9}$")  # as SCHOOL_SHAPE says
+# The encodings the shared CSV reader reads (records/imports/csvfile.py), as COPY names them.
+COPY_ENCODINGS = {"UTF8": "UTF8", "WIN1252": "WIN1252"}
 
 SCHOOL_UNKNOWN = "No school on the system has this URN: import the schools register first"
 SCHOOL_SHAPE = "School URN must be a number of up to 9 digits, or blank"
@@ -119,14 +121,16 @@ class AttendanceStage:
         *,
         columns: Sequence[str | None],
         rows: int,
+        encoding: str = "UTF8",
     ) -> int | None:
         """A CSV file's bytes (`chunks`, its header first) straight into COPY, PostgreSQL
         parsing it and numbering the rows in file order (an identity column): the fast path.
         `columns` names each of the file's columns in RAW_COLUMNS' terms (None: a column the
-        import does not read). Returns the rows copied; None, with nothing left behind, when
-        PostgreSQL refuses the file or counts other than `rows` rows (a quoted line break, a
-        blank line, the end-of-data marker): then load_rows takes it from the csv module,
-        which names the bad row."""
+        import does not read); `encoding` is the file's, as COPY names it (COPY_ENCODINGS).
+        Returns the rows copied; None, with nothing left behind, when PostgreSQL refuses the
+        file or counts other than `rows` rows (a quoted line break, a blank line, the
+        end-of-data marker): then load_rows takes it from the shared strict reader, which
+        names the bad row."""
         cursor = self._cursor
         names = [name or f"extra_{index}" for index, name in enumerate(columns)]
         extras = [name for name in names if name.startswith("extra_")]
@@ -136,7 +140,7 @@ class AttendanceStage:
                 _create_raw(cursor, extras)
                 with cursor.copy(
                     f"COPY {RAW} ({listed}) FROM STDIN WITH (FORMAT csv, HEADER true, "
-                    f"ENCODING 'UTF8', FORCE_NOT_NULL ({listed}))"
+                    f"ENCODING '{COPY_ENCODINGS[encoding]}', FORCE_NOT_NULL ({listed}))"
                 ) as copy:
                     for chunk in chunks:
                         copy.write(chunk)

@@ -90,7 +90,9 @@ def child_update(
     in the future; a UPN, when given, passing the DfE check-letter rule and belonging to no
     other child (a clash is answered by records/services/identifier_clash.py, in words that
     depend on whether `actor` may see that child). A later date of birth must not fall after
-    the start of the child's earliest status episode or enrolment. When the address changes,
+    the start of the child's earliest status episode or enrolment. A valid UPN given clears
+    "UPN needs checking" (upn_needs_checking, set by a return's UPN that failed the DfE rules);
+    a blank one leaves it as it is. When the address changes,
     the address the child leaves is kept as a previous address, moved out of today (and moved
     into on the day the one before it was left, when that is known), in the same transaction
     as the change.
@@ -112,6 +114,10 @@ def child_update(
         "town": town.strip(),
         "postcode": postcode.strip().upper(),
     }
+    if upn:
+        # A person gave a UPN that passes the DfE rules: the return's UPN that failed them
+        # (records/imports/socialcare.py check_return_upn) has been checked.
+        changes["upn_needs_checking"] = False
     with transaction.atomic(), set_actor(actor):
         # The address left is read from the locked row, so it is the one this change replaces.
         current = Child.objects.select_for_update().get(pk=child.pk)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from records import services as child_services
 from records.models import AccessLogEntry, Child, PreviousAddress
+from records.selectors.children import child_list_visible_to
 from records.services.child_update import FIRST_LINE_NOT_RECORDED, child_update
 from tests.factories import ChildFactory, SchoolFactory
 from virtualschool.errors import DomainError
@@ -245,3 +246,40 @@ def test_only_those_who_may_change_the_child_reach_the_page(
     assert AccessLogEntry.objects.filter(
         user=other_caseworker, outcome=AccessLogEntry.Outcome.DENIED, page="child-edit"
     ).exists()
+
+
+def test_a_valid_upn_given_by_hand_clears_upn_needs_checking(manager, child):
+    """A return's UPN that failed the DfE rules is not kept and the child is flagged (issue
+    12); a person entering a valid UPN has checked it. A blank or invalid one leaves the flag."""
+    Child.objects.filter(pk=child.pk).update(upn="", upn_needs_checking=True)
+    child.refresh_from_db()
+
+    updated = child_update(actor=manager, child=child, expected_version=1, **_values(child, upn=""))
+    assert (updated.upn, updated.upn_needs_checking) == ("", True)
+
+    with pytest.raises(DomainError):
+        child_update(
+            actor=manager, child=child, expected_version=2, **_values(child, upn="A801200005001")
+        )
+    assert Child.objects.get(pk=child.pk).upn_needs_checking is True
+
+    updated = child_update(
+        actor=manager, child=child, expected_version=2, **_values(child, upn=VALID_UPN)
+    )
+    assert (updated.upn, updated.upn_needs_checking) == (VALID_UPN, False)
+    assert Child.objects.get(pk=child.pk).upn_needs_checking is False
+
+
+def test_the_upn_needs_checking_filter_drops_a_child_whose_upn_was_corrected(
+    client_for, manager, child
+):
+    """Through the edit page, as a person does it: the child leaves the "UPN needs checking"
+    list once their UPN is corrected."""
+    Child.objects.filter(pk=child.pk).update(upn="", upn_needs_checking=True)
+    child.refresh_from_db()
+    assert list(child_list_visible_to(user=manager, upn_needs_checking=True)) == [child]
+
+    response = client_for(manager).post(_url(child), _form(child, 1, upn=VALID_UPN))
+
+    assert response.status_code == 302
+    assert list(child_list_visible_to(user=manager, upn_needs_checking=True)) == []

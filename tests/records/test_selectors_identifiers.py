@@ -141,3 +141,14 @@ def test_the_set_based_form_follows_the_same_rule_as_the_single_one():
 def test_the_set_based_form_of_nothing_asks_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert children_for_upns(upns=["", "  "]) == {}
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"], ids=["empty", "spaces", "tab"])
+def test_a_blank_identifier_never_matches_a_child_who_lacks_it(blank):
+    """Children without a UPN or LA child id are common after 903 and CIN imports (issue 12):
+    a blank identifier in a file must find none of them, by any step of the rule."""
+    ChildFactory(upn="", la_child_id="")
+    ChildFactory(upn="", la_child_id="", former_upns=[])
+
+    assert child_for_identifiers(la_child_id=blank, upn=blank, former_upns=[blank, ""]) is None
+    assert children_for_upns(upns=[blank, "", " "]) == {}

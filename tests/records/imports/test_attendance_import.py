@@ -184,6 +184,64 @@ def test_columns_in_another_order_with_extra_columns_and_a_bom(tmp_path, pupils,
     assert (session.session, session.code, session.school_id) == ("AM", "L", school.pk)
 
 
+@pytest.mark.parametrize("header", [HEADER, WIDE_HEADER], ids=["long", "wide"])
+def test_a_windows_1252_file_is_read(tmp_path, pupils, school, header):
+    """Excel on Windows saves CSV in Windows-1252: a pupil's name with an accent (ë is 0xEB,
+    not UTF-8) must not refuse the file. The wide layout is read in Python, the long by COPY
+    first (which refuses the bytes) and then in Python."""
+    path = tmp_path / "excel.csv"
+    row = (
+        [pupils[0].upn, MONDAY.isoformat(), "AM", "/", str(school.urn)]
+        if header == HEADER
+        else [pupils[0].upn, MONDAY.isoformat(), "/", "", str(school.urn)]
+    )
+    with path.open("w", newline="", encoding="cp1252") as out:
+        writer = csv.writer(out)
+        writer.writerow([*header, "Pupil name"])
+        writer.writerow([*row, "Zoë Brontë"])
+    assert "ë".encode("cp1252") in path.read_bytes()
+    run = run_import(path)
+    assert run.status == ImportRun.Status.SUCCEEDED, (run.error, list(run.rejections.all()))
+    session = AttendanceSession.objects.get()
+    assert (session.child_id, session.session, session.code) == (pupils[0].pk, "AM", "/")
+
+
+@pytest.mark.parametrize("header", [HEADER, WIDE_HEADER], ids=["long", "wide"])
+@pytest.mark.parametrize("import_valid_rows", [False, True], ids=["whole", "valid rows"])
+def test_a_blank_upn_is_an_error_and_matches_no_child_without_a_upn(
+    tmp_path, pupils, school, header, import_valid_rows
+):
+    """Children without a UPN are common after 903 and CIN imports (issue 12): a blank or
+    whitespace-only UPN in a file must be that row's error, never a match for one of them."""
+    without = [ChildFactory(upn=""), ChildFactory(upn="")]
+    assert all(child.upn == "" for child in without)
+    long = header == HEADER
+    rows = [
+        [pupils[0].upn, MONDAY.isoformat(), "AM", "/", str(school.urn)]
+        if long
+        else [pupils[0].upn, MONDAY.isoformat(), "/", "", str(school.urn)],
+    ]
+    for upn in ("", "   "):
+        rows.append(
+            [upn, WEEK[1].isoformat(), "AM", "/", str(school.urn)]
+            if long
+            else [upn, WEEK[1].isoformat(), "/", "/", str(school.urn)]
+        )
+    run = run_import(
+        write(tmp_path / "blank.csv", rows, header=header), import_valid_rows=import_valid_rows
+    )
+    # (each session of a wide row is judged, so a wide row is refused once for each)
+    rejections = sorted(set(run.rejections.values_list("row_number", "field", "reason")))
+    assert rejections == [(2, "upn", "UPN is blank"), (3, "upn", "UPN is blank")]
+    assert not AttendanceSession.objects.filter(child__in=without).exists()
+    if import_valid_rows:
+        assert run.status == ImportRun.Status.SUCCEEDED
+        assert list(AttendanceSession.objects.values_list("child_id", flat=True)) == [pupils[0].pk]
+    else:
+        assert run.status == ImportRun.Status.REJECTED
+        assert not AttendanceSession.objects.exists()
+
+
 def test_a_former_upn_finds_the_child(tmp_path, pupils, school):
     pupil = pupils[0]
     old = _upn(9_999)
@@ -334,7 +392,12 @@ BAD_ROWS = {
     "too few fields": (
         lambda p, s: [p, MONDAY.isoformat(), "AM", "/"],
         "row",
-        "Row has 4 fields but the header has 5",
+        "The row has 4 fields; the header row has 5",
+    ),
+    "too many fields": (
+        lambda p, s: [p, MONDAY.isoformat(), "AM", "/", s, "extra"],
+        "row",
+        "The row has 6 fields; the header row has 5",
     ),
 }
 
@@ -406,13 +469,32 @@ def _png() -> bytes:
 WHOLE_FILE = {
     "binary file": (_png(), "not a CSV text file"),
     "spreadsheet saved as xlsx": (b"PK\x03\x04" + b"x" * 200, "not a CSV text file"),
-    "malformed CSV": (
+    "an unclosed quote": (
         b'upn,date,session,code,school_urn\nA,2025-01-06,AM,"/\n',
-        "not well-formed CSV",
+        'The file has a quote (") on line 2 that is never closed',
     ),
-    "not UTF-8": (
-        b"upn,date,session,code,school_urn\n\xff\xfe\xfa,2025-01-06,AM,/,1\n",
-        "not text in UTF-8",
+    "a misplaced quote in the wide layout": (
+        b'upn,date,am,pm,school_urn\nA,2025-01-06,"/"x,/,1\n',
+        'The file has a misplaced quote (") on line 2',
+    ),
+    "an unclosed quote in the wide layout": (
+        b'upn,date,am,pm,school_urn\nA,2025-01-06,/,/,1\nA,"2025-01-07,/,/,1\nB,x,/,/,1\n',
+        'The file has a quote (") on line 3 that is never closed',
+    ),
+    "semicolons": (
+        b"upn;date;session;code;school_urn\nA;2025-01-06;AM;/;1\n",
+        "The file separates its fields with semicolons (;), not commas",
+    ),
+    "tabs": (
+        b"upn\tdate\tsession\tcode\tschool_urn\nA\t2025-01-06\tAM\t/\t1\n",
+        "The file separates its fields with tabs, not commas",
+    ),
+    # NUL bytes beyond the start the first look reads: found when the file is read in full.
+    "binary data after the start": (
+        b"upn,date,session,code,school_urn\n"
+        + b"A873200015001,2025-01-06,AM,/,1\n" * 3000
+        + b"\x00\x01\x02,2025-01-07,AM,/,1\n",
+        "contains binary data",
     ),
     "no header": (b"A1234,2025-01-06,AM,/,1\n", "The first row must be a header"),
     "only blank lines": (b"\n\n  \n", "The file is empty"),
@@ -530,3 +612,24 @@ def _database_url() -> str:
     and options the URL carries), to the database pytest-django made for this worker."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + quote(connection.settings_dict["NAME"])))
+
+
+@pytest.mark.parametrize(
+    "name", [b"Zo\xeb Bront\xeb", b"undefined \x81 byte"], ids=["cp1252", "undefined byte"]
+)
+def test_a_long_windows_1252_file_is_read_by_copy_or_else_by_the_shared_reader(
+    tmp_path, pupils, school, name
+):
+    """A long-layout Windows-1252 file: COPY takes it converting as it reads; with a byte
+    Windows-1252 leaves undefined (0x81) COPY refuses it and the shared reader reads it (the
+    byte becomes U+FFFD in a column the import does not use). The same sessions either way."""
+    rows = week_rows(pupils[:2], school)
+    lines = [b"upn,date,session,code,school_urn,pupil name"]
+    lines += [",".join(row).encode() + b"," + name for row in rows]
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    run = run_import(path)
+    assert run.status == ImportRun.Status.SUCCEEDED, (run.error, list(run.rejections.all()))
+    assert run.counts["rows_read"] == len(rows) == 20
+    assert AttendanceSession.objects.count() == 20
+    assert_summaries_match_sessions()

@@ -554,3 +554,26 @@ def test_a_pupil_with_too_many_elements_is_refused(tmp_path, child):
 
     assert run.status == ImportRun.Status.FAILED
     assert "more than 20,000 elements" in run.error
+
+
+@pytest.mark.parametrize("blank", ["", "   "], ids=["empty", "spaces"])
+@pytest.mark.parametrize("create_missing", [False, True], ids=["match", "create missing"])
+def test_a_blank_upn_is_an_error_and_matches_no_child_without_a_upn(
+    tmp_path, blank, create_missing
+):
+    """Children without a UPN are common after 903 and CIN imports (issue 12): a pupil whose
+    UPN is blank or spaces is refused, never matched to one of them, nor created."""
+    ChildFactory(upn="", date_of_birth=DOB)
+    ChildFactory(upn="", date_of_birth=DOB)
+    before = _snapshot()
+
+    run = _run(write_ctf(tmp_path / "ctf.xml", [_pupil(upn=blank)]), create_missing=create_missing)
+
+    assert run.status == ImportRun.Status.REJECTED
+    rejection = run.rejections.get()
+    assert (rejection.field, rejection.reason) == (
+        "UPN",
+        "The UPN is missing: CTF pupils are matched by UPN",
+    )
+    assert rejection.child_id is None
+    assert _snapshot() == before

@@ -242,3 +242,52 @@ def test_open_and_close_dates_at_the_ends_of_the_range_are_read(tmp_path):
 
     assert status == 0, output
     assert School.objects.get(urn=110001).name == "Old"
+
+
+# --- The file's shape, by the shared reader (records/imports/csvfile.py, issue 12) ----------
+
+
+def test_a_row_with_too_few_or_too_many_fields_is_an_error_not_padded(tmp_path):
+    data = gias_csv(register()).splitlines(keepends=True)
+    # Row 2 loses its last field; row 4 gains one: neither may be read as if it fitted.
+    data[2] = data[2].rstrip(b"\r\n").rsplit(b",", 1)[0] + b"\r\n"
+    data[4] = data[4].rstrip(b"\r\n") + b",extra\r\n"
+    path = tmp_path / "edubasealldata.csv"
+    path.write_bytes(b"".join(data))
+    width = len(data[0].split(b","))
+
+    status, _ = run_command("import_schools", path)
+
+    assert status == 1
+    assert not School.objects.exists()
+    rejections = sorted(ImportRejection.objects.values_list("row_number", "field", "reason"))
+    assert [(row, field) for row, field, _ in rejections] == [(2, "row"), (4, "row")]
+    assert f"The row has {width - 1} fields; the header row has {width}" in rejections[0][2]
+    assert f"The row has {width + 1} fields; the header row has {width}" in rejections[1][2]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda data: data.replace(b",", b";"), "separates its fields with semicolons (;)"),
+        (lambda data: data.replace(b",", b"\t"), "separates its fields with tabs"),
+        (
+            lambda data: data + b'110099,"873,the quote is never closed\r\n',
+            'has a quote (") on line 8 that is never closed',
+        ),
+    ],
+    ids=["semicolons", "tabs", "an unclosed quote"],
+)
+def test_a_file_not_comma_separated_or_with_an_open_quote_is_refused_naming_why(
+    tmp_path, change, reason
+):
+    SchoolFactory(urn=110001, name="Before")
+    before = schools()
+    path = tmp_path / "edubasealldata.csv"
+    path.write_bytes(change(gias_csv(register())))
+
+    status, output = run_command("import_schools", path)
+
+    assert status == 2
+    assert reason in output
+    assert schools() == before
