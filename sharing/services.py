@@ -621,3 +621,19 @@ def restriction_add(
         reason=reason,
         recorded_by=actor,
     )
+
+
+# --- Checking without writing, for a page that shows every error at once -------------------
+
+
+def organisation_check(
+    *, values: dict[str, Any], organisation: RecipientOrganisation | None = None
+) -> dict[str, list[str]]:
+    """What organisation_add or organisation_edit would refuse in `values`, by field."""
+    pk = organisation.pk if organisation is not None else None
+    return _organisation_errors(_clean_organisation(values), pk=pk)
+
+
+def agreement_check(*, values: dict[str, Any]) -> dict[str, list[str]]:
+    """What agreement_draft or agreement_edit would refuse in `values`, by field."""
+    return agreement_errors(_clean_agreement(values))
