@@ -425,7 +425,11 @@ def _date_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     ):
         if not isinstance(values[name], datetime.date):
             errors[name] = [label]
-    if not errors and values["valid_to"] < values["valid_from"]:
+    if (
+        "valid_from" not in errors
+        and "valid_to" not in errors
+        and (values["valid_to"] < values["valid_from"])
+    ):
         errors["valid_to"] = ["The end date must be the same as or after the start date"]
     return errors
 
