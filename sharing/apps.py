@@ -10,9 +10,11 @@ class SharingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from records.datamap import Area, Destruction, Reach, register
+        from sharing.demo import seed_sharing
         from sharing.models import SharingRestriction
         from sharing.services import membership_end
         from staff.access import on_leaving_role_register
+        from virtualschool.demo import demo_part_register
         from virtualschool.roles import Role
 
         # A restriction is about one child: the data map knows it, and destroying the child
@@ -35,3 +37,5 @@ class SharingConfig(AppConfig):
         )
         # Leaving the Recipient role ends the person's membership of their organisation.
         on_leaving_role_register(Role.RECIPIENT, self.label, membership_end)
+        # seed_demo's organisations, agreements and recipient users.
+        demo_part_register(self.label, seed_sharing)

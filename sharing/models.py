@@ -60,7 +60,8 @@ class RecipientOrganisation(models.Model):
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["identifier_kind", "identifier"],
+                # One council's youth support service and its social care share an LA code.
+                fields=["type", "identifier_kind", "identifier"],
                 condition=~Q(identifier=""),
                 name="organisation_identifier_unique",
             ),

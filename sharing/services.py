@@ -151,11 +151,13 @@ def _organisation_errors(values: dict[str, str], *, pk: int | None) -> dict[str,
         )
     if "identifier" not in errors and values["identifier"]:
         taken = RecipientOrganisation.objects.filter(
-            identifier_kind=values["identifier_kind"], identifier=values["identifier"]
+            type=values["type"],
+            identifier_kind=values["identifier_kind"],
+            identifier=values["identifier"],
         ).exclude(pk=pk)
         if taken.exists():
             errors["identifier"] = [
-                "Another organisation already has this identifier: edit that one instead"
+                "Another organisation of this type already has this identifier: edit that one"
             ]
     if not values["contact_name"]:
         errors["contact_name"] = ["Enter the name of the organisation's contact"]

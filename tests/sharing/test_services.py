@@ -128,7 +128,7 @@ def test_an_identifier_is_one_organisations(admin_user, organisation):
         lambda: services.organisation_add(
             actor=admin_user,
             name="Again",
-            type="council",
+            type="youth_support",
             identifier_kind="la_code",
             identifier="330",
             contact_name="C",
@@ -136,6 +136,17 @@ def test_an_identifier_is_one_organisations(admin_user, organisation):
         )
     )
     assert "already has this identifier" in errors["identifier"][0]
+    # The same council's social care may share the youth support service's LA code.
+    council = services.organisation_add(
+        actor=admin_user,
+        name="Northshire Children's Services",
+        type="council",
+        identifier_kind="la_code",
+        identifier="330",
+        contact_name="C",
+        contact_email="c@example.invalid",
+    )
+    assert council.identifier == organisation.identifier
 
 
 def test_an_edit_records_before_and_after(admin_user, organisation):
