@@ -386,3 +386,10 @@ def test_due_for_review(draft, admin2):
     assert list(selectors.agreements_due_for_review(on=datetime.date(2027, 2, 15))) == [draft]
     # Expired: not for review any more.
     assert not selectors.agreements_due_for_review(on=datetime.date(2027, 4, 1)).exists()
+
+
+def test_the_staff_forms_do_not_offer_the_recipient_role():
+    from staff.forms import StaffAddForm, StaffRoleForm
+
+    for form in (StaffAddForm(), StaffRoleForm()):
+        assert Role.RECIPIENT.value not in dict(form.fields["role"].choices)
