@@ -69,6 +69,7 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SE
 	$(DEVDB) $(PY) manage.py seed_demo --if-empty && \
 	echo && \
 	echo "Sign in at http://127.0.0.1:$(PORT) as caseworker, caseworker2, manager, admin or admin2" \
+		"(staff), or youth, school, dfe, nhs or otherla (recipients)" \
 		"with password $$DEMO_PASSWORD" && \
 	echo "then enter the code from an authenticator app set up with the key $$DEMO_TOTP_SECRET" && \
 	echo "(every demo user has it), or the code printed by:  $(PY) -m virtualschool.totp" && \

@@ -3,3 +3,39 @@ from django.apps import AppConfig
 
 class SharingConfig(AppConfig):
     name = "sharing"
+    verbose_name = "Data sharing"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from records.datamap import Area, Destruction, Reach, register
+        from sharing.demo import seed_sharing
+        from sharing.models import SharingRestriction
+        from sharing.services import membership_end
+        from staff.access import on_leaving_role_register
+        from virtualschool.demo import demo_part_register
+        from virtualschool.roles import Role
+
+        # A restriction is about one child: the data map knows it, and destroying the child
+        # deletes it (records/datamap.py).
+        register(
+            SharingRestriction,
+            reach=Reach.FOREIGN_KEY,
+            child_lookup="child_id",
+            area=Area.ACCESS,
+            destruction=Destruction.DELETE,
+            note="What may not be shared about the child, and with whom",
+        )
+        # Its changes are in the child's audit history, the reason redacted as free text is
+        # everywhere (records.audit); the entry carries the child's id (ChildOwnedMixin).
+        auditlog.register(
+            SharingRestriction,
+            include_fields=["kind", "recipient_type", "requested_by", "reason"],
+            mask_fields=["reason"],
+            mask_callable="records.audit.redact",
+        )
+        # Leaving the Recipient role ends the person's membership of their organisation.
+        on_leaving_role_register(Role.RECIPIENT, self.label, membership_end)
+        # seed_demo's organisations, agreements and recipient users.
+        demo_part_register(self.label, seed_sharing)

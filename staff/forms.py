@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from virtualschool.roles import Role
+from virtualschool.roles import STAFF_ROLES, Role
 
-ROLE_CHOICES = [(role.value, role.value) for role in Role]
+ROLE_CHOICES = [(role.value, role.value) for role in STAFF_ROLES]
 SENSITIVE_LABEL = "Can see sensitive information"
 SENSITIVE_HINT = (
     "Health, safeguarding, family and criminal information, for caseworkers only: managers "

@@ -12,7 +12,7 @@ in the database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from staff.selectors import is_locked_out, role_of
 from staff.sessions import sessions_end
 from virtualschool import lockout
 from virtualschool.errors import DomainError
-from virtualschool.roles import INDIVIDUAL_PERMISSIONS, Perm, Role
+from virtualschool.roles import INDIVIDUAL_PERMISSIONS, STAFF_ROLES, Perm, Role
 
 User = get_user_model()
 logger = logging.getLogger("staff")
@@ -49,6 +49,10 @@ SELF_CHANGE_MESSAGE = (
 SENSITIVE_ROLE_MESSAGE = (
     "Only a caseworker is given sensitive access individually: managers have it through "
     "their role, and administrators do not see children"
+)
+RECIPIENT_MESSAGE = (
+    "Recipient users are added with their organisation, in the sharing pages: a recipient "
+    "user without an organisation is not allowed"
 )
 NO_ROLE = "No role"
 YES, NO = "Yes", "No"
@@ -131,8 +135,27 @@ def _username_error(username: str) -> str | None:
     return None
 
 
+def _staff_role_error(role: Any, *, recipient: bool = False) -> str | None:
+    """Why `role` is not one the staff pages give (or, for `recipient`, not the Recipient
+    role), or None."""
+    if recipient:
+        return None if role is Role.RECIPIENT else "Recipient accounts have the Recipient role"
+    if role is Role.RECIPIENT:
+        return RECIPIENT_MESSAGE
+    if role not in STAFF_ROLES:
+        return f"Choose a role: {', '.join(r.value for r in STAFF_ROLES)}"
+    return None
+
+
 def _validate_new(
-    *, username: str, first_name: str, last_name: str, email: str, role: Any, sensitive: bool
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: Any,
+    sensitive: bool,
+    recipient: bool = False,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     username_error = _username_error(username)
@@ -149,8 +172,9 @@ def _validate_new(
             errors["email"] = [
                 "Enter an email address in the correct format, like name@example.org"
             ]
-    if role not in list(Role):
-        errors["role"] = [f"Choose a role: {', '.join(r.value for r in Role)}"]
+    role_error = _staff_role_error(role, recipient=recipient)
+    if role_error:
+        errors["role"] = [role_error]
     elif sensitive and role is not INDIVIDUAL_PERMISSIONS[Perm.VIEW_SENSITIVE]:
         errors["sensitive"] = [SENSITIVE_ROLE_MESSAGE]
     return errors
@@ -176,6 +200,52 @@ def staff_add(
 
     They have no password until they set one with the link returned, which the Admin passes
     on (it is shown once); at their first sign-in they then set up two-factor sign-in."""
+    return _account_add(
+        actor=actor,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=role,
+        sensitive=sensitive,
+    )
+
+
+def recipient_account_add(
+    *,
+    actor: Any,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    then: Callable[[Any], None],
+) -> Added:
+    """Add a person with the Recipient role, for sharing.services.recipient_user_add, which
+    passes `then`: it makes the person a member of their organisation, inside this
+    transaction, so no recipient exists without one. As staff_add otherwise."""
+    return _account_add(
+        actor=actor,
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=Role.RECIPIENT,
+        sensitive=False,
+        then=then,
+    )
+
+
+def _account_add(
+    *,
+    actor: Any,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: Role,
+    sensitive: bool,
+    then: Callable[[Any], None] | None = None,
+) -> Added:
     _check_actor(actor=actor, subject=None)
     username, first_name, last_name = username.strip(), first_name.strip(), last_name.strip()
     email = email.strip()
@@ -186,6 +256,7 @@ def staff_add(
         email=email,
         role=role,
         sensitive=sensitive,
+        recipient=then is not None,
     )
     if errors:
         raise DomainError(errors)
@@ -209,6 +280,8 @@ def staff_add(
             user.user_permissions.add(_permission(Perm.VIEW_SENSITIVE))
             _record(actor, user, Field.SENSITIVE, NO, YES)
         _record(actor, user, Field.PASSWORD, "", "Set-password link issued")
+        if then is not None:
+            then(user)
         path = set_password_path(user)
     logger.info("Staff account %r added by %r as %s", username, _name(actor), role.value)
     return Added(user=user, set_password_path=path)
@@ -254,8 +327,9 @@ def staff_role_set(*, actor: Any, user: Any, role: Role, sensitive: bool = False
     4). Sensitive access belongs to caseworkers only. An Admin cannot change their own role
     or access. Returns how many parts changed (0: it was already so)."""
     _check_actor(actor=actor, subject=user)
-    if role not in list(Role):
-        raise DomainError({"role": [f"Choose a role: {', '.join(r.value for r in Role)}"]})
+    role_error = _staff_role_error(role)
+    if role_error:
+        raise DomainError({"role": [role_error]})
     if sensitive and role is not INDIVIDUAL_PERMISSIONS[Perm.VIEW_SENSITIVE]:
         raise DomainError({"sensitive": [SENSITIVE_ROLE_MESSAGE]})
     with transaction.atomic():
@@ -366,12 +440,17 @@ def staff_user_ensure(
     password: str,
     permissions: Iterable[Perm] = (),
     actor: Any = None,
+    then: Callable[[Any], None] | None = None,
 ) -> Any:
     """Create or update an account from the server's command line (add_staff_user, the
     first Admin of a new service; seed_demo, the demo users): exactly one role, the given
     password, and exactly the given individual permissions, which must be ones an Admin may
     grant to that role (virtualschool.roles.INDIVIDUAL_PERMISSIONS). Each change is in the
-    audit trail with no actor; leaving a role ends its access as in staff_role_set."""
+    audit trail with no actor; leaving a role ends its access as in staff_role_set. A
+    Recipient comes with `then`, which makes them a member of their organisation in this
+    transaction (sharing.services.recipient_user_ensure); without it the role is refused."""
+    if role is Role.RECIPIENT and then is None:
+        raise DomainError({"role": [RECIPIENT_MESSAGE]})
     permissions = set(permissions)
     wrong = [p for p in permissions if INDIVIDUAL_PERMISSIONS.get(p) is not role]
     if wrong:
@@ -397,4 +476,6 @@ def staff_user_ensure(
             user.set_password(password)
         user.save()
         _role_write(actor=actor, user=user, role=role, sensitive=Perm.VIEW_SENSITIVE in permissions)
+        if then is not None:
+            then(user)
     return user

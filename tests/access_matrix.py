@@ -25,6 +25,9 @@ Object, and the relations each role column then holds one letter for, in this or
     run     an import run started by the caseworker, one started by another caseworker, an
             id no run has: three letters
     person  a staff member (a Caseworker none of the roles is), an id no one has: two letters
+    organisation  a recipient organisation, an id no organisation has: two letters
+    agreement     a draft sharing agreement (drafted by an Admin none of the roles is), an id
+                  no agreement has: two letters
 
 Letters (what the response must be):
     O  200
@@ -47,6 +50,8 @@ RELATIONS = {
     "child": ("own", "other", "missing"),
     "run": ("own", "other", "missing"),
     "person": ("person", "missing"),
+    "organisation": ("organisation", "missing"),
+    "agreement": ("agreement", "missing"),
 }
 LETTERS = {
     "O": 200,
@@ -265,6 +270,28 @@ staff:reactivate                           person POST   SS   NN  NN  RN  NN  RN
 staff:reset-password                       person POST   SS   NN  NN  ON  NN  ON
 staff:reset-two-factor                     person POST   SS   NN  NN  RN  NN  RN
 staff:unlock                               person POST   SS   NN  NN  RN  NN  RN
+
+# Sharing is information governance's: the Admins' (the former caseworker is now one). A
+# recipient gets a 404 on all of it too (tests/sharing/test_pages.py: the matrix has no
+# recipient column yet). The agreement's author is not among the roles, so any Admin may
+# approve it; suspending needs it approved first (its body does that).
+sharing:organisations                      -      GET    S    N   N   O   N   O
+sharing:organisation-add                   -      GET    S    N   N   O   N   O
+sharing:organisation-add                   -      POST   S    N   N   R   N   R
+sharing:organisation-detail                organisation GET SS NN NN ON NN ON
+sharing:organisation-edit                  organisation GET SS NN NN ON NN ON
+sharing:organisation-edit                  organisation POST SS NN NN RN NN RN
+sharing:member-add                         organisation GET SS NN NN ON NN ON
+sharing:member-add                         organisation POST SS NN NN ON NN ON
+sharing:agreements                         -      GET    S    N   N   O   N   O
+sharing:agreement-add                      -      GET    S    N   N   O   N   O
+sharing:agreement-add                      -      POST   S    N   N   R   N   R
+sharing:agreement-detail                   agreement GET SS  NN  NN  ON  NN  ON
+sharing:agreement-edit                     agreement GET SS  NN  NN  ON  NN  ON
+sharing:agreement-edit                     agreement POST SS NN  NN  RN  NN  RN
+sharing:agreement-approve                  agreement POST SS NN  NN  RN  NN  RN
+sharing:agreement-suspend                  agreement GET SS  NN  NN  ON  NN  ON
+sharing:agreement-suspend                  agreement POST SS NN  NN  RN  NN  RN
 # The set-password link needs a token made for one person: here with a token that is not
 # one (the page says the link does not work); test_set_password_with_a_real_token follows
 # a real one.

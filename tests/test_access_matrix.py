@@ -47,6 +47,13 @@ from records.models import (
 )
 from records.sections import TABS
 from records.services.imports import import_create
+from sharing import services as sharing_services
+from sharing.models import (
+    RecipientMembership,
+    RecipientOrganisation,
+    SharingAgreement,
+    SharingChange,
+)
 from staff import services as staff_services
 from staff.models import StaffChange
 from tests.access_matrix import LETTERS, RELATIONS, ROLES, TABLE
@@ -153,6 +160,8 @@ class World:
     target: Any  # the staff member the staff pages act on
     owner: Any  # the other child's caseworker
     signin: Any  # someone to sign in as on the sign-in page
+    organisation: Any  # a recipient organisation the sharing pages act on
+    agreement: Any  # a draft sharing agreement, drafted by an Admin none of the roles is
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -219,6 +228,7 @@ def _build() -> World:
         for relation, child in (("own", own), ("other", other)):
             values = _values(INPUTS[key].valid, school)
             rows[(key, relation)] = section.create(actor=manager, child=child, **values)
+    organisation, agreement = _sharing(admin)
     users = {
         "caseworker": caseworker,
         "sensitive": sensitive,
@@ -238,7 +248,45 @@ def _build() -> World:
         target=target,
         owner=owner,
         signin=signin,
+        organisation=organisation,
+        agreement=agreement,
     )
+
+
+def _sharing(admin) -> tuple[Any, Any]:
+    author = UserFactory(username="mx_author", role=Role.ADMIN)
+    organisation = sharing_services.organisation_add(
+        actor=admin,
+        name="Matrix Youth Service",
+        type="youth_support",
+        identifier_kind="la_code",
+        identifier="330",
+        contact_name="Ada Brook",
+        contact_email="youth@example.invalid",
+    )
+    agreement = sharing_services.agreement_draft(actor=author, **_agreement_values(organisation))
+    return organisation, agreement
+
+
+def _agreement_values(organisation) -> dict[str, Any]:
+    return {
+        "name": "Matrix youth support",
+        "organisation": organisation,
+        "purpose": "Youth support services",
+        "lawful_basis": "6_1_e",
+        "statutes": ["ea1996_s507b"],
+        "categories": ["identity", "contact"],
+        "legal_statuses": ["CLA"],
+        "min_age": 13,
+        "max_age": 19,
+        "scope": "all",
+        "mode": "identifiable",
+        "retention_months": 24,
+        "dpia_reference": "DPIA-1",
+        "valid_from": datetime.date(2025, 4, 1),
+        "valid_to": datetime.date(2026, 3, 31),
+        "review_date": datetime.date(2026, 1, 31),
+    }
 
 
 def _rejected_run(user) -> ImportRun:
@@ -290,6 +338,9 @@ def _url(world: World, row: Row, relation: str) -> str:
         return reverse(name, kwargs={"pk": pk})
     if row.kind == "person":
         pk = MISSING_PERSON if relation == "missing" else world.target.pk
+        return reverse(name, kwargs={"pk": pk})
+    if row.kind in ("organisation", "agreement"):
+        pk = MISSING_PERSON if relation == "missing" else getattr(world, row.kind).pk
         return reverse(name, kwargs={"pk": pk})
     return _child_url(world, name, variant, relation)
 
@@ -398,6 +449,30 @@ def _unlock(world: World, relation: str):
     return {}, None
 
 
+def _organisation_form(world: World, relation: str, **changes: str):
+    organisation = world.organisation
+    data = {name: getattr(organisation, name) for name in sharing_services.ORGANISATION_FIELDS}
+    return {**data, **changes}, None
+
+
+def _agreement_form(world: World, relation: str, **changes: Any):
+    values = _agreement_values(world.organisation)
+    data: dict[str, Any] = {
+        name: value
+        for name, value in values.items()
+        if not isinstance(value, datetime.date) and name != "organisation"
+    }
+    data["organisation"] = str(world.organisation.pk)
+    for name in ("valid_from", "valid_to", "review_date"):
+        data.update(_date(name, values[name]))
+    return {**data, **changes}, None
+
+
+def _suspend(world: World, relation: str):
+    sharing_services.agreement_approve(actor=world.users["admin"], agreement=world.agreement)
+    return {"reason": "A breach was reported"}, None
+
+
 NO_BODY: Callable[[World, str], tuple[dict, None]] = lambda world, relation: ({}, None)  # noqa: E731
 
 BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] = {
@@ -446,6 +521,20 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("staff:reset-password", "POST"): NO_BODY,
     ("staff:reset-two-factor", "POST"): NO_BODY,
     ("staff:unlock", "POST"): _unlock,
+    ("sharing:organisation-add", "POST"): lambda w, r: _organisation_form(
+        w, r, name="Matrix Council", type="council", identifier="331"
+    ),
+    ("sharing:organisation-edit", "POST"): lambda w, r: _organisation_form(
+        w, r, contact_name="Bo Lake"
+    ),
+    ("sharing:member-add", "POST"): lambda w, r: (
+        {"username": "mx_recipient", "first_name": "Rae", "last_name": "Cole"},
+        None,
+    ),
+    ("sharing:agreement-add", "POST"): lambda w, r: _agreement_form(w, r, name="Another"),
+    ("sharing:agreement-edit", "POST"): lambda w, r: _agreement_form(w, r, name="Renamed"),
+    ("sharing:agreement-approve", "POST"): NO_BODY,
+    ("sharing:agreement-suspend", "POST"): _suspend,
     ("set-password[bad-token]", "POST"): lambda w, r: (
         {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
         None,
@@ -496,6 +585,10 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         sorted(users.values_list("pk", "groups", "user_permissions")),
         StaffChange.objects.count(),
         TOTPDevice.objects.count(),
+        sorted(RecipientOrganisation.objects.values_list("pk", "name", "contact_name")),
+        sorted(SharingAgreement.objects.values_list("pk", "name", "state")),
+        RecipientMembership.objects.count(),
+        SharingChange.objects.count(),
     )
 
 

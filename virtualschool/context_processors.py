@@ -21,6 +21,10 @@ def _in_staff(request) -> bool:
     return getattr(request.resolver_match, "app_name", None) == "staff"
 
 
+def _in_sharing(request) -> bool:
+    return getattr(request.resolver_match, "app_name", None) == "sharing"
+
+
 def _navigation(request) -> list[NavItem]:
     # A request refused before AuthenticationMiddleware (or built by RequestFactory) has no
     # user: its page (an error page) shows no navigation, as for someone signed out.
@@ -58,6 +62,13 @@ def _navigation(request) -> list[NavItem]:
                 "Staff",
                 "staff:list",
                 {"list", "add", "detail", "role"} if _in_staff(request) else set(),
+            )
+        )
+        items.append(
+            (
+                "Sharing",
+                "sharing:agreements",
+                {current} if _in_sharing(request) and current else set(),
             )
         )
         items.append(("What we hold", "datamap:what-we-hold", {"what-we-hold"}))

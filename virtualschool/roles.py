@@ -14,6 +14,15 @@ class Role(StrEnum):
     CASEWORKER = "Caseworker"
     MANAGER = "Manager"
     ADMIN = "Admin"
+    # A person outside the authority who receives data under a sharing agreement, and
+    # belongs to exactly one recipient organisation (sharing.models.RecipientMembership).
+    # Added and removed with their organisation in the sharing pages, never in the staff
+    # pages; the role carries no permission and reaches nothing of the staff's.
+    RECIPIENT = "Recipient"
+
+
+# The roles the staff pages give: everyone but recipients, who come with an organisation.
+STAFF_ROLES: tuple[Role, ...] = (Role.CASEWORKER, Role.MANAGER, Role.ADMIN)
 
 
 class Perm(StrEnum):
@@ -61,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     Role.ADMIN: frozenset(),
+    Role.RECIPIENT: frozenset(),
 }
 
 # Admins (information governance) manage staff accounts in the service's own staff pages

@@ -12,8 +12,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from records import services
 from records.codes import Cohort
 from records.services import safeguarding
+from sharing import services as sharing_services
 from tests.factories import ChildFactory, UserFactory
 from tests.records.imports.fake_importer import queued_run_of
+from tests.sharing.conftest import agreement_values
 from virtualschool.roles import Perm, Role
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +118,19 @@ CASES = [
     ("staff:reset-password", lambda w: {"pk": w["manager"].pk}, POST_ONLY),
     ("staff:reset-two-factor", lambda w: {"pk": w["manager"].pk}, POST_ONLY),
     ("staff:unlock", lambda w: {"pk": w["manager"].pk}, POST_ONLY),
+    # Sharing is the Admins' (tests/test_access_matrix.py has the writes; tests/sharing the
+    # recipients' 404s).
+    ("sharing:organisations", None, ADMINS),
+    ("sharing:organisation-add", None, ADMINS),
+    ("sharing:organisation-detail", lambda w: {"pk": w["organisation"].pk}, ADMINS),
+    ("sharing:organisation-edit", lambda w: {"pk": w["organisation"].pk}, ADMINS),
+    ("sharing:member-add", lambda w: {"pk": w["organisation"].pk}, ADMINS),
+    ("sharing:agreements", None, ADMINS),
+    ("sharing:agreement-add", None, ADMINS),
+    ("sharing:agreement-detail", lambda w: {"pk": w["agreement"].pk}, ADMINS),
+    ("sharing:agreement-edit", lambda w: {"pk": w["agreement"].pk}, ADMINS),
+    ("sharing:agreement-approve", lambda w: {"pk": w["agreement"].pk}, POST_ONLY),
+    ("sharing:agreement-suspend", lambda w: {"pk": w["agreement"].pk}, ADMINS),
     # The set-password link is for someone not signed in; a bad token says it does not work.
     (
         "set-password",
@@ -147,6 +162,16 @@ def world(client_for):
         court="Family Court at Leeds",
         made_on=max(child.date_of_birth, datetime.date(2024, 1, 1)),
     )
+    organisation = sharing_services.organisation_add(
+        actor=admin,
+        name="Matrix Youth Service",
+        type="youth_support",
+        identifier_kind="la_code",
+        identifier="330",
+        contact_name="Ada Brook",
+        contact_email="youth@example.invalid",
+    )
+    agreement = sharing_services.agreement_draft(actor=admin, **agreement_values(organisation))
     clients = {
         CASEWORKER: client_for(caseworker),
         SENSITIVE_CASEWORKER: client_for(sensitive),
@@ -160,6 +185,8 @@ def world(client_for):
         "allocation": allocation,
         "court_order": court_order,
         "clients": clients,
+        "organisation": organisation,
+        "agreement": agreement,
     }
 
 

@@ -12,6 +12,7 @@ from records.demo import DemoStaff, seed_children
 from records.models import Child
 from staff.services import staff_user_ensure
 from virtualschool import two_factor
+from virtualschool.demo import DemoContext, demo_parts
 from virtualschool.errors import DomainError
 from virtualschool.roles import Perm, Role
 
@@ -94,13 +95,25 @@ class Command(BaseCommand):
             if totp_secret:
                 for user in users.values():
                     two_factor.authenticator_set(user=user, secret=totp_secret)
-            if if_empty and Child.objects.exists():
-                self.stdout.write("Demo children already present; users brought up to date.")
-                return
-            staff = DemoStaff(
-                manager=users["manager"], caseworkers=(users["caseworker"], users["caseworker2"])
-            )
-            created = seed_children(
-                count=children, seed=seed, staff=staff, today=timezone.localdate()
-            )
-        self.stdout.write(f"Created {created} synthetic children and the demo users.")
+            today = timezone.localdate()
+            created = None
+            if not (if_empty and Child.objects.exists()):
+                staff = DemoStaff(
+                    manager=users["manager"],
+                    caseworkers=(users["caseworker"], users["caseworker2"]),
+                )
+                created = seed_children(count=children, seed=seed, staff=staff, today=today)
+            _other_parts(DemoContext(users=users, password=password, today=today), totp_secret)
+        if created is None:
+            self.stdout.write("Demo children already present; users brought up to date.")
+        else:
+            self.stdout.write(f"Created {created} synthetic children and the demo users.")
+
+
+def _other_parts(context: DemoContext, totp_secret: str) -> None:
+    """Other apps' demo data (sharing's organisations, agreements and recipient users), their
+    accounts given the demo authenticator secret as the staff are."""
+    for part in demo_parts():
+        for user in part(context).values():
+            if totp_secret:
+                two_factor.authenticator_set(user=user, secret=totp_secret)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from staff.services import staff_user_ensure
-from virtualschool.roles import Role
+from virtualschool.roles import STAFF_ROLES, Role
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=[role.value for role in Role])
+        parser.add_argument("--role", required=True, choices=[role.value for role in STAFF_ROLES])
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
 

@@ -1,0 +1,158 @@
+"""The sharing pages' forms: the shape of input only (a date is a date, a number a number);
+sharing.services holds every rule, and the views show its refusals beside these forms'."""
+
+from __future__ import annotations
+
+from django import forms
+
+from records.categories import DataCategory
+from records.codes import Cohort
+from sharing.models import (
+    Article9Condition,
+    IdentifierKind,
+    LawfulBasis,
+    Mode,
+    RecipientType,
+    Scope,
+    Statute,
+)
+from virtualschool.forms import GovukDateField
+
+NUMBER = {"invalid": "Enter a whole number, like 12"}
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    type = forms.ChoiceField(
+        label="Type of organisation",
+        choices=RecipientType.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose the type of organisation"},
+    )
+    identifier_kind = forms.ChoiceField(
+        label="Identifier",
+        choices=[("", "None (the Department for Education)"), *IdentifierKind.choices],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="A school's URN, a provider's UKPRN, an authority's LA code or an NHS ODS code",
+    )
+    identifier = forms.CharField(label="Identifier value", max_length=10, required=False)
+    contact_name = forms.CharField(label="Contact's name", max_length=200, required=False)
+    contact_email = forms.CharField(
+        label="Contact's email address",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"spellcheck": "false"}),
+    )
+    contact_phone = forms.CharField(
+        label="Contact's phone number (optional)", max_length=30, required=False
+    )
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="What they type to sign in",
+        error_messages={"required": "Enter a username"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    first_name = forms.CharField(
+        max_length=150, error_messages={"required": "Enter their first name"}
+    )
+    last_name = forms.CharField(
+        max_length=150, error_messages={"required": "Enter their last name"}
+    )
+    email = forms.CharField(
+        label="Email address (optional)",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class AgreementForm(forms.Form):
+    name = forms.CharField(label="Name of the agreement", max_length=200, required=False)
+    organisation = forms.ModelChoiceField(
+        label="Recipient organisation",
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": "Choose the recipient organisation from the list"},
+    )
+    purpose = forms.CharField(label="Purpose", widget=forms.Textarea, required=False)
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis (UK GDPR Article 6)",
+        choices=LawfulBasis.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    article9_condition = forms.ChoiceField(
+        label="Article 9 condition",
+        choices=[("", "None: no special category data is released"), *Article9Condition.choices],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Needed when health, characteristics, safeguarding, family or criminal "
+        "information is released",
+    )
+    statutes = forms.MultipleChoiceField(
+        label="Statutes",
+        choices=Statute.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    categories = forms.MultipleChoiceField(
+        label="Data categories released",
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="From the data map: what we hold, by category",
+    )
+    legal_statuses = forms.MultipleChoiceField(
+        label="Legal statuses covered",
+        choices=Cohort.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    min_age = forms.IntegerField(
+        label="Minimum age on the day of disclosure (optional)",
+        required=False,
+        error_messages=NUMBER,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    max_age = forms.IntegerField(
+        label="Maximum age on the day of disclosure (optional)",
+        required=False,
+        error_messages=NUMBER,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+    scope = forms.ChoiceField(
+        label="Which children the recipient sees",
+        choices=Scope.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    mode = forms.ChoiceField(
+        label="Mode", choices=Mode.choices, widget=forms.RadioSelect, required=False
+    )
+    retention_months = forms.IntegerField(
+        label="How many months the recipient may keep the data",
+        required=False,
+        error_messages=NUMBER,
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}),
+    )
+    dpia_reference = forms.CharField(label="DPIA reference", max_length=100, required=False)
+    valid_from = GovukDateField(label="Start date", required=False)
+    valid_to = GovukDateField(label="End date", required=False)
+    review_date = GovukDateField(label="Review date", required=False)
+
+    def __init__(self, *args, organisations, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label="Why is it suspended?", widget=forms.Textarea, required=False)
+
+
+class ActionForm(forms.Form):
+    """A button on an agreement's page: no fields, only somewhere to show a refusal."""

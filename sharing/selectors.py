@@ -1,0 +1,231 @@
+"""Reads for the sharing pages: organisations, agreements, which are active or due for
+review, and an agreement's preview. Each in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from records import calendar, spans
+from records.categories import DataCategory
+from records.datamap import DATA_MAP, Area
+from records.models import Child, Enrolment, LegalStatusEpisode
+from sharing.models import (
+    AgreementState,
+    Mode,
+    RecipientOrganisation,
+    RestrictionKind,
+    Scope,
+    SharingAgreement,
+    SharingChange,
+    SharingRestriction,
+)
+from sharing.services import today
+
+User = get_user_model()
+
+# An agreement is "due for review" from this many days before its review date.
+REVIEW_NOTICE = datetime.timedelta(days=30)
+# Young people are of post-16 age from the start of the school year after their 16th
+# birthday: their age on 31 August before the day is 16 or more.
+POST_16_AGE = 16
+# Areas of the service that are not the record a recipient could receive.
+NOT_RELEASED_AREAS = frozenset({Area.ACCESS, Area.LOGS, Area.IMPORTS})
+
+
+def organisations_list() -> QuerySet[RecipientOrganisation]:
+    return RecipientOrganisation.objects.annotate(
+        member_count=Count("members", distinct=True),
+        agreement_count=Count("agreements", distinct=True),
+    ).order_by("name", "pk")
+
+
+def organisation_get(*, pk: int) -> RecipientOrganisation:
+    organisation = organisations_list().filter(pk=pk).first()
+    if organisation is None:
+        raise Http404("No such organisation")
+    return organisation
+
+
+def organisation_members(*, organisation: RecipientOrganisation) -> QuerySet:
+    return User.objects.filter(recipient_membership__organisation=organisation).order_by(
+        "last_name", "first_name", "pk"
+    )
+
+
+def organisation_changes(*, organisation: RecipientOrganisation) -> QuerySet[SharingChange]:
+    return SharingChange.objects.filter(organisation=organisation).select_related("actor")
+
+
+def organisation_choices() -> QuerySet[RecipientOrganisation]:
+    return RecipientOrganisation.objects.order_by("name", "pk")
+
+
+def agreements_active(*, on: datetime.date | None = None) -> QuerySet[SharingAgreement]:
+    """Agreements that release data on `on` (today in Europe/London by default): approved,
+    not suspended, and in date, both ends included."""
+    on = on or today()
+    return SharingAgreement.objects.filter(
+        state=AgreementState.APPROVED, valid_from__lte=on, valid_to__gte=on
+    )
+
+
+def agreements_due_for_review(*, on: datetime.date | None = None) -> QuerySet[SharingAgreement]:
+    """Approved agreements not yet expired whose review date is past or within REVIEW_NOTICE."""
+    on = on or today()
+    return (
+        SharingAgreement.objects.filter(
+            state=AgreementState.APPROVED,
+            valid_to__gte=on,
+            review_date__lte=on + REVIEW_NOTICE,
+        )
+        .select_related("organisation")
+        .order_by("review_date", "pk")
+    )
+
+
+def agreements_list() -> QuerySet[SharingAgreement]:
+    return SharingAgreement.objects.select_related("organisation", "created_by", "approved_by")
+
+
+def agreement_get(*, pk: int) -> SharingAgreement:
+    agreement = agreements_list().select_related("suspended_by").filter(pk=pk).first()
+    if agreement is None:
+        raise Http404("No such agreement")
+    return agreement
+
+
+def agreement_changes(*, agreement: SharingAgreement) -> QuerySet[SharingChange]:
+    return SharingChange.objects.filter(agreement=agreement).select_related("actor")
+
+
+@dataclass(frozen=True)
+class ReleasedField:
+    table: str
+    field: str
+
+
+@dataclass(frozen=True)
+class CategoryFields:
+    category: DataCategory
+    fields: list[ReleasedField]
+
+
+@dataclass
+class Preview:
+    on: datetime.date
+    children: int
+    categories: list[CategoryFields]
+    applied: list[str] = field(default_factory=list)
+    not_applied: list[str] = field(default_factory=list)
+    name_address_dob_only: int = 0
+
+
+def released_fields(categories: list[str]) -> list[CategoryFields]:
+    """The record's fields in each category, as the data map declares them."""
+    result = []
+    for value in categories:
+        category = DataCategory(value)
+        fields = [
+            ReleasedField(
+                table=str(entry.model._meta.verbose_name).capitalize(),
+                field=str(entry.model._meta.get_field(name).verbose_name).capitalize(),
+            )
+            for entry, name in DATA_MAP.fields_in(category)
+            if entry.area not in NOT_RELEASED_AREAS and name not in entry.copies
+        ]
+        result.append(CategoryFields(category=category, fields=fields))
+    return result
+
+
+def _school_year_start(on: datetime.date) -> datetime.date:
+    year = on.year if on.month >= 9 else on.year - 1
+    return datetime.date(year, 8, 31)
+
+
+def _cohort(agreement: SharingAgreement, on: datetime.date, preview: Preview) -> QuerySet[Child]:
+    children = Child.objects.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=on))
+    statuses = LegalStatusEpisode.objects.filter(
+        spans.open_q(on), child=OuterRef("pk"), cohort__in=agreement.legal_statuses
+    )
+    children = children.filter(Exists(statuses))
+    labels = ", ".join(agreement.get_legal_statuses_labels())
+    preview.applied.append(f"Legal status on the day: {labels}")
+    if agreement.scope == Scope.SCHOOL_ROLL:
+        organisation = agreement.organisation
+        urn = int(organisation.identifier) if organisation.identifier.isdigit() else -1
+        roll = Enrolment.objects.filter(spans.open_q(on), child=OuterRef("pk"), school__urn=urn)
+        children = children.filter(Exists(roll))
+        preview.applied.append(f"On the roll of the school with URN {organisation.identifier}")
+    elif agreement.scope == Scope.LA_RESPONSIBLE_OR_PLACED:
+        preview.not_applied.append(
+            "Children the authority is responsible for or who are placed in its area: the "
+            "record does not yet hold the responsible authority or the placement's area, so "
+            "the count is of every child the legal statuses and ages cover"
+        )
+    elif agreement.scope == Scope.POST_16:
+        preview.not_applied.append(
+            "Children enrolled with the provider: the record does not yet hold post-16 "
+            "enrolments by provider, so only children of post-16 age are counted"
+        )
+    restricted = SharingRestriction.objects.filter(
+        child=OuterRef("pk"),
+        kind=RestrictionKind.DO_NOT_SHARE,
+        recipient_type=agreement.organisation.type,
+    )
+    preview.applied.append(
+        f"Not children with a 'do not share with' restriction for "
+        f"{agreement.organisation.get_type_display().lower()}s"
+    )
+    return children.exclude(Exists(restricted))
+
+
+def _age_fits(agreement: SharingAgreement, born: datetime.date, on: datetime.date) -> bool:
+    age = calendar.age_on(born, on)
+    if agreement.min_age is not None and age < agreement.min_age:
+        return False
+    if agreement.max_age is not None and age > agreement.max_age:
+        return False
+    if agreement.scope == Scope.POST_16:
+        return calendar.age_on(born, _school_year_start(on)) >= POST_16_AGE
+    return True
+
+
+def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None = None) -> Preview:
+    """How many children, and which fields, the agreement would release on `on` (today in
+    Europe/London) by its cohort rules: two queries whatever the cohort's size. Says which
+    rules it applies and which it cannot apply yet."""
+    on = on or today()
+    preview = Preview(on=on, children=0, categories=released_fields(agreement.categories))
+    candidates = _cohort(agreement, on, preview).values_list("pk", "date_of_birth")
+    ids = [pk for pk, born in candidates if _age_fits(agreement, born, on)]
+    preview.children = len(ids)
+    if agreement.min_age is not None or agreement.max_age is not None:
+        low = agreement.min_age if agreement.min_age is not None else 0
+        high = f"to {agreement.max_age}" if agreement.max_age is not None else "and over"
+        preview.applied.append(f"Aged {low} {high} on the day")
+    if agreement.scope == Scope.POST_16:
+        preview.applied.append("Of post-16 age: 16 or over on 31 August before the day")
+    if ids:
+        preview.name_address_dob_only = (
+            SharingRestriction.objects.filter(
+                child_id__in=ids, kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
+            ).count()
+            if agreement.organisation.type == "youth_support"
+            else 0
+        )
+    if agreement.mode == Mode.PSEUDONYMISED:
+        preview.not_applied.append(
+            "Pseudonymisation: identity and contact fields are to be replaced by a pseudonym "
+            "per agreement when datasets are built"
+        )
+    elif agreement.mode == Mode.STATISTICS:
+        preview.not_applied.append(
+            "Statistics only: no child's fields are released, only tables of counts with "
+            "suppression, which are not built yet"
+        )
+    return preview

@@ -1,0 +1,274 @@
+"""The sharing pages (/sharing/): Admins manage recipient organisations, their users and
+sharing agreements.
+
+Every page answers 404 to anyone but an Admin (sharing.permissions.can_manage_sharing),
+recipients included, as for anything absent. Views bind a form, call sharing.services and
+redirect; every refusal, the form's and the rules', is shown at once in the GOV.UK error
+summary, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sharing import selectors, services
+from sharing.forms import ActionForm, AgreementForm, MemberAddForm, OrganisationForm, SuspendForm
+from sharing.models import AgreementState, SharingAgreement
+from sharing.permissions import can_manage_sharing
+from virtualschool.errors import DomainError
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not can_manage_sharing(request.user):
+        raise Http404("No page here")
+
+
+def _submit(
+    form: forms.Form,
+    check: Callable[[dict[str, Any]], dict[str, list[str]]],
+    write: Callable[..., Any],
+) -> tuple[bool, Any]:
+    """Validate the form and the service's rules together, so the page shows every error at
+    once; then write. (done, what the write returned)."""
+    if not form.is_valid():
+        for name, problems in check(form.cleaned_data).items():
+            if name in form.fields and name not in form.errors:
+                form.add_error(name, problems)
+        return False, None
+    try:
+        return True, write(**form.cleaned_data)
+    except DomainError as error:
+        form.add_error(None, error)
+        return False, None
+
+
+# --- Organisations --------------------------------------------------------------------------
+
+
+@require_GET
+def organisations(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    return render(
+        request, "sharing/organisations.html", {"organisations": selectors.organisations_list()}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def organisation_add(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST":
+        done, organisation = _submit(
+            form,
+            lambda values: services.organisation_check(values=values),
+            lambda **values: services.organisation_add(actor=request.user, **values),
+        )
+        if done:
+            messages.success(request, f"{organisation.name} is added")
+            return redirect("sharing:organisation-detail", pk=organisation.pk)
+    return render(request, "sharing/organisation_form.html", {"form": form, "organisation": None})
+
+
+@require_GET
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    organisation = selectors.organisation_get(pk=pk)
+    return render(
+        request,
+        "sharing/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "members": selectors.organisation_members(organisation=organisation),
+            "agreements": organisation.agreements.order_by("name", "pk"),
+            "changes": selectors.organisation_changes(organisation=organisation),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    organisation = selectors.organisation_get(pk=pk)
+    initial = {name: getattr(organisation, name) for name in services.ORGANISATION_FIELDS}
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        done, changed = _submit(
+            form,
+            lambda values: services.organisation_check(values=values, organisation=organisation),
+            lambda **values: services.organisation_edit(
+                actor=request.user, organisation=organisation, **values
+            ),
+        )
+        if done:
+            if changed:
+                messages.success(request, f"{organisation.name}'s details are saved")
+            return redirect("sharing:organisation-detail", pk=organisation.pk)
+    return render(
+        request, "sharing/organisation_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    organisation = selectors.organisation_get(pk=pk)
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.recipient_user_add(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            response = render(
+                request,
+                "sharing/member_added.html",
+                {
+                    "person": added.user,
+                    "organisation": organisation,
+                    "link": request.build_absolute_uri(added.set_password_path),
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "sharing/member_add.html", {"form": form, "organisation": organisation})
+
+
+# --- Agreements -----------------------------------------------------------------------------
+
+
+@require_GET
+def agreements(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    today = services.today()
+    rows = [(agreement, agreement.status_on(today)) for agreement in selectors.agreements_list()]
+    return render(
+        request,
+        "sharing/agreements.html",
+        {
+            "rows": rows,
+            "due": selectors.agreements_due_for_review(on=today),
+            "today": today,
+        },
+    )
+
+
+def _agreement_form(request: HttpRequest, initial: dict | None = None) -> AgreementForm:
+    return AgreementForm(
+        request.POST or None, initial=initial, organisations=selectors.organisation_choices()
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def agreement_add(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = _agreement_form(request)
+    if request.method == "POST":
+        done, agreement = _submit(
+            form,
+            lambda values: services.agreement_check(values=values),
+            lambda **values: services.agreement_draft(actor=request.user, **values),
+        )
+        if done:
+            messages.success(request, "The draft is saved: another administrator approves it")
+            return redirect("sharing:agreement-detail", pk=agreement.pk)
+    return render(request, "sharing/agreement_form.html", {"form": form, "agreement": None})
+
+
+def _detail(
+    request: HttpRequest, pk: int, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    agreement = selectors.agreement_get(pk=pk)
+    today = services.today()
+    return render(
+        request,
+        "sharing/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "status": agreement.status_on(today),
+            "preview": selectors.agreement_preview(agreement=agreement, on=today),
+            "changes": selectors.agreement_changes(agreement=agreement),
+            "is_author": agreement.created_by_id == request.user.pk,
+            "form": form or ActionForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    return _detail(request, pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    if agreement.state != AgreementState.DRAFT:
+        messages.error(request, "Only a draft can be changed")
+        return redirect("sharing:agreement-detail", pk=agreement.pk)
+    form = _agreement_form(request, initial=_initial(agreement))
+    if request.method == "POST":
+        done, changed = _submit(
+            form,
+            lambda values: services.agreement_check(values=values),
+            lambda **values: services.agreement_edit(
+                actor=request.user, agreement=agreement, **values
+            ),
+        )
+        if done:
+            if changed:
+                messages.success(request, "The draft is saved")
+            return redirect("sharing:agreement-detail", pk=agreement.pk)
+    return render(request, "sharing/agreement_form.html", {"form": form, "agreement": agreement})
+
+
+def _initial(agreement: SharingAgreement) -> dict[str, Any]:
+    return {name: getattr(agreement, name) for name in services.AGREEMENT_FIELDS}
+
+
+@require_POST
+def agreement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    try:
+        services.agreement_approve(actor=request.user, agreement=agreement)
+    except DomainError as error:
+        form = ActionForm({})
+        form.is_valid()
+        form.add_error(None, error)
+        return _detail(request, pk, form, status=400)
+    messages.success(request, f"{agreement.name} is approved")
+    return redirect("sharing:agreement-detail", pk=agreement.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def agreement_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_suspend(actor=request.user, agreement=agreement, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{agreement.name} is suspended: it releases nothing now")
+            return redirect("sharing:agreement-detail", pk=agreement.pk)
+    return render(request, "sharing/agreement_suspend.html", {"form": form, "agreement": agreement})

@@ -1,0 +1,154 @@
+"""An agreement's preview: how many children, and which fields, it would release on a day."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from records.codes import Cohort
+from records.models import Enrolment
+from sharing import selectors, services
+from tests.factories import ChildFactory, EpisodeFactory, SchoolFactory
+from tests.sharing.conftest import agreement_values
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2026, 6, 1)
+
+
+def _looked_after(born, **kwargs):
+    child = ChildFactory(date_of_birth=born, **kwargs)
+    EpisodeFactory(child=child, start_date=datetime.date(2020, 1, 1))
+    return child
+
+
+def test_age_on_the_day_decides_the_youth_cohort(draft):
+    """13 to 19 on the day: the child whose 13th birthday is tomorrow is not counted today,
+    and is tomorrow; the one who turned 20 today is not."""
+    _looked_after(datetime.date(2013, 6, 2))  # 13 tomorrow
+    _looked_after(datetime.date(2013, 6, 1))  # 13 today
+    _looked_after(datetime.date(2006, 6, 1))  # 20 today
+    _looked_after(datetime.date(2006, 6, 2))  # 19, 20 tomorrow
+    assert selectors.agreement_preview(agreement=draft, on=DAY).children == 2
+    assert selectors.agreement_preview(agreement=draft, on=DAY.replace(day=2)).children == 2
+    assert selectors.agreement_preview(agreement=draft, on=DAY.replace(day=3)).children == 2
+
+
+def test_only_the_legal_statuses_covered_and_open_that_day(draft):
+    _looked_after(datetime.date(2010, 1, 1))
+    in_need = ChildFactory(date_of_birth=datetime.date(2010, 1, 1))
+    EpisodeFactory(child=in_need, cohort=Cohort.CIN, legal_status="")
+    ended = ChildFactory(date_of_birth=datetime.date(2010, 1, 1))
+    EpisodeFactory(
+        child=ended, start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2026, 5, 31)
+    )
+    preview = selectors.agreement_preview(agreement=draft, on=DAY)
+    assert preview.children == 1
+    assert any("Looked after" in rule for rule in preview.applied)
+
+
+def test_a_do_not_share_restriction_keeps_the_child_out(draft, admin_user):
+    child = _looked_after(datetime.date(2010, 1, 1))
+    assert selectors.agreement_preview(agreement=draft, on=DAY).children == 1
+    services.restriction_add(
+        actor=admin_user,
+        child=child,
+        kind="do_not_share",
+        recipient_type="youth_support",
+        requested_by="parent",
+        reason="The parent asked",
+    )
+    assert selectors.agreement_preview(agreement=draft, on=DAY).children == 0
+
+
+def test_name_address_and_dob_only_is_counted(draft, admin_user):
+    child = _looked_after(datetime.date(2010, 1, 1))
+    services.restriction_add(
+        actor=admin_user,
+        child=child,
+        kind="nad_only",
+        requested_by="child",
+        reason="Aged 16, asked for it",
+    )
+    preview = selectors.agreement_preview(agreement=draft, on=DAY)
+    assert (preview.children, preview.name_address_dob_only) == (1, 1)
+
+
+def test_a_school_sees_its_roll_that_day(admin_user):
+    school = SchoolFactory(urn=123456)
+    elsewhere = SchoolFactory(urn=123457)
+    organisation = services.organisation_add(
+        actor=admin_user,
+        name=school.name,
+        type="school",
+        identifier_kind="urn",
+        identifier="123456",
+        contact_name="DT",
+        contact_email="dt@example.invalid",
+    )
+    agreement = services.agreement_draft(
+        actor=admin_user,
+        **agreement_values(
+            organisation,
+            scope="school_roll",
+            categories=["attendance", "attainment"],
+            min_age=None,
+            max_age=None,
+        ),
+    )
+    on_roll = _looked_after(datetime.date(2014, 1, 1))
+    left = _looked_after(datetime.date(2014, 1, 1))
+    other = _looked_after(datetime.date(2014, 1, 1))
+    Enrolment.objects.create(child=on_roll, school=school, start_date=datetime.date(2024, 9, 1))
+    Enrolment.objects.create(
+        child=left,
+        school=school,
+        start_date=datetime.date(2024, 9, 1),
+        end_date=datetime.date(2026, 5, 31),
+    )
+    Enrolment.objects.create(child=other, school=elsewhere, start_date=datetime.date(2024, 9, 1))
+    preview = selectors.agreement_preview(agreement=agreement, on=DAY)
+    assert preview.children == 1
+    assert not preview.not_applied
+
+
+def test_the_fields_come_from_the_data_map(draft):
+    preview = selectors.agreement_preview(agreement=draft, on=DAY)
+    assert [section.category.value for section in preview.categories] == ["identity", "contact"]
+    identity = {(f.table, f.field) for f in preview.categories[0].fields}
+    assert ("Child", "Date of birth") in identity
+    assert ("Child", "First name") in identity
+    # Nothing outside the record: no audit-log copies, grants or import rejections.
+    assert not any("log" in table.lower() for table, _ in identity)
+
+
+def test_rules_not_applied_yet_are_said(admin_user):
+    other_la = services.organisation_add(
+        actor=admin_user,
+        name="Southshire",
+        type="other_la",
+        identifier_kind="la_code",
+        identifier="331",
+        contact_name="C",
+        contact_email="c@example.invalid",
+    )
+    agreement = services.agreement_draft(
+        actor=admin_user, **agreement_values(other_la, scope="la", min_age=None, max_age=None)
+    )
+    preview = selectors.agreement_preview(agreement=agreement, on=DAY)
+    assert any("responsible" in rule for rule in preview.not_applied)
+
+
+def test_the_preview_is_two_queries_whatever_the_cohort(draft):
+    for year in range(2008, 2013):
+        _looked_after(datetime.date(year, 1, 1))
+    with CaptureQueriesContext(connection) as few:
+        selectors.agreement_preview(agreement=draft, on=DAY)
+    for year in range(2008, 2013):
+        _looked_after(datetime.date(year, 2, 1))
+    with CaptureQueriesContext(connection) as more:
+        selectors.agreement_preview(agreement=draft, on=DAY)
+    assert len(few) == len(more) <= 3
