@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from records import spans
+from records.calendar import years_after
 from records.codes import Cohort
 from records.demo import DEMO_LA_CODE
 from records.models import School
@@ -217,8 +218,8 @@ def _agreement(admin: Any, approver: Any, key: str, organisation, today: datetim
         organisation=organisation,
         dpia_reference=f"DPIA-DEMO-{key.upper()}",
         valid_from=start,
-        valid_to=start.replace(year=start.year + 3) - datetime.timedelta(days=1),
-        review_date=start.replace(year=start.year + 1),
+        valid_to=years_after(start, 3) - datetime.timedelta(days=1),
+        review_date=years_after(start, 1),
         **values,
     )
     if key not in LEFT_DRAFT:
