@@ -49,6 +49,13 @@ from records.imports.socialcare import (
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
 from records.selectors.imports import import_reach
+from records.services.children_bulk import (
+    BATCH_SIZE,
+    BulkOutcome,
+    EpisodeWant,
+    ReturnChild,
+    return_children_sync_bulk,
+)
 from records.services.episodes import child_death_record
 from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
@@ -231,6 +238,35 @@ def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
     return episodes
 
 
+@dataclass
+class _Parsed:
+    """One Child element read and checked (the element itself is let go)."""
+
+    row: int
+    errors: FieldErrors
+    identity: ChildIdentity | None
+    unborn: bool
+    died: date | None
+    episodes: list[CinEpisode]
+    nfa: int
+
+
+def _writes(episodes: list[CinEpisode], died: date | None) -> list[tuple]:
+    """(where, cohort, start, end, closure) of each episode a child's CINdetails give: CIN
+    episodes by referral date, then protection plans by start; a death ends what is open."""
+    writes = [
+        (episode.where, Cohort.CIN, episode.referral, episode.closure, episode.closure)
+        for episode in sorted(episodes, key=lambda e: e.referral)
+    ]
+    plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
+    writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
+    return [
+        (where, cohort, start, died if died is not None and end is None and start <= died else end,
+         closure)
+        for where, cohort, start, end, closure in writes
+    ]  # fmt: skip
+
+
 class _RefusedError(Exception):
     def __init__(self, fields: list[tuple[str, str]], child_id: uuid.UUID | None = None) -> None:
         super().__init__(fields)
@@ -244,6 +280,7 @@ class CinImporter:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         self.report = ImportReport()
         self.actor = run.created_by
+        self.run_id = run.pk
         self.reach = import_reach(user=run.created_by)
         # Adding children is for those who see the whole record (import_create refuses the
         # option to anyone else).
@@ -253,6 +290,15 @@ class CinImporter:
             if b"\x00" in stream.read(4096):
                 raise FileUnreadableError("The file is not XML: it contains binary data")
         progress.set_total(_count_children(path))
+        self.batch: list[_Parsed] = []
+        row = self._read(path, progress)
+        if row == 0:
+            raise FileUnreadableError("The file holds no Child elements")
+        return self.report
+
+    def _read(self, path: Path, progress: Progress) -> int:
+        """Read the file one Child at a time, deciding them BATCH_SIZE at a time; the number
+        of Child elements."""
         row = 0
         try:
             parents: list[Element] = []
@@ -268,11 +314,13 @@ class CinImporter:
                 if _local(element.tag) == "Child":
                     row += 1
                     self.report.read(CHILD_TABLE)
-                    self._child(row, element)
+                    self.batch.append(self._parse(row, element))
                     # Read children are dropped, so memory stays flat however long the file.
                     if parents:
                         parents[-1].remove(element)
-                    progress.advance()
+                    if len(self.batch) == BATCH_SIZE:
+                        self._flush(progress)
+            self._flush(progress)
         except ParseError as error:
             raise FileUnreadableError(
                 f"The file is not well-formed XML (line {error.position[0]})"
@@ -281,11 +329,9 @@ class CinImporter:
             raise FileUnreadableError(
                 "The file declares a DTD or entities, which a CIN census never does"
             ) from error
-        if row == 0:
-            raise FileUnreadableError("The file holds no Child elements")
-        return self.report
+        return row
 
-    def _child(self, row: int, element: Element) -> None:
+    def _parse(self, row: int, element: Element) -> _Parsed:
         errors = FieldErrors()
         identity, unborn = _identity(element, errors)
         died = death_date(element, errors)
@@ -295,7 +341,48 @@ class CinImporter:
             for detail in _children(element, "CINdetails")
             if _text(detail, "ReferralNFA").lower() in NFA_TRUE
         )
-        if unborn and not errors:
+        return _Parsed(row, errors, identity, unborn, died, episodes, nfa)
+
+    def _flush(self, progress: Progress) -> None:
+        """Decide the children read so far: the bulk service first, for those it can take
+        (records/services/children_bulk.py), then each in the file's order."""
+        cases = [
+            (index, parsed)
+            for index, parsed in enumerate(self.batch)
+            if parsed.identity is not None and not parsed.errors and not parsed.unborn
+        ]
+        wants = {index: _writes(parsed.episodes, parsed.died) for index, parsed in cases}
+        outcomes = return_children_sync_bulk(
+            actor=self.actor,
+            children=[
+                ReturnChild(
+                    identity=parsed.identity,
+                    episodes=tuple(
+                        EpisodeWant(cohort=c, start_date=s, end_date=e, closure_date=x)
+                        for _, c, s, e, x in wants[index]
+                    ),
+                    bulk=parsed.died is None,  # a death goes through child_death_record
+                )
+                for index, parsed in cases
+                if parsed.identity is not None
+            ],
+            create_missing=self.create_missing,
+            within=self.reach,
+            details={"run_id": str(self.run_id), "import_kind": ImportKind.CIN},
+        )
+        decided = {
+            index: (outcome, wants[index])
+            for (index, _), outcome in zip(cases, outcomes, strict=True)
+            if outcome is not None
+        }
+        for index, parsed in enumerate(self.batch):
+            self._child(parsed, decided.get(index))
+            progress.advance()
+        self.batch = []
+
+    def _child(self, parsed: _Parsed, decided: tuple[BulkOutcome, list] | None) -> None:
+        row, errors, identity = parsed.row, parsed.errors, parsed.identity
+        if parsed.unborn and not errors:
             self.report.counts["unborn_children_skipped"] += 1
             return
         for name, reason in errors.errors:
@@ -304,28 +391,52 @@ class CinImporter:
             self.report.warn(row, name, reason, table=CHILD_TABLE)
         if errors or identity is None:
             return
-        try:
-            synced, outcomes, death = self._write(identity, episodes, died)
-        except _RefusedError as refused:
-            for name, reason in refused.fields:
-                self.report.reject(row, name, reason, child_id=refused.child_id, table=CHILD_TABLE)
+        written = self._written(parsed, decided)
+        if written is None:
             return
-        self.report.counts[f"children_{synced.outcome}"] += 1
+        child_id, outcome, outcomes, death = written
+        self.report.counts[f"children_{outcome}"] += 1
         self.report.counts.update(outcomes)
-        if nfa:
-            self.report.counts["cin_referrals_nfa_not_episodes"] += nfa
+        if parsed.nfa:
+            self.report.counts["cin_referrals_nfa_not_episodes"] += parsed.nfa
         if death == SyncOutcome.UPDATED:
             self.report.counts["children_death_recorded"] += 1
         self.report.touch(
-            synced.row.pk,
-            created=synced.outcome == SyncOutcome.CREATED,
-            identity=int(synced.outcome == SyncOutcome.UPDATED),
+            child_id,
+            created=outcome == SyncOutcome.CREATED,
+            identity=int(outcome == SyncOutcome.UPDATED),
             episodes=sum(
                 count
                 for key, count in outcomes.items()
                 if not key.endswith(f"_{SyncOutcome.UNCHANGED}")
             ),
         )
+
+    def _written(
+        self, parsed: _Parsed, decided: tuple[BulkOutcome, list] | None
+    ) -> tuple[uuid.UUID, str, dict[str, int], str] | None:
+        """What was written for a child: by the bulk service (`decided`) or now, one by one;
+        None when a service refused it (reported)."""
+        if decided is not None:
+            bulk, writes = decided
+            if bulk.outcome == SyncOutcome.CREATED:
+                self.created.add(bulk.child_id)
+            outcomes: dict[str, int] = {}
+            for _, cohort, _, _, _ in writes:
+                key = f"{cohort.lower()}_episodes_{bulk.outcome}"
+                outcomes[key] = outcomes.get(key, 0) + 1
+            return bulk.child_id, bulk.outcome, outcomes, SyncOutcome.UNCHANGED
+        if parsed.identity is None:
+            return None
+        try:
+            synced, outcomes, death = self._write(parsed.identity, parsed.episodes, parsed.died)
+        except _RefusedError as refused:
+            for name, reason in refused.fields:
+                self.report.reject(
+                    parsed.row, name, reason, child_id=refused.child_id, table=CHILD_TABLE
+                )
+            return None
+        return synced.row.pk, synced.outcome, outcomes, death
 
     def _write(
         self, identity: ChildIdentity, episodes: list[CinEpisode], died: date | None
@@ -380,15 +491,8 @@ class CinImporter:
         died: date | None = None,
     ) -> dict[str, int]:
         outcomes: dict[str, int] = {}
-        writes = [
-            (episode.where, Cohort.CIN, episode.referral, episode.closure, episode.closure)
-            for episode in sorted(episodes, key=lambda e: e.referral)
-        ]
-        plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
-        writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
-        for where, cohort, start, end, closure in writes:
-            if died is not None and end is None and start <= died:
-                end = died  # the death ends what is open (child_death_record's rule)
+        # The death ends what is open (child_death_record's rule).
+        for where, cohort, start, end, closure in _writes(episodes, died):
             try:
                 outcome = episode_sync(
                     actor=self.actor,
