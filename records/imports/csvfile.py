@@ -77,10 +77,21 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
         yield starts, cells
 
 
-def read_csv(data: bytes, source: str) -> CsvTable:
-    """The file's header row and rows. Raises FileUnreadableError for a file that is not
-    comma-separated text (see the module's rules); rows of the wrong length are returned with
-    `problem` set, for the importer to reject."""
+@dataclass
+class CsvStream:
+    """A file's header row read, and its rows as they are read (memory does not grow with
+    the file)."""
+
+    source: str
+    columns: list[str]
+    rows: Iterator[Row]
+
+
+def stream_csv(data: bytes, source: str) -> CsvStream:
+    """The file's header row now, and its rows one at a time. Raises FileUnreadableError for
+    a file that is not comma-separated text (see the module's rules): for its header row at
+    once, for a quote while its rows are read. Rows of the wrong length come with `problem`
+    set, for the importer to reject."""
     text = decode(data, source)
     records = _records(text, source)
     first = next(records, None)
@@ -95,15 +106,23 @@ def read_csv(data: bytes, source: str) -> CsvTable:
                     "comma-separated values (CSV)"
                 )
     columns = [cell.strip().upper() for cell in header]
-    rows = []
+    return CsvStream(source=source, columns=columns, rows=_rows(records, len(columns)))
+
+
+def _rows(records: Iterator[tuple[int, list[str]]], width: int) -> Iterator[Row]:
     for number, (_, cells) in enumerate(records, start=1):
         if not any(cell.strip() for cell in cells):
             continue
         problem = ""
-        if len(cells) != len(columns):
+        if len(cells) != width:
             problem = (
                 f"The row has {len(cells)} field{'s' if len(cells) != 1 else ''}; the header row "
-                f"has {len(columns)}: a field is missing, or a comma is not inside quotes"
+                f"has {width}: a field is missing, or a comma is not inside quotes"
             )
-        rows.append(Row(number=number, cells=cells, problem=problem))
-    return CsvTable(source=source, columns=columns, rows=rows)
+        yield Row(number=number, cells=cells, problem=problem)
+
+
+def read_csv(data: bytes, source: str) -> CsvTable:
+    """The file's header row and rows, all read (stream_csv's rules and errors)."""
+    stream = stream_csv(data, source)
+    return CsvTable(source=source, columns=stream.columns, rows=list(stream.rows))

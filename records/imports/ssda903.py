@@ -86,7 +86,7 @@ class Ssda903Importer:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
         tables = read_tables(path, run.file_name)
-        progress.set_total(sum(len(table.rows) for table in tables.values()))
+        progress.set_total(sum(table.size for table in tables.values()))
         self.reach = import_reach(user=run.created_by)
         # Adding children is for those who see the whole record (import_create refuses the
         # option to anyone else).

@@ -9,13 +9,14 @@ liia-tools liiatools/spec/s903/SSDA903_schema_2024.yml).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
 from records.imports.base import FileUnreadableError
-from records.imports.csvfile import read_csv
+from records.imports.csvfile import CsvStream, stream_csv
 from records.imports.ssda903_xml import looks_like_xml, read_903_xml
 
 HEADER, EPISODES = "Header", "Episodes"
@@ -31,8 +32,10 @@ _EPISODES_SIGNATURE = frozenset({"CHILD", "DECOM", "LS"})
 class Table:
     kind: str  # HEADER or EPISODES
     source: str
-    # (row number, values by column, why the row's shape is wrong or "")
-    rows: list[tuple[int, dict[str, str], str]]
+    # (row number, values by column, why the row's shape is wrong or ""), read as they are
+    # used: a CSV's rows are not all held at once
+    rows: Iterable[tuple[int, dict[str, str], str]]
+    size: int  # about how many rows, for the progress bar
 
 
 def table_kind(columns: list[str]) -> str | None:
@@ -50,10 +53,12 @@ def read_table(data: bytes, source: str) -> Table | None:
     file is read by records/imports/csvfile.py: UTF-8 or Windows-1252, commas only, quotes
     closed; a row with more or fewer fields than the header is kept with its problem, for the
     importer to reject (issue 12: short rows were padded before)."""
-    csv_table = read_csv(data, source)
-    columns = csv_table.columns
+    stream = stream_csv(data, source)
+    columns = stream.columns
     kind = table_kind(columns)
     if kind is None:
+        for _ in stream.rows:  # read through, so that a broken quote is still named
+            pass
         return None
     required = HEADER_COLUMNS if kind == HEADER else EPISODE_COLUMNS
     missing = [name for name in required if name not in columns]
@@ -61,11 +66,13 @@ def read_table(data: bytes, source: str) -> Table | None:
         raise FileUnreadableError(
             f"{source} looks like the 903 {kind} table but has no {', '.join(missing)} column"
         )
-    rows = []
-    for row in csv_table.rows:
+    return Table(kind=kind, source=source, rows=_values(stream, columns), size=data.count(b"\n"))
+
+
+def _values(stream: CsvStream, columns: list[str]) -> Iterator[tuple[int, dict[str, str], str]]:
+    for row in stream.rows:
         cells = row.cells[: len(columns)] + [""] * (len(columns) - len(row.cells))
-        rows.append((row.number, dict(zip(columns, cells, strict=True)), row.problem))
-    return Table(kind=kind, source=source, rows=rows)
+        yield row.number, dict(zip(columns, cells, strict=True)), row.problem
 
 
 def _zip_sources(path: Path) -> list[tuple[str, bytes]]:
@@ -102,8 +109,8 @@ def read_tables(path: Path, file_name: str) -> dict[str, Table]:
         if b"\x00" not in start and looks_like_xml(start):
             headers, episodes = read_903_xml(path)
             return {
-                HEADER: Table(kind=HEADER, source=file_name, rows=headers),
-                EPISODES: Table(kind=EPISODES, source=file_name, rows=episodes),
+                HEADER: Table(kind=HEADER, source=file_name, rows=headers, size=len(headers)),
+                EPISODES: Table(kind=EPISODES, source=file_name, rows=episodes, size=len(episodes)),
             }
         sources = [(file_name, path.read_bytes())]
     tables: dict[str, Table] = {}
