@@ -63,6 +63,11 @@ EPISODE_FIELDS = {
 }
 
 
+# The code lists once (an enum's `values` builds its list at every call).
+_LEGAL_STATUSES = frozenset(LegalStatus.values)
+_UPN_UNKNOWN = frozenset(UpnUnknown.values)
+
+
 @dataclass
 class EpisodeRow:
     row: int
@@ -100,7 +105,7 @@ def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdenti
     ethnicity = check_ethnicity(values["ETHNIC"], errors, "ETHNIC")
     upn_value = values["UPN"].strip().upper()
     upn, upn_unknown, needs_checking = "", "", False
-    if upn_value in UpnUnknown.values:
+    if upn_value in _UPN_UNKNOWN:
         upn_unknown = upn_value
     elif not upn_value:
         errors.add("UPN", "UPN is missing: give the UPN, or UN1-UN5 for why it is not known")
@@ -125,7 +130,7 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
         errors.add("DECOM", "DECOM (date episode commenced) is missing")
     dec = parse_date(values["DEC"], DATE_FORMAT, errors, "DEC", DATE_SHOWN)
     ls = values["LS"].strip().upper()
-    if ls not in LegalStatus.values:
+    if ls not in _LEGAL_STATUSES:
         errors.add(
             "LS",
             f"LS must be one of the SSDA903 legal status codes: {', '.join(LegalStatus.values)}",

@@ -31,7 +31,7 @@ from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from records.models import BatchEvent, Characteristics, Child, LegalStatusEpisode
@@ -158,12 +158,19 @@ def _holders(children: Sequence[ReturnChild]) -> dict[str, list[dict]]:
     upns = list({u for c in children for u in (c.identity.upn, c.identity.former_upn) if u})
     if not la_ids and not upns:
         return {}
-    condition = Q(la_child_id__in=la_ids)
+    # The `<> ''` lets PostgreSQL use the partial unique indexes (it cannot prove it from an
+    # IN list of more than 100 values); skipping empty arrays first makes the overlap's scan
+    # cheap (the planner does not take the GIN index for a list this long).
+    known = Child.objects.order_by().values(*_HOLDER_FIELDS)
+    holders = known.filter(la_child_id__in=la_ids).exclude(la_child_id="")
     if upns:
-        condition |= Q(upn__in=upns) | Q(former_upns__overlap=upns)
+        holders = holders.union(
+            known.filter(upn__in=upns).exclude(upn=""),
+            known.exclude(former_upns=[]).filter(former_upns__overlap=upns),
+        )
     wanted_upns = set(upns)
     found: dict[str, list[dict]] = {}
-    for row in Child.objects.filter(condition).values(*_HOLDER_FIELDS):
+    for row in holders:
         keys = {f"la:{row['la_child_id']}"} if row["la_child_id"] else set()
         keys |= {u for u in [row["upn"], *row["former_upns"]] if u in wanted_upns}
         for key in keys:
