@@ -174,3 +174,27 @@ def test_a_changed_child_goes_through_the_services(tmp_path):
     episode = Episode.objects.get(child__la_child_id="CINB00000", cohort=Cohort.CIN)
     assert (episode.end_date, episode.closure_date) == (D(2024, 8, 1), D(2024, 8, 1))
     assert LogEntry.objects.filter(object_pk=str(episode.pk), action=LogEntry.Action.UPDATE)
+
+
+def test_an_identifier_two_children_of_a_batch_share_is_decided_one_by_one(tmp_path):
+    """The batch's children are not all decided at once when two give the same UPN: the
+    later is refused as the per-child services refuse it, and the file is not imported."""
+    headers = [header_row(f"BULK{n:05d}", D(2012, 1, 1), upn_value=_upn(n)) for n in range(N)]
+    headers[-1] = header_row(f"BULK{N - 1:05d}", D(2012, 1, 1), upn_value=_upn(0))
+    episodes = [episode_row(f"BULK{n:05d}", D(2024, 4, 1)) for n in range(N)]
+    path = write_903_zip(tmp_path / "shared.zip", headers, episodes)
+    run = import_copy_file(
+        source=path, actor=None, kind=ImportKind.SSDA903, options={"create_missing": True}
+    )
+    run = import_execute(run_id=run.pk)
+    assert run.status == ImportRun.Status.REJECTED
+    refused = list(
+        run.rejections.filter(severity="error").values_list("row_number", "field", "reason")
+    )
+    assert refused[0] == (
+        N,
+        "Header.UPN",
+        "This UPN belongs to a child recorded with a different LA child id: check which child "
+        "this is in the social care system",
+    )
+    assert not Child.objects.exists()
