@@ -13,13 +13,15 @@ A child is found or added by records/services/children.py child_identity_sync (a
 each CINdetails becomes a CIN episode from the referral date to the closure date (which is
 also the case closure date retention counts from), and each ChildProtectionPlans a CPP
 episode, matched on child + cohort + start date so next year's census updates them.
+
+A Child element is read and checked by records/imports/cin_rows.py. Children are decided 500
+at a time, first by records/services/children_bulk.py (held as the file says, or new), the rest
+one by one through the services above, in the file's order.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -28,207 +30,44 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.db import transaction
 
-from records.codes import Cohort, Gender
+from records.codes import Cohort
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.cin_rows import (
+    CHILD_FIELDS,
+    CHILD_TABLE,
+    NFA_TRUE,
+    CinEpisode,
+    _children,
+    _count_children,
+    _episodes,
+    _identity,
+    _local,
+    _Parsed,
+    _text,
+    _writes,
+    death_date,
+)
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
     FieldErrors,
-    check_ethnicity,
-    check_former_upn,
-    check_la_child_id,
-    check_optional_code,
-    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
-    gender_from_code,
-    parse_date,
-    upn_unknown_code,
 )
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import AmbiguousIdentifierError, child_for_identifiers
 from records.selectors.imports import import_reach
+from records.services.children_bulk import (
+    BATCH_SIZE,
+    BulkOutcome,
+    EpisodeWant,
+    ReturnChild,
+    return_children_sync_bulk,
+)
 from records.services.episodes import child_death_record
 from records.services.locking import Synced, SyncOutcome
 from virtualschool.errors import DomainError
-
-DATE_FORMAT, DATE_SHOWN = "%Y-%m-%d", "yyyy-mm-dd"
-# GenderCurrent (census gendertype): 1 male, 2 female, 0 not recorded, 9 indeterminate; later
-# censuses' Sex item uses M, F and U.
-GENDER_CODES = {
-    "1": Gender.MALE,
-    "2": Gender.FEMALE,
-    "0": Gender.UNKNOWN,
-    "9": Gender.UNKNOWN,
-    "M": Gender.MALE,
-    "F": Gender.FEMALE,
-    "U": Gender.UNKNOWN,
-}
-# The census unknownupntype lists UN1-UN7; the record keeps UN1-UN5 (records.codes.UpnUnknown).
-CIN_UPN_UNKNOWN = [f"UN{n}" for n in range(1, 8)]
-# The census primary need codes are N0-N9 (CIN census XSD, liia-tools
-# liiatools/spec/cin_census/; issue 12): N1-N8 as in ../shared/reference/DOMAIN.md section (a),
-# and N0 and N9 besides. The record does not keep the code, so an unknown one is a warning.
-PRIMARY_NEED_CODES = [f"N{n}" for n in range(10)]
-CHILD_FIELDS = {
-    "la_child_id": "LAchildID",
-    "upn": "UPN",
-    "upn_unknown": "UPNunknown",
-    "former_upns": "FormerUPN",
-    "date_of_birth": "PersonBirthDate",
-    "gender": "GenderCurrent",
-    "ethnicity": "Ethnicity",
-}
-# ReferralNFA is a yes/no item: "true"/"1" in the census XSD's boolean, "Y"/"yes" in some
-# suppliers' files.
-NFA_TRUE = {"true", "1", "y", "yes"}
-CHILD_TABLE = "Child"  # each Child element is one row of the report
-_CHILD_TAG = re.compile(rb"<Child[\s>]")
-
-
-@dataclass
-class Plan:
-    where: str  # the element's path in the Child, for the report
-    start: date
-    end: date | None
-
-
-@dataclass
-class CinEpisode:
-    where: str
-    referral: date
-    closure: date | None
-    plans: list[Plan] = field(default_factory=list)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if _local(child.tag) == name]
-
-
-def _text(element: Element | None, name: str) -> str:
-    if element is None:
-        return ""
-    found = _children(element, name)
-    return (found[0].text or "").strip() if found else ""
-
-
-def _count_children(path: Path) -> int | None:
-    """How many Child elements the file has, for the progress bar (a quick byte scan)."""
-    count, tail = 0, b""
-    with path.open("rb") as stream:
-        while chunk := stream.read(1024 * 1024):
-            data = tail + chunk
-            count += len(_CHILD_TAG.findall(data))
-            tail = data[-6:]  # shorter than a match, so no match is counted twice
-    return count or None
-
-
-def death_date(child: Element, errors: FieldErrors) -> date | None:
-    """PersonDeathDate, when the child has died (ChildIdentifiers)."""
-    ids = next(iter(_children(child, "ChildIdentifiers")), None)
-    return parse_date(
-        _text(ids, "PersonDeathDate"), DATE_FORMAT, errors, "PersonDeathDate", DATE_SHOWN
-    )
-
-
-def _identity(child: Element, errors: FieldErrors) -> tuple[ChildIdentity | None, bool]:
-    """The child's identity, and whether the child is unborn (expected, with no birth date)."""
-    ids = next(iter(_children(child, "ChildIdentifiers")), None)
-    characteristics = next(iter(_children(child, "ChildCharacteristics")), None)
-    la_child_id = check_la_child_id(_text(ids, "LAchildID"), errors, "LAchildID")
-    upn, needs_checking = check_return_upn(_text(ids, "UPN"), errors, "UPN")
-    former = check_former_upn(_text(ids, "FormerUPN"), errors, "FormerUPN")
-    unknown = check_optional_code(_text(ids, "UPNunknown"), CIN_UPN_UNKNOWN, errors, "UPNunknown")
-    born_text = _text(ids, "PersonBirthDate")
-    born = parse_date(born_text, DATE_FORMAT, errors, "PersonBirthDate", DATE_SHOWN)
-    unborn = not born_text and bool(_text(ids, "ExpectedPersonBirthDate"))
-    if not born_text and not unborn:
-        errors.add("PersonBirthDate", "PersonBirthDate (date of birth) is missing")
-    gender_name = "Sex" if _text(ids, "Sex") else "GenderCurrent"
-    gender = gender_from_code(_text(ids, gender_name), GENDER_CODES, errors, gender_name)
-    ethnicity = check_ethnicity(_text(characteristics, "Ethnicity"), errors, "Ethnicity")
-    if errors or born is None:
-        return None, unborn
-    identity = ChildIdentity(
-        la_child_id=la_child_id,
-        date_of_birth=born,
-        gender=gender,
-        upn=upn,
-        upn_unknown=upn_unknown_code(unknown),
-        former_upn=former,
-        ethnicity=ethnicity,
-        upn_needs_checking=needs_checking,
-    )
-    return identity, False
-
-
-def _plans(detail: Element, where: str, referral: date | None, errors: FieldErrors) -> list[Plan]:
-    """A CINdetails' child protection plans; one that starts before the referral is a
-    warning (issue 12), imported as the file gives it."""
-    plans = []
-    for index, element in enumerate(_children(detail, "ChildProtectionPlans"), start=1):
-        plan_where = f"{where}/ChildProtectionPlans[{index}]"
-        start = parse_date(
-            _text(element, "CPPstartDate"), DATE_FORMAT, errors, f"{plan_where}/CPPstartDate",
-            DATE_SHOWN,
-        )  # fmt: skip
-        if not _text(element, "CPPstartDate"):
-            errors.add(f"{plan_where}/CPPstartDate", "CPPstartDate is missing")
-        end = parse_date(
-            _text(element, "CPPendDate"), DATE_FORMAT, errors, f"{plan_where}/CPPendDate",
-            DATE_SHOWN,
-        )  # fmt: skip
-        if start and end and end < start:
-            errors.add(f"{plan_where}/CPPendDate", "CPPendDate is before CPPstartDate")
-        if start and referral and start < referral:
-            errors.warn(
-                f"{plan_where}/CPPstartDate",
-                "The child protection plan starts before its referral (CINreferralDate). "
-                "Both were imported as the file gives them: check the dates",
-            )
-        if start:
-            plans.append(Plan(where=plan_where, start=start, end=end))
-    return plans
-
-
-def _episodes(child: Element, errors: FieldErrors) -> list[CinEpisode]:
-    episodes = []
-    details = _children(child, "CINdetails")
-    if not details:
-        errors.add("CINdetails", "The child has no CINdetails")
-    for number, detail in enumerate(details, start=1):
-        where = f"CINdetails[{number}]"
-        if _text(detail, "ReferralNFA").lower() in NFA_TRUE:
-            # A referral with no further action is not a CIN episode (issue 12): the child
-            # was referred, not assessed as in need.
-            continue
-        referral = parse_date(
-            _text(detail, "CINreferralDate"), DATE_FORMAT, errors, f"{where}/CINreferralDate",
-            DATE_SHOWN,
-        )  # fmt: skip
-        if not _text(detail, "CINreferralDate"):
-            errors.add(f"{where}/CINreferralDate", "CINreferralDate is missing")
-        closure = parse_date(
-            _text(detail, "CINclosureDate"), DATE_FORMAT, errors, f"{where}/CINclosureDate",
-            DATE_SHOWN,
-        )  # fmt: skip
-        if referral and closure and closure < referral:
-            errors.add(f"{where}/CINclosureDate", "CINclosureDate is before CINreferralDate")
-        check_optional_code(
-            _text(detail, "PrimaryNeedCode"), PRIMARY_NEED_CODES, errors,
-            f"{where}/PrimaryNeedCode",
-        )  # fmt: skip
-        plans = _plans(detail, where, referral, errors)
-        if referral:
-            episodes.append(
-                CinEpisode(where=where, referral=referral, closure=closure, plans=plans)
-            )
-    return episodes
 
 
 class _RefusedError(Exception):
@@ -244,6 +83,7 @@ class CinImporter:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         self.report = ImportReport()
         self.actor = run.created_by
+        self.run_id = run.pk
         self.reach = import_reach(user=run.created_by)
         # Adding children is for those who see the whole record (import_create refuses the
         # option to anyone else).
@@ -253,6 +93,15 @@ class CinImporter:
             if b"\x00" in stream.read(4096):
                 raise FileUnreadableError("The file is not XML: it contains binary data")
         progress.set_total(_count_children(path))
+        self.batch: list[_Parsed] = []
+        row = self._read(path, progress)
+        if row == 0:
+            raise FileUnreadableError("The file holds no Child elements")
+        return self.report
+
+    def _read(self, path: Path, progress: Progress) -> int:
+        """Read the file one Child at a time, deciding them BATCH_SIZE at a time; the number
+        of Child elements."""
         row = 0
         try:
             parents: list[Element] = []
@@ -268,11 +117,13 @@ class CinImporter:
                 if _local(element.tag) == "Child":
                     row += 1
                     self.report.read(CHILD_TABLE)
-                    self._child(row, element)
+                    self.batch.append(self._parse(row, element))
                     # Read children are dropped, so memory stays flat however long the file.
                     if parents:
                         parents[-1].remove(element)
-                    progress.advance()
+                    if len(self.batch) == BATCH_SIZE:
+                        self._flush(progress)
+            self._flush(progress)
         except ParseError as error:
             raise FileUnreadableError(
                 f"The file is not well-formed XML (line {error.position[0]})"
@@ -281,11 +132,9 @@ class CinImporter:
             raise FileUnreadableError(
                 "The file declares a DTD or entities, which a CIN census never does"
             ) from error
-        if row == 0:
-            raise FileUnreadableError("The file holds no Child elements")
-        return self.report
+        return row
 
-    def _child(self, row: int, element: Element) -> None:
+    def _parse(self, row: int, element: Element) -> _Parsed:
         errors = FieldErrors()
         identity, unborn = _identity(element, errors)
         died = death_date(element, errors)
@@ -295,7 +144,48 @@ class CinImporter:
             for detail in _children(element, "CINdetails")
             if _text(detail, "ReferralNFA").lower() in NFA_TRUE
         )
-        if unborn and not errors:
+        return _Parsed(row, errors, identity, unborn, died, episodes, nfa)
+
+    def _flush(self, progress: Progress) -> None:
+        """Decide the children read so far: the bulk service first, for those it can take
+        (records/services/children_bulk.py), then each in the file's order."""
+        cases = [
+            (index, parsed)
+            for index, parsed in enumerate(self.batch)
+            if parsed.identity is not None and not parsed.errors and not parsed.unborn
+        ]
+        wants = {index: _writes(parsed.episodes, parsed.died) for index, parsed in cases}
+        outcomes = return_children_sync_bulk(
+            actor=self.actor,
+            children=[
+                ReturnChild(
+                    identity=parsed.identity,
+                    episodes=tuple(
+                        EpisodeWant(cohort=c, start_date=s, end_date=e, closure_date=x)
+                        for _, c, s, e, x in wants[index]
+                    ),
+                    bulk=parsed.died is None,  # a death goes through child_death_record
+                )
+                for index, parsed in cases
+                if parsed.identity is not None
+            ],
+            create_missing=self.create_missing,
+            within=self.reach,
+            details={"run_id": str(self.run_id), "import_kind": ImportKind.CIN},
+        )
+        decided = {
+            index: (outcome, wants[index])
+            for (index, _), outcome in zip(cases, outcomes, strict=True)
+            if outcome is not None
+        }
+        for index, parsed in enumerate(self.batch):
+            self._child(parsed, decided.get(index))
+            progress.advance()
+        self.batch = []
+
+    def _child(self, parsed: _Parsed, decided: tuple[BulkOutcome, list] | None) -> None:
+        row, errors, identity = parsed.row, parsed.errors, parsed.identity
+        if parsed.unborn and not errors:
             self.report.counts["unborn_children_skipped"] += 1
             return
         for name, reason in errors.errors:
@@ -304,28 +194,52 @@ class CinImporter:
             self.report.warn(row, name, reason, table=CHILD_TABLE)
         if errors or identity is None:
             return
-        try:
-            synced, outcomes, death = self._write(identity, episodes, died)
-        except _RefusedError as refused:
-            for name, reason in refused.fields:
-                self.report.reject(row, name, reason, child_id=refused.child_id, table=CHILD_TABLE)
+        written = self._written(parsed, decided)
+        if written is None:
             return
-        self.report.counts[f"children_{synced.outcome}"] += 1
+        child_id, outcome, outcomes, death = written
+        self.report.counts[f"children_{outcome}"] += 1
         self.report.counts.update(outcomes)
-        if nfa:
-            self.report.counts["cin_referrals_nfa_not_episodes"] += nfa
+        if parsed.nfa:
+            self.report.counts["cin_referrals_nfa_not_episodes"] += parsed.nfa
         if death == SyncOutcome.UPDATED:
             self.report.counts["children_death_recorded"] += 1
         self.report.touch(
-            synced.row.pk,
-            created=synced.outcome == SyncOutcome.CREATED,
-            identity=int(synced.outcome == SyncOutcome.UPDATED),
+            child_id,
+            created=outcome == SyncOutcome.CREATED,
+            identity=int(outcome == SyncOutcome.UPDATED),
             episodes=sum(
                 count
                 for key, count in outcomes.items()
                 if not key.endswith(f"_{SyncOutcome.UNCHANGED}")
             ),
         )
+
+    def _written(
+        self, parsed: _Parsed, decided: tuple[BulkOutcome, list] | None
+    ) -> tuple[uuid.UUID, str, dict[str, int], str] | None:
+        """What was written for a child: by the bulk service (`decided`) or now, one by one;
+        None when a service refused it (reported)."""
+        if decided is not None:
+            bulk, writes = decided
+            if bulk.outcome == SyncOutcome.CREATED:
+                self.created.add(bulk.child_id)
+            outcomes: dict[str, int] = {}
+            for _, cohort, _, _, _ in writes:
+                key = f"{cohort.lower()}_episodes_{bulk.outcome}"
+                outcomes[key] = outcomes.get(key, 0) + 1
+            return bulk.child_id, bulk.outcome, outcomes, SyncOutcome.UNCHANGED
+        if parsed.identity is None:
+            return None
+        try:
+            synced, outcomes, death = self._write(parsed.identity, parsed.episodes, parsed.died)
+        except _RefusedError as refused:
+            for name, reason in refused.fields:
+                self.report.reject(
+                    parsed.row, name, reason, child_id=refused.child_id, table=CHILD_TABLE
+                )
+            return None
+        return synced.row.pk, synced.outcome, outcomes, death
 
     def _write(
         self, identity: ChildIdentity, episodes: list[CinEpisode], died: date | None
@@ -380,15 +294,8 @@ class CinImporter:
         died: date | None = None,
     ) -> dict[str, int]:
         outcomes: dict[str, int] = {}
-        writes = [
-            (episode.where, Cohort.CIN, episode.referral, episode.closure, episode.closure)
-            for episode in sorted(episodes, key=lambda e: e.referral)
-        ]
-        plans = sorted((p for e in episodes for p in e.plans), key=lambda p: p.start)
-        writes += [(plan.where, Cohort.CPP, plan.start, plan.end, None) for plan in plans]
-        for where, cohort, start, end, closure in writes:
-            if died is not None and end is None and start <= died:
-                end = died  # the death ends what is open (child_death_record's rule)
+        # The death ends what is open (child_death_record's rule).
+        for where, cohort, start, end, closure in _writes(episodes, died):
             try:
                 outcome = episode_sync(
                     actor=self.actor,

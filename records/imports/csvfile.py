@@ -10,8 +10,9 @@ Issue 12 asks every CSV import to treat a file's shape alike:
 - a row with more or fewer fields than the header row is an error for that row (the importer
   reports it: `Row.problem`), never padded or cut.
 
-The SSDA903 import uses it (records/imports/ssda903.py); the attendance and schools-register
-imports use stream_csv, the same rules on a file read as a stream (end of this module).
+The SSDA903 import reads each table held in memory with stream_csv_data (records/imports/
+ssda903_tables.py); the attendance and schools-register imports use stream_csv, the same rules
+on a file read from disk as a stream (end of this module).
 """
 
 from __future__ import annotations
@@ -49,15 +50,16 @@ class CsvTable:
         return dict(zip(self.columns, row.cells, strict=True))
 
 
-def decode(data: bytes, source: str) -> str:
-    """The file's text: UTF-8 (with or without a byte order mark), else Windows-1252."""
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """The file's text and the encoding it was read in: UTF-8 (with or without a byte order
+    mark), else Windows-1252."""
     if b"\x00" in data:
         raise FileUnreadableError(f"{source} is not a CSV file: it contains binary data")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
         # The five bytes Windows-1252 leaves undefined become U+FFFD rather than failing.
-        return data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
@@ -82,36 +84,36 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
         yield starts, cells
 
 
-def read_csv(data: bytes, source: str) -> CsvTable:
-    """The file's header row and rows. Raises FileUnreadableError for a file that is not
-    comma-separated text (see the module's rules); rows of the wrong length are returned with
-    `problem` set, for the importer to reject."""
-    text = decode(data, source)
+def stream_csv_data(data: bytes, source: str) -> CsvStream:
+    """The file held in `data`: its header row now, its rows one at a time as the caller
+    iterates (the SSDA903 tables: one Row at a time rather than a list of them). Raises
+    FileUnreadableError for a file that is not comma-separated text (see the module's rules):
+    for its header row at once, for a quote while its rows are read. Rows of the wrong length
+    come with `problem` set, for the importer to reject."""
+    text, encoding = decode(data, source)
     records = _records(text, source)
     first = next(records, None)
-    if first is None or not any(cell.strip() for cell in first[1]):
-        raise FileUnreadableError(f"{source} is empty: it has no header row")
-    header = first[1]
-    if len(header) == 1:
-        for delimiter, name in OTHER_DELIMITERS.items():
-            if delimiter in header[0]:
-                raise FileUnreadableError(
-                    f"{source} separates its fields with {name}, not commas: save it as "
-                    "comma-separated values (CSV)"
-                )
-    columns = [cell.strip().upper() for cell in header]
-    rows = []
+    header = checked_header(None if first is None else first[1], source)
+    return CsvStream(
+        source=source,
+        header=header,
+        columns=[cell.strip().upper() for cell in header],
+        encoding=encoding,
+        rows=_data_rows(records, len(header)),
+    )
+
+
+def _data_rows(records: Iterator[tuple[int, list[str]]], width: int) -> Iterator[Row]:
     for number, (_, cells) in enumerate(records, start=1):
         if not any(cell.strip() for cell in cells):
             continue
-        problem = ""
-        if len(cells) != len(columns):
-            problem = (
-                f"The row has {len(cells)} field{'s' if len(cells) != 1 else ''}; the header row "
-                f"has {len(columns)}: a field is missing, or a comma is not inside quotes"
-            )
-        rows.append(Row(number=number, cells=cells, problem=problem))
-    return CsvTable(source=source, columns=columns, rows=rows)
+        yield Row(number, cells, row_length_problem(cells, width) if len(cells) != width else "")
+
+
+def read_csv(data: bytes, source: str) -> CsvTable:
+    """The file's header row and rows, all read (stream_csv_data's rules and errors)."""
+    stream = stream_csv_data(data, source)
+    return CsvTable(source=source, columns=stream.columns, rows=list(stream.rows))
 
 
 # --- The same rules for a file read as a stream (added for the attendance and schools

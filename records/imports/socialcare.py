@@ -40,6 +40,9 @@ __all__ = [
 ]
 
 LA_CHILD_ID_MAX = Child._meta.get_field("la_child_id").max_length
+# The code lists once (an enum's `values` builds its list at every call).
+_ETHNICITIES = frozenset(Ethnicity.values)
+_UPN_UNKNOWN = frozenset(UpnUnknown.values)
 
 
 @dataclass
@@ -137,7 +140,7 @@ def check_optional_code(value: str, allowed: list[str], errors: FieldErrors, nam
 
 def check_ethnicity(value: str, errors: FieldErrors, name: str) -> str:
     code = value.strip().upper()
-    if code and code not in Ethnicity.values:
+    if code and code not in _ETHNICITIES:
         errors.add(name, f"{name} must be a DfE main ethnicity code: {', '.join(Ethnicity.values)}")
         return ""
     return code
@@ -161,7 +164,7 @@ def gender_from_code(code: str, mapping: dict[str, str], errors: FieldErrors, na
 
 def upn_unknown_code(value: str) -> str:
     code = value.strip().upper()
-    return code if code in UpnUnknown.values else ""
+    return code if code in _UPN_UNKNOWN else ""
 
 
 def domain_error_fields(error: DomainError, names: dict[str, str], default: str) -> list[tuple]:

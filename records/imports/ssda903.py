@@ -18,40 +18,48 @@ How 903 episodes become legal status episodes (records.models.LegalStatusEpisode
   mean the child left care to a permanence order: a previously looked-after (PLAC) episode
   with that route starts the day after DEC;
 - episodes are matched on child + cohort + start date, so next month's return updates them.
+
+The tables are read by records/imports/ssda903_tables.py, their rows checked and made into
+episodes by records/imports/ssda903_rows.py. Children are decided BATCH_SIZE at a time: first
+by records/services/children_bulk.py (children the record holds as the file says, and new
+children, in a fixed number of queries a batch), then the rest one by one through
+child_identity_sync and episode_sync, which give every refusal its words.
 """
 
 from __future__ import annotations
 
 import uuid
-import zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from records.codes import Cohort, Gender, LegalStatus, PlacRoute, UpnUnknown
-from records.imports.base import FileUnreadableError, ImportReport
-from records.imports.csvfile import read_csv
+from records.codes import Cohort
+from records.imports.base import ImportReport
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
     FieldErrors,
-    check_code,
-    check_ethnicity,
     check_la_child_id,
-    check_optional_code,
-    check_return_upn,
     child_identity_sync,
     domain_error_fields,
     episode_sync,
-    gender_from_code,
-    parse_date,
 )
-from records.imports.ssda903_xml import looks_like_xml, read_903_xml
+from records.imports.ssda903_rows import (
+    _CHAIN_RULES,
+    _SHAPE_RULE,
+    CHILD_FIELDS,
+    EPISODE_FIELDS,
+    EpisodeRow,
+    _chain_errors,
+    _episode,
+    _header_identity,
+    periods_of,
+    planned_writes,
+)
+from records.imports.ssda903_tables import EPISODES, HEADER, Table, read_tables, table_kind
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
     NOT_IN_REACH,
@@ -59,295 +67,17 @@ from records.selectors.identifiers import (
     child_for_identifiers,
 )
 from records.selectors.imports import import_reach
+from records.services.children_bulk import (
+    BATCH_SIZE,
+    BulkOutcome,
+    EpisodeWant,
+    ReturnChild,
+    return_children_sync_bulk,
+)
 from records.services.locking import SyncOutcome
 from virtualschool.errors import DomainError
 
-DATE_FORMAT, DATE_SHOWN = "%d/%m/%Y", "dd/mm/yyyy"
-HEADER, EPISODES = "Header", "Episodes"
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")
-EPISODE_COLUMNS = ("CHILD", "DECOM", "LS", "DEC", "REC")
-# A table is recognised by these columns: only the Header has UPN with SEX and DOB, only the
-# Episodes table has DECOM with LS (the UASC, Reviews and other tables have neither set).
-_HEADER_SIGNATURE = frozenset({"CHILD", "SEX", "DOB", "UPN"})
-_EPISODES_SIGNATURE = frozenset({"CHILD", "DECOM", "LS"})
-
-SEX_CODES = {"1": Gender.MALE, "2": Gender.FEMALE}
-RNE_CODES = ["S", "L", "P", "T", "U", "B"]
-# REC X1: "episode ceases, and new episode begins on same day, for any reason" - the child
-# stays looked after (DOMAIN.md section (i)); every other REC means care ended.
-CONTINUES = "X1"
-CIN_CODES = [f"N{n}" for n in range(1, 9)]
-# REC codes (SSDA903_schema_2024.yml), plus E43/E44, the special guardianship codes of
-# earlier years' returns (DOMAIN.md section (i)).
-REC_CODES = [
-    "X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E43", "E44", "E45", "E46",
-    "E47", "E48", "E5", "E6", "E7", "E9", "E14", "E15", "E16", "E17", "E8",
-]  # fmt: skip
-# Ceasing to be looked after through a permanence order makes the child previously looked
-# after (DOMAIN.md section (a), PLAC): adoption (E11, E12), a child arrangements order (E41),
-# special guardianship (E43, E44 before 2016; E45-E48 since, by who the guardians are).
-PLAC_ROUTE_BY_REC = {
-    "E11": PlacRoute.ADOPTION,
-    "E12": PlacRoute.ADOPTION,
-    "E41": PlacRoute.CAO,
-    **{code: PlacRoute.SGO for code in ("E43", "E44", "E45", "E46", "E47", "E48")},
-}
-CHILD_FIELDS = {
-    "la_child_id": "CHILD",
-    "upn": "UPN",
-    "upn_unknown": "UPN",
-    "former_upns": "UPN",
-    "date_of_birth": "DOB",
-    "gender": "SEX",
-    "ethnicity": "ETHNIC",
-}
-EPISODE_FIELDS = {
-    "start_date": "DECOM",
-    "end_date": "DEC",
-    "legal_status": "LS",
-    "plac_route": "REC",
-    "cohort": "LS",
-}
-
-
-@dataclass
-class Table:
-    kind: str  # HEADER or EPISODES
-    source: str
-    # (row number, values by column, why the row's shape is wrong or "")
-    rows: list[tuple[int, dict[str, str], str]]
-
-
-@dataclass
-class EpisodeRow:
-    row: int
-    decom: date
-    dec: date | None
-    ls: str
-    rec: str
-
-
-@dataclass
-class Period:
-    """Consecutive 903 episodes with one legal status."""
-
-    rows: list[EpisodeRow]
-
-    @property
-    def start(self) -> date:
-        return self.rows[0].decom
-
-    @property
-    def dec(self) -> date | None:
-        return self.rows[-1].dec
-
-    @property
-    def rec(self) -> str:
-        return self.rows[-1].rec
-
-
-def table_kind(columns: list[str]) -> str | None:
-    """HEADER, EPISODES or None for a CSV header row (column names upper-cased)."""
-    names = set(columns)
-    if names >= _EPISODES_SIGNATURE:
-        return EPISODES
-    if names >= _HEADER_SIGNATURE:
-        return HEADER
-    return None
-
-
-def read_table(data: bytes, source: str) -> Table | None:
-    """The table in one CSV, or None when it is a 903 table this import does not read. The
-    file is read by records/imports/csvfile.py: UTF-8 or Windows-1252, commas only, quotes
-    closed; a row with more or fewer fields than the header is kept with its problem, for the
-    importer to reject (issue 12: short rows were padded before)."""
-    csv_table = read_csv(data, source)
-    columns = csv_table.columns
-    kind = table_kind(columns)
-    if kind is None:
-        return None
-    required = HEADER_COLUMNS if kind == HEADER else EPISODE_COLUMNS
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise FileUnreadableError(
-            f"{source} looks like the 903 {kind} table but has no {', '.join(missing)} column"
-        )
-    rows = []
-    for row in csv_table.rows:
-        cells = row.cells[: len(columns)] + [""] * (len(columns) - len(row.cells))
-        rows.append((row.number, dict(zip(columns, cells, strict=True)), row.problem))
-    return Table(kind=kind, source=source, rows=rows)
-
-
-def _zip_sources(path: Path) -> list[tuple[str, bytes]]:
-    """The CSV files in a zip of a return's tables, by name."""
-    try:
-        with zipfile.ZipFile(path) as bundle:
-            members = [
-                info
-                for info in bundle.infolist()
-                if not info.is_dir()
-                and info.filename.lower().endswith(".csv")
-                and not info.filename.startswith("__MACOSX/")
-            ]
-            if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
-                raise FileUnreadableError("The zip's files are larger than an import can take")
-            sources = [(Path(info.filename).name, bundle.read(info)) for info in members]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
-        raise FileUnreadableError("The zip file cannot be read") from error
-    if not sources:
-        raise FileUnreadableError("The zip file holds no CSV files")
-    return sources
-
-
-def read_tables(path: Path, file_name: str) -> dict[str, Table]:
-    """The Header and Episodes tables in a stored file: one CSV, a zip of CSVs, or the XML
-    return (records/imports/ssda903_xml.py), read under the same rules."""
-    if zipfile.is_zipfile(path):
-        sources = _zip_sources(path)
-    else:
-        with path.open("rb") as stream:
-            start = stream.read(4096)
-        if start.startswith(b"PK\x03\x04") or file_name.lower().endswith(".zip"):
-            raise FileUnreadableError("The zip file cannot be read: it is damaged or incomplete")
-        if b"\x00" not in start and looks_like_xml(start):
-            headers, episodes = read_903_xml(path)
-            return {
-                HEADER: Table(kind=HEADER, source=file_name, rows=headers),
-                EPISODES: Table(kind=EPISODES, source=file_name, rows=episodes),
-            }
-        sources = [(file_name, path.read_bytes())]
-    tables: dict[str, Table] = {}
-    for source, data in sources:
-        table = read_table(data, source)
-        if table is None:
-            continue
-        if table.kind in tables:
-            raise FileUnreadableError(
-                f"Both {tables[table.kind].source} and {source} are 903 {table.kind} tables: "
-                "import one return at a time"
-            )
-        tables[table.kind] = table
-    if not tables:
-        raise FileUnreadableError(
-            "No SSDA903 Header or Episodes table found: the Header's first row names CHILD, SEX, "
-            "DOB, ETHNIC and UPN; the Episodes' first row names CHILD, DECOM, LS, DEC and REC"
-        )
-    return tables
-
-
-def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdentity | None:
-    la_child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
-    gender = gender_from_code(values["SEX"], SEX_CODES, errors, "SEX")
-    born = parse_date(values["DOB"], DATE_FORMAT, errors, "DOB", DATE_SHOWN)
-    if born is None and not values["DOB"].strip():
-        errors.add("DOB", "DOB (date of birth) is missing")
-    ethnicity = check_ethnicity(values["ETHNIC"], errors, "ETHNIC")
-    upn_value = values["UPN"].strip().upper()
-    upn, upn_unknown, needs_checking = "", "", False
-    if upn_value in UpnUnknown.values:
-        upn_unknown = upn_value
-    elif not upn_value:
-        errors.add("UPN", "UPN is missing: give the UPN, or UN1-UN5 for why it is not known")
-    else:
-        upn, needs_checking = check_return_upn(upn_value, errors, "UPN")
-    if errors or born is None:
-        return None
-    return ChildIdentity(
-        la_child_id=la_child_id,
-        date_of_birth=born,
-        gender=gender,
-        upn=upn,
-        upn_unknown=upn_unknown,
-        ethnicity=ethnicity,
-        upn_needs_checking=needs_checking,
-    )
-
-
-def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRow | None:
-    decom = parse_date(values["DECOM"], DATE_FORMAT, errors, "DECOM", DATE_SHOWN)
-    if decom is None and not values["DECOM"].strip():
-        errors.add("DECOM", "DECOM (date episode commenced) is missing")
-    dec = parse_date(values["DEC"], DATE_FORMAT, errors, "DEC", DATE_SHOWN)
-    ls = values["LS"].strip().upper()
-    if ls not in LegalStatus.values:
-        errors.add(
-            "LS",
-            f"LS must be one of the SSDA903 legal status codes: {', '.join(LegalStatus.values)}",
-        )
-    # RNE and CIN are not kept by the record: an unknown code is dropped with a warning.
-    check_optional_code(values.get("RNE", ""), RNE_CODES, errors, "RNE")
-    check_optional_code(values.get("CIN", ""), CIN_CODES, errors, "CIN")
-    rec = ""
-    # DfE 903 rule 148: DEC and REC are both given or both blank. DEC without REC is an error
-    # (whether the child left care is not known); REC without DEC, on an open episode, is set
-    # aside with a warning: the episode is open whatever REC says (issue 12).
-    if values["DEC"].strip():
-        rec = check_code(values["REC"], REC_CODES, errors, "REC")
-        if not values["REC"].strip():
-            errors.add("REC", "REC (reason episode ceased) is missing although DEC is given")
-    elif values["REC"].strip():
-        errors.warn(
-            "REC",
-            "REC (reason episode ceased) was given for an episode that has not ceased (no DEC). "
-            "It was ignored and the episode imported as open",
-        )
-    if decom is not None and dec is not None and dec < decom:
-        errors.add("DEC", "DEC (date episode ceased) is before DECOM (date episode commenced)")
-    if errors or decom is None:
-        return None
-    return EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec)
-
-
-_SHAPE_RULE = "The row has more or fewer fields than the header row"
-_CHAIN_RULES = {
-    "DEC": "The episode has not ceased, yet a later episode starts for this child",
-    "DECOM": "The episode starts before the previous episode ceased",
-}
-
-
-def _chain_errors(episodes: list[EpisodeRow]) -> list[tuple[int, str, str]]:
-    """A child's episodes follow one another: none starts before the previous one ceased."""
-    problems = []
-    for previous, current in zip(episodes, episodes[1:], strict=False):
-        if previous.dec is None:
-            problems.append(
-                (
-                    previous.row,
-                    "DEC",
-                    f"The episode has not ceased, yet row {current.row} starts "
-                    "a later episode for this child",
-                )
-            )
-        elif current.decom < previous.dec:
-            problems.append(
-                (
-                    current.row,
-                    "DECOM",
-                    f"The episode starts before the episode on row {previous.row} ceased",
-                )
-            )
-    return problems
-
-
-def periods_of(episodes: list[EpisodeRow]) -> list[Period]:
-    """A child's consecutive 903 episodes with one legal status joined into periods: only
-    across REC X1 (the episode ceased but the child stays looked after, e.g. a placement
-    move). Any other REC ends care, so it ends the period (issue 12: an E11 adoption followed
-    by a new episode the same day keeps the adoption and its PLAC episode)."""
-    periods: list[Period] = []
-    for episode in episodes:
-        last = periods[-1] if periods else None
-        if (
-            last is not None
-            and last.rec == CONTINUES
-            and last.rows[-1].ls == episode.ls
-            and last.dec == episode.decom
-        ):
-            last.rows.append(episode)
-        else:
-            periods.append(Period(rows=[episode]))
-    return periods
+__all__ = ["Ssda903Importer", "read_tables", "table_kind"]
 
 
 class Ssda903Importer:
@@ -356,23 +86,55 @@ class Ssda903Importer:
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
         tables = read_tables(path, run.file_name)
-        progress.set_total(sum(len(table.rows) for table in tables.values()))
+        progress.set_total(sum(table.size for table in tables.values()))
         self.reach = import_reach(user=run.created_by)
         # Adding children is for those who see the whole record (import_create refuses the
         # option to anyone else).
         create_missing = bool(run.options.get("create_missing")) and self.reach is None
         self.actor = run.created_by
+        self.run_id = run.pk
         self.report = report
         self.ambiguous: dict[str, str] = {}
         self.matched: set[uuid.UUID] = set()
 
+        # Each table's rows are let go once read: what is kept is the checked values.
+        headers = self._headers(tables.pop(HEADER, None))
+        episodes, bad_episode_rows = self._episode_rows(tables.pop(EPISODES, None))
+
+        child_ids = list(dict.fromkeys([*headers, *episodes, *bad_episode_rows]))
+        for start in range(0, len(child_ids), BATCH_SIZE):
+            batch = child_ids[start : start + BATCH_SIZE]
+            decided = self._bulk(batch, headers, episodes, bad_episode_rows, create_missing)
+            for child_id in batch:
+                header_row, identity = headers.get(child_id, (None, None))
+                child_episodes = episodes.get(child_id, [])
+                if child_id in decided:
+                    self._bulk_done(decided[child_id], header_row, child_episodes)
+                else:
+                    child = self._child(header_row, identity, child_id, create_missing)
+                    self._episodes(
+                        child_id,
+                        child,
+                        header_row,
+                        child_episodes,
+                        bad_episode_rows.get(child_id, []),
+                    )
+                progress.advance(
+                    (header_row is not None)
+                    + len(child_episodes)
+                    + len(bad_episode_rows.get(child_id, []))
+                )
+        return report
+
+    def _headers(self, table: Table | None) -> dict[str, tuple[int, ChildIdentity | None]]:
+        """The Header rows read and checked, by CHILD (the first row of each)."""
         headers: dict[str, tuple[int, ChildIdentity | None]] = {}
-        for row, values, problem in tables[HEADER].rows if HEADER in tables else []:
-            report.read(HEADER)
+        for row, values, problem in table.rows if table is not None else []:
+            self.report.read(HEADER)
             errors = FieldErrors()
             if problem:
                 # The fields cannot be trusted to be in their columns: none is read.
-                report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
+                self.report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
                 identity = None
             else:
                 identity = _header_identity(values, errors)
@@ -385,15 +147,20 @@ class Ssda903Importer:
             self._reject(HEADER, row, errors)
             if child_id and child_id not in headers:
                 headers[child_id] = (row, identity)
+        return headers
 
+    def _episode_rows(
+        self, table: Table | None
+    ) -> tuple[dict[str, list[EpisodeRow]], dict[str, list[int]]]:
+        """The Episodes rows read and checked, by CHILD, and the rows with an error."""
         episodes: dict[str, list[EpisodeRow]] = defaultdict(list)
         bad_episode_rows: dict[str, list[int]] = defaultdict(list)
-        for row, values, problem in tables[EPISODES].rows if EPISODES in tables else []:
-            report.read(EPISODES)
+        for row, values, problem in table.rows if table is not None else []:
+            self.report.read(EPISODES)
             errors = FieldErrors()
             child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
             if problem:
-                report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
+                self.report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
                 episode = None
             else:
                 episode = _episode(row, values, errors)
@@ -404,23 +171,7 @@ class Ssda903Importer:
                 bad_episode_rows[child_id].append(row)
             else:
                 episodes[child_id].append(episode)
-
-        for child_id in dict.fromkeys([*headers, *episodes, *bad_episode_rows]):
-            header_row, identity = headers.get(child_id, (None, None))
-            child = self._child(header_row, identity, child_id, create_missing)
-            self._episodes(
-                child_id,
-                child,
-                header_row,
-                episodes.get(child_id, []),
-                bad_episode_rows.get(child_id, []),
-            )
-            progress.advance(
-                (header_row is not None)
-                + len(episodes.get(child_id, []))
-                + len(bad_episode_rows.get(child_id, []))
-            )
-        return report
+        return episodes, bad_episode_rows
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
@@ -488,7 +239,7 @@ class Ssda903Importer:
     ) -> None:
         if not episodes:
             return
-        episodes.sort(key=lambda episode: (episode.decom, episode.dec or date.max))
+        episodes.sort(key=_episode_order)
         if bad_rows:
             self._not_imported(
                 episodes, f"row {bad_rows[0]} of the Episodes table", self._matched_id(child)
@@ -576,66 +327,85 @@ class Ssda903Importer:
                 rule="Not imported: another of the child's episodes was rejected",
             )
 
-    def _write_periods(self, child: Child, periods: list[Period]) -> Counter[str]:
-        """Write a child's periods; the counts of what was written, kept only on success."""
-        outcomes: Counter[str] = Counter()
+    def _bulk(
+        self,
+        batch: list[str],
+        headers: dict[str, tuple[int, ChildIdentity | None]],
+        episodes: dict[str, list[EpisodeRow]],
+        bad_episode_rows: dict[str, list[int]],
+        create_missing: bool,
+    ) -> dict[str, tuple[BulkOutcome, Counter[str], list[tuple[int, str, str]]]]:
+        """The batch's children the bulk service decided, with the counts and warnings their
+        episodes give: those with a Header identity whose episodes have no error. Every child
+        with an identity is shown to the service, so that it sees identifiers they share."""
         today = timezone.localdate()
-        placs: list[tuple[int, date, date | None, str]] = []  # row, start, end, route
-        for index, period in enumerate(periods):
-            following = periods[index + 1] if index + 1 < len(periods) else None
-            if (
-                period.dec == period.start
-                and following is not None
-                and following.start == period.dec
-            ):
-                # It lasted less than a day and the next period covers the day: not a period
-                # of its own (a permanence order it ended in still begins a PLAC episode).
-                outcomes["episodes_same_day"] += 1
-            else:
-                end = period.dec
-                if end is not None and following is not None and following.start == end:
-                    end -= timedelta(days=1)
-                outcome = self._sync(
-                    period.rows[0].row,
-                    child=child,
-                    cohort=Cohort.CLA,
-                    start_date=period.start,
-                    end_date=end,
-                    legal_status=period.rows[0].ls,
-                )
-                outcomes[f"episodes_{outcome}"] += 1
-            route = PLAC_ROUTE_BY_REC.get(period.rec)
-            if route is None or period.dec is None:
+        cases: list[tuple[str, ReturnChild, Counter[str], list, bool]] = []
+        for child_id in batch:
+            header_row, identity = headers.get(child_id, (None, None))
+            if identity is None or header_row is None:
                 continue
-            plac_start = period.dec + timedelta(days=1)
-            plac_end = following.start - timedelta(days=1) if following is not None else None
-            if following is not None and following.start == period.dec:
-                # Looked after again the day care ended: the order and the new episode are
-                # both kept, side by side, for a person to check.
-                plac_end = None
-                self._later_warnings.append(
-                    (
-                        following.rows[0].row,
-                        "DECOM",
-                        f"The episode starts the day the child left care ({period.rec}): the "
-                        "previously looked-after episode that the order began is kept beside it",
-                    )
-                )
-            if plac_start > today or (plac_end is not None and plac_end < plac_start):
-                continue
-            placs.append((period.rows[-1].row, plac_start, plac_end, route))
-        # A PLAC episode kept open beside a same-day return to care ends the day before the
-        # next order's PLAC episode begins (episodes of one cohort never overlap).
-        for index, (row, start, end, route) in enumerate(placs):
-            if end is None and index + 1 < len(placs):
-                end = placs[index + 1][1] - timedelta(days=1)
-                if end < start:
-                    continue
-            outcome = self._sync(
-                row, child=child, cohort=Cohort.PLAC, start_date=start, end_date=end,
-                plac_route=route,
+            rows = sorted(episodes.get(child_id, []), key=_episode_order)
+            eligible = not bad_episode_rows.get(child_id) and not _chain_errors(rows)
+            plan = planned_writes(periods_of(rows), today) if eligible and rows else None
+            wants = tuple(EpisodeWant(**values) for _, _, values in plan.writes) if plan else ()
+            counts: Counter[str] = Counter()
+            if plan is not None:
+                counts["episodes_same_day"] += plan.same_day
+            kinds = [kind for _, kind, _ in plan.writes] if plan else []
+            cases.append(
+                (child_id, ReturnChild(identity=identity, episodes=wants, bulk=eligible),
+                 counts, [kinds, plan.warnings if plan else []], eligible)
             )  # fmt: skip
-            outcomes[f"plac_episodes_{outcome}"] += 1
+        outcomes = return_children_sync_bulk(
+            actor=self.actor,
+            children=[case[1] for case in cases],
+            create_missing=create_missing,
+            within=self.reach,
+            details={"run_id": str(self.run_id), "import_kind": ImportKind.SSDA903},
+        )
+        decided = {}
+        for (child_id, _, counts, (kinds, warnings), _), outcome in zip(
+            cases, outcomes, strict=True
+        ):
+            if outcome is None:
+                continue
+            for kind in kinds:
+                counts[f"{kind}_{outcome.outcome}"] += 1
+            decided[child_id] = (outcome, +counts, warnings)
+        return decided
+
+    def _bulk_done(
+        self,
+        decided: tuple[BulkOutcome, Counter[str], list[tuple[int, str, str]]],
+        header_row: int | None,
+        episodes: list[EpisodeRow],
+    ) -> None:
+        """Report a child the bulk service decided as _child and _episodes would have."""
+        outcome, counts, warnings = decided
+        created = outcome.outcome == SyncOutcome.CREATED
+        self.report.counts[f"children_{outcome.outcome}"] += 1
+        self.report.touch(outcome.child_id, created=created)
+        if not created:
+            self.matched.add(outcome.child_id)
+        if not episodes:
+            return
+        matched_id = None if created else outcome.child_id
+        for row, name, reason in warnings:
+            self.report.warn(row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES)
+        self.report.counts.update(counts)
+        written = sum(n for key, n in counts.items() if key.endswith(f"_{SyncOutcome.CREATED}"))
+        self.report.touch(outcome.child_id, episodes=written)
+
+    def _write_periods(self, child: Child, periods: list) -> Counter[str]:
+        """Write a child's periods; the counts of what was written, kept only on success."""
+        plan = planned_writes(periods, timezone.localdate())
+        outcomes: Counter[str] = Counter()
+        if plan.same_day:
+            outcomes["episodes_same_day"] += plan.same_day
+        for row, kind, values in plan.writes:
+            outcome = self._sync(row, child=child, **values)
+            outcomes[f"{kind}_{outcome}"] += 1
+        self._later_warnings.extend(plan.warnings)
         return outcomes
 
     def _sync(self, row: int, **values) -> str:
@@ -647,6 +417,10 @@ class Ssda903Importer:
                 {**EPISODE_FIELDS, "start_date": default} if default == "REC" else EPISODE_FIELDS
             )
             raise _PeriodRefusedError(row, domain_error_fields(error, names, default)) from error
+
+
+def _episode_order(episode: EpisodeRow) -> tuple[date, date]:
+    return (episode.decom, episode.dec or date.max)
 
 
 class _PeriodRefusedError(Exception):

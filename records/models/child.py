@@ -298,6 +298,8 @@ class BatchEvent(models.Model):
         IMPORT = "import", "File imported"  # a file's batch of attendance, for all its children
         IMPORTED = "imported", "Imported from a file"  # one per child per import: its history
         SCHOOLS = "schools", "Schools register updated"  # one per school created or changed
+        # A batch of children a social care return added in bulk (records/services/children_bulk.py)
+        RETURN = "return", "Return imported in bulk"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -36,7 +36,7 @@ def episode_add(
     date; an episode ends on or after its start; episodes of one cohort never overlap for a
     child (the database also refuses an overlap, under a row lock on the child).
     """
-    errors = _episode_shape_errors(
+    errors = episode_shape_errors(
         cohort=cohort,
         start_date=start_date,
         end_date=end_date,
@@ -65,7 +65,7 @@ def episode_add(
         )
 
 
-def _episode_shape_errors(
+def episode_shape_errors(
     *,
     cohort: str,
     start_date: date,
@@ -163,7 +163,7 @@ def episode_update(
     another episode of its cohort for the child (checked under a row lock on the child, and
     refused by the database as well).
     """
-    errors = _episode_shape_errors(
+    errors = episode_shape_errors(
         cohort=episode.cohort,
         start_date=start_date,
         end_date=end_date,
