@@ -176,6 +176,10 @@ def test_a_manager_downloads_it_after_the_warning_and_both_are_logged(client_for
     assert logged.get().outcome == AccessLogEntry.Outcome.VIEWED
     history = services_history(child)
     assert [(e.action, e.actor) for e in history] == [(LogEntry.Action.ACCESS, manager)]
+    # The child's history page shows the export.
+    page = client.get(reverse("records:child-history", kwargs={"pk": child.pk}))
+    assert page.status_code == 200
+    assert b"Access child" in page.content
     # The export includes its own line in the access log.
     logs = _csv_rows(archive, "logs.csv")
     assert any(line["field"] == "page" and line["value"] == PAGE for line in logs)
