@@ -133,6 +133,12 @@ def test_every_mapped_field_with_a_value_is_in_its_areas_files(manager, casework
     assert "Review before release" in summary
     for area in held_areas:
         assert f"{area}.csv" in summary
+        held = sum(
+            entry.rows_for_children([child.pk]).count()
+            for entry in exported_entries()
+            if entry.area == area
+        )
+        assert f"{area} ({held} rows)" in summary, area
 
 
 def test_every_entry_of_the_map_that_reaches_a_child_is_exported(manager, caseworker):
