@@ -189,6 +189,11 @@ dashboards:attainment-children             -      GET    S    N   N   N   N   N
 # The record of processing is information governance's: the Admins'.
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O
 
+# A subject-access export (issue 14): an Admin or a Manager, for any child (the one door where an
+# Admin reaches a child's record); a GET, as every view of the record is, logged either way.
+subject_access:warning                     child  GET    SSS  NNN NNN OON OON OON
+subject_access:download                    child  GET    SSS  NNN NNN OON OON OON
+
 # The API answers 403 to anyone not signed in; its docs are a page for people.
 api:schema                                 -      GET    F    O   O   O   O   O
 api:docs                                   -      GET    S    O   O   O   O   O
