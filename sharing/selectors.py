@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -17,6 +18,7 @@ from records.models import Child, Enrolment, LegalStatusEpisode
 from sharing.models import (
     AgreementState,
     Mode,
+    RecipientMembership,
     RecipientOrganisation,
     RestrictionKind,
     Scope,
@@ -25,6 +27,7 @@ from sharing.models import (
     SharingRestriction,
 )
 from sharing.services import today
+from virtualschool.roles import Role, user_has_role
 
 User = get_user_model()
 
@@ -229,3 +232,21 @@ def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None =
             "suppression, which are not built yet"
         )
     return preview
+
+
+def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
+    """The organisation a recipient user belongs to, or None (staff, or no membership)."""
+    if not user_has_role(user, Role.RECIPIENT):
+        return None
+    membership = (
+        RecipientMembership.objects.filter(user=user).select_related("organisation").first()
+    )
+    return membership.organisation if membership else None
+
+
+def home_part(user: Any) -> dict[str, Any]:
+    """Sharing's part of the home page (registered in sharing/apps.py): a recipient's
+    organisation, which the page names (templates/home.html)."""
+    if not user_has_role(user, Role.RECIPIENT):
+        return {}
+    return {"recipient_organisation": recipient_organisation_of(user)}
