@@ -32,3 +32,27 @@ def child_for_request(
         raise
     services.access_log_record(user=request.user, child_id=pk, page=page, allowed=True)
     return child
+
+
+# The routes whose `pk` is a child's id: the record's pages and API under children/<pk>/
+# (not the imports', whose pk is an import run).
+_CHILD_NAMESPACES = frozenset({"records", "api"})
+
+
+def refusal_record(request: HttpRequest, view_kwargs: dict[str, Any]) -> bool:
+    """Registered with virtualschool.middleware (records/apps.py): a request refused before
+    its view ran (a recipient's) goes in the child's access log when the address names a
+    child; returns whether it did."""
+    match = request.resolver_match
+    pk = view_kwargs.get("pk")
+    if (
+        match is None
+        or match.app_name not in _CHILD_NAMESPACES
+        or (match.url_name or "").startswith("import")
+        or not isinstance(pk, uuid.UUID)
+    ):
+        return False
+    services.access_log_record(
+        user=request.user, child_id=pk, page=f"recipient: {match.view_name}"[:50], allowed=False
+    )
+    return True

@@ -8,10 +8,12 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from records import audit, datamap_entries
+        from records.access import refusal_record
         from records.services.children import caseload_end
         from records.views.home import home_part
         from staff.access import on_leaving_role_register
         from virtualschool.home import home_part_register
+        from virtualschool.middleware import refusal_recorder_register
         from virtualschool.roles import Role
 
         datamap_entries.register_records()
@@ -19,3 +21,5 @@ class RecordsConfig(AppConfig):
         home_part_register(self.label, home_part)
         # Leaving the Caseworker role ends the person's caseload (issue 11, door 4).
         on_leaving_role_register(Role.CASEWORKER, self.label, caseload_end)
+        # A request refused before its view (a recipient's) is in the child's access log.
+        refusal_recorder_register(self.label, refusal_record)

@@ -12,9 +12,11 @@ class SharingConfig(AppConfig):
         from records.datamap import Area, Destruction, Reach, register
         from sharing.demo import seed_sharing
         from sharing.models import SharingRestriction
+        from sharing.selectors import home_part
         from sharing.services import membership_end
         from staff.access import on_leaving_role_register
         from virtualschool.demo import demo_part_register
+        from virtualschool.home import home_part_register
         from virtualschool.roles import Role
 
         # A restriction is about one child: the data map knows it, and destroying the child
@@ -39,3 +41,5 @@ class SharingConfig(AppConfig):
         on_leaving_role_register(Role.RECIPIENT, self.label, membership_end)
         # seed_demo's organisations, agreements and recipient users.
         demo_part_register(self.label, seed_sharing)
+        # A recipient's home page names their organisation.
+        home_part_register(self.label, home_part)

@@ -5,26 +5,31 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 
 from records import calendar, spans
 from records.categories import DataCategory
+from records.codes.census import SenProvision
 from records.datamap import DATA_MAP, Area
-from records.models import Child, Enrolment, LegalStatusEpisode
+from records.models import Characteristics, Child, Enrolment, LegalStatusEpisode
 from sharing.models import (
     AgreementState,
     Mode,
+    RecipientMembership,
     RecipientOrganisation,
     RestrictionKind,
     Scope,
     SharingAgreement,
     SharingChange,
     SharingRestriction,
+    Statute,
 )
 from sharing.services import today
+from virtualschool.roles import Role, user_has_role
 
 User = get_user_model()
 
@@ -33,6 +38,11 @@ REVIEW_NOTICE = datetime.timedelta(days=30)
 # Young people are of post-16 age from the start of the school year after their 16th
 # birthday: their age on 31 August before the day is 16 or more.
 POST_16_AGE = 16
+# Youth support services (Education Act 1996, s507B) are for young people aged 13 to 19, and
+# to 25 for those with an EHC plan (issue 13: "13 to 19, or to 25 with an EHC plan"): to a
+# child with an EHC plan, an agreement under s507B's maximum age is this instead, up to their
+# 25th birthday.
+EHC_PLAN_MAX_AGE = 24
 # Areas of the service that are not the record a recipient could receive.
 NOT_RELEASED_AREAS = frozenset({Area.ACCESS, Area.LOGS, Area.IMPORTS})
 
@@ -184,11 +194,25 @@ def _cohort(agreement: SharingAgreement, on: datetime.date, preview: Preview) ->
     return children.exclude(Exists(restricted))
 
 
-def _age_fits(agreement: SharingAgreement, born: datetime.date, on: datetime.date) -> bool:
+def _ehc_plan_extends(agreement: SharingAgreement) -> bool:
+    """Whether the s507B rule raises the agreement's maximum age for a child with an EHC plan."""
+    return (
+        Statute.EA1996_S507B in agreement.statutes
+        and agreement.max_age is not None
+        and agreement.max_age < EHC_PLAN_MAX_AGE
+    )
+
+
+def _age_fits(
+    agreement: SharingAgreement, born: datetime.date, on: datetime.date, ehc_plan: bool = False
+) -> bool:
     age = calendar.age_on(born, on)
     if agreement.min_age is not None and age < agreement.min_age:
         return False
-    if agreement.max_age is not None and age > agreement.max_age:
+    max_age = agreement.max_age
+    if ehc_plan and _ehc_plan_extends(agreement):
+        max_age = EHC_PLAN_MAX_AGE
+    if max_age is not None and age > max_age:
         return False
     if agreement.scope == Scope.POST_16:
         return calendar.age_on(born, _school_year_start(on)) >= POST_16_AGE
@@ -201,13 +225,30 @@ def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None =
     rules it applies and which it cannot apply yet."""
     on = on or today()
     preview = Preview(on=on, children=0, categories=released_fields(agreement.categories))
-    candidates = _cohort(agreement, on, preview).values_list("pk", "date_of_birth")
-    ids = [pk for pk, born in candidates if _age_fits(agreement, born, on)]
+    cohort = _cohort(agreement, on, preview)
+    if _ehc_plan_extends(agreement):
+        # The plan as the record holds it now (characteristics keep no dates for it).
+        ehc_plan = Characteristics.objects.filter(
+            child=OuterRef("pk"), sen_provision=SenProvision.EHC_PLAN
+        )
+        candidates = cohort.annotate(ehc_plan=Exists(ehc_plan)).values_list(
+            "pk", "date_of_birth", "ehc_plan"
+        )
+    else:
+        candidates = cohort.annotate(ehc_plan=Value(False)).values_list(
+            "pk", "date_of_birth", "ehc_plan"
+        )
+    ids = [pk for pk, born, plan in candidates if _age_fits(agreement, born, on, plan)]
     preview.children = len(ids)
     if agreement.min_age is not None or agreement.max_age is not None:
         low = agreement.min_age if agreement.min_age is not None else 0
         high = f"to {agreement.max_age}" if agreement.max_age is not None else "and over"
         preview.applied.append(f"Aged {low} {high} on the day")
+    if _ehc_plan_extends(agreement):
+        preview.applied.append(
+            f"Or aged up to {EHC_PLAN_MAX_AGE} with an EHC plan (Education Act 1996, section "
+            "507B), as the record holds the plan now"
+        )
     if agreement.scope == Scope.POST_16:
         preview.applied.append("Of post-16 age: 16 or over on 31 August before the day")
     if ids:
@@ -229,3 +270,21 @@ def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None =
             "suppression, which are not built yet"
         )
     return preview
+
+
+def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
+    """The organisation a recipient user belongs to, or None (staff, or no membership)."""
+    if not user_has_role(user, Role.RECIPIENT):
+        return None
+    membership = (
+        RecipientMembership.objects.filter(user=user).select_related("organisation").first()
+    )
+    return membership.organisation if membership else None
+
+
+def home_part(user: Any) -> dict[str, Any]:
+    """Sharing's part of the home page (registered in sharing/apps.py): a recipient's
+    organisation, which the page names (templates/home.html)."""
+    if not user_has_role(user, Role.RECIPIENT):
+        return {}
+    return {"recipient_organisation": recipient_organisation_of(user)}

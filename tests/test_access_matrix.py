@@ -48,6 +48,7 @@ from records.models import (
 from records.sections import TABS
 from records.services.imports import import_create
 from sharing import services as sharing_services
+from sharing.demo import ORGANISATIONS, RECIPIENT_USERS
 from sharing.models import (
     RecipientMembership,
     RecipientOrganisation,
@@ -78,6 +79,15 @@ SUCCESS = {"O", "C", "R"}
 # Sections' dates are read against this day (as tests/records/test_section_contract.py's).
 TODAY = datetime.datetime(2025, 11, 20, 12, tzinfo=datetime.UTC)
 MISSING_PERSON = 987654321
+# The recipient column holds for a recipient of each type the demo has (sharing/demo.py):
+# each is a person of its own, checked against the same letter. Its organisation's fields.
+RECIPIENT_TYPES: dict[str, dict[str, str]] = {
+    "youth_support": {"identifier_kind": "la_code", "identifier": "331"},
+    "school": {"identifier_kind": "urn", "identifier": "190098"},
+    "dfe": {},
+    "nhs_trust": {"identifier_kind": "ods", "identifier": "RX8"},
+    "other_la": {"identifier_kind": "la_code", "identifier": "874"},
+}
 
 
 # --- The declared table ---------------------------------------------------------------------
@@ -109,7 +119,7 @@ def _parse(table: str) -> list[Row]:
         key, kind, method, *columns = line.split()
         where = f"{TABLE_FILE}, line {number} of TABLE ({key} {method})"
         assert kind in RELATIONS, f"{where}: object {kind!r} is not one of {sorted(RELATIONS)}"
-        assert len(columns) == len(ROLES), f"{where}: {len(columns)} role columns, not 6"
+        assert len(columns) == len(ROLES), f"{where}: {len(columns)} role columns, not {len(ROLES)}"
         relations = RELATIONS[kind]
         expected = {}
         for role, column in zip(ROLES, columns, strict=True):
@@ -150,7 +160,7 @@ API_SECTIONS = {
 
 @dataclass
 class World:
-    users: dict[str, Any]  # role -> user (no anonymous)
+    users: dict[str, Any]  # role -> user (no anonymous; "recipient:<type>" per type)
     cookies: dict[str, SimpleCookie]  # role -> the signed-in session's cookies
     children: dict[str, Any]  # "own", "other" -> child
     rows: dict[tuple[str, str], Any]  # (section key, "own"/"other") -> row
@@ -235,6 +245,7 @@ def _build() -> World:
         "former": former,
         "manager": manager,
         "admin": admin,
+        **_recipients(admin),
     }
     cookies = {role: _cookie_copy(signed_in(user)) for role, user in users.items()}
     return World(
@@ -266,6 +277,44 @@ def _sharing(admin) -> tuple[Any, Any]:
     )
     agreement = sharing_services.agreement_draft(actor=author, **_agreement_values(organisation))
     return organisation, agreement
+
+
+def _recipients(admin) -> dict[str, Any]:
+    """A recipient user of each type in RECIPIENT_TYPES, each in an organisation of its own."""
+    users = {}
+    for number, (kind, identifier) in enumerate(RECIPIENT_TYPES.items()):
+        organisation = sharing_services.organisation_add(
+            actor=admin,
+            name=f"Matrix recipient {kind}",
+            type=kind,
+            identifier_kind=identifier.get("identifier_kind", ""),
+            identifier=identifier.get("identifier", ""),
+            contact_name="Cy Dale",
+            contact_email="recipient@example.invalid",
+        )
+        users[f"recipient:{kind}"] = sharing_services.recipient_user_ensure(
+            organisation=organisation,
+            username=f"mx_recipient_{number}",
+            first_name="Rae",
+            last_name="Cole",
+            password=PASSWORD,
+        )
+    return users
+
+
+def test_the_recipient_column_covers_every_recipient_type_of_the_demo():
+    demo_types = {
+        "school" if key == "school" else ORGANISATIONS[key]["type"]
+        for *_names, key in RECIPIENT_USERS
+    }
+    assert demo_types <= set(RECIPIENT_TYPES), sorted(demo_types - set(RECIPIENT_TYPES))
+
+
+def _as_people(role: str) -> list[str]:
+    """Who a column's letter is checked for: the recipient column for each recipient type."""
+    if role == "recipient":
+        return [f"recipient:{kind}" for kind in RECIPIENT_TYPES]
+    return [role]
 
 
 def _agreement_values(organisation) -> dict[str, Any]:
@@ -644,28 +693,26 @@ def _request(world: World, row: Row, role: str, relation: str, letter: str):
     return response, changed
 
 
+def _check(world: World, row: Row, role: str, relation: str, letter: str) -> list[tuple]:
+    """One request checked against its letter: its mismatch, if any."""
+    response, changed = _request(world, row, role, relation, letter)
+    wrong, note = not _matches(letter, response), ""
+    if changed and letter not in SUCCESS:
+        wrong, note = True, "refused, but stored data changed"
+    elif changed is False and letter in SUCCESS:
+        wrong, note = True, "a success, but nothing was stored"
+    if not wrong:
+        return []
+    return [(row.method, role, relation, f"{letter} ({LETTERS[letter]})", _got(response), note)]
+
+
 @pytest.mark.parametrize("key", list(BY_KEY), ids=list(BY_KEY))
 def test_every_role_method_and_relation_gets_what_the_table_says(key, world):
     mismatches = []
     for row in BY_KEY[key]:
-        for (role, relation), letter in row.expected.items():
-            response, changed = _request(world, row, role, relation, letter)
-            wrong, note = not _matches(letter, response), ""
-            if changed and letter not in SUCCESS:
-                wrong, note = True, "refused, but stored data changed"
-            elif changed is False and letter in SUCCESS:
-                wrong, note = True, "a success, but nothing was stored"
-            if wrong:
-                mismatches.append(
-                    (
-                        row.method,
-                        role,
-                        relation,
-                        f"{letter} ({LETTERS[letter]})",
-                        _got(response),
-                        note,
-                    )
-                )
+        for (column, relation), letter in row.expected.items():
+            for role in _as_people(column):
+                mismatches += _check(world, row, role, relation, letter)
     if mismatches:
         header = ("method", "role", "relation", "expected", "got", "")
         widths = [max(len(str(line[i])) for line in [header, *mismatches]) for i in range(6)]
@@ -712,9 +759,10 @@ def _variants_required() -> set[str]:
 def _how_to_add(name: str, method: str = "GET") -> str:
     return (
         f"  {name} {method}: add a line to TABLE in {TABLE_FILE}, for example\n"
-        f"    {name}  -      {method}  S    O   O   O   O   O      (a page with no object), or\n"
-        f"    {name}  child  {method}  SSS  ONN ONN NNN OON NNN  (a page of a child's record)\n"
-        "  then a column per role (anonymous caseworker sensitive former manager admin) with a "
+        f"    {name}  -      {method}  S    O   O   O   O   O   N  (a page with no object), or\n"
+        f"    {name}  child  {method}  SSS  ONN ONN NNN OON NNN NNN  (a page of a child's record)\n"
+        "  then a column per role (anonymous caseworker sensitive former manager admin "
+        "recipient) with a "
         "letter per relation from the legend at the top of that file; a write also needs a "
         "valid body in BODIES in tests/test_access_matrix.py."
     )

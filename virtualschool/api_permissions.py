@@ -2,7 +2,10 @@
 
 from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
+
+from virtualschool.roles import Role, user_has_role
 
 
 class DenyAll(BasePermission):
@@ -10,6 +13,17 @@ class DenyAll(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return False
+
+
+class RecipientsOnly(BasePermission):
+    """For the sharing API's views (marked virtualschool.middleware.recipient_route): only a
+    signed-in person with the Recipient role, whose organisation the view then reads. Staff
+    get a 404, as recipients do on the staff's API: neither learns the other's routes."""
+
+    def has_permission(self, request, view) -> bool:
+        if not user_has_role(request.user, Role.RECIPIENT):
+            raise NotFound()
+        return True
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):

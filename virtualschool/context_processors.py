@@ -36,6 +36,10 @@ def _navigation(request) -> list[NavItem]:
         return []
     current = getattr(request.resolver_match, "url_name", None)
     items: list[tuple[str, str, set[str]]] = [("Home", "home", {"home"})]
+    # A recipient sees nothing of the staff's (issue 13): their pages are marked
+    # recipient_route (virtualschool.middleware), and none is in the menu yet.
+    if user_has_role(user, Role.RECIPIENT):
+        return [NavItem(label, reverse(name), current in names) for label, name, names in items]
     if user_has_role(user, Role.MANAGER):
         items.append(("Children", "records:caseload", {"caseload", "child-add"}))
     elif user_has_role(user, Role.CASEWORKER):

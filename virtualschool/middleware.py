@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.functional import SimpleLazyObject
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from virtualschool.backends import confirmed_device_ids
+from virtualschool.roles import Role, user_has_role
 
 HEALTH_PATH = "/healthz"
 
@@ -169,3 +171,90 @@ class SecondFactorRequiredMiddleware:
             return None
         url = reverse("sign-in-code")
         return redirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
+
+
+# --- Recipients are confined (issue 13) -------------------------------------------------------
+
+# What a person with the Recipient role may reach besides the routes marked recipient_route:
+# signing in and out, setting a password, the home page (which says what they can do). Named
+# by resolved view name; /healthz and static files are answered before any view is resolved.
+# Everything else is a 404 to them, as if it did not exist (issue 13: "To a recipient,
+# anything else is a 404"). Declared here once; nothing else needs to remember it.
+RECIPIENT_ROUTES: frozenset[str] = frozenset(
+    {
+        "home",
+        "healthz",
+        "sign-in",
+        "sign-in-code",
+        "sign-in-set-up",
+        "sign-in-backup-codes",
+        "sign-out",
+        "set-password",
+        "set-password-done",
+    }
+)
+
+refusal_logger = logging.getLogger("virtualschool.access")
+
+# Who is told of a refused request, for the record: records registers one that writes the
+# child's access log when the address names a child (virtualschool imports no app).
+RefusalRecorder = Callable[[HttpRequest, dict[str, Any]], bool]
+_REFUSAL_RECORDERS: dict[str, RefusalRecorder] = {}
+
+
+def refusal_recorder_register(app_label: str, recorder: RefusalRecorder) -> None:
+    """An app's way to record a refusal: `recorder(request, view_kwargs)` returns whether it
+    recorded it (for example in the child's access log); if none did, it is logged."""
+    _REFUSAL_RECORDERS[app_label] = recorder
+
+
+def recipient_route(view: Any) -> Any:
+    """Mark a view (a function, or a class-based view's class, DRF's too) as one a recipient
+    may reach. The view still decides what the recipient sees; it must ask for the Recipient
+    role itself if staff are not to use it (the sharing API does)."""
+    view.recipient_route = True
+    return view
+
+
+def is_recipient_route(view_func: Callable, view_name: str | None) -> bool:
+    if view_name in RECIPIENT_ROUTES or getattr(view_func, "recipient_route", False):
+        return True
+    view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+    return bool(getattr(view_class, "recipient_route", False))
+
+
+class RecipientConfinementMiddleware:
+    """Answer 404 to a person with the Recipient role for every view not marked for
+    recipients (RECIPIENT_ROUTES, recipient_route): the staff pages, the records API, the
+    dashboards, and any route added later unless it says otherwise. Placed after
+    SecondFactorRequiredMiddleware, so a recipient still completes their second factor.
+    A refusal is recorded like the others: in the child's access log when the address names
+    a child, in the virtualschool.access log otherwise.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user_has_role(user, Role.RECIPIENT):
+            return None
+        match = request.resolver_match
+        if is_recipient_route(view_func, match.view_name if match else None):
+            return None
+        recorded = False
+        for recorder in _REFUSAL_RECORDERS.values():
+            recorded = recorder(request, dict(view_kwargs)) or recorded
+        if not recorded:
+            refusal_logger.warning(
+                "recipient refused: user %s, %s %s",
+                user.pk,
+                request.method,
+                match.view_name if match else request.path[:200],
+            )
+        raise Http404("Not found")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from records.codes import Cohort
 from records.models import Enrolment
+from records.services.characteristics import characteristics_record
 from sharing import selectors, services
 from tests.factories import ChildFactory, EpisodeFactory, SchoolFactory
 from tests.sharing.conftest import agreement_values
@@ -152,3 +154,46 @@ def test_the_preview_is_two_queries_whatever_the_cohort(draft):
     with CaptureQueriesContext(connection) as more:
         selectors.agreement_preview(agreement=draft, on=DAY)
     assert len(few) == len(more) <= 3
+
+
+# --- Youth support: 13 to 19, or to 25 with an EHC plan (issue 13; s507B) --------------------
+
+
+def _with_ehc_plan(born):
+    child = _looked_after(born)
+    characteristics_record(actor=None, child=child, sen_provision="E", sen_primary_need="ASD")
+    return child
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        # The one with an EHC plan turns 25 on 2026-06-02; the one without turns 20 then.
+        (datetime.datetime(2026, 6, 1, 22, 59, tzinfo=datetime.UTC), 2),  # 23:59 in London
+        (datetime.datetime(2026, 6, 1, 23, 0, tzinfo=datetime.UTC), 0),  # 00:00 on the 2nd
+    ],
+)
+def test_an_ehc_plan_keeps_a_young_person_in_the_youth_cohort_to_25(draft, on, expected):
+    _with_ehc_plan(datetime.date(2001, 6, 2))  # 25 on 2 June 2026
+    _looked_after(datetime.date(2006, 6, 2))  # no plan: 20 on 2 June 2026
+    _with_ehc_plan(datetime.date(2001, 6, 1))  # already 25: out
+    with time_machine.travel(on, tick=False):
+        preview = selectors.agreement_preview(agreement=draft)
+    assert preview.children == expected
+    assert any("EHC plan" in rule for rule in preview.applied)
+
+
+def test_without_s507b_an_ehc_plan_changes_nothing(admin_user, organisation):
+    agreement = services.agreement_draft(
+        actor=admin_user, **agreement_values(organisation, statutes=["ca1989"])
+    )
+    _with_ehc_plan(datetime.date(2004, 1, 1))  # 22 on the day
+    preview = selectors.agreement_preview(agreement=agreement, on=DAY)
+    assert preview.children == 0
+    assert not any("EHC plan" in rule for rule in preview.applied)
+
+
+def test_sen_support_is_not_an_ehc_plan(draft):
+    child = _looked_after(datetime.date(2004, 1, 1))  # 22 on the day
+    characteristics_record(actor=None, child=child, sen_provision="K", sen_primary_need="ASD")
+    assert selectors.agreement_preview(agreement=draft, on=DAY).children == 0

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "virtualschool.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "virtualschool.middleware.SecondFactorRequiredMiddleware",
+    # After the second factor: a recipient reaches only what is marked for recipients.
+    "virtualschool.middleware.RecipientConfinementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
