@@ -198,8 +198,8 @@ datamap:what-we-hold                       -      GET    S    N   N   O   N   O 
 
 # A subject-access export (issue 14): an Admin or a Manager, for any child (the one door where an
 # Admin reaches a child's record); a GET, as every view of the record is, logged either way.
-subject_access:warning                     child  GET    SSS  NNN NNN OON OON OON
-subject_access:download                    child  GET    SSS  NNN NNN OON OON OON
+subject_access:warning                     child  GET    SSS  NNN NNN OON OON OON NNN
+subject_access:download                    child  GET    SSS  NNN NNN OON OON OON NNN
 
 # The API answers 403 to anyone not signed in; its docs are a page for people.
 api:schema                                 -      GET    F    O   O   O   O   O  N
