@@ -7,6 +7,7 @@ SocialFinanceDigitalLabs/liia-tools liiatools/spec/s903/SSDA903_schema_2024.yml)
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -68,7 +69,7 @@ _LEGAL_STATUSES = frozenset(LegalStatus.values)
 _UPN_UNKNOWN = frozenset(UpnUnknown.values)
 
 
-@dataclass
+@dataclass(slots=True)
 class EpisodeRow:
     row: int
     decom: date
@@ -156,7 +157,9 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
         errors.add("DEC", "DEC (date episode ceased) is before DECOM (date episode commenced)")
     if errors or decom is None:
         return None
-    return EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec)
+    # Every child's episodes are held until both tables are read (issue 12, memory): slots and
+    # one shared string per code keep each episode small.
+    return EpisodeRow(row=row, decom=decom, dec=dec, ls=sys.intern(ls), rec=sys.intern(rec))
 
 
 _SHAPE_RULE = "The row has more or fewer fields than the header row"

@@ -69,6 +69,15 @@ def _address(values: dict[str, str]) -> tuple[str, ...]:
     return tuple(values[name] for name in ADDRESS_FIELDS)
 
 
+def upn_checked_changes(upn: str) -> dict[str, bool]:
+    """The change a valid UPN given for a child brings besides itself: "UPN needs checking" is
+    cleared, since the return's UPN that failed the DfE rules (records/imports/socialcare.py
+    check_return_upn) has now been checked. A blank UPN changes nothing. The one home of this
+    rule, for child_update and the CTF's child_upn_change (records/services/ctf.py); `upn` is
+    already normalised and validated by the caller."""
+    return {"upn_needs_checking": False} if upn else {}
+
+
 def child_update(
     *,
     actor: AbstractBaseUser | None,
@@ -114,10 +123,7 @@ def child_update(
         "town": town.strip(),
         "postcode": postcode.strip().upper(),
     }
-    if upn:
-        # A person gave a UPN that passes the DfE rules: the return's UPN that failed them
-        # (records/imports/socialcare.py check_return_upn) has been checked.
-        changes["upn_needs_checking"] = False
+    changes.update(upn_checked_changes(upn))
     with transaction.atomic(), set_actor(actor):
         # The address left is read from the locked row, so it is the one this change replaces.
         current = Child.objects.select_for_update().get(pk=child.pk)

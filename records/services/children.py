@@ -262,7 +262,7 @@ def placeholder_last_name(la_child_id: str) -> str:
     return f"(social care child {la_child_id})"[: Child._meta.get_field("last_name").max_length]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChildIdentity:
     """A child as a social care return (SSDA903, CIN census) describes them, values checked."""
 

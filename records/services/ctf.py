@@ -16,6 +16,7 @@ from django.db import transaction
 
 from records.models import AttendanceSession, Child
 from records.services.attendance import SessionMark, attendance_record
+from records.services.child_update import upn_checked_changes
 from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_update
 from records.upn import normalise_upn, validate_upn
@@ -30,7 +31,8 @@ def child_upn_change(*, actor: AbstractBaseUser | None, child: Child, upn: str) 
     and (g)). Rules: the new UPN passes the DfE check-letter rule (records/upn.py) and belongs
     to no other child, as for a UPN entered by hand (records/services/identifier_clash.py). The
     row is written under the optimistic lock (records/services/locking.py), so a caseworker's
-    edit made meanwhile is never silently overwritten.
+    edit made meanwhile is never silently overwritten. The valid UPN clears "UPN needs
+    checking", as a UPN entered by hand does (child_update.upn_checked_changes).
     """
     upn = normalise_upn(upn)
     try:
@@ -39,16 +41,17 @@ def child_upn_change(*, actor: AbstractBaseUser | None, child: Child, upn: str) 
         raise DomainError({"upn": error.messages}) from error
     if clash := identifier_clash_errors(actor=actor, field="upn", value=upn, child=child):
         raise DomainError({"upn": clash})
-    if child.upn == upn:
+    checked = upn_checked_changes(upn)
+    if child.upn == upn and all(getattr(child, f) == v for f, v in checked.items()):
         return child
     former = [value for value in child.former_upns if value != upn]
-    if child.upn and child.upn not in former:
+    if child.upn and child.upn != upn and child.upn not in former:
         former.append(child.upn)
     return record_update(
         actor=actor,
         instance=child,
         expected_version=child.version,
-        changes={"upn": upn, "former_upns": former},
+        changes={"upn": upn, "former_upns": former, **checked},
     )
 
 
