@@ -16,6 +16,7 @@ from sharing.models import (
     Scope,
     Statute,
 )
+from staff.forms import PersonForm
 from virtualschool.forms import GovukDateField
 
 NUMBER = {"invalid": "Enter a whole number, like 12"}
@@ -50,25 +51,8 @@ class OrganisationForm(forms.Form):
     )
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(
-        max_length=150,
-        help_text="What they type to sign in",
-        error_messages={"required": "Enter a username"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    first_name = forms.CharField(
-        max_length=150, error_messages={"required": "Enter their first name"}
-    )
-    last_name = forms.CharField(
-        max_length=150, error_messages={"required": "Enter their last name"}
-    )
-    email = forms.CharField(
-        label="Email address (optional)",
-        max_length=254,
-        required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
+class MemberAddForm(PersonForm):
+    """A recipient user of an organisation: the person's fields, as for staff."""
 
 
 class AgreementForm(forms.Form):

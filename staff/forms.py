@@ -28,10 +28,14 @@ class RoleField(forms.TypedChoiceField):
         )
 
 
-class StaffAddForm(forms.Form):
+class PersonForm(forms.Form):
+    """A new account's person: username, name and email, for staff and recipient users alike
+    (sharing's MemberAddForm). `username_hint` says what the username is to this kind of user."""
+
+    username_hint = "What they type to sign in"
+
     username = forms.CharField(
         max_length=150,
-        help_text="What they type to sign in, for example their council login name",
         error_messages={"required": "Enter a username"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -47,6 +51,15 @@ class StaffAddForm(forms.Form):
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = self.username_hint
+
+
+class StaffAddForm(PersonForm):
+    username_hint = "What they type to sign in, for example their council login name"
+
     role = RoleField(label="Role")
     sensitive = forms.BooleanField(label=SENSITIVE_LABEL, help_text=SENSITIVE_HINT, required=False)
 
