@@ -7,19 +7,17 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from records import calendar, spans
 from records.categories import DataCategory
 from records.datamap import DATA_MAP, Area
-from records.models import Child, Enrolment, LegalStatusEpisode
+from sharing.cohort import cohort
 from sharing.models import (
     AgreementState,
     Mode,
     RecipientOrganisation,
     RestrictionKind,
-    Scope,
     SharingAgreement,
     SharingChange,
     SharingRestriction,
@@ -30,9 +28,6 @@ User = get_user_model()
 
 # An agreement is "due for review" from this many days before its review date.
 REVIEW_NOTICE = datetime.timedelta(days=30)
-# Young people are of post-16 age from the start of the school year after their 16th
-# birthday: their age on 31 August before the day is 16 or more.
-POST_16_AGE = 16
 # Areas of the service that are not the record a recipient could receive.
 NOT_RELEASED_AREAS = frozenset({Area.ACCESS, Area.LOGS, Area.IMPORTS})
 
@@ -142,90 +137,31 @@ def released_fields(categories: list[str]) -> list[CategoryFields]:
     return result
 
 
-def _school_year_start(on: datetime.date) -> datetime.date:
-    year = on.year if on.month >= 9 else on.year - 1
-    return datetime.date(year, 8, 31)
-
-
-def _cohort(agreement: SharingAgreement, on: datetime.date, preview: Preview) -> QuerySet[Child]:
-    children = Child.objects.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=on))
-    statuses = LegalStatusEpisode.objects.filter(
-        spans.open_q(on), child=OuterRef("pk"), cohort__in=agreement.legal_statuses
-    )
-    children = children.filter(Exists(statuses))
-    labels = ", ".join(agreement.get_legal_statuses_labels())
-    preview.applied.append(f"Legal status on the day: {labels}")
-    if agreement.scope == Scope.SCHOOL_ROLL:
-        organisation = agreement.organisation
-        urn = int(organisation.identifier) if organisation.identifier.isdigit() else -1
-        roll = Enrolment.objects.filter(spans.open_q(on), child=OuterRef("pk"), school__urn=urn)
-        children = children.filter(Exists(roll))
-        preview.applied.append(f"On the roll of the school with URN {organisation.identifier}")
-    elif agreement.scope == Scope.LA_RESPONSIBLE_OR_PLACED:
-        preview.not_applied.append(
-            "Children the authority is responsible for or who are placed in its area: the "
-            "record does not yet hold the responsible authority or the placement's area, so "
-            "the count is of every child the legal statuses and ages cover"
-        )
-    elif agreement.scope == Scope.POST_16:
-        preview.not_applied.append(
-            "Children enrolled with the provider: the record does not yet hold post-16 "
-            "enrolments by provider, so only children of post-16 age are counted"
-        )
-    restricted = SharingRestriction.objects.filter(
-        child=OuterRef("pk"),
-        kind=RestrictionKind.DO_NOT_SHARE,
-        recipient_type=agreement.organisation.type,
-    )
-    preview.applied.append(
-        f"Not children with a 'do not share with' restriction for "
-        f"{agreement.organisation.get_type_display().lower()}s"
-    )
-    return children.exclude(Exists(restricted))
-
-
-def _age_fits(agreement: SharingAgreement, born: datetime.date, on: datetime.date) -> bool:
-    age = calendar.age_on(born, on)
-    if agreement.min_age is not None and age < agreement.min_age:
-        return False
-    if agreement.max_age is not None and age > agreement.max_age:
-        return False
-    if agreement.scope == Scope.POST_16:
-        return calendar.age_on(born, _school_year_start(on)) >= POST_16_AGE
-    return True
-
-
 def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None = None) -> Preview:
     """How many children, and which fields, the agreement would release on `on` (today in
     Europe/London) by its cohort rules: two queries whatever the cohort's size. Says which
     rules it applies and which it cannot apply yet."""
     on = on or today()
-    preview = Preview(on=on, children=0, categories=released_fields(agreement.categories))
-    candidates = _cohort(agreement, on, preview).values_list("pk", "date_of_birth")
-    ids = [pk for pk, born in candidates if _age_fits(agreement, born, on)]
-    preview.children = len(ids)
-    if agreement.min_age is not None or agreement.max_age is not None:
-        low = agreement.min_age if agreement.min_age is not None else 0
-        high = f"to {agreement.max_age}" if agreement.max_age is not None else "and over"
-        preview.applied.append(f"Aged {low} {high} on the day")
-    if agreement.scope == Scope.POST_16:
-        preview.applied.append("Of post-16 age: 16 or over on 31 August before the day")
-    if ids:
-        preview.name_address_dob_only = (
-            SharingRestriction.objects.filter(
-                child_id__in=ids, kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
-            ).count()
-            if agreement.organisation.type == "youth_support"
-            else 0
-        )
+    rules = cohort(agreement, on)
+    preview = Preview(
+        on=on,
+        children=rules.children.count(),
+        categories=released_fields(agreement.categories),
+        applied=rules.applied,
+        not_applied=rules.not_applied,
+    )
+    if preview.children and agreement.organisation.type == "youth_support":
+        preview.name_address_dob_only = SharingRestriction.objects.filter(
+            child__in=rules.children.values("pk"), kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
+        ).count()
     if agreement.mode == Mode.PSEUDONYMISED:
-        preview.not_applied.append(
-            "Pseudonymisation: identity and contact fields are to be replaced by a pseudonym "
-            "per agreement when datasets are built"
+        preview.applied.append(
+            "Pseudonymised: identity and contact fields are left out and each child is named "
+            "by a pseudonym that stays the same for this agreement (sharing.datasets)"
         )
     elif agreement.mode == Mode.STATISTICS:
-        preview.not_applied.append(
-            "Statistics only: no child's fields are released, only tables of counts with "
-            "suppression, which are not built yet"
+        preview.applied.append(
+            "Statistics only: no child's fields are released, only a table of the children "
+            "by age and gender with small counts suppressed"
         )
     return preview
