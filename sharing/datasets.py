@@ -27,12 +27,13 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from records import calendar
 from records.categories import DataCategory
@@ -47,7 +48,7 @@ from sharing.models import (
     SharingRestriction,
 )
 from sharing.selectors import NOT_RELEASED_AREAS, agreements_active
-from sharing.services import today
+from sharing.services import disclosure_record, today
 from sharing.statistics import PublishedTable, Table, suppress
 
 # Only rows that reach their child by a key are released (not logs, not import reports).
@@ -343,25 +344,44 @@ def encode(dataset: Dataset, fmt: str) -> Iterator[bytes]:
         yield "".join(pending).encode()
 
 
-@dataclass
-class HashedStream:
-    """Chunks passed through as they are sent, hashed (SHA-256) and counted; `on_finish` is
-    called once, after the last chunk has been handed on, with the hash. A connection broken
-    part way never reaches the end of the iterator, so nothing is called: see
-    sharing.release for what that means for the disclosure log."""
+def logged_stream(
+    dataset: Dataset, fmt: str, *, recipient: Any = None, token: Any = None
+) -> Iterator[bytes]:
+    """The dataset's chunks as they are sent, hashed (SHA-256) and counted on the way, and the
+    disclosure logged (sharing.services.disclosure_record) when the stream ends: with the hash
+    of exactly the bytes sent, the children and the fields.
 
-    chunks: Iterator[bytes]
-    on_finish: Callable[[str, int], None] | None = None
-    digest: Any = field(default_factory=hashlib.sha256)
-    size: int = 0
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.chunks:
-            self.digest.update(chunk)
-            self.size += len(chunk)
+    A connection broken part way closes this generator (the server calls close() on the
+    response, which raises GeneratorExit at the `yield`): the log row is written then too,
+    with complete=False, the bytes and hash of what had been handed to the server and the
+    children of the records read so far. Nothing is logged only if no byte was produced."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    started_at = timezone.now()
+    digest = hashlib.sha256()
+    size = 0
+    complete = False
+    try:
+        for chunk in encode(dataset, fmt):
+            digest.update(chunk)
+            size += len(chunk)
             yield chunk
-        if self.on_finish is not None:
-            self.on_finish(self.digest.hexdigest(), self.size)
+        complete = True
+    finally:
+        disclosure_record(
+            agreement=dataset.agreement,
+            recipient=recipient,
+            token=token,
+            started_at=started_at,
+            disclosure_date=dataset.on,
+            fmt=fmt,
+            fields=dataset.fields,
+            row_count=dataset.rows,
+            child_ids=dataset.child_ids,
+            size=size,
+            sha256=digest.hexdigest(),
+            complete=complete,
+        )
 
 
 class NotReleasedError(Exception):

@@ -4,17 +4,23 @@ review, and an agreement's preview. Each in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from records.categories import DataCategory
+from records.child_blocks import ChildBlock
 from records.datamap import DATA_MAP, Area
 from sharing.cohort import cohort
 from sharing.models import (
     AgreementState,
+    DisclosureChild,
+    DisclosureLogEntry,
     Mode,
     RecipientOrganisation,
     RestrictionKind,
@@ -165,3 +171,66 @@ def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None =
             "by age and gender with small counts suppressed"
         )
     return preview
+
+
+# --- Disclosures ----------------------------------------------------------------------------
+
+
+def child_shared_with(*, child: Any) -> list[DisclosureLogEntry]:
+    """Who received the child's data, when and under which agreement: one query."""
+    return list(
+        DisclosureLogEntry.objects.filter(children__child=child)
+        .select_related("agreement__organisation", "recipient", "token")
+        .order_by("-finished_at", "-pk")
+    )
+
+
+def child_shared_with_block(child: Any, user: Any) -> ChildBlock:
+    """The "Shared with" block of the child's page (records.child_blocks)."""
+    rows = [
+        (
+            entry.agreement.organisation.name,
+            entry.agreement.name,
+            timezone.localtime(entry.finished_at).strftime("%-d %B %Y %H:%M"),
+            entry.recipient.get_full_name() or entry.recipient.get_username()
+            if entry.recipient
+            else f"API token {entry.token.prefix}…"
+            if entry.token
+            else "Extract file",
+        )
+        for entry in child_shared_with(child=child)
+    ]
+    return ChildBlock(
+        heading="Shared with",
+        headers=("Organisation", "Agreement", "When", "Received by"),
+        rows=rows,
+        empty="This child's information has not been shared under an agreement.",
+        block_id="shared-with",
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureFilters:
+    agreement: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    child: uuid.UUID | None = None
+
+
+def disclosures_search(filters: DisclosureFilters) -> QuerySet[DisclosureLogEntry]:
+    """The disclosure log, newest first, by agreement, by the day of release (Europe/London,
+    both ends included) and by a child sent."""
+    entries = DisclosureLogEntry.objects.select_related(
+        "agreement__organisation", "recipient", "token"
+    )
+    if filters.agreement is not None:
+        entries = entries.filter(agreement_id=filters.agreement)
+    if filters.date_from is not None:
+        entries = entries.filter(disclosure_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        entries = entries.filter(disclosure_date__lte=filters.date_to)
+    if filters.child is not None:
+        entries = entries.filter(
+            Exists(DisclosureChild.objects.filter(entry=OuterRef("pk"), child_id=filters.child))
+        )
+    return entries.order_by("-finished_at", "-pk")

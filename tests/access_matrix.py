@@ -292,6 +292,11 @@ sharing:agreement-edit                     agreement POST SS NN  NN  RN  NN  RN
 sharing:agreement-approve                  agreement POST SS NN  NN  RN  NN  RN
 sharing:agreement-suspend                  agreement GET SS  NN  NN  ON  NN  ON
 sharing:agreement-suspend                  agreement POST SS NN  NN  RN  NN  RN
+sharing:disclosures                        -      GET    S    N   N   O   N   O
+# The recipients' API: a recipient user or an agreement's token, none of the roles here.
+sharing-api:agreements                     -      GET    F    F   F   F   F   F
+sharing-api:dataset-csv                    agreement GET FF FF  FF  FF  FF  FF
+sharing-api:dataset-jsonl                  agreement GET FF FF  FF  FF  FF  FF
 # The set-password link needs a token made for one person: here with a token that is not
 # one (the page says the link does not work); test_set_password_with_a_real_token follows
 # a real one.
