@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,8 @@ NAME_ADDRESS_DOB = frozenset(
     }
 )
 CHUNK_SIZE = 2000
+# About how much is sent at once.
+CHUNK_BYTES = 65536
 FORMATS = ("csv", "jsonl")
 CSV_HEADER = ("record", "child", "table", "row", "field", "value")
 
@@ -263,13 +265,6 @@ def statistics_table(dataset: Dataset) -> PublishedTable:
     return suppress(table)
 
 
-def _csv_line(writer_buffer: io.StringIO, writer: Any, row: Iterable[Any]) -> str:
-    writer_buffer.seek(0)
-    writer_buffer.truncate()
-    writer.writerow(row)
-    return writer_buffer.getvalue()
-
-
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, list):
         return ";".join(str(item) for item in value)
@@ -281,26 +276,40 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _lines_csv(dataset: Dataset) -> Iterator[str]:
+    """The CSV in pieces of about 64 KiB, each of whole lines: one writer over one buffer,
+    the fields of a record written together."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    yield _csv_line(buffer, writer, CSV_HEADER)
-    for item in dataset.dictionary:
-        yield _csv_line(buffer, writer, ("field", "", item.table, "", item.field, item.category))
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    writer.writerows(
+        ("field", "", item.table, "", item.field, item.category) for item in dataset.dictionary
+    )
     if dataset.mode == Mode.STATISTICS:
         table = statistics_table(dataset)
         for number, row in enumerate(table.rows(), start=1):
-            for column, value in enumerate(row):
-                yield _csv_line(
-                    buffer, writer, ("statistics", "", table.title, number, column, value)
-                )
-        yield _csv_line(buffer, writer, ("footnote", "", table.title, "", "", table.footnote))
+            writer.writerows(
+                ("statistics", "", table.title, number, column, value)
+                for column, value in enumerate(row)
+            )
+        writer.writerow(("footnote", "", table.title, "", "", table.footnote))
+        yield taken()
         return
     for number, (child, table_name, values) in enumerate(_rows(dataset), start=1):
         dataset.rows += 1
-        for name, value in values.items():
-            yield _csv_line(
-                buffer, writer, ("value", child, table_name, number, name, _csv_cell(value))
-            )
+        writer.writerows(
+            ("value", child, table_name, number, name, _csv_cell(value))
+            for name, value in values.items()
+        )
+        if buffer.tell() >= CHUNK_BYTES:
+            yield taken()
+    yield taken()
 
 
 def _lines_jsonl(dataset: Dataset) -> Iterator[str]:
@@ -337,7 +346,7 @@ def encode(dataset: Dataset, fmt: str) -> Iterator[bytes]:
     for line in lines:
         pending.append(line)
         size += len(line)
-        if size >= 65536:
+        if size >= CHUNK_BYTES:
             yield "".join(pending).encode()
             pending, size = [], 0
     if pending:

@@ -50,7 +50,7 @@ def test_a_recipient_gets_404_on_every_sharing_page(recipient, organisation, dra
     client = signed_in(recipient)
     urls = _sharing_urls(organisation, draft)
     agreement_pk = draft.pk
-    assert len(urls) == 11
+    assert len(urls) == 12  # the eleven foundation pages and the disclosure log
     posts = {reverse("sharing:agreement-approve", kwargs={"pk": agreement_pk})}
     for url in urls:
         assert client.get(url).status_code == (405 if url in posts else 404), url
