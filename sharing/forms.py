@@ -3,6 +3,8 @@ sharing.services holds every rule, and the views show its refusals beside these 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from records.categories import DataCategory
@@ -16,6 +18,7 @@ from sharing.models import (
     Scope,
     Statute,
 )
+from sharing.selectors import DisclosureFilters
 from staff.forms import PersonForm
 from virtualschool.forms import GovukDateField
 
@@ -140,3 +143,36 @@ class SuspendForm(forms.Form):
 
 class ActionForm(forms.Form):
     """A button on an agreement's page: no fields, only somewhere to show a refusal."""
+
+
+class DisclosureSearchForm(forms.Form):
+    agreement = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label="Released from (YYYY-MM-DD)", required=False)
+    date_to = forms.DateField(label="Released to (YYYY-MM-DD)", required=False)
+    child = forms.UUIDField(
+        label="Child's ID",
+        required=False,
+        error_messages={"invalid": "Enter the child's ID as shown in their record's address"},
+    )
+
+    def __init__(self, *args: Any, agreements: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].choices = [("", "Any agreement")] + [
+            (agreement.pk, f"{agreement.name} ({agreement.organisation.name})")
+            for agreement in agreements
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be on or after the start date")
+        return cleaned
+
+    def filters(self) -> DisclosureFilters:
+        return DisclosureFilters(
+            agreement=self.cleaned_data.get("agreement"),
+            date_from=self.cleaned_data.get("date_from"),
+            date_to=self.cleaned_data.get("date_to"),
+            child=self.cleaned_data.get("child"),
+        )

@@ -358,3 +358,87 @@ class SharingChange(models.Model):
 
     def __str__(self) -> str:
         return f"Sharing change {self.pk} ({self.field})"
+
+
+class AgreementToken(models.Model):
+    """A machine client's key to one agreement's datasets. Only the SHA-256 of the random
+    secret is kept: the secret is shown once, when an Admin issues it. Refused once expired
+    or revoked (sharing.services.token_issue, token_revoke; sharing.api)."""
+
+    agreement = models.ForeignKey(SharingAgreement, on_delete=models.PROTECT, related_name="tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the secret, to tell tokens apart on the page.
+    prefix = models.CharField(max_length=12)
+    secret_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Token {self.prefix}… ({self.name})"
+
+
+class DisclosureLogEntry(models.Model):
+    """One release of an agreement's dataset: to whom (a recipient user or a token), when,
+    which fields, how many records, and the SHA-256 of exactly the bytes sent. Written by
+    sharing.services.disclosure_record when the stream ends; `complete` is False when the
+    connection broke part way (the hash is then of what had been handed to the server).
+    The children are DisclosureChild rows, so destroying a child removes them."""
+
+    agreement = models.ForeignKey(
+        SharingAgreement, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    token = models.ForeignKey(
+        AgreementToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+    disclosure_date = models.DateField()
+    mode = models.CharField(max_length=13, choices=Mode.choices)
+    format = models.CharField(max_length=5)
+    fields = ArrayField(models.CharField(max_length=120), default=list)
+    row_count = models.PositiveIntegerField()
+    child_count = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    complete = models.BooleanField()
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        verbose_name_plural = "disclosure log entries"
+        indexes = [models.Index(fields=["agreement", "finished_at"], name="disclosure_agreement")]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.pk}"
+
+
+class DisclosureChild(models.Model):
+    """A child whose data one disclosure sent: the child's "Shared with" list, and what
+    retention deletes with the child (in the data map, from SharingConfig.ready())."""
+
+    entry = models.ForeignKey(DisclosureLogEntry, on_delete=models.CASCADE, related_name="children")
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+
+    data_categories = declare(not_personal=["id", "entry", "child"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "child"], name="disclosure_child_once")
+        ]
+        indexes = [models.Index(fields=["child", "entry"], name="disclosure_child")]
+
+    def __str__(self) -> str:
+        return f"Disclosure {self.entry_id} of child {self.child_id}"

@@ -4,29 +4,30 @@ review, and an agreement's preview. Each in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from records import calendar, spans
 from records.categories import DataCategory
-from records.codes.census import SenProvision
+from records.child_blocks import ChildBlock
 from records.datamap import DATA_MAP, Area
-from records.models import Characteristics, Child, Enrolment, LegalStatusEpisode
+from sharing.cohort import cohort
 from sharing.models import (
     AgreementState,
+    DisclosureChild,
+    DisclosureLogEntry,
     Mode,
     RecipientMembership,
     RecipientOrganisation,
     RestrictionKind,
-    Scope,
     SharingAgreement,
     SharingChange,
     SharingRestriction,
-    Statute,
 )
 from sharing.services import today
 from virtualschool.roles import Role, user_has_role
@@ -35,14 +36,6 @@ User = get_user_model()
 
 # An agreement is "due for review" from this many days before its review date.
 REVIEW_NOTICE = datetime.timedelta(days=30)
-# Young people are of post-16 age from the start of the school year after their 16th
-# birthday: their age on 31 August before the day is 16 or more.
-POST_16_AGE = 16
-# Youth support services (Education Act 1996, s507B) are for young people aged 13 to 19, and
-# to 25 for those with an EHC plan (issue 13: "13 to 19, or to 25 with an EHC plan"): to a
-# child with an EHC plan, an agreement under s507B's maximum age is this instead, up to their
-# 25th birthday.
-EHC_PLAN_MAX_AGE = 24
 # Areas of the service that are not the record a recipient could receive.
 NOT_RELEASED_AREAS = frozenset({Area.ACCESS, Area.LOGS, Area.IMPORTS})
 
@@ -152,124 +145,97 @@ def released_fields(categories: list[str]) -> list[CategoryFields]:
     return result
 
 
-def _school_year_start(on: datetime.date) -> datetime.date:
-    year = on.year if on.month >= 9 else on.year - 1
-    return datetime.date(year, 8, 31)
-
-
-def _cohort(agreement: SharingAgreement, on: datetime.date, preview: Preview) -> QuerySet[Child]:
-    children = Child.objects.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=on))
-    statuses = LegalStatusEpisode.objects.filter(
-        spans.open_q(on), child=OuterRef("pk"), cohort__in=agreement.legal_statuses
-    )
-    children = children.filter(Exists(statuses))
-    labels = ", ".join(agreement.get_legal_statuses_labels())
-    preview.applied.append(f"Legal status on the day: {labels}")
-    if agreement.scope == Scope.SCHOOL_ROLL:
-        organisation = agreement.organisation
-        urn = int(organisation.identifier) if organisation.identifier.isdigit() else -1
-        roll = Enrolment.objects.filter(spans.open_q(on), child=OuterRef("pk"), school__urn=urn)
-        children = children.filter(Exists(roll))
-        preview.applied.append(f"On the roll of the school with URN {organisation.identifier}")
-    elif agreement.scope == Scope.LA_RESPONSIBLE_OR_PLACED:
-        preview.not_applied.append(
-            "Children the authority is responsible for or who are placed in its area: the "
-            "record does not yet hold the responsible authority or the placement's area, so "
-            "the count is of every child the legal statuses and ages cover"
-        )
-    elif agreement.scope == Scope.POST_16:
-        preview.not_applied.append(
-            "Children enrolled with the provider: the record does not yet hold post-16 "
-            "enrolments by provider, so only children of post-16 age are counted"
-        )
-    restricted = SharingRestriction.objects.filter(
-        child=OuterRef("pk"),
-        kind=RestrictionKind.DO_NOT_SHARE,
-        recipient_type=agreement.organisation.type,
-    )
-    preview.applied.append(
-        f"Not children with a 'do not share with' restriction for "
-        f"{agreement.organisation.get_type_display().lower()}s"
-    )
-    return children.exclude(Exists(restricted))
-
-
-def _ehc_plan_extends(agreement: SharingAgreement) -> bool:
-    """Whether the s507B rule raises the agreement's maximum age for a child with an EHC plan."""
-    return (
-        Statute.EA1996_S507B in agreement.statutes
-        and agreement.max_age is not None
-        and agreement.max_age < EHC_PLAN_MAX_AGE
-    )
-
-
-def _age_fits(
-    agreement: SharingAgreement, born: datetime.date, on: datetime.date, ehc_plan: bool = False
-) -> bool:
-    age = calendar.age_on(born, on)
-    if agreement.min_age is not None and age < agreement.min_age:
-        return False
-    max_age = agreement.max_age
-    if ehc_plan and _ehc_plan_extends(agreement):
-        max_age = EHC_PLAN_MAX_AGE
-    if max_age is not None and age > max_age:
-        return False
-    if agreement.scope == Scope.POST_16:
-        return calendar.age_on(born, _school_year_start(on)) >= POST_16_AGE
-    return True
-
-
 def agreement_preview(*, agreement: SharingAgreement, on: datetime.date | None = None) -> Preview:
     """How many children, and which fields, the agreement would release on `on` (today in
     Europe/London) by its cohort rules: two queries whatever the cohort's size. Says which
     rules it applies and which it cannot apply yet."""
     on = on or today()
-    preview = Preview(on=on, children=0, categories=released_fields(agreement.categories))
-    cohort = _cohort(agreement, on, preview)
-    if _ehc_plan_extends(agreement):
-        # The plan as the record holds it now (characteristics keep no dates for it).
-        ehc_plan = Characteristics.objects.filter(
-            child=OuterRef("pk"), sen_provision=SenProvision.EHC_PLAN
-        )
-        candidates = cohort.annotate(ehc_plan=Exists(ehc_plan)).values_list(
-            "pk", "date_of_birth", "ehc_plan"
-        )
-    else:
-        candidates = cohort.annotate(ehc_plan=Value(False)).values_list(
-            "pk", "date_of_birth", "ehc_plan"
-        )
-    ids = [pk for pk, born, plan in candidates if _age_fits(agreement, born, on, plan)]
-    preview.children = len(ids)
-    if agreement.min_age is not None or agreement.max_age is not None:
-        low = agreement.min_age if agreement.min_age is not None else 0
-        high = f"to {agreement.max_age}" if agreement.max_age is not None else "and over"
-        preview.applied.append(f"Aged {low} {high} on the day")
-    if _ehc_plan_extends(agreement):
-        preview.applied.append(
-            f"Or aged up to {EHC_PLAN_MAX_AGE} with an EHC plan (Education Act 1996, section "
-            "507B), as the record holds the plan now"
-        )
-    if agreement.scope == Scope.POST_16:
-        preview.applied.append("Of post-16 age: 16 or over on 31 August before the day")
-    if ids:
-        preview.name_address_dob_only = (
-            SharingRestriction.objects.filter(
-                child_id__in=ids, kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
-            ).count()
-            if agreement.organisation.type == "youth_support"
-            else 0
-        )
+    rules = cohort(agreement, on)
+    preview = Preview(
+        on=on,
+        children=rules.children.count(),
+        categories=released_fields(agreement.categories),
+        applied=rules.applied,
+        not_applied=rules.not_applied,
+    )
+    if preview.children and agreement.organisation.type == "youth_support":
+        preview.name_address_dob_only = SharingRestriction.objects.filter(
+            child__in=rules.children.values("pk"), kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
+        ).count()
     if agreement.mode == Mode.PSEUDONYMISED:
-        preview.not_applied.append(
-            "Pseudonymisation: identity and contact fields are to be replaced by a pseudonym "
-            "per agreement when datasets are built"
+        preview.applied.append(
+            "Pseudonymised: identity and contact fields are left out and each child is named "
+            "by a pseudonym that stays the same for this agreement (sharing.datasets)"
         )
     elif agreement.mode == Mode.STATISTICS:
-        preview.not_applied.append(
-            "Statistics only: no child's fields are released, only tables of counts with "
-            "suppression, which are not built yet"
+        preview.applied.append(
+            "Statistics only: no child's fields are released, only a table of the children "
+            "by age and gender with small counts suppressed"
         )
     return preview
+
+
+# --- Disclosures ----------------------------------------------------------------------------
+
+
+def child_shared_with(*, child: Any) -> list[DisclosureLogEntry]:
+    """Who received the child's data, when and under which agreement: one query."""
+    return list(
+        DisclosureLogEntry.objects.filter(children__child=child)
+        .select_related("agreement__organisation", "recipient", "token")
+        .order_by("-finished_at", "-pk")
+    )
+
+
+def child_shared_with_block(child: Any, user: Any) -> ChildBlock:
+    """The "Shared with" block of the child's page (records.child_blocks)."""
+    rows = [
+        (
+            entry.agreement.organisation.name,
+            entry.agreement.name,
+            timezone.localtime(entry.finished_at).strftime("%-d %B %Y %H:%M"),
+            entry.recipient.get_full_name() or entry.recipient.get_username()
+            if entry.recipient
+            else f"API token {entry.token.prefix}…"
+            if entry.token
+            else "Extract file",
+        )
+        for entry in child_shared_with(child=child)
+    ]
+    return ChildBlock(
+        heading="Shared with",
+        headers=("Organisation", "Agreement", "When", "Received by"),
+        rows=rows,
+        empty="This child's information has not been shared under an agreement.",
+        block_id="shared-with",
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureFilters:
+    agreement: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    child: uuid.UUID | None = None
+
+
+def disclosures_search(filters: DisclosureFilters) -> QuerySet[DisclosureLogEntry]:
+    """The disclosure log, newest first, by agreement, by the day of release (Europe/London,
+    both ends included) and by a child sent."""
+    entries = DisclosureLogEntry.objects.select_related(
+        "agreement__organisation", "recipient", "token"
+    )
+    if filters.agreement is not None:
+        entries = entries.filter(agreement_id=filters.agreement)
+    if filters.date_from is not None:
+        entries = entries.filter(disclosure_date__gte=filters.date_from)
+    if filters.date_to is not None:
+        entries = entries.filter(disclosure_date__lte=filters.date_to)
+    if filters.child is not None:
+        entries = entries.filter(
+            Exists(DisclosureChild.objects.filter(entry=OuterRef("pk"), child_id=filters.child))
+        )
+    return entries.order_by("-finished_at", "-pk")
 
 
 def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:

@@ -11,20 +11,26 @@ about a child, so their history is django-auditlog's, as the record's is (sharin
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
+import secrets
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.codes import Cohort
 from sharing.models import (
     AgreementState,
+    AgreementToken,
     Article9Condition,
+    DisclosureChild,
+    DisclosureLogEntry,
     LawfulBasis,
     Mode,
     RecipientMembership,
@@ -643,3 +649,114 @@ def organisation_check(
 def agreement_check(*, values: dict[str, Any]) -> dict[str, list[str]]:
     """What agreement_draft or agreement_edit would refuse in `values`, by field."""
     return agreement_errors(_clean_agreement(values))
+
+
+# --- Disclosures ----------------------------------------------------------------------------
+
+
+def disclosure_record(
+    *,
+    agreement: SharingAgreement,
+    recipient: Any = None,
+    token: Any = None,
+    started_at: datetime.datetime,
+    disclosure_date: datetime.date,
+    fmt: str,
+    fields: list[str],
+    row_count: int,
+    child_ids: Iterable[Any],
+    size: int,
+    sha256: str,
+    complete: bool,
+) -> DisclosureLogEntry:
+    """Log one release, its children in one statement whatever their number. The one way a
+    disclosure is written; called by sharing.datasets.logged_stream when the stream ends."""
+    ids = [str(child_id) for child_id in child_ids]
+    with transaction.atomic():
+        entry = DisclosureLogEntry.objects.create(
+            agreement=agreement,
+            recipient=recipient if getattr(recipient, "pk", None) else None,
+            token=token,
+            started_at=started_at,
+            disclosure_date=disclosure_date,
+            mode=agreement.mode,
+            format=fmt,
+            fields=fields,
+            row_count=row_count,
+            child_count=len(ids),
+            size=size,
+            sha256=sha256,
+            complete=complete,
+        )
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {DisclosureChild._meta.db_table} (entry_id, child_id) "  # noqa: S608 - table name from the model
+                    "SELECT %s, unnest(%s::uuid[])",
+                    [entry.pk, ids],
+                )
+        if token is not None:
+            AgreementToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    logger.info(
+        "Disclosure %s: agreement %s, %s records, %s bytes%s",
+        entry.pk,
+        agreement.pk,
+        row_count,
+        size,
+        "" if complete else " (connection broken before the end)",
+    )
+    return entry
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_MAX = 366
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_issue(
+    *, actor: Any, agreement: SharingAgreement, name: str, days: int = TOKEN_DAYS_DEFAULT
+) -> tuple[AgreementToken, str]:
+    """A new token for the agreement's machine client, and its secret: shown once, never
+    stored (only its SHA-256 is)."""
+    _check_actor(actor)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Enter a name for the token, such as the system that will use it"]
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        errors["days"] = [f"The token must last between 1 and {TOKEN_DAYS_MAX} days"]
+    if errors:
+        raise ValidationError(errors)
+    secret = "vs_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = AgreementToken.objects.create(
+            agreement=agreement,
+            name=name,
+            prefix=secret[:10],
+            secret_sha256=token_hash(secret),
+            created_by=actor,
+            expires_at=timezone.now() + datetime.timedelta(days=days),
+        )
+        _record(actor, agreement=agreement, field="token issued", before="", after=str(token))
+    logger.info("Token %s for agreement %s issued by %r", token.pk, agreement.pk, _name(actor))
+    return token, secret
+
+
+def token_revoke(*, actor: Any, token: AgreementToken) -> AgreementToken:
+    _check_actor(actor)
+    with transaction.atomic():
+        token = AgreementToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.revoked_by = actor
+            token.save(update_fields=["revoked_at", "revoked_by"])
+            _record(
+                actor, agreement=token.agreement, field="token revoked", before=str(token), after=""
+            )
+    logger.info("Token %s revoked by %r", token.pk, _name(actor))
+    return token

@@ -16,4 +16,5 @@ urlpatterns = [
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement-edit"),
     path("agreements/<int:pk>/approve/", views.agreement_approve, name="agreement-approve"),
     path("agreements/<int:pk>/suspend/", views.agreement_suspend, name="agreement-suspend"),
+    path("disclosures/", views.disclosures, name="disclosures"),
 ]

@@ -14,13 +14,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sharing import selectors, services
-from sharing.forms import ActionForm, AgreementForm, MemberAddForm, OrganisationForm, SuspendForm
+from sharing.forms import (
+    ActionForm,
+    AgreementForm,
+    DisclosureSearchForm,
+    MemberAddForm,
+    OrganisationForm,
+    SuspendForm,
+)
 from sharing.models import AgreementState, SharingAgreement
 from sharing.permissions import can_manage_sharing
 from virtualschool.errors import DomainError
@@ -272,3 +280,21 @@ def agreement_suspend(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{agreement.name} is suspended: it releases nothing now")
             return redirect("sharing:agreement-detail", pk=agreement.pk)
     return render(request, "sharing/agreement_suspend.html", {"form": form, "agreement": agreement})
+
+
+# --- The disclosure log ---------------------------------------------------------------------
+
+
+@require_GET
+def disclosures(request: HttpRequest) -> HttpResponse:
+    """Search the disclosure log: by agreement, day of release and child."""
+    _admin_only(request)
+    form = DisclosureSearchForm(request.GET or None, agreements=selectors.agreements_list())
+    if not form.is_bound:
+        entries = selectors.disclosures_search(selectors.DisclosureFilters())
+    elif form.is_valid():
+        entries = selectors.disclosures_search(form.filters())
+    else:  # the error summary says what to put right; no list it did not ask for
+        entries = selectors.disclosures_search(selectors.DisclosureFilters()).none()
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "sharing/disclosures.html", {"form": form, "page": page})

@@ -284,8 +284,7 @@ staff:reset-two-factor                     person POST   SS   NN  NN  RN  NN  RN
 staff:unlock                               person POST   SS   NN  NN  RN  NN  RN  NN
 
 # Sharing is information governance's: the Admins' (the former caseworker is now one). A
-# recipient gets a 404 on all of it too (tests/sharing/test_pages.py: the matrix has no
-# recipient column yet). The agreement's author is not among the roles, so any Admin may
+# recipient gets a 404 on all of it. The agreement's author is not among the roles, so any Admin may
 # approve it; suspending needs it approved first (its body does that).
 sharing:organisations                      -      GET    S    N   N   O   N   O  N
 sharing:organisation-add                   -      GET    S    N   N   O   N   O  N
@@ -304,6 +303,11 @@ sharing:agreement-edit                     agreement POST SS NN  NN  RN  NN  RN 
 sharing:agreement-approve                  agreement POST SS NN  NN  RN  NN  RN  NN
 sharing:agreement-suspend                  agreement GET SS  NN  NN  ON  NN  ON  NN
 sharing:agreement-suspend                  agreement POST SS NN  NN  RN  NN  RN  NN
+sharing:disclosures                        -      GET    S    N   N   O   N   O  N
+# The recipients' API: a recipient user or an agreement's token, none of the staff roles.
+sharing-api:agreements                     -      GET    F    F   F   F   F   F  O
+sharing-api:dataset-csv                    agreement GET FF FF  FF  FF  FF  FF  NN
+sharing-api:dataset-jsonl                  agreement GET FF FF  FF  FF  FF  FF  NN
 # The set-password link needs a token made for one person: here with a token that is not
 # one (the page says the link does not work); test_set_password_with_a_real_token follows
 # a real one.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("children/", include("records.urls")),
     path("dashboards/", include("records.urls_dashboards")),
     path("what-we-hold/", include("records.urls_datamap")),
+    path("api/sharing/", include("sharing.api_urls")),
     path("api/", include("records.api.urls")),
     path("staff/", include("staff.urls")),
     path("sharing/", include("sharing.urls")),

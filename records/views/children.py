@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from records import selectors, services
 from records.access import child_for_request
+from records.child_blocks import child_blocks
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.history import history_rows
 from records.models import Allocation, BatchEvent, Child, Enrolment, LegalStatusEpisode
@@ -139,6 +140,7 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             **record_context(request, child, None),
             **selectors.child_summary(child=child, user=request.user),
             "can_allocate": can_allocate_children(request.user),
+            "child_blocks": child_blocks(child=child, user=request.user),
         },
     )
 

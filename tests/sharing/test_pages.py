@@ -49,7 +49,7 @@ def recipient(admin_user, organisation):
 def test_a_recipient_gets_404_on_every_sharing_page(recipient, organisation, draft):
     client = signed_in(recipient)
     urls = _sharing_urls(organisation, draft)
-    assert len(urls) == 11
+    assert len(urls) == 12  # the eleven foundation pages and the disclosure log
     for url in urls:
         # Whatever the method: the page is refused before its view, so a recipient does not
         # learn even which methods it takes (virtualschool.middleware, issue 13).

@@ -12,6 +12,10 @@ from virtualschool.env import env_bool, env_database, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY")
+# The key of the pseudonyms in pseudonymised datasets (sharing.datasets.pseudonym): set it
+# apart from SECRET_KEY in production so rotating one does not change the other. By default
+# a key derived from SECRET_KEY, so a deployment that sets only SECRET_KEY still has one.
+SHARING_PSEUDONYM_KEY = env_str("SHARING_PSEUDONYM_KEY", default="pseudonym:" + SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,0 +1,127 @@
+"""`python -m bench sharing [--children N]` (`make bench-sharing`): how fast an agreement's
+dataset streams (issue 13, docs/performance.md).
+
+It adds N synthetic children, each looked after with one open legal status episode, then
+builds an identifiable dataset of identity, contact and social care for them and reads the
+whole CSV as a client would (sharing.datasets.encode: the same code the API streams).
+- `sharing_rows_per_s`: records of the dataset (rows of the record) sent per second;
+- `sharing_vs_copy_ratio`: PostgreSQL's own `COPY (<the same SELECT>) TO STDOUT (FORMAT
+  csv)` time for each table's query, over the dataset's time: 1.0 would be as fast as the
+  server can hand the rows out; the target is 0.5 or more;
+- `sharing_peak_rss_mb`: the process's peak resident set size while streaming (Linux VmHWM,
+  reset first; see bench/attendance_import.py).
+Everything is one transaction, rolled back at the end. All data is synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import random
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, reset_queries, transaction
+
+from bench.attendance_import import _peak_mb, _reset_peak
+from records.models import Child, LegalStatusEpisode
+from sharing import datasets
+from sharing.models import RecipientOrganisation, SharingAgreement
+
+DAY = datetime.date(2026, 6, 1)
+
+
+class _RollbackError(Exception):
+    pass
+
+
+def _agreement() -> SharingAgreement:
+    organisation = RecipientOrganisation(pk=1, name="Bench council", type="council")
+    return SharingAgreement(
+        pk=1,
+        name="Bench",
+        organisation=organisation,
+        categories=["identity", "contact", "social_care"],
+        legal_statuses=["CLA"],
+        scope="all",
+        mode="identifiable",
+        state="approved",
+        valid_from=DAY,
+        valid_to=DAY,
+    )
+
+
+def _seed(children: int) -> None:
+    rng = random.Random(13)  # noqa: S311 - reproducible synthetic data, not a secret
+    batch = []
+    for n in range(children):
+        batch.append(
+            Child(
+                first_name=f"Bench{n}",
+                last_name="Child",
+                date_of_birth=datetime.date(2008, 1, 1) + datetime.timedelta(rng.randint(0, 3650)),
+                gender=rng.choice("MF"),
+                address_line_1=f"{n} Long Road",
+                town="Northtown",
+                postcode="NE1 1AA",
+            )
+        )
+    Child.objects.bulk_create(batch, batch_size=2000)
+    LegalStatusEpisode.objects.bulk_create(
+        [
+            LegalStatusEpisode(
+                child=child, cohort="CLA", legal_status="C2", start_date=datetime.date(2024, 1, 1)
+            )
+            for child in batch
+        ],
+        batch_size=2000,
+    )
+
+
+def _copy_seconds(dataset: datasets.Dataset) -> float:
+    """COPY of each table's own SELECT, as the dataset runs it, to STDOUT."""
+    started = time.perf_counter()
+    for table_plan in dataset.plans:
+        query, _ = datasets._table_query(table_plan, dataset, restricted=False)
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            statement = raw.mogrify(sql, params)
+            with raw.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
+                for _block in copy:
+                    pass
+    return time.perf_counter() - started
+
+
+class Command(BaseCommand):
+    help = "Time an agreement's dataset against COPY of the same SELECT."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--children", type=int, default=20000)
+
+    def handle(self, *args, **options):
+        children = options["children"]
+        try:
+            with transaction.atomic():
+                _seed(children)
+                gc.collect()
+                reset_queries()
+                agreement = _agreement()
+                copy_s = _copy_seconds(datasets.build(agreement=agreement, on=DAY))
+                _reset_peak()
+                dataset = datasets.build(agreement=agreement, on=DAY)
+                started = time.perf_counter()
+                size = sum(len(chunk) for chunk in datasets.encode(dataset, "csv"))
+                elapsed = time.perf_counter() - started
+                peak = _peak_mb()
+                self.stdout.write(f"sharing_children: {children}")
+                self.stdout.write(f"sharing_rows: {dataset.rows}")
+                self.stdout.write(f"sharing_bytes: {size}")
+                self.stdout.write(f"sharing_seconds: {elapsed:.2f}")
+                self.stdout.write(f"sharing_rows_per_s: {dataset.rows / elapsed:.0f}")
+                self.stdout.write(f"sharing_copy_seconds: {copy_s:.2f}")
+                self.stdout.write(f"sharing_vs_copy_ratio: {copy_s / elapsed:.2f}")
+                self.stdout.write(f"sharing_peak_rss_mb: {peak:.0f}")
+                raise _RollbackError
+        except _RollbackError:
+            pass
