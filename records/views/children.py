@@ -20,6 +20,7 @@ from records import selectors, services
 from records.access import child_for_request
 from records.forms import AllocationForm, ChildForm, EpisodeForm, SearchForm
 from records.history import history_rows
+from records.lifecycle import child_panels
 from records.models import Allocation, BatchEvent, Child, Enrolment, LegalStatusEpisode
 from records.permissions import (
     can_add_child,
@@ -139,6 +140,8 @@ def child_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             **record_context(request, child, None),
             **selectors.child_summary(child=child, user=request.user),
             "can_allocate": can_allocate_children(request.user),
+            # Other apps' panels (retention's destruction date), records/lifecycle.py.
+            "panels": child_panels(child=child, user=request.user),
         },
     )
 
