@@ -9,7 +9,7 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from records.datamap import Area, Destruction, Reach, register
         from records.lifecycle import child_panel_register, on_dates_changed_register
-        from retention.models import ChildRetention
+        from retention.models import ChildRetention, DestructionListEntry, LegalHold
         from retention.selectors import child_retention_panel
         from retention.services import child_retention_recompute
 
@@ -21,6 +21,22 @@ class RetentionConfig(AppConfig):
             area=Area.LEGAL_STATUS,
             destruction=Destruction.DELETE,
             note="When the child's record is to be destroyed, and under which rule",
+        )
+        register(
+            LegalHold,
+            reach=Reach.FOREIGN_KEY,
+            child_lookup="child_id",
+            area=Area.LEGAL_STATUS,
+            destruction=Destruction.DELETE,
+            note="Legal holds on the child's record (a held child is never destroyed)",
+        )
+        register(
+            DestructionListEntry,
+            reach=Reach.FOREIGN_KEY,
+            child_lookup="child_id",
+            area=Area.LEGAL_STATUS,
+            destruction=Destruction.DELETE,
+            note="The child's place on a destruction list",
         )
         # The destruction date is recomputed in the transaction that changes an episode, a
         # date of birth or a closure (records/lifecycle.py), and shown on the child's page.

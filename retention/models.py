@@ -96,3 +96,127 @@ class ChildRetention(models.Model):
 
     def __str__(self) -> str:
         return f"Retention of child {self.child_id}"
+
+
+class LegalHold(models.Model):
+    """A child's record may not be destroyed while a hold covers it: placed with a reason (an
+    inquiry, litigation, an open subject access request, a complaint), by whom and until when
+    (open-ended when `until` is empty); lifted with a reason."""
+
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="holds")
+    reason = models.TextField()
+    until = models.DateField(null=True, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    data_categories = declare(
+        social_care=["reason", "until", "lift_reason"],
+        not_personal=["id", "child", "placed_by", "placed_at", "lifted_by", "lifted_at"],
+    )
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="legal_hold_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal hold {self.pk}"
+
+
+class DestructionList(models.Model):
+    """Children proposed for destruction by one Admin, approved by another; approval sets
+    the planned date, at least settings.RETENTION_LIST_NOTICE_DAYS later. Names no child
+    itself: its entries do."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        CANCELLED = "cancelled", "Cancelled"
+        DONE = "done", "Destroyed"
+
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_on = models.DateField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_on = models.DateField(null=True, blank=True)
+    planned_date = models.DateField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
+                name="destruction_list_second_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Destruction list {self.pk}"
+
+
+class DestructionListEntry(models.Model):
+    """One child on a destruction list (deleted with the child when they are destroyed)."""
+
+    destruction_list = models.ForeignKey(
+        DestructionList, on_delete=models.CASCADE, related_name="entries"
+    )
+    child = models.ForeignKey(
+        "records.Child", on_delete=models.CASCADE, related_name="destruction_entries"
+    )
+
+    data_categories = declare(not_personal=["id", "destruction_list", "child"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destruction_list", "child"], name="destruction_entry_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Destruction list entry {self.pk}"
+
+
+class DestructionCertificate(models.Model):
+    """What was destroyed, identifying no one: `reference` is HMAC-SHA256 of the child's id
+    with settings.RETENTION_CERTIFICATE_KEY, so "was child X destroyed?" is answerable given
+    the id and nothing else. Written in the destruction's transaction; never edited."""
+
+    reference = models.CharField(max_length=64, unique=True)
+    rule = models.CharField(max_length=200)
+    due_date = models.DateField()
+    categories = models.JSONField(default=list)
+    row_counts = models.JSONField(default=dict)
+    destroyed_at = models.DateTimeField(auto_now_add=True)
+    destruction_list = models.ForeignKey(
+        DestructionList, on_delete=models.PROTECT, related_name="certificates"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    software_version = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["-destroyed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Destruction certificate {self.pk}"
