@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -494,3 +495,20 @@ def retention_sweep(*, today: date, dry_run: bool = False) -> SweepReport:
             outcome
         ].append(child_id)
     return report
+
+
+# Queue "retention" (settings.CELERY_TASK_ROUTES), a single-concurrency worker
+# (docker-compose.yml retention-worker); acks late, with limits well under the broker's
+# visibility timeout (an hour), so a task delivered twice finds the work done: the sweep is
+# idempotent and each child is destroyed once, under its row lock.
+@shared_task(name="retention.sweep", acks_late=True, time_limit=50 * 60, soft_time_limit=45 * 60)
+def retention_sweep_task() -> dict[str, int]:
+    """The daily sweep (settings.CELERY_BEAT_SCHEDULE "retention-sweep"), for today in
+    Europe/London."""
+    report = retention_sweep(today=timezone.localdate())
+    return {
+        "evaluated": report.evaluated,
+        "newly_due": len(report.newly_due),
+        "destroyed": len(report.destroyed),
+        "held": len(report.held),
+    }
