@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("records.api.urls")),
     path("staff/", include("staff.urls")),
     path("sharing/", include("sharing.urls")),
+    path("retention/", include("retention.urls")),
     path("set-password/", include("staff.urls_password")),
     # Django's admin site is not mounted: staff accounts are managed in the staff pages, and
     # no role reaches the admin site (docs/adr/0007-staff-accounts-in-the-service.md).
