@@ -44,7 +44,7 @@ endif
 # The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
 AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
 
-.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard bench-returns
+.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-retention
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
@@ -54,6 +54,7 @@ help:
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
 	@echo "make bench-returns    the SSDA903 and CIN census imports (RETURNS_BENCH_ARGS='--children 20000')"
+	@echo "make bench-retention  retention's evaluation and destruction (RETENTION_BENCH_ARGS='--children 100000 --destroy 1000')"
 	@echo "make lint         ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make audit        bandit (fails on a high-severity finding) and pip-audit on constraints.txt"
 	@echo "                  (fails on a known vulnerability; says so if it could not check)"
@@ -86,6 +87,7 @@ BENCH_ARGS ?=
 IMPORT_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
 RETURNS_BENCH_ARGS ?= $(BENCH_ARGS)
+RETENTION_BENCH_ARGS ?= $(BENCH_ARGS)
 
 bench: bench-import bench-dashboard
 
@@ -103,6 +105,11 @@ bench-returns: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
 	$(DEVDB) $(PY) -m bench returns $(RETURNS_BENCH_ARGS)
+
+bench-retention: $(VENV)/.installed
+	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
+	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
+	$(DEVDB) $(PY) -m bench retention $(RETENTION_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""`python -m bench import|dashboard|returns [flags]`: run one benchmark (docs/performance.md).
+"""`python -m bench import|dashboard|returns|retention [flags]`: run one benchmark
+(docs/performance.md).
 
 Each benchmark is a Django command class run outside manage.py, so it takes the same flags
 (and Django's own, such as --settings) and prints the same `name: value` lines as before.
@@ -15,6 +16,7 @@ BENCHMARKS = {
     "import": "bench.attendance_import",
     "dashboard": "bench.dashboard",
     "returns": "bench.returns",
+    "retention": "bench.retention",
 }
 
 
