@@ -44,7 +44,7 @@ endif
 # The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
 AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
 
-.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing
+.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing bench-retention
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
@@ -55,6 +55,7 @@ help:
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
 	@echo "make bench-returns    the SSDA903 and CIN census imports (RETURNS_BENCH_ARGS='--children 20000')"
 	@echo "make bench-sharing    an agreement's dataset against COPY (SHARING_BENCH_ARGS='--children 20000')"
+	@echo "make bench-retention  retention's evaluation and destruction (RETENTION_BENCH_ARGS='--children 100000 --destroy 1000')"
 	@echo "make lint         ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make audit        bandit (fails on a high-severity finding) and pip-audit on constraints.txt"
 	@echo "                  (fails on a known vulnerability; says so if it could not check)"
@@ -88,6 +89,7 @@ IMPORT_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
 RETURNS_BENCH_ARGS ?= $(BENCH_ARGS)
 SHARING_BENCH_ARGS ?= $(BENCH_ARGS)
+RETENTION_BENCH_ARGS ?= $(BENCH_ARGS)
 
 bench: bench-import bench-dashboard
 
@@ -110,6 +112,11 @@ bench-sharing: $(VENV)/.installed
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
 	$(DEVDB) $(PY) -m bench sharing $(SHARING_BENCH_ARGS)
+
+bench-retention: $(VENV)/.installed
+	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
+	$(DEVDB) $(PY) manage.py migrate --noinput >/dev/null && \
+	$(DEVDB) $(PY) -m bench retention $(RETENTION_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

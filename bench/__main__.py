@@ -1,4 +1,5 @@
-"""`python -m bench import|dashboard|returns|sharing [flags]`: run one benchmark.
+"""`python -m bench import|dashboard|returns|sharing|retention [flags]`: run one benchmark
+(docs/performance.md).
 
 Each benchmark is a Django command class run outside manage.py, so it takes the same flags
 (and Django's own, such as --settings) and prints the same `name: value` lines as before.
@@ -16,6 +17,7 @@ BENCHMARKS = {
     "dashboard": "bench.dashboard",
     "returns": "bench.returns",
     "sharing": "bench.sharing",
+    "retention": "bench.retention",
 }
 
 

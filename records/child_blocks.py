@@ -16,6 +16,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ChildBlock:
+    """A table (`headers` and `rows`), or, with no headers, a GOV.UK summary list whose rows
+    are (label, value) pairs (retention's destruction date and rule)."""
+
     heading: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]

@@ -201,6 +201,20 @@ datamap:what-we-hold                       -      GET    S    N   N   O   N   O 
 subject_access:warning                     child  GET    SSS  NNN NNN OON OON OON NNN
 subject_access:download                    child  GET    SSS  NNN NNN OON OON OON NNN
 
+# Retention is information governance's: the Admins' (the former caseworker is now one). A
+# write with no body is refused with the error summary and changes nothing (issue 14).
+retention:rules                            -      GET    S    N   N   O   N   O  N
+retention:rules                            -      POST   S    N   N   E   N   E  N
+retention:queue                            -      GET    S    N   N   O   N   O  N
+retention:queue                            -      POST   S    N   N   E   N   E  N
+retention:holds                            -      GET    S    N   N   O   N   O  N
+retention:holds                            -      POST   S    N   N   E   N   E  N
+retention:hold-lift                        -      POST   S    N   N   E   N   E  N
+retention:lists                            -      GET    S    N   N   O   N   O  N
+retention:lists                            -      POST   S    N   N   E   N   E  N
+retention:certificates                     -      GET    S    N   N   O   N   O  N
+retention:certificates-csv                 -      GET    S    N   N   O   N   O  N
+
 # The API answers 403 to anyone not signed in; its docs are a page for people.
 api:schema                                 -      GET    F    O   O   O   O   O  N
 api:docs                                   -      GET    S    O   O   O   O   O  N

@@ -584,6 +584,12 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("sharing:agreement-edit", "POST"): lambda w, r: _agreement_form(w, r, name="Renamed"),
     ("sharing:agreement-approve", "POST"): NO_BODY,
     ("sharing:agreement-suspend", "POST"): _suspend,
+    # Retention (issue 14): no body, so every write is refused with its errors.
+    ("retention:rules", "POST"): NO_BODY,
+    ("retention:queue", "POST"): NO_BODY,
+    ("retention:holds", "POST"): NO_BODY,
+    ("retention:hold-lift", "POST"): NO_BODY,
+    ("retention:lists", "POST"): NO_BODY,
     ("set-password[bad-token]", "POST"): lambda w, r: (
         {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
         None,

@@ -49,12 +49,13 @@ def test_the_makefile_runs_them_from_the_bench_package():
     assert "$(PY) -m bench import $(IMPORT_BENCH_ARGS)" in makefile
     assert "$(PY) -m bench dashboard $(DASHBOARD_BENCH_ARGS)" in makefile
     assert "$(PY) -m bench returns $(RETURNS_BENCH_ARGS)" in makefile
+    assert "$(PY) -m bench retention $(RETENTION_BENCH_ARGS)" in makefile
 
 
 def test_without_a_benchmark_named_it_says_which_there_are():
     result = _bench()
     assert result.returncode == 2
-    assert "usage: python -m bench {import,dashboard,returns}" in result.stderr
+    assert "usage: python -m bench {import,dashboard,returns,retention}" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -63,6 +64,7 @@ def test_without_a_benchmark_named_it_says_which_there_are():
         ("import", ["--children", "--seed"]),
         ("dashboard", ["--children", "--years", "--repeat", "--keep", "--reuse"]),
         ("returns", ["--children", "--seed"]),
+        ("retention", ["--children", "--destroy"]),
     ],
 )
 def test_each_benchmark_takes_its_flags(name, flags):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("records.api.urls")),
     path("staff/", include("staff.urls")),
     path("sharing/", include("sharing.urls")),
+    path("retention/", include("retention.urls")),
     path("set-password/", include("staff.urls_password")),
     path("subject-access/", include("retention.urls_subject_access")),
     # Django's admin site is not mounted: staff accounts are managed in the staff pages, and

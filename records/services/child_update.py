@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from records.lifecycle import dates_changed
 from records.models import Child, Enrolment, LegalStatusEpisode, PreviousAddress
 from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_create, record_update
@@ -128,9 +129,13 @@ def child_update(
         # The address left is read from the locked row, so it is the one this change replaces.
         current = Child.objects.select_for_update().get(pk=child.pk)
         old = {name: getattr(current, name) for name in ADDRESS_FIELDS}
+        current_born = current.date_of_birth
         updated = record_update(
             actor=actor, instance=current, expected_version=expected_version, changes=changes
         )
+        if current_born != updated.date_of_birth:
+            # Retention counts from the date of birth: recomputed in this transaction.
+            dates_changed(child_id=updated.pk)
         if _address(old) != _address(changes) and any(value.strip() for value in old.values()):
             _keep_previous_address(actor=actor, child=updated, old=old)
     return updated

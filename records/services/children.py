@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
+from records.lifecycle import dates_changed
 from records.models import (
     Allocation,
     Characteristics,
@@ -93,6 +94,7 @@ def child_create(
         raise DomainError(error.message_dict) from error
     with transaction.atomic(), set_actor(actor):
         child.save()
+        dates_changed(child_id=child.pk)
     return child
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from records.codes import Cohort
+from records.lifecycle import dates_changed
 from records.models import Child, LegalStatusEpisode
 from records.services.locking import SyncOutcome, record_update
 from virtualschool.errors import DomainError
@@ -54,7 +55,7 @@ def episode_add(
         )
         if overlapping is not None:
             raise DomainError({"start_date": [_overlap_message(overlapping)]})
-        return LegalStatusEpisode.objects.create(
+        episode = LegalStatusEpisode.objects.create(
             child=child,
             cohort=cohort,
             legal_status=legal_status,
@@ -63,6 +64,9 @@ def episode_add(
             end_date=end_date,
             closure_date=closure_date,
         )
+        # Retention's destruction date counts from episodes: recomputed in this transaction.
+        dates_changed(child_id=child.pk)
+        return episode
 
 
 def episode_shape_errors(
@@ -197,6 +201,7 @@ def episode_update(
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=list(EPISODE_FIELDS))
+        dates_changed(child_id=current.child_id)
     return current
 
 

@@ -89,6 +89,8 @@ def test_copies_and_tables_with_nothing_personal_have_their_own_headings(page):
         "records_childgroupobjectpermission",
         "records_importrun",
         "records_importrejection",
+        # A child's place on a destruction list (retention): the row names the child only.
+        "retention_destructionlistentry",
     } == set(tables)
     assert " ".join(tables["records_accesslogentry"][2]) == "Child_id column: child_id"
     assert " ".join(tables["records_importrun"][3]) == "Kept: its rows name no child"

@@ -305,3 +305,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+
+# Retention (ADR 10): an approved destruction list waits at least this many days before
+# anything on it is destroyed (never 0); certificates' references are HMAC-SHA256 of the
+# destroyed child's id with this key, so "was child X destroyed?" can be answered given the id.
+RETENTION_LIST_NOTICE_DAYS = env_int("RETENTION_LIST_NOTICE_DAYS", 7, minimum=1)
+RETENTION_CERTIFICATE_KEY = env_str("RETENTION_CERTIFICATE_KEY", default="")
+CELERY_TASK_ROUTES["retention.sweep"] = {"queue": "retention"}
+CELERY_BEAT_SCHEDULE["retention-sweep"] = {
+    "task": "retention.sweep",
+    "schedule": 24 * 60 * 60,
+    "options": {"queue": "retention"},
+}

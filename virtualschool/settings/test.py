@@ -23,3 +23,4 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 IMPORTS_DIR = Path(tempfile.gettempdir()) / "virtualschool-test-imports"
+RETENTION_CERTIFICATE_KEY = "test-only-retention-key"  # noqa: S105
