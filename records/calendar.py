@@ -131,3 +131,17 @@ def age_on(born: date, day: date) -> int:
     """Completed years on `day` of someone born on `born`: they are `n` from birthday(born, n)."""
     age = day.year - born.year
     return age if birthday(born, age) <= day else age - 1
+
+
+def latest_born_for_age(age: int, day: date) -> date:
+    """The last date of birth of someone `age` or older on `day`: age_on(born, day) >= age
+    exactly when born <= this date, so an age rule can be one SQL bound on the date of birth
+    (sharing's cohort rules). On 29 February, someone born on 28 February `age` years before is
+    `age`, and someone born on 1 March is not (by birthday's reading of 29 February)."""
+    try:
+        latest = day.replace(year=day.year - age)
+    except ValueError:  # `day` is 29 February and that year has none
+        latest = date(day.year - age, 2, 28)
+    # The bound must agree with age_on; say so where it could drift.
+    assert age_on(latest, day) >= age  # noqa: S101 - an invariant, not input
+    return latest

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from records import calendar, spans
+from records import spans
+from records.calendar import latest_born_for_age
 from records.codes.census import SenProvision
 from records.models import Characteristics, Child, Enrolment, LegalStatusEpisode
 from sharing.models import RestrictionKind, Scope, SharingAgreement, SharingRestriction, Statute
@@ -39,19 +40,6 @@ class Cohort:
 def _school_year_start(on: datetime.date) -> datetime.date:
     year = on.year if on.month >= 9 else on.year - 1
     return datetime.date(year, 8, 31)
-
-
-def latest_born_for_age(age: int, on: datetime.date) -> datetime.date:
-    """The last date of birth of someone `age` or older on `on`, by records.calendar's rule
-    (29 February's birthday is 1 March in a year without one): age_on(born, on) >= age exactly
-    when born <= this day."""
-    try:
-        latest = on.replace(year=on.year - age)
-    except ValueError:  # `on` is 29 February and that year has none: born 28 February is
-        latest = datetime.date(on.year - age, 2, 28)  # `age` that day, born 1 March is not
-    # The rule is the calendar's; say so where it could drift.
-    assert calendar.age_on(latest, on) >= age  # noqa: S101 - an invariant, not input
-    return latest
 
 
 def ehc_plan_extends(agreement: SharingAgreement) -> bool:

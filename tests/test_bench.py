@@ -55,7 +55,7 @@ def test_the_makefile_runs_them_from_the_bench_package():
 def test_without_a_benchmark_named_it_says_which_there_are():
     result = _bench()
     assert result.returncode == 2
-    assert "usage: python -m bench {import,dashboard,returns,retention}" in result.stderr
+    assert "usage: python -m bench {import,dashboard,returns,sharing,retention}" in result.stderr
 
 
 @pytest.mark.parametrize(

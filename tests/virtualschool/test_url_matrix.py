@@ -131,6 +131,31 @@ CASES = [
     ("sharing:agreement-edit", lambda w: {"pk": w["agreement"].pk}, ADMINS),
     ("sharing:agreement-approve", lambda w: {"pk": w["agreement"].pk}, POST_ONLY),
     ("sharing:agreement-suspend", lambda w: {"pk": w["agreement"].pk}, ADMINS),
+    ("sharing:disclosures", None, ADMINS),
+    # The recipients' API: a recipient user or an agreement's token, none of these roles
+    # (tests/sharing/test_api.py has the recipients).
+    ("sharing-api:agreements", None, dict.fromkeys(ROLES, 403)),
+    ("sharing-api:dataset-csv", lambda w: {"pk": w["agreement"].pk}, dict.fromkeys(ROLES, 403)),
+    ("sharing-api:dataset-jsonl", lambda w: {"pk": w["agreement"].pk}, dict.fromkeys(ROLES, 403)),
+    # Retention is the Admins' (tests/retention/ has the writes).
+    ("retention:rules", None, ADMINS),
+    ("retention:queue", None, ADMINS),
+    ("retention:holds", None, ADMINS),
+    ("retention:hold-lift", None, POST_ONLY),
+    ("retention:lists", None, ADMINS),
+    ("retention:certificates", None, ADMINS),
+    ("retention:certificates-csv", None, ADMINS),
+    # A subject-access export: a Manager or an Admin, for any child (issue 14).
+    (
+        "subject_access:warning",
+        lambda w: {"pk": w["child"].pk},
+        expect(302, 404, 404, 404, 200, 200),
+    ),
+    (
+        "subject_access:download",
+        lambda w: {"pk": w["child"].pk},
+        expect(302, 404, 404, 404, 200, 200),
+    ),
     # The set-password link is for someone not signed in; a bad token says it does not work.
     (
         "set-password",
