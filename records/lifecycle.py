@@ -22,7 +22,11 @@ from typing import Any
 # child_id -> None, run inside the caller's transaction.
 DatesChanged = Callable[..., None]
 
+# child_ids -> None, for many children at once (a bulk import), in the caller's transaction.
+ManyDatesChanged = Callable[..., None]
+
 _ON_DATES_CHANGED: dict[str, DatesChanged] = {}
+_ON_MANY_DATES_CHANGED: dict[str, ManyDatesChanged] = {}
 
 
 def on_dates_changed_register(app_label: str, function: DatesChanged) -> None:
@@ -35,3 +39,18 @@ def dates_changed(*, child_id: Any) -> None:
     """Tell every registered app that the child's episodes, date of birth or closure changed."""
     for function in _ON_DATES_CHANGED.values():
         function(child_id=child_id)
+
+
+def on_many_dates_changed_register(app_label: str, function: ManyDatesChanged) -> None:
+    """Have `function(child_ids=)` called when a bulk write (the returns' bulk path,
+    records/services/children_bulk.py) adds or changes many children's episodes at once, so
+    it can recompute them in a fixed number of queries, in the same transaction."""
+    _ON_MANY_DATES_CHANGED[app_label] = function
+
+
+def many_dates_changed(*, child_ids: list[Any]) -> None:
+    """Tell every registered app that these children's episodes or dates changed."""
+    if not child_ids:
+        return
+    for function in _ON_MANY_DATES_CHANGED.values():
+        function(child_ids=child_ids)

@@ -9,10 +9,10 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from records.child_blocks import child_block_register
         from records.datamap import Area, Destruction, Reach, register
-        from records.lifecycle import on_dates_changed_register
+        from records.lifecycle import on_dates_changed_register, on_many_dates_changed_register
         from retention.models import ChildRetention, DestructionListEntry, LegalHold
         from retention.selectors import child_retention_block
-        from retention.services import child_retention_recompute
+        from retention.services import child_retention_recompute, child_retention_recompute_many
 
         # A child's destruction date is about the child: destroying them deletes it.
         register(
@@ -43,4 +43,5 @@ class RetentionConfig(AppConfig):
         # date of birth or a closure (records/lifecycle.py), and shown on the child's page
         # (records/child_blocks.py).
         on_dates_changed_register(self.label, child_retention_recompute)
+        on_many_dates_changed_register(self.label, child_retention_recompute_many)
         child_block_register(self.label, child_retention_block)

@@ -169,12 +169,17 @@ def child_retention_recompute(*, child_id: Any) -> ChildRetention | None:
     return row
 
 
-def child_retention_recompute_all(*, batch_size: int = 2000) -> int:
-    """Recompute every child's destruction date (a rule changed; the daily sweep). Returns
-    how many children were evaluated."""
+def child_retention_recompute_all(
+    *, batch_size: int = 2000, child_ids: list[Any] | None = None
+) -> int:
+    """Recompute every child's destruction date (a rule changed; the daily sweep), or only
+    `child_ids`' (a bulk import, through records/lifecycle.py). Returns how many children were
+    evaluated."""
     rules = _rules()
     evaluated = 0
     children = Child.objects.order_by("pk").values_list("pk", "date_of_birth")
+    if child_ids is not None:
+        children = children.filter(pk__in=child_ids)
     last: Any = None
     while True:
         page = children.filter(pk__gt=last) if last is not None else children
@@ -512,3 +517,9 @@ def retention_sweep_task() -> dict[str, int]:
         "destroyed": len(report.destroyed),
         "held": len(report.held),
     }
+
+
+def child_retention_recompute_many(*, child_ids: list[Any]) -> None:
+    """Recompute these children's destruction dates, in the caller's transaction, in a fixed
+    number of queries per 2,000 children (records/lifecycle.py, from a bulk import)."""
+    child_retention_recompute_all(child_ids=child_ids)

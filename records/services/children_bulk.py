@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from records.lifecycle import many_dates_changed
 from records.models import BatchEvent, Characteristics, Child, LegalStatusEpisode
 from records.services.children import (
     PLACEHOLDER_FIRST_NAME,
@@ -322,4 +323,6 @@ def _create(
             "episodes_created": len(episodes),
         },
     )
+    # Their destruction dates, in this transaction, as episode_add does one by one.
+    many_dates_changed(child_ids=[row.pk for row in rows])
     return [row.pk for row in rows]

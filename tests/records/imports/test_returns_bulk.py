@@ -198,3 +198,20 @@ def test_an_identifier_two_children_of_a_batch_share_is_decided_one_by_one(tmp_p
         "this is in the social care system",
     )
     assert not Child.objects.exists()
+
+
+def test_children_added_in_bulk_get_their_destruction_date_in_the_same_import(tmp_path):
+    from retention.models import ChildRetention
+    from retention.services import child_retention_recompute
+
+    run, _ = _import(_903(tmp_path, 0, N), ImportKind.SSDA903)
+    assert run.counts["children_created"] == N
+    children = list(Child.objects.values_list("pk", flat=True))
+    held = {row.child_id: (row.due_date, row.rule_id) for row in ChildRetention.objects.all()}
+    # Every child has its row, written by the import (records/lifecycle.py), and it is the
+    # date the one-child recompute gives.
+    assert set(held) == set(children)
+    for pk in children[:5]:
+        expected = child_retention_recompute(child_id=pk)
+        assert held[pk] == (expected.due_date, expected.rule_id)
+    assert any(due is not None for due, _ in held.values())
