@@ -203,6 +203,10 @@ UNVERIFIED_EXEMPT = {
     # The set-password link is for someone not signed in (its token is the credential).
     "set-password": 200,
     "set-password-done": 200,
+    # The recipients' API, as the records API: a session without its code is no one (403).
+    "sharing-api:agreements": 403,
+    "sharing-api:dataset-csv": 403,
+    "sharing-api:dataset-jsonl": 403,
 }
 
 
