@@ -34,6 +34,7 @@ from retention.models import (
     RetentionRuleChange,
 )
 from virtualschool.errors import DomainError
+from virtualschool.roles import Role, user_has_role
 
 # --- Rules -----------------------------------------------------------------------------------
 
@@ -56,6 +57,14 @@ def _rule_errors(
     return errors
 
 
+def _check_admin(actor: Any) -> None:
+    """Retention is information governance's: only an Admin changes a rule, places or lifts a
+    hold, or proposes, approves, cancels or edits a destruction list (issue 14). The pages
+    ask too; this is the rule, so the command, a task or a new page cannot skip it."""
+    if not user_has_role(actor, Role.ADMIN):
+        raise DomainError("Only an administrator can change retention.")
+
+
 def retention_rule_change(
     *,
     rule: RetentionRule,
@@ -71,6 +80,7 @@ def retention_rule_change(
     child's destruction date is recomputed, in the same transaction. Raises DomainError naming
     what is wrong; nothing changes then.
     """
+    _check_admin(actor)
     errors = _rule_errors(rule=rule, years=years, basis=basis, source=source)
     if errors:
         raise DomainError(errors)
@@ -221,6 +231,7 @@ def legal_hold_place(
 ) -> LegalHold:
     """Place a legal hold on a child: nothing of theirs is destroyed while it is in force.
     Rules: a reason; an end date, when given, not in the past. Raises DomainError."""
+    _check_admin(actor)
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = ["Enter why the record is held (an inquiry, litigation, a request)"]
@@ -236,6 +247,7 @@ def legal_hold_place(
 
 def legal_hold_lift(*, hold: LegalHold, actor: Any, reason: str) -> LegalHold:
     """Lift a hold. Rules: a reason; a hold is lifted once. Raises DomainError."""
+    _check_admin(actor)
     if not (reason or "").strip():
         raise DomainError({"reason": ["Enter why the hold is lifted"]})
     with transaction.atomic():
@@ -281,6 +293,7 @@ def destruction_list_propose(
     """Propose a list of due children for destruction. Rules: at least one child; each is due
     on `today`, on no legal hold and on no other open list. Raises DomainError naming each
     child refused; nothing is stored then."""
+    _check_admin(actor)
     ids = list(dict.fromkeys(_as_uuid(child_id) for child_id in child_ids))
     if not ids:
         raise DomainError({"child_ids": ["Choose at least one child"]})
@@ -306,6 +319,7 @@ def destruction_list_approve(
     """Approve a proposed list: a different Admin; every child on it due and on no hold. The
     planned date is settings.RETENTION_LIST_NOTICE_DAYS (at least 1) after today. Raises
     DomainError; nothing changes then."""
+    _check_admin(actor)
     notice = settings.RETENTION_LIST_NOTICE_DAYS
     if notice < 1:
         raise ImproperlyConfigured("RETENTION_LIST_NOTICE_DAYS must be at least 1")
@@ -334,6 +348,7 @@ def destruction_list_cancel(
     *, destruction_list: DestructionList, actor: Any, today: date
 ) -> DestructionList:
     """Cancel a list before its planned date. Raises DomainError."""
+    _check_admin(actor)
     with transaction.atomic():
         current = DestructionList.objects.select_for_update().get(pk=destruction_list.pk)
         _still_changeable(current, today=today)
@@ -348,6 +363,7 @@ def destruction_list_remove_child(
     *, destruction_list: DestructionList, child_id: Any, actor: Any, today: date
 ) -> DestructionList:
     """Take a child off a list before its planned date. Raises DomainError."""
+    _check_admin(actor)
     with transaction.atomic():
         current = DestructionList.objects.select_for_update().get(pk=destruction_list.pk)
         _still_changeable(current, today=today)

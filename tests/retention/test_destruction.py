@@ -20,6 +20,7 @@ from retention.models import (
     DestructionCertificate,
     DestructionList,
     LegalHold,
+    RetentionRule,
 )
 from tests.factories import UserFactory, _upn
 from virtualschool.errors import DomainError
@@ -55,6 +56,23 @@ def _due_child(manager, *, first="Zebulonqx", last="Vandermeerwick", n=7):
     )
     assert ChildRetention.objects.get(child=child).due_date <= TODAY
     return child
+
+
+def test_only_an_admin_changes_retention_whoever_calls_the_service(manager, admin_user):
+    child = _due_child(manager)
+    rule = RetentionRule.objects.order_by("pk").first()
+    for actor in (manager, UserFactory(username="cw_r", role=Role.CASEWORKER)):
+        with pytest.raises(DomainError, match="Only an administrator"):
+            services.legal_hold_place(child=child, actor=actor, reason="Inquiry", today=TODAY)
+        with pytest.raises(DomainError, match="Only an administrator"):
+            services.destruction_list_propose(child_ids=[child.pk], actor=actor, today=TODAY)
+        with pytest.raises(DomainError, match="Only an administrator"):
+            services.retention_rule_change(actor=actor, rule=rule, years=rule.years + 1)
+    assert not LegalHold.objects.exists() and not DestructionList.objects.exists()
+    assert RetentionRule.objects.get(pk=rule.pk).years == rule.years
+    # An Admin may.
+    services.legal_hold_place(child=child, actor=admin_user, reason="Inquiry", today=TODAY)
+    assert LegalHold.objects.filter(child=child).exists()
 
 
 def test_a_hold_needs_a_reason_and_blocks_proposal_and_approval(manager, admin_user, second_admin):
