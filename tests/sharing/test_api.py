@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import uuid
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.urls import reverse
 
 from sharing import services
+from sharing.api import RecipientThrottle
 from sharing.models import AgreementToken, DisclosureLogEntry
 from tests.conftest import signed_in
 from tests.factories import PASSWORD, ChildFactory, EpisodeFactory
@@ -25,8 +28,17 @@ NOW = datetime.datetime(2026, 6, 1, 11, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _clock_and_throttle():
-    cache.clear()
+def _clock_and_throttle(monkeypatch, settings):
+    # The throttle's history for this test alone, in the suite's own Redis (or memory without
+    # one): the test workers share one Redis, so clearing it wiped another worker's history
+    # part-way through its test, and two workers' tokens have the same ids.
+    options = {"KEY_PREFIX": f"throttle-{uuid.uuid4().hex}"}
+    own = (
+        RedisCache(settings.REDIS_URL, options)
+        if settings.REDIS_URL
+        else LocMemCache(options["KEY_PREFIX"], options)
+    )
+    monkeypatch.setattr(RecipientThrottle, "cache", own)
     with time_machine.travel(NOW, tick=True):
         yield
 
