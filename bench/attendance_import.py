@@ -27,21 +27,19 @@ the import took the process above it.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gc
 import random
-import resource
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db import connection, reset_queries, transaction
+from django.db import connection, reset_queries
 from django.utils import timezone
 
+from bench.common import peak_mb, reset_peak, rolled_back, status_mb
 from records.calendar import academic_year_of
 from records.codes import Gender
 from records.demo import synthetic_upn
@@ -67,10 +65,6 @@ CODE_WEIGHTS = {
 }
 
 
-class _RollbackError(Exception):
-    pass
-
-
 def school_days(academic_year: int) -> list[date]:
     """190 weekdays of an academic year from the first Monday of September, skipping a week
     at the end of October, two at Christmas, one in February, two at Easter and one at the
@@ -85,33 +79,6 @@ def school_days(academic_year: int) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
-
-
-STATUS = Path("/proc/self/status")
-CLEAR_REFS = Path("/proc/self/clear_refs")
-
-
-def _status_mb(field: str) -> float | None:
-    try:
-        for line in STATUS.read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        CLEAR_REFS.write_text("5")  # Linux: reset the peak resident set size (VmHWM)
-
-
-def _peak_mb() -> float:
-    peak = _status_mb("VmHWM")
-    if peak is not None:
-        return peak
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
 
 
 class Command(BaseCommand):
@@ -129,13 +96,8 @@ class Command(BaseCommand):
     def handle(self, *args, children: int, seed: int, **options) -> None:
         rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
         figures: dict[str, object] = {}
-        with tempfile.TemporaryDirectory(prefix="bench-import-") as directory:
-            try:
-                with transaction.atomic():
-                    self._run(rng, children, Path(directory), figures)
-                    raise _RollbackError
-            except _RollbackError:
-                pass
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as directory, rolled_back():
+            self._run(rng, children, Path(directory), figures)
         for name, value in figures.items():
             self.stdout.write(f"{name}: {value}")
 
@@ -153,9 +115,9 @@ class Command(BaseCommand):
         # inserts of children) and collectable garbage go before the measure starts.
         reset_queries()
         gc.collect()
-        before = _status_mb("VmRSS") or _peak_mb()
+        before = status_mb("VmRSS") or peak_mb()
         figures["rss_before_import_mb"] = round(before, 1)
-        _reset_peak()
+        reset_peak()
 
         started = time.perf_counter()
         run = import_copy_file(source=path, actor=None, kind=ImportKind.ATTENDANCE)
@@ -168,7 +130,7 @@ class Command(BaseCommand):
         import_seconds = time.perf_counter() - started
         if run.status != ImportRun.Status.SUCCEEDED:
             raise RuntimeError(f"The benchmark import did not succeed: {run.status} {run.counts}")
-        peak = _peak_mb()
+        peak = peak_mb()
         figures["import_peak_rss_mb"] = round(peak, 1)
         figures["import_rss_growth_mb"] = round(peak - before, 1)
 

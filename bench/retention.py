@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
+from bench.common import rolled_back
 from records import services as records
 from records.codes import Cohort, LegalStatus
 from records.models import AccessLogEntry, Child, ImportRejection, ImportRun, LegalStatusEpisode
@@ -35,10 +35,6 @@ from virtualschool.services import roles_sync
 OK = AccessLogEntry.Outcome.values[0]
 
 
-class RollbackError(Exception):
-    pass
-
-
 class Command(BaseCommand):
     help = "Benchmark retention's evaluation and destruction."
 
@@ -47,12 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--destroy", type=int, default=1_000)
 
     def handle(self, *args, **options) -> None:
-        try:
-            with transaction.atomic():
-                self._run(options["children"], options["destroy"])
-                raise RollbackError
-        except RollbackError:
-            pass
+        with rolled_back():
+            self._run(options["children"], options["destroy"])
 
     def _run(self, n: int, m: int) -> None:
         rng = random.Random(14)  # noqa: S311 - synthetic data

@@ -27,9 +27,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db import reset_queries, transaction
+from django.db import reset_queries
 
-from bench.attendance_import import _peak_mb, _reset_peak, _status_mb
+from bench.common import peak_mb, reset_peak, rolled_back, status_mb
 from records.models import ImportKind, ImportRun
 from records.services.imports import import_copy_file, import_execute
 from records.upn import check_letter
@@ -38,10 +38,6 @@ HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
 EPISODES = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC"]
 LEGAL_STATUSES = ["C1", "C2", "E1", "V2", "J1"]
 ETHNIC = ["WBRI", "WIRI", "MWBC", "BAFR", "AIND", "CHNE", "OOTH"]
-
-
-class _RollbackError(Exception):
-    pass
 
 
 def _upn(number: int) -> str:
@@ -146,13 +142,8 @@ class Command(BaseCommand):
     def handle(self, *args, children: int, seed: int, **options) -> None:
         rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
         figures: dict[str, object] = {}
-        with tempfile.TemporaryDirectory(prefix="bench-returns-") as directory:
-            try:
-                with transaction.atomic():
-                    self._run(rng, children, Path(directory), figures)
-                    raise _RollbackError
-            except _RollbackError:
-                pass
+        with tempfile.TemporaryDirectory(prefix="bench-returns-") as directory, rolled_back():
+            self._run(rng, children, Path(directory), figures)
         for name, value in figures.items():
             self.stdout.write(f"{name}: {value}")
 
@@ -164,8 +155,8 @@ class Command(BaseCommand):
         figures["returns_903_episodes"] = episodes
         reset_queries()
         gc.collect()
-        figures["rss_before_imports_mb"] = round(_status_mb("VmRSS") or _peak_mb(), 1)
-        _reset_peak()
+        figures["rss_before_imports_mb"] = round(status_mb("VmRSS") or peak_mb(), 1)
+        reset_peak()
 
         run, seconds = _import(ssda903, ImportKind.SSDA903)
         figures["returns_903_seconds"] = round(seconds, 2)
@@ -178,4 +169,4 @@ class Command(BaseCommand):
         figures["returns_cin_seconds"] = round(seconds, 2)
         figures["returns_cin_children_per_s"] = round(children / seconds)
         figures["returns_cin_children_created"] = run.counts.get("children_created", 0)
-        figures["returns_peak_rss_mb"] = round(_peak_mb(), 1)
+        figures["returns_peak_rss_mb"] = round(peak_mb(), 1)

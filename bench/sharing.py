@@ -21,18 +21,14 @@ import random
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import connection, reset_queries, transaction
+from django.db import connection, reset_queries
 
-from bench.attendance_import import _peak_mb, _reset_peak
+from bench.common import peak_mb, reset_peak, rolled_back
 from records.models import Child, LegalStatusEpisode
 from sharing import datasets
 from sharing.models import RecipientOrganisation, SharingAgreement
 
 DAY = datetime.date(2026, 6, 1)
-
-
-class _RollbackError(Exception):
-    pass
 
 
 def _agreement() -> SharingAgreement:
@@ -101,27 +97,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         children = options["children"]
-        try:
-            with transaction.atomic():
-                _seed(children)
-                gc.collect()
-                reset_queries()
-                agreement = _agreement()
-                copy_s = _copy_seconds(datasets.build(agreement=agreement, on=DAY))
-                _reset_peak()
-                dataset = datasets.build(agreement=agreement, on=DAY)
-                started = time.perf_counter()
-                size = sum(len(chunk) for chunk in datasets.encode(dataset, "csv"))
-                elapsed = time.perf_counter() - started
-                peak = _peak_mb()
-                self.stdout.write(f"sharing_children: {children}")
-                self.stdout.write(f"sharing_rows: {dataset.rows}")
-                self.stdout.write(f"sharing_bytes: {size}")
-                self.stdout.write(f"sharing_seconds: {elapsed:.2f}")
-                self.stdout.write(f"sharing_rows_per_s: {dataset.rows / elapsed:.0f}")
-                self.stdout.write(f"sharing_copy_seconds: {copy_s:.2f}")
-                self.stdout.write(f"sharing_vs_copy_ratio: {copy_s / elapsed:.2f}")
-                self.stdout.write(f"sharing_peak_rss_mb: {peak:.0f}")
-                raise _RollbackError
-        except _RollbackError:
-            pass
+        with rolled_back():
+            _seed(children)
+            gc.collect()
+            reset_queries()
+            agreement = _agreement()
+            copy_s = _copy_seconds(datasets.build(agreement=agreement, on=DAY))
+            reset_peak()
+            dataset = datasets.build(agreement=agreement, on=DAY)
+            started = time.perf_counter()
+            size = sum(len(chunk) for chunk in datasets.encode(dataset, "csv"))
+            elapsed = time.perf_counter() - started
+            peak = peak_mb()
+            self.stdout.write(f"sharing_children: {children}")
+            self.stdout.write(f"sharing_rows: {dataset.rows}")
+            self.stdout.write(f"sharing_bytes: {size}")
+            self.stdout.write(f"sharing_seconds: {elapsed:.2f}")
+            self.stdout.write(f"sharing_rows_per_s: {dataset.rows / elapsed:.0f}")
+            self.stdout.write(f"sharing_copy_seconds: {copy_s:.2f}")
+            self.stdout.write(f"sharing_vs_copy_ratio: {copy_s / elapsed:.2f}")
+            self.stdout.write(f"sharing_peak_rss_mb: {peak:.0f}")
