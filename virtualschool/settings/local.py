@@ -5,6 +5,9 @@ import os
 os.environ.setdefault("DEBUG", "true")
 # A local-only key: `make run` never serves beyond 127.0.0.1.
 os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret")  # noqa: S105
+# The demo's and the benchmarks' destruction certificates need a key (production sets its own:
+# base.py leaves it empty, so nothing is destroyed until it is).
+os.environ.setdefault("RETENTION_CERTIFICATE_KEY", "local-development-only-not-secret")  # noqa: S105
 
 from virtualschool.settings.base import *  # noqa: E402,F403
 from virtualschool.settings.base import STORAGES  # noqa: E402
