@@ -91,6 +91,8 @@ records:caseload                           -      GET    S    O   O   O   O   O 
 records:caseload                           -      POST   S    O   O   O   O   O  N
 records:child-add                          -      GET    S    N   N   N   O   N  N
 records:child-add                          -      POST   S    N   N   N   R   N  N
+# The list behind the home page's "new suspensions and exclusions": caseworkers and managers.
+records:new-exclusions                     -      GET    S    O   O   N   O   N  N
 records:child-detail                       child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:child-edit                         child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:child-edit                         child  POST   SSS  RNN RNN NNN RRN NNN  NNN

@@ -25,6 +25,7 @@ from records.models.child import (
 )
 from records.models.contacts import Contact, PreviousAddress
 from records.models.health import HealthCondition, HealthProfessional
+from records.models.home import EntryRemoval, HomeSeen
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
@@ -52,10 +53,12 @@ __all__ = [
     "DateRange",
     "CourtOrder",
     "Enrolment",
+    "EntryRemoval",
     "Exclusion",
     "FreeSchoolMealsPeriod",
     "HealthCondition",
     "HealthProfessional",
+    "HomeSeen",
     "ImportKind",
     "ImportRejection",
     "ImportRun",
