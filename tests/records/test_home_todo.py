@@ -62,7 +62,10 @@ def _sessions(actor, child, codes):
     attendance_record(actor=actor, child=child, sessions=marks)
 
 
-def _exclude(actor, child, school, start=D(2025, 11, 10)):
+SUSPENDED_ON = D(2025, 11, 10)
+
+
+def _exclude(actor, child, school, start=SUSPENDED_ON):
     return exclusion_record(
         actor=actor,
         child=child,
