@@ -23,7 +23,7 @@ from records.models.child import (
     DateRange,
     LegalStatusEpisode,
 )
-from records.models.contacts import Contact, PreviousAddress
+from records.models.contacts import AddressChange, Contact, PreviousAddress
 from records.models.health import HealthCondition, HealthProfessional
 from records.models.home import EntryRemoval, HomeSeen
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
@@ -34,6 +34,7 @@ from records.models.schools import Enrolment, School
 __all__ = [
     "NOTE_CATEGORIES",
     "AccessLogEntry",
+    "AddressChange",
     "Allocation",
     "AlternativeProvision",
     "AssessmentResult",
