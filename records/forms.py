@@ -70,6 +70,18 @@ class ChildForm(forms.Form):
     )
 
 
+class RemovalForm(forms.Form):
+    """Why a mistaken entry is removed (the service requires it: records/services/removal.py)."""
+
+    reason = forms.CharField(
+        label="Why is this entry being removed?",
+        help_text="For example, it was recorded against the wrong child. This is kept in the "
+        "record's history.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
 class ChildEditForm(ChildForm):
     """Changing a child: the same fields, and, when the address changes, why (the service
     requires it then: records/services/child_update.py AddressChange)."""

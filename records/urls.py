@@ -43,4 +43,9 @@ urlpatterns = [
         sections.section_edit,
         name="section-edit",
     ),
+    path(
+        "<uuid:pk>/<slug:tab>/<slug:section>/<str:item>/remove/",
+        sections.section_remove,
+        name="section-remove",
+    ),
 ]
