@@ -175,6 +175,36 @@ records:section-edit[contacts/contacts]                  child  POST  SSS RNN RN
 records:section-edit[contacts/previous-addresses]        child  GET   SSS ONN ONN NNN OON NNN  NNN
 records:section-edit[contacts/previous-addresses]        child  POST  SSS RNN RNN NNN RRN NNN  NNN
 
+# Removing a mistaken entry: the same access as changing it, with a reason (issue 15).
+records:section-remove[characteristics/characteristics]  child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[characteristics/characteristics]  child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[characteristics/free-school-meals] child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[characteristics/free-school-meals] child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[schools/enrolments]               child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[schools/enrolments]               child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[attainment/results]               child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[attainment/results]               child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[attainment/post-16-courses]       child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[attainment/post-16-courses]       child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[behaviour/exclusions]             child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[behaviour/exclusions]             child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[behaviour/alternative-provision]  child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[behaviour/alternative-provision]  child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[safeguarding/court-orders]        child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[safeguarding/court-orders]        child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[safeguarding/professionals]       child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[safeguarding/professionals]       child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[health/conditions]                child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[health/conditions]                child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[health/professionals]             child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[health/professionals]             child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[notes/notes]                      child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[notes/notes]                      child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[contacts/contacts]                child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[contacts/contacts]                child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[contacts/previous-addresses]      child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[contacts/previous-addresses]      child  POST  SSS RNN RNN NNN RRN NNN  NNN
+
 # Imports: caseworkers and managers import files about children, managers and admins the
 # schools register; a run is seen by whoever started it, and by managers.
 records:imports                            -      GET    S    O   O   O   O   O  N

@@ -89,6 +89,16 @@ CASES = [
         },
         ALLOCATED_SENSITIVE,
     ),
+    (
+        "records:section-remove",
+        lambda w: {
+            "pk": w["child"].pk,
+            "tab": "safeguarding",
+            "section": "court-orders",
+            "item": w["court_order"].pk,
+        },
+        ALLOCATED_SENSITIVE,
+    ),
     ("records:child-edit", lambda w: {"pk": w["child"].pk}, ALLOCATED),
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "notes"}, ALLOCATED),
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "health"}, ALLOCATED_SENSITIVE),
