@@ -30,6 +30,10 @@ BULK_MODELS = frozenset(
     }
 )
 
+# The removal of a mistaken entry is itself history: the history page shows it on the removed
+# row's entry (records.history), so an audit entry of its own would only say it twice.
+NOT_AUDITED = frozenset({"EntryRemoval"})
+
 
 def redact(value: object) -> str:
     """auditlog mask callable: replace the whole value, but show that an empty one was empty."""
@@ -55,7 +59,7 @@ def audited_entries() -> list[Entry]:
         for entry in DATA_MAP
         if entry.app_label == "records"
         and entry.given is None
-        and entry.model.__name__ not in BULK_MODELS
+        and entry.model.__name__ not in BULK_MODELS | NOT_AUDITED
     ]
 
 

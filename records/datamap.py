@@ -187,6 +187,17 @@ class Entry:
         return self.model._default_manager.filter(**{f"{self.child_lookup}__in": ids})
 
 
+def cleared_value(model: type[models.Model], name: str) -> Any:
+    """What redaction leaves in a field: NULL where the column allows it, otherwise an empty
+    value of its type (retention's destruction and the removal of a mistaken entry)."""
+    field = model._meta.get_field(name)
+    if field.null:
+        return None
+    if isinstance(field, models.JSONField):
+        return {}
+    return ""
+
+
 @dataclass
 class DataMap:
     """The registry: model -> Entry. One instance, `DATA_MAP`, filled from apps' ready()."""

@@ -25,6 +25,7 @@ from records.models import (
     Contact,
     CourtOrder,
     Enrolment,
+    EntryRemoval,
     Exclusion,
     FreeSchoolMealsPeriod,
     HealthCondition,
@@ -84,6 +85,14 @@ def register_records() -> None:
             area=area,
             destruction=Destruction.DELETE,
         )
+    register(
+        EntryRemoval,
+        reach=Reach.FOREIGN_KEY,
+        child_lookup="child_id",
+        area=Area.LOGS,
+        destruction=Destruction.DELETE,
+        note="A mistaken entry removed: who, when and why; the reason is in the entry's category.",
+    )
     register(
         ChildUserObjectPermission,
         reach=Reach.FOREIGN_KEY,

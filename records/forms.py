@@ -12,7 +12,7 @@ from records.calendar import academic_year_label, academic_year_of
 from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
-from records.models import ImportKind
+from records.models import AddressChange, ImportKind
 from records.selectors.dashboards.scope import (
     DEFAULT_BREAKDOWN,
     DIMENSIONS,
@@ -67,6 +67,31 @@ class ChildForm(forms.Form):
         max_length=10,
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
+    )
+
+
+class RemovalForm(forms.Form):
+    """Why a mistaken entry is removed (the service requires it: records/services/removal.py)."""
+
+    reason = forms.CharField(
+        label="Why is this entry being removed?",
+        help_text="For example, it was recorded against the wrong child. This is kept in the "
+        "record's history.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class ChildEditForm(ChildForm):
+    """Changing a child: the same fields, and, when the address changes, why (the service
+    requires it then: records/services/child_update.py AddressChange)."""
+
+    address_change = forms.ChoiceField(
+        label="Why has the address changed?",
+        choices=AddressChange.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Answer this only if you changed the address",
     )
 
 

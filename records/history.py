@@ -31,6 +31,7 @@ from django.db import models
 from django.utils.formats import date_format
 
 from records.datamap import DATA_MAP
+from records.models import EntryRemoval
 from records.permissions import UserLike, can_see_field
 
 # The link from a row to its child is how the history was found; showing it adds nothing.
@@ -51,6 +52,17 @@ class HistoryRow:
     entry: LogEntry
     what: str
     changes: list[Change]
+    # The row's removal as a mistake (records/services/removal.py), on its last entry; the
+    # reason only when the user may see its category (that of the entry removed).
+    removal: EntryRemoval | None = None
+    removal_reason: str = ""
+
+    @property
+    def removed_by(self) -> str:
+        person = self.removal.removed_by if self.removal is not None else None
+        if person is None:
+            return ""
+        return person.get_full_name() or person.get_username()
 
 
 def history_rows(entries: Iterable[LogEntry], *, user: UserLike | None = None) -> list[HistoryRow]:
@@ -77,6 +89,7 @@ def history_rows(entries: Iterable[LogEntry], *, user: UserLike | None = None) -
             continue
         shown.append((entry, model, visible))
     related = _related_labels(shown)
+    removals = _removals(entry for entry, _model, _visible in shown)
     rows = []
     for entry, model, visible in shown:
         changes = [
@@ -85,8 +98,31 @@ def history_rows(entries: Iterable[LogEntry], *, user: UserLike | None = None) -
             if not _both_empty(change := _change(model, name, values, related))
         ]
         what = f"{entry.get_action_display()} {entry.content_type.name}"
-        rows.append(HistoryRow(entry=entry, what=what, changes=changes))
+        removal = removals.get(str((entry.additional_data or {}).get("removal_id", "")))
+        reason = ""
+        if removal is not None:
+            what = f"Removed {removal.item_name}"
+            if can_see_field(viewer, EntryRemoval, "reason", row=removal):
+                reason = removal.reason
+        rows.append(
+            HistoryRow(
+                entry=entry, what=what, changes=changes, removal=removal, removal_reason=reason
+            )
+        )
     return rows
+
+
+def _removals(entries: Iterable[LogEntry]) -> dict[str, EntryRemoval]:
+    """The removals named by entries on the page, in one query whatever the page holds."""
+    ids = {
+        str(removal_id)
+        for entry in entries
+        if (removal_id := (entry.additional_data or {}).get("removal_id"))
+    }
+    if not ids:
+        return {}
+    found = EntryRemoval.objects.select_related("removed_by").filter(pk__in=ids)
+    return {str(removal.pk): removal for removal in found}
 
 
 def _known(values: Iterable[object]) -> list[str]:
@@ -197,7 +233,12 @@ def _related_labels(
         for name, values in visible.items():
             field = _field(model, name)
             if field is not None and field.many_to_one:
-                wanted[field.related_model].update(v for v in values if v not in (None, NONE))
+                # A removed row's keys are redacted (records/services/removal.py): no row.
+                wanted[field.related_model].update(
+                    v
+                    for v in values
+                    if v not in (None, NONE) and _key(field.related_model, v) is not None
+                )
     labels: dict[tuple[type, str], str] = {}
     for related_model, pks in wanted.items():
         for pk, obj in related_model._default_manager.in_bulk(list(pks)).items():

@@ -140,6 +140,16 @@ def can_view_dashboards(user: UserLike) -> bool:
     )
 
 
+def can_see_what_needs_doing(user: UserLike) -> bool:
+    """The home page's "What needs doing" (records/todo.py) is for those who hold children:
+    a caseworker over their caseload, a manager over the cohort. Admins hold none; recipients
+    see nothing of the staff's."""
+    return bool(
+        user.is_active
+        and (user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER))
+    )
+
+
 def can_read_data_map(user: UserLike) -> bool:
     """Admins (information governance) read the "What we hold" page, the record of processing
     (DESIGN.md, "One map of a child's data"); it names fields, never a child's values, but it

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import attendance, imports, sections
+from records.views import attendance, home, imports, sections
 from records.views import children as views
 from records.views.child_edit import child_edit
 
@@ -9,6 +9,7 @@ app_name = "records"
 urlpatterns = [
     path("", views.caseload, name="caseload"),
     path("add/", views.child_add, name="child-add"),
+    path("new-exclusions/", home.new_exclusions_page, name="new-exclusions"),
     path("imports/", imports.import_list, name="imports"),
     path("imports/new/", imports.import_new, name="import-new"),
     path("imports/<uuid:pk>/", imports.import_detail, name="import-detail"),
@@ -41,5 +42,10 @@ urlpatterns = [
         "<uuid:pk>/<slug:tab>/<slug:section>/<str:item>/",
         sections.section_edit,
         name="section-edit",
+    ),
+    path(
+        "<uuid:pk>/<slug:tab>/<slug:section>/<str:item>/remove/",
+        sections.section_remove,
+        name="section-remove",
     ),
 ]

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from records.datamap import DATA_MAP, Destruction, Reach
+from records.datamap import DATA_MAP, Destruction, Reach, cleared_value
 from retention.models import DestructionCertificate, DestructionList
 
 
@@ -36,15 +36,6 @@ def software_version() -> str:
         return version("virtualschool")
     except PackageNotFoundError:  # pragma: no cover - always installed in this project
         return "unknown"
-
-
-def _cleared(model: type[models.Model], name: str) -> Any:
-    field = model._meta.get_field(name)
-    if field.null:
-        return None
-    if isinstance(field, models.JSONField):
-        return {}
-    return ""
 
 
 def destroy_rows(*, child_id: Any) -> tuple[dict[str, int], set[str]]:
@@ -76,7 +67,10 @@ def destroy_rows(*, child_id: Any) -> tuple[dict[str, int], set[str]]:
                         counts[_table(label)] += number
             else:
                 found = rows.update(
-                    **{name: _cleared(entry.model, name) for name in entry.cleared_on_redaction}
+                    **{
+                        name: cleared_value(entry.model, name)
+                        for name in entry.cleared_on_redaction
+                    }
                 )
                 if found:
                     counts[entry.table] += found

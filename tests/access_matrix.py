@@ -91,6 +91,8 @@ records:caseload                           -      GET    S    O   O   O   O   O 
 records:caseload                           -      POST   S    O   O   O   O   O  N
 records:child-add                          -      GET    S    N   N   N   O   N  N
 records:child-add                          -      POST   S    N   N   N   R   N  N
+# The list behind the home page's "new suspensions and exclusions": caseworkers and managers.
+records:new-exclusions                     -      GET    S    O   O   N   O   N  N
 records:child-detail                       child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:child-edit                         child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:child-edit                         child  POST   SSS  RNN RNN NNN RRN NNN  NNN
@@ -172,6 +174,36 @@ records:section-edit[contacts/contacts]                  child  GET   SSS ONN ON
 records:section-edit[contacts/contacts]                  child  POST  SSS RNN RNN NNN RRN NNN  NNN
 records:section-edit[contacts/previous-addresses]        child  GET   SSS ONN ONN NNN OON NNN  NNN
 records:section-edit[contacts/previous-addresses]        child  POST  SSS RNN RNN NNN RRN NNN  NNN
+
+# Removing a mistaken entry: the same access as changing it, with a reason (issue 15).
+records:section-remove[characteristics/characteristics]  child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[characteristics/characteristics]  child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[characteristics/free-school-meals] child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[characteristics/free-school-meals] child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[schools/enrolments]               child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[schools/enrolments]               child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[attainment/results]               child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[attainment/results]               child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[attainment/post-16-courses]       child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[attainment/post-16-courses]       child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[behaviour/exclusions]             child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[behaviour/exclusions]             child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[behaviour/alternative-provision]  child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[behaviour/alternative-provision]  child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[safeguarding/court-orders]        child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[safeguarding/court-orders]        child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[safeguarding/professionals]       child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[safeguarding/professionals]       child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[health/conditions]                child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[health/conditions]                child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[health/professionals]             child  GET   SSS NNN ONN NNN OON NNN  NNN
+records:section-remove[health/professionals]             child  POST  SSS NNN RNN NNN RRN NNN  NNN
+records:section-remove[notes/notes]                      child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[notes/notes]                      child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[contacts/contacts]                child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[contacts/contacts]                child  POST  SSS RNN RNN NNN RRN NNN  NNN
+records:section-remove[contacts/previous-addresses]      child  GET   SSS ONN ONN NNN OON NNN  NNN
+records:section-remove[contacts/previous-addresses]      child  POST  SSS RNN RNN NNN RRN NNN  NNN
 
 # Imports: caseworkers and managers import files about children, managers and admins the
 # schools register; a run is seen by whoever started it, and by managers.

@@ -398,10 +398,10 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     pk = world.child_pk(relation)
     if name == "records:tab":
         return reverse(name, kwargs={"pk": pk, "tab": variant})
-    if name in ("records:section-add", "records:section-edit"):
+    if name in ("records:section-add", "records:section-edit", "records:section-remove"):
         tab, section = variant.split("/")
         kwargs = {"pk": pk, "tab": tab, "section": section}
-        if name == "records:section-edit":
+        if name in ("records:section-edit", "records:section-remove"):
             kwargs["item"] = world.row_of(variant, relation).pk
         return reverse(name, kwargs=kwargs)
     if name == "records:allocation-end":
@@ -600,6 +600,10 @@ for _method in ("POST", "PUT", "PATCH", "DELETE"):
 for _key in SECTIONS:
     BODIES[(f"records:section-add[{_key}]", "POST")] = _section_add(_key, api=False)
     BODIES[(f"records:section-edit[{_key}]", "POST")] = _section_edit(_key, api=False)
+    BODIES[(f"records:section-remove[{_key}]", "POST")] = lambda w, r: (
+        {"reason": "Recorded against the wrong child"},
+        None,
+    )
     _tab, _section = SECTIONS[_key]
     BODIES[(f"api:{_tab.slug}-{_section.slug}-list", "POST")] = _section_add(_key, api=True)
     BODIES[(f"api:{_tab.slug}-{_section.slug}-item", "PUT")] = _section_edit(_key, api=True)
@@ -758,7 +762,9 @@ def _schema_operations() -> set[tuple[str, str]]:
 def _variants_required() -> set[str]:
     """Variants a pattern needs one line each for: every tab and section of the record."""
     return {f"records:tab[{tab.slug}]" for tab in TABS} | {
-        f"records:{page}[{key}]" for key in SECTIONS for page in ("section-add", "section-edit")
+        f"records:{page}[{key}]"
+        for key in SECTIONS
+        for page in ("section-add", "section-edit", "section-remove")
     }
 
 

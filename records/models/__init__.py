@@ -23,8 +23,9 @@ from records.models.child import (
     DateRange,
     LegalStatusEpisode,
 )
-from records.models.contacts import Contact, PreviousAddress
+from records.models.contacts import AddressChange, Contact, PreviousAddress
 from records.models.health import HealthCondition, HealthProfessional
+from records.models.home import EntryRemoval, HomeSeen
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
@@ -33,6 +34,7 @@ from records.models.schools import Enrolment, School
 __all__ = [
     "NOTE_CATEGORIES",
     "AccessLogEntry",
+    "AddressChange",
     "Allocation",
     "AlternativeProvision",
     "AssessmentResult",
@@ -52,10 +54,12 @@ __all__ = [
     "DateRange",
     "CourtOrder",
     "Enrolment",
+    "EntryRemoval",
     "Exclusion",
     "FreeSchoolMealsPeriod",
     "HealthCondition",
     "HealthProfessional",
+    "HomeSeen",
     "ImportKind",
     "ImportRejection",
     "ImportRun",

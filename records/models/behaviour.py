@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from records.categories import declare
 from records.codes.exclusions import MAX_REASONS, ExclusionCategory
@@ -31,10 +32,12 @@ class Exclusion(ChildRecord):
     )
     reasons = ArrayField(models.CharField(max_length=2), size=MAX_REASONS)
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.STANDS)
+    # When the row was added to the record, for "new since you last looked" on the home page.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     data_categories = declare(
         behaviour=["school", "category", "start_date", "sessions", "reasons", "outcome"],
-        not_personal=["id", "child", "version"],
+        not_personal=["id", "child", "version", "recorded_at"],
     )
 
     class Meta:

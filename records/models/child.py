@@ -143,12 +143,18 @@ class ChildGroupObjectPermission(GroupObjectPermissionBase):
 
 
 class ChildOwnedMixin:
-    """Audit entries of a child's rows carry the child's id (see Child.get_additional_data)."""
+    """Audit entries of a child's rows carry the child's id (see Child.get_additional_data);
+    the entry of a row removed as a mistake also carries its removal's id
+    (records/services/removal.py sets `removal_id` on the row it removes)."""
 
     child_id: uuid.UUID
 
     def get_additional_data(self) -> dict[str, str]:
-        return {"child_id": str(self.child_id)}
+        removal_id = getattr(self, "removal_id", None)
+        data = {"child_id": str(self.child_id)}
+        if removal_id is not None:
+            data["removal_id"] = str(removal_id)
+        return data
 
 
 class LegalStatusEpisode(ChildOwnedMixin, models.Model):

@@ -40,6 +40,14 @@ class Contact(ChildRecord):
         return f"Contact {self.pk}"
 
 
+class AddressChange(models.TextChoices):
+    """Why a child's current address changed (records/services/child_update.py): only a move
+    keeps the old address as a previous address."""
+
+    CORRECTION = "correction", "Correcting a mistake in this address"
+    MOVE = "move", "They have moved to a new address"
+
+
 class PreviousAddress(ChildRecord):
     """An address the child lived at before the current one (kept on Child)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -65,11 +66,27 @@ def children_visible_to(user: UserLike) -> QuerySet[Child]:
     return Child.objects.filter(Exists(is_caseworker), Exists(user_grant) | Exists(group_grant))
 
 
+def children_without_school(children: QuerySet[Child], *, on: date) -> QuerySet[Child]:
+    """Those of `children` in a cohort on the day (an open legal status episode) whose name
+    is on no school's roll that day (no open enrolment): the one rule for "children with no
+    school", read by the home page's count and the caseload's list behind it. A child whose
+    case has closed is in no cohort, so not counted."""
+    return children.filter(
+        Exists(LegalStatusEpisode.objects.filter(open_q(on), child=OuterRef("pk"))),
+        ~Exists(Enrolment.objects.filter(open_q(on), child=OuterRef("pk"))),
+    )
+
+
 def child_list_visible_to(
-    *, user: UserLike, search: str = "", upn_needs_checking: bool = False
+    *,
+    user: UserLike,
+    search: str = "",
+    upn_needs_checking: bool = False,
+    no_school: bool = False,
 ) -> QuerySet[Child]:
     """The caseload list: visible children, searched by name or UPN, with what the list shows;
-    with `upn_needs_checking`, only those a return gave an invalid UPN for (issue 12).
+    with `upn_needs_checking`, only those a return gave an invalid UPN for (issue 12); with
+    `no_school`, only those in a cohort today with no school (children_without_school).
 
     Each child carries `current_school` (name of the school whose roll they are on today) and
     `current_episodes` (open legal status episodes, for the status tags), loaded in one
@@ -80,6 +97,8 @@ def child_list_visible_to(
     children = _search(children, search)
     if upn_needs_checking:
         children = children.filter(upn_needs_checking=True)
+    if no_school:
+        children = children_without_school(children, on=today)
     current_school = Enrolment.objects.filter(open_q(today), child=OuterRef("pk")).order_by(
         "-start_date"
     )

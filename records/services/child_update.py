@@ -12,13 +12,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from records.lifecycle import dates_changed
-from records.models import Child, Enrolment, LegalStatusEpisode, PreviousAddress
+from records.models import AddressChange, Child, Enrolment, LegalStatusEpisode, PreviousAddress
 from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_create, record_update
 from records.upn import normalise_upn, validate_upn
 from virtualschool.errors import DomainError
 
 ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode")
+
+
+ADDRESS_CHANGE_REQUIRED = (
+    "Select whether this corrects a mistake in the address or they have moved to a new address"
+)
 # A previous address needs a first line; an old address recorded without one is still kept.
 FIRST_LINE_NOT_RECORDED = "(first line not recorded)"
 
@@ -89,10 +94,11 @@ def child_update(
     date_of_birth: date,
     gender: str,
     upn: str = "",
-    address_line_1: str = "",
-    address_line_2: str = "",
-    town: str = "",
-    postcode: str = "",
+    address_line_1: str | None = None,
+    address_line_2: str | None = None,
+    town: str | None = None,
+    postcode: str | None = None,
+    address_change: str = "",
 ) -> Child:
     """Change a child's identity and current address, if nobody else changed them first.
 
@@ -102,15 +108,27 @@ def child_update(
     depend on whether `actor` may see that child). A later date of birth must not fall after
     the start of the child's earliest status episode or enrolment. A valid UPN given clears
     "UPN needs checking" (upn_needs_checking, set by a return's UPN that failed the DfE rules);
-    a blank one leaves it as it is. When the address changes,
-    the address the child leaves is kept as a previous address, moved out of today (and moved
-    into on the day the one before it was left, when that is known), in the same transaction
-    as the change.
+    a blank one leaves it as it is.
+
+    An address field not given (None) is left as it is. When the address changes, the caller
+    says why (`address_change`, AddressChange), and must: a correction of a mistake changes
+    the address and keeps nothing; a move keeps the address the child leaves as a previous
+    address, moved out of today (and moved into on the day the one before it was left, when
+    that is known), in the same transaction as the change.
     """
     upn = normalise_upn(upn)
     errors: dict[str, list[str]] = {}
     _upn_errors(errors, actor=actor, child=child, upn=upn)
     _date_of_birth_errors(errors, child=child, value=date_of_birth)
+    given = dict(zip(ADDRESS_FIELDS, (address_line_1, address_line_2, town, postcode), strict=True))
+    address = {
+        name: getattr(child, name) if value is None else value.strip()
+        for name, value in given.items()
+    }
+    address["postcode"] = address["postcode"].upper()
+    moving = _address({name: getattr(child, name) for name in ADDRESS_FIELDS}) != _address(address)
+    if moving and address_change not in AddressChange.values:
+        errors["address_change"] = [ADDRESS_CHANGE_REQUIRED]
     if errors:
         raise DomainError(errors)
     changes = {
@@ -119,10 +137,7 @@ def child_update(
         "date_of_birth": date_of_birth,
         "gender": gender,
         "upn": upn,
-        "address_line_1": address_line_1.strip(),
-        "address_line_2": address_line_2.strip(),
-        "town": town.strip(),
-        "postcode": postcode.strip().upper(),
+        **address,
     }
     changes.update(upn_checked_changes(upn))
     with transaction.atomic(), set_actor(actor):
@@ -136,7 +151,11 @@ def child_update(
         if current_born != updated.date_of_birth:
             # Retention counts from the date of birth: recomputed in this transaction.
             dates_changed(child_id=updated.pk)
-        if _address(old) != _address(changes) and any(value.strip() for value in old.values()):
+        if (
+            address_change == AddressChange.MOVE
+            and _address(old) != _address(changes)
+            and any(value.strip() for value in old.values())
+        ):
             _keep_previous_address(actor=actor, child=updated, old=old)
     return updated
 

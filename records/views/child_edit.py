@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from records.access import child_for_request
-from records.forms import ChildForm, VersionForm
+from records.forms import ChildEditForm, VersionForm
 from records.models import Child
 from records.permissions import can_change_child, can_see_field
 from records.selectors import child_name_for
@@ -30,8 +30,16 @@ from virtualschool.errors import DomainError
 
 
 def _hidden(user, child: Child) -> list[str]:
-    """The form's fields this user may not see."""
-    return [name for name in ChildForm.base_fields if not can_see_field(user, Child, name)]
+    """The form's fields of the child this user may not see (why the address changed is
+    asked only of someone who sees the address)."""
+    hidden = [name for name in STORED if not can_see_field(user, Child, name)]
+    if "address_line_1" in hidden:
+        hidden.append("address_change")
+    return hidden
+
+
+# The form's fields that are the child's own (the rest, why the address changed, is not kept).
+STORED = [name for name in ChildEditForm.base_fields if name != "address_change"]
 
 
 def _initial(child: Child, shown: list[str]) -> dict[str, object]:
@@ -42,18 +50,18 @@ def _initial(child: Child, shown: list[str]) -> dict[str, object]:
 def child_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = child_for_request(request, pk, page="child-edit", require=can_change_child)
     hidden = _hidden(request.user, child)
-    shown = [name for name in ChildForm.base_fields if name not in hidden]
+    shown = [name for name in STORED if name not in hidden]
     if request.method == "POST":
-        form = ChildForm(request.POST)
+        form = ChildEditForm(request.POST)
         version = VersionForm(request.POST)
     else:
-        form = ChildForm(initial=_initial(child, shown))
+        form = ChildEditForm(initial=_initial(child, shown))
         version = VersionForm(initial={"expected_version": child.version})
     for name in hidden:
         del form.fields[name]
     if request.method == "POST" and form.is_valid() and version.is_valid():
         # What the user may not see is kept as it is, whatever was posted for it.
-        kept = {name: getattr(child, name) for name in hidden}
+        kept = {name: getattr(child, name) for name in hidden if name in STORED}
         try:
             updated = child_update(
                 actor=request.user,

@@ -40,6 +40,8 @@ OLD_SEARCH_SESSION_KEY = "records.caseload_search"
 # The filter "Only children whose UPN needs checking" (issue 12) names nobody, so it may go in
 # the query string of a list (?upn_check=1) and in the hidden field of a posted search.
 UPN_CHECK_PARAMETER = "upn_check"
+# "Only children with no school" (the home page's item, selectors.children_without_school).
+NO_SCHOOL_PARAMETER = "no_school"
 
 
 # The caseload's columns and the mapped fields each shows: a column is shown only to a user who
@@ -88,8 +90,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     upn_check = data.get(UPN_CHECK_PARAMETER) == "1" and caseload_columns(request.user).get(
         "upn", False
     )
+    no_school = data.get(NO_SCHOOL_PARAMETER) == "1" and caseload_columns(request.user).get(
+        "school", False
+    )
     children = selectors.child_list_visible_to(
-        user=request.user, search=search, upn_needs_checking=upn_check
+        user=request.user, search=search, upn_needs_checking=upn_check, no_school=no_school
     )
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(page_number)
     # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
@@ -107,6 +112,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "has_errors": bool(form.errors),
             "search": search,
             "upn_check": upn_check,
+            "no_school": no_school,
+            "filter_query": "".join(
+                f"{name}=1&"
+                for name, on in ((UPN_CHECK_PARAMETER, upn_check), (NO_SCHOOL_PARAMETER, no_school))
+                if on
+            ),
             "shows": caseload_columns(request.user),
             "sees_all": can_view_all_children(request.user),
             "can_add_child": can_add_child(request.user),

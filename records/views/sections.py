@@ -20,11 +20,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from records.access import child_for_request
-from records.forms import VersionForm
+from records.forms import RemovalForm, VersionForm
 from records.models import Child
 from records.permissions import can_change_child, can_see_area
 from records.sections import Section, Tab, tab_by_slug, tabs_for
 from records.selectors.children import child_name_for, fields_shown
+from records.services.removal import entry_remove
 from virtualschool.errors import DomainError
 
 
@@ -203,5 +204,46 @@ def section_edit(
             "form": form,
             "version_form": version,
             "adding": False,
+            "item": instance.pk,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def section_remove(
+    request: HttpRequest, pk: uuid.UUID, tab: str, section: str, item: str
+) -> HttpResponse:
+    """Remove a mistaken row, with a reason (records/services/removal.py entry_remove): the
+    same access as changing it, and the page shows what is being removed."""
+    child, current = _child_and_tab(request, pk, tab, page=f"remove-{section}", change=True)
+    spec = _section(current, section)
+    instance = spec.row(child, request.user, item)
+    if instance is None:
+        raise Http404("No such row")
+    form = RemovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry_remove(actor=request.user, row=instance, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} removed")
+            return redirect("records:tab", pk=child.pk, tab=tab)
+    columns = spec.columns_for(request.user)
+    return render(
+        request,
+        "records/section_remove.html",
+        {
+            **record_context(request, child, current),
+            "section": spec,
+            "form": form,
+            "item": instance.pk,
+            "shown": list(
+                zip(
+                    [column.heading for column in columns],
+                    spec.cells(instance, request.user, columns),
+                    strict=True,
+                )
+            ),
         },
     )

@@ -10,7 +10,11 @@ from django.utils import timezone
 from records import services as child_services
 from records.models import AccessLogEntry, Child, PreviousAddress
 from records.selectors.children import child_list_visible_to
-from records.services.child_update import FIRST_LINE_NOT_RECORDED, child_update
+from records.services.child_update import (
+    ADDRESS_CHANGE_REQUIRED,
+    FIRST_LINE_NOT_RECORDED,
+    child_update,
+)
 from tests.factories import ChildFactory, SchoolFactory
 from virtualschool.errors import DomainError
 
@@ -179,7 +183,14 @@ def test_a_date_of_birth_after_the_first_enrolment_is_refused(manager, child):
 def test_an_address_change_keeps_the_old_address(client_for, manager, child):
     response = client_for(manager).post(
         _url(child),
-        _form(child, 1, address_line_1="5 New Street", town="Newtown", postcode="zz98 8zz"),
+        _form(
+            child,
+            1,
+            address_line_1="5 New Street",
+            town="Newtown",
+            postcode="zz98 8zz",
+            address_change="move",
+        ),
     )
     assert response.status_code == 302
     child.refresh_from_db()
@@ -196,10 +207,18 @@ def test_an_address_change_keeps_the_old_address(client_for, manager, child):
 
 def test_a_second_move_dates_the_address_moved_into(manager, child):
     child = child_update(
-        actor=manager, child=child, expected_version=1, **_values(child, address_line_1="2 Road")
+        actor=manager,
+        child=child,
+        expected_version=1,
+        **_values(child, address_line_1="2 Road"),
+        address_change="move",
     )
     child_update(
-        actor=manager, child=child, expected_version=2, **_values(child, address_line_1="3 Road")
+        actor=manager,
+        child=child,
+        expected_version=2,
+        **_values(child, address_line_1="3 Road"),
+        address_change="move",
     )
     latest = PreviousAddress.objects.filter(child=child).order_by("-pk").first()
     assert (latest.address_line_1, latest.from_date, latest.to_date) == (
@@ -212,11 +231,19 @@ def test_a_second_move_dates_the_address_moved_into(manager, child):
 
 def test_an_old_address_without_a_first_line_is_still_kept(manager, child):
     child = child_update(
-        actor=manager, child=child, expected_version=1, **_values(child, address_line_1="")
+        actor=manager,
+        child=child,
+        expected_version=1,
+        **_values(child, address_line_1=""),
+        address_change="move",
     )
     PreviousAddress.objects.all().delete()
     child_update(
-        actor=manager, child=child, expected_version=2, **_values(child, postcode="ZZ1 1ZZ")
+        actor=manager,
+        child=child,
+        expected_version=2,
+        **_values(child, postcode="ZZ1 1ZZ"),
+        address_change="move",
     )
     kept = PreviousAddress.objects.get(child=child)
     assert (kept.address_line_1, kept.postcode) == (FIRST_LINE_NOT_RECORDED, "ZZ99 9ZZ")
@@ -230,6 +257,7 @@ def test_a_refused_change_keeps_no_previous_address(manager, child):
             child=child,
             expected_version=1,
             **_values(child, address_line_1="9 Stale Street"),
+            address_change="move",
         )
     assert not PreviousAddress.objects.exists()
     assert Child.objects.get(pk=child.pk).address_line_1 == "1 Example Road"
@@ -283,3 +311,59 @@ def test_the_upn_needs_checking_filter_drops_a_child_whose_upn_was_corrected(
 
     assert response.status_code == 302
     assert list(child_list_visible_to(user=manager, upn_needs_checking=True)) == []
+
+
+def test_correcting_a_typo_keeps_no_previous_address(client_for, manager, child):
+    response = client_for(manager).post(
+        _url(child),
+        _form(child, 1, address_line_1="1 Exmaple Road", address_change="correction"),
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.address_line_1 == "1 Exmaple Road"
+    assert not PreviousAddress.objects.exists()
+
+
+def test_a_changed_address_without_saying_why_is_refused_and_nothing_changes(
+    client_for, manager, child
+):
+    page = client_for(manager).post(_url(child), _form(child, 1, address_line_1="2 New Road"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "govuk-error-summary" in html
+    assert html.count(ADDRESS_CHANGE_REQUIRED) == 2  # in the summary and beside the radios
+    assert "Correcting a mistake in this address" in html
+    assert "They have moved to a new address" in html
+    assert _unchanged(child)
+    assert Child.objects.get(pk=child.pk).address_line_1 == "1 Example Road"
+    assert not PreviousAddress.objects.exists()
+    with pytest.raises(DomainError) as refused:
+        child_update(
+            actor=manager,
+            child=child,
+            expected_version=1,
+            **_values(child, postcode="ZZ1 1ZZ"),
+            address_change="typo",
+        )
+    assert refused.value.message_dict == {"address_change": [ADDRESS_CHANGE_REQUIRED]}
+    assert _unchanged(child)
+
+
+def test_no_reason_is_needed_when_the_address_stays(manager, child):
+    updated = child_update(
+        actor=manager, child=child, expected_version=1, **_values(child, first_name="Fre")
+    )
+    assert updated.first_name == "Fre"
+    assert not PreviousAddress.objects.exists()
+    # Not giving the address at all leaves it as it is.
+    updated = child_update(
+        actor=manager,
+        child=updated,
+        expected_version=2,
+        first_name="Freya",
+        last_name=updated.last_name,
+        date_of_birth=updated.date_of_birth,
+        gender=updated.gender,
+        upn=updated.upn,
+    )
+    assert (updated.address_line_1, updated.postcode) == ("1 Example Road", "ZZ99 9ZZ")

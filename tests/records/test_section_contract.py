@@ -34,15 +34,20 @@ from typing import Any
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
 from records.codes.assessment import Measure
-from records.models import AccessLogEntry, Child
+from records.datamap import DATA_MAP
+from records.models import AccessLogEntry, Child, EntryRemoval
 from records.sections import TABS, Section, Tab
+from records.services.removal import NOT_YOURS, REASON_REQUIRED, entry_remove
 from tests.factories import ChildFactory, SchoolFactory, UserFactory
+from virtualschool.errors import DomainError
 from virtualschool.roles import Perm, Role
 
 pytestmark = pytest.mark.django_db
@@ -954,3 +959,107 @@ def test_the_tab_page_and_the_api_list_run_a_fixed_number_of_queries(
             case.create(case.inputs.more(i), actor=UserFactory(role=Role.MANAGER))
         assert case.rows().count() == 1 + MORE_ROWS
         assert counts() == none
+
+
+# --- Removing a mistaken entry (issue 15) -------------------------------------------------
+
+REMOVAL_REASON = "Recorded against the wrong child"
+
+
+def _remove_url(case: Case, row: Model) -> str:
+    return reverse(
+        "records:section-remove",
+        kwargs={
+            "pk": case.child.pk,
+            "tab": case.tab.slug,
+            "section": case.section.slug,
+            "item": row.pk,
+        },
+    )
+
+
+def _logged(row: Model) -> list:
+    return list(
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(row)), object_pk=str(row.pk)
+        )
+        .order_by("pk")
+        .values_list("action", "changes")
+    )
+
+
+def test_remove_through_the_page_with_a_reason(case):
+    row = case.create()
+    pk = row.pk
+    history_url = reverse("records:child-history", kwargs={"pk": case.child.pk})
+    client = case.client(case.writer)
+    assert f'href="{_remove_url(case, row)}"' in _html(client.get(case.edit_url(row)))
+    page = _html(client.get(_remove_url(case, row)))
+    assert f"Remove this {case.section.item_name}" in page
+    response = client.post(_remove_url(case, row), {"reason": f"  {REMOVAL_REASON} "})
+    assert response.status_code == 302, _html(response)
+    assert response["Location"] == case.tab_url()
+    assert not case.section.model.objects.filter(pk=pk).exists()
+    removal = EntryRemoval.objects.get(child=case.child)
+    assert (removal.reason, removal.removed_by, removal.area) == (
+        REMOVAL_REASON,
+        case.writer,
+        case.tab.slug,
+    )
+    tab = _html(client.get(case.tab_url()))  # shows the success message, once
+    assert f"{case.section.item_name[:1].upper()}{case.section.item_name[1:]} removed" in tab
+    assert case.edit_url(row) not in tab
+    # The history keeps that it was there and who removed it and why, not what it said.
+    history = _html(client.get(history_url))
+    name = case.writer.get_full_name() or case.writer.get_username()
+    assert f"Removed by {escape(name)}: {REMOVAL_REASON}" in history
+    # A category filed row by row (a note's) stays: it decides who may see the entry was there.
+    entry = DATA_MAP.entry_for(case.section.model)
+    filed = {
+        str(dict(case.section.model._meta.get_field(source).flatchoices)[getattr(row, source)])
+        for source in entry.declaration.by_row.values()
+    }
+    for text in set(case.inputs.shown) - filed:
+        assert escape(text) not in history, text
+
+
+def test_a_removal_without_a_reason_is_refused_and_changes_nothing(case):
+    row = case.create()
+    before, logged = case.state(row), _logged(row)
+    for reason in ("", "   "):
+        response = case.client(case.writer).post(_remove_url(case, row), {"reason": reason})
+        html = _html(response)
+        assert response.status_code == 200
+        assert "govuk-error-summary" in html
+        assert html.count(REASON_REQUIRED) == 2  # in the summary and beside the field
+    with pytest.raises(DomainError) as refused:
+        entry_remove(actor=case.writer, row=row, reason="")
+    assert refused.value.message_dict == {"reason": [REASON_REQUIRED]}
+    assert case.state(row) == before
+    assert _logged(row) == logged
+    assert not EntryRemoval.objects.exists()
+
+
+def test_removal_is_refused_to_whoever_may_not_change_the_row(case):
+    row = case.create()
+    before, logged = case.state(row), _logged(row)
+    refused_people = [case.stranger, case.outsider]
+    if case.inputs.hidden is Hidden.TAB:
+        refused_people.append(case.plain)
+    for user in refused_people:
+        client = case.client(user)
+        assert client.get(_remove_url(case, row)).status_code == 404
+        assert client.post(_remove_url(case, row), {"reason": "x"}).status_code == 404
+        with pytest.raises(DomainError) as refused:
+            entry_remove(actor=user, row=row, reason="x")
+        assert refused.value.message_dict == {"__all__": [NOT_YOURS]}
+    if case.inputs.hidden is Hidden.ROWS:
+        hidden = case.create(case.inputs.sensitive_row)
+        client = case.client(case.plain)
+        assert client.post(_remove_url(case, hidden), {"reason": "x"}).status_code == 404
+        with pytest.raises(DomainError):
+            entry_remove(actor=case.plain, row=hidden, reason="x")
+        assert case.section.model.objects.filter(pk=hidden.pk).exists()
+    assert case.state(row) == before
+    assert _logged(row) == logged
+    assert not EntryRemoval.objects.exists()

@@ -36,6 +36,7 @@ def test_the_record_registers_its_part_from_its_app_config(caseworker):
         "sees_all_children",
         "can_add_child",
         "child_count",
+        "todo",
     }
 
 

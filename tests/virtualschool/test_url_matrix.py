@@ -55,6 +55,8 @@ CASES = [
     ("sign-out", None, expect(302, 405, 405, 405, 405, 405)),
     ("records:caseload", None, SIGNED_IN_ONLY),
     ("records:child-add", None, MANAGERS),
+    # The list behind the home page's "new suspensions and exclusions": those who hold children.
+    ("records:new-exclusions", None, DASHBOARDS),
     ("records:child-detail", lambda w: {"pk": w["child"].pk}, ALLOCATED),
     ("records:child-history", lambda w: {"pk": w["child"].pk}, ALLOCATED),
     ("records:episode-add", lambda w: {"pk": w["child"].pk}, ALLOCATED),
@@ -79,6 +81,16 @@ CASES = [
     ),
     (
         "records:section-edit",
+        lambda w: {
+            "pk": w["child"].pk,
+            "tab": "safeguarding",
+            "section": "court-orders",
+            "item": w["court_order"].pk,
+        },
+        ALLOCATED_SENSITIVE,
+    ),
+    (
+        "records:section-remove",
         lambda w: {
             "pk": w["child"].pk,
             "tab": "safeguarding",

@@ -1,0 +1,148 @@
+"""The record's items of the home page's "What needs doing" (records/todo.py), each over the
+children the user sees (`children_visible_to`: a caseworker's caseload, a manager's cohort),
+each one query, and each left out for a user who may not see what it counts (the data map,
+through records.permissions).
+
+- New suspensions and exclusions since the user last opened their list (`HomeSeen`), or, if
+  they never have, since the start of this term.
+- Children persistently absent this term: the attendance dashboard's own rule and figures
+  (records/attendance.py through `attendance_children`), so the count and the drill-down list
+  it links to cannot disagree.
+- Children with no school today (`children_without_school`, the caseload's `?no_school=1`).
+- UPNs that need checking (`Child.upn_needs_checking`, the caseload's `?upn_check=1`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.db.models import Count, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from records.calendar import academic_year_of, term_bounds, term_of
+from records.models import Child, Enrolment, Exclusion, HomeSeen
+from records.permissions import UserLike, can_see_area, can_see_field, can_view_dashboards
+from records.selectors.children import children_visible_to, children_without_school
+from records.selectors.dashboards.attendance import SHOW_PERSISTENT, attendance_children
+from records.selectors.dashboards.scope import Period, Scope
+from records.todo import TodoItem
+
+UPN_CHECK_QUERY = "upn_check=1"
+NO_SCHOOL_QUERY = "no_school=1"
+
+
+def _first_and_count(children: QuerySet[Child]) -> tuple[Any, int]:
+    """The first child's id and how many there are, in one query (a window count)."""
+    row = (
+        children.annotate(total=Window(Count("*")))
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", "total")
+        .first()
+    )
+    return (row[0], row[1]) if row else (None, 0)
+
+
+def _child_or_list(child_id: Any, count: int, list_url: str, *, tab: str = "") -> str:
+    if count != 1:
+        return list_url
+    if tab:
+        return reverse("records:tab", kwargs={"pk": child_id, "tab": tab})
+    return reverse("records:child-detail", kwargs={"pk": child_id})
+
+
+def this_term(today: Any = None) -> Period:
+    """The term today is in (records/calendar.py term_of: the census terms)."""
+    today = today or timezone.localdate()
+    return Period.of_term(academic_year_of(today), term_of(today))
+
+
+def new_exclusions_since() -> datetime:
+    """The default "last looked" for someone who never opened the list: the start of this
+    term, at midnight in the service's time zone."""
+    period = this_term()
+    start, _ = term_bounds(period.academic_year, period.term)
+    return timezone.make_aware(datetime.combine(start, time.min))
+
+
+def new_exclusions(user: UserLike) -> QuerySet[Exclusion]:
+    """Suspensions and exclusions of the children the user sees, added to the record since
+    they last opened the list of them (HomeSeen.Item.NEW_EXCLUSIONS), newest first. The time
+    last looked is read in the same statement."""
+    seen = HomeSeen.objects.filter(user=user, item=HomeSeen.Item.NEW_EXCLUSIONS).values("seen_at")[
+        :1
+    ]
+    since = Coalesce(Subquery(seen), Value(new_exclusions_since()))
+    return (
+        Exclusion.objects.filter(child__in=children_visible_to(user), recorded_at__gt=since)
+        .select_related("child", "school")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def new_exclusions_item(user: UserLike) -> TodoItem | None:
+    if not all(can_see_field(user, Exclusion, name) for name in ("category", "start_date")):
+        return None
+    count = new_exclusions(user).count()
+    return TodoItem(
+        key="new_exclusions",
+        count=count,
+        label="new suspensions and exclusions since you last looked",
+        label_one="new suspension or exclusion since you last looked",
+        url=reverse("records:new-exclusions"),
+    )
+
+
+def persistent_absence_item(user: UserLike) -> TodoItem | None:
+    if not can_view_dashboards(user) or not can_see_area(user, "attendance"):
+        return None
+    period = this_term()
+    scope = Scope(
+        period=period,
+        period_params={"year": str(period.academic_year), "period": period.term},
+        breakdowns=(),
+    )
+    count, children = attendance_children(user=user, scope=scope, show=SHOW_PERSISTENT, limit=1)
+    list_url = (
+        f"{reverse('dashboards:attendance-children')}?{scope.querystring(show=SHOW_PERSISTENT)}"
+    )
+    first = children[0].child_id if children else None
+    return TodoItem(
+        key="persistent_absence",
+        count=count,
+        label=f"children persistently absent this term ({period.label})",
+        label_one=f"child persistently absent this term ({period.label})",
+        url=_child_or_list(first, count, list_url, tab="attendance"),
+    )
+
+
+def no_school_item(user: UserLike) -> TodoItem | None:
+    if not can_see_field(user, Enrolment, "school"):
+        return None
+    first, count = _first_and_count(
+        children_without_school(children_visible_to(user), on=timezone.localdate())
+    )
+    return TodoItem(
+        key="no_school",
+        count=count,
+        label="children with no school",
+        label_one="child with no school",
+        url=_child_or_list(
+            first, count, f"{reverse('records:caseload')}?{NO_SCHOOL_QUERY}", tab="schools"
+        ),
+    )
+
+
+def upn_check_item(user: UserLike) -> TodoItem | None:
+    if not can_see_field(user, Child, "upn"):
+        return None
+    first, count = _first_and_count(children_visible_to(user).filter(upn_needs_checking=True))
+    return TodoItem(
+        key="upn_check",
+        count=count,
+        label="UPNs that need checking",
+        label_one="UPN that needs checking",
+        url=_child_or_list(first, count, f"{reverse('records:caseload')}?{UPN_CHECK_QUERY}"),
+    )
