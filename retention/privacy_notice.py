@@ -30,6 +30,7 @@ from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.codes import Cohort
 from records.datamap import DATA_MAP, DataMap
 from retention.models import RetentionRule
+from sharing.cohort import EHC_PLAN_MAX_AGE, ehc_plan_extends
 from sharing.models import (
     Article9Condition,
     LawfulBasis,
@@ -155,12 +156,16 @@ def held_categories(data_map: DataMap = DATA_MAP) -> tuple[HeldCategory, ...]:
 def _ages(agreement: SharingAgreement) -> str:
     low, high = agreement.min_age, agreement.max_age
     if low is not None and high is not None:
-        return f"aged {low} to {high}"
-    if low is not None:
-        return f"aged {low} and over"
-    if high is not None:
-        return f"aged up to {high}"
-    return "of any age"
+        ages = f"aged {low} to {high}"
+    elif low is not None:
+        ages = f"aged {low} and over"
+    elif high is not None:
+        ages = f"aged up to {high}"
+    else:
+        ages = "of any age"
+    if ehc_plan_extends(agreement):
+        ages += f" (or up to {EHC_PLAN_MAX_AGE} with an EHC plan)"
+    return ages
 
 
 def _flow(agreement: SharingAgreement) -> Flow:

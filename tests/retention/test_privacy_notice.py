@@ -169,7 +169,8 @@ def test_an_agreement_in_force_is_listed_with_its_purpose_basis_and_law(admin_us
         "Northshire Youth Service",
         "Youth support services for young people aged 13 to 19",
         "Identifiable: Identity, Contact details, Health and medical",
-        "About children aged 13 to 19: looked after, previously looked after",
+        "About children aged 13 to 19 (or up to 24 with an EHC plan): looked after, "
+        "previously looked after",
         "They may keep it for 24 months",
         "Article 6(1)(e): public task",
         "Article 9(2)(g): substantial public interest",

@@ -270,3 +270,18 @@ def test_the_query_count_is_fixed_per_entry_not_per_row(manager, caseworker):
     _fill(ten, manager, caseworker, 10)
     # One query per entry that reaches a child, for one row or ten.
     assert _queries(ten) == _queries(one) == len(exported_entries())
+
+
+def test_the_childs_page_links_a_manager_to_the_export_and_not_a_caseworker(
+    client_for, manager, caseworker, allocate
+):
+    child = ChildFactory()
+    allocate(child, caseworker)
+    link = f'href="{reverse("subject_access:warning", kwargs={"pk": child.pk})}"'
+    detail = reverse("records:child-detail", kwargs={"pk": child.pk})
+    page = client_for(manager).get(detail)
+    assert page.status_code == 200
+    assert link in page.content.decode()
+    page = client_for(caseworker).get(detail)
+    assert page.status_code == 200
+    assert link not in page.content.decode()

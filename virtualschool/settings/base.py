@@ -25,7 +25,7 @@ SERVICE_NAME = env_str("SERVICE_NAME", default="Virtual School")
 SERVICE_PHASE = env_str("SERVICE_PHASE", default="Alpha")
 # The privacy notice (/privacy/, retention/privacy_notice.py): who the data controller is and
 # where to write to its data protection officer. A council sets both.
-PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", default="The local authority")
+PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", default="the local authority")
 PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", default="")
 
 INSTALLED_APPS = [
