@@ -38,8 +38,6 @@ def destroyed_child_certificate(*, manager, proposer, approver, child=None):
     )
     today = timezone.localdate()
     listed = services.destruction_list_propose(child_ids=[child.pk], actor=proposer, today=today)
-    listed = services.destruction_list_approve(
-        destruction_list=listed, actor=approver, today=today
-    )
+    listed = services.destruction_list_approve(destruction_list=listed, actor=approver, today=today)
     services.retention_sweep(today=listed.planned_date)
     return DestructionCertificate.objects.get(destruction_list=listed)

@@ -23,7 +23,7 @@ MENUS = {
 
 
 @pytest.fixture
-def recipient(organisation):
+def recipient(organisation):  # noqa: F811 - the fixture imported above
     return sharing_services.recipient_user_ensure(
         organisation=organisation,
         username="youth",
