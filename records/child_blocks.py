@@ -25,6 +25,9 @@ class ChildBlock:
     # Shown when there is no row.
     empty: str
     block_id: str
+    # (text, url) links under the block, for what the user may do next (retention's
+    # subject-access export).
+    links: Sequence[tuple[str, str]] = ()
 
 
 ChildBlockSource = Callable[[Any, Any], ChildBlock | None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.urls import reverse
 from django.utils.formats import date_format
 
 from records.child_blocks import ChildBlock
@@ -17,6 +18,7 @@ from retention.models import (
     RetentionRule,
 )
 from retention.services import OPEN_LISTS, hold_active_q
+from retention.subject_access.permissions import can_export_subject_access
 
 
 def retention_rules() -> list[RetentionRule]:
@@ -25,7 +27,8 @@ def retention_rules() -> list[RetentionRule]:
 
 def child_retention_block(child: Any, user: Any) -> ChildBlock:
     """The child's page's "Retention" block: the destruction date and the rule that set it
-    (registered with records/child_blocks.py). One query."""
+    (registered with records/child_blocks.py), and for an Admin or a Manager the link to the
+    subject-access export. One query."""
     row = ChildRetention.objects.select_related("rule").filter(child_id=child.pk).first()
     if row is None or row.rule is None:
         rows = [("Destruction date", "No retention rule applies")]
@@ -35,7 +38,13 @@ def child_retention_block(child: Any, user: Any) -> ChildBlock:
         else:
             when = f"On or after {date_format(row.due_date, 'j F Y')}"
         rows = [("Destruction date", when), ("Rule", str(row.rule))]
-    return ChildBlock(heading="Retention", headers=(), rows=rows, empty="", block_id="retention")
+    links = []
+    if can_export_subject_access(user):
+        url = reverse("subject_access:warning", kwargs={"pk": child.pk})
+        links.append(("Export everything held on this child (subject access request)", url))
+    return ChildBlock(
+        heading="Retention", headers=(), rows=rows, empty="", block_id="retention", links=links
+    )
 
 
 def retention_queue(*, today: date) -> dict[str, list[Any]]:
@@ -73,3 +82,12 @@ def destruction_lists() -> list[DestructionList]:
 
 def certificates() -> list[DestructionCertificate]:
     return list(DestructionCertificate.objects.select_related("proposed_by", "approved_by"))
+
+
+def certificate_get(*, pk: int) -> DestructionCertificate | None:
+    """One certificate with its proposer and approver (one query), or None."""
+    return (
+        DestructionCertificate.objects.select_related("proposed_by", "approved_by")
+        .filter(pk=pk)
+        .first()
+    )

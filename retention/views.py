@@ -1,5 +1,6 @@
 """The retention pages (/retention/): Admins see and change the rules, the queue, legal holds,
-destruction lists and certificates. Anyone else gets a 404. Views bind a form, call
+destruction lists and certificates (listed, and each as CSV and PDF). Anyone else gets a 404.
+Also the public privacy notice (/privacy/), which anyone may read. Views bind a form, call
 retention.services and redirect; every refusal, the form's and the rules', is shown at once in
 the GOV.UK error summary, and nothing changes."""
 
@@ -9,16 +10,21 @@ import csv
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from records.models import Child
-from retention import selectors, services
+from retention import certificate_files, selectors, services
+from retention.certificate_files import CSV_COLUMNS, certificate_csv_row
 from retention.forms import HoldForm, LiftForm, ListActionForm, ProposeForm, RuleForm
 from retention.models import DestructionList, LegalHold, RetentionRule
+from retention.privacy_notice import privacy_notice
+from sharing.services import today as sharing_today
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role, user_has_role
 
@@ -47,6 +53,13 @@ def _write(form: forms.Form, write) -> Any:
     except DomainError as error:
         _refused(form, error)
         return None
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """/retention/ itself: the queue, where an Admin's work starts."""
+    _admin_only(request)
+    return redirect("retention:queue")
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,38 +207,57 @@ def certificates(request: HttpRequest) -> HttpResponse:
     )
 
 
-CSV_COLUMNS = [
-    "reference",
-    "rule",
-    "due_date",
-    "categories",
-    "row_counts",
-    "destroyed_at",
-    "proposed_by",
-    "approved_by",
-    "software_version",
-]
+def _certificates_csv(rows, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for certificate in rows:
+        writer.writerow(certificate_csv_row(certificate))
+    return response
 
 
 @require_GET
 def certificates_csv(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="destruction-certificates.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for certificate in selectors.certificates():
-        writer.writerow(
-            [
-                certificate.reference,
-                certificate.rule,
-                certificate.due_date.isoformat(),
-                "; ".join(certificate.categories),
-                "; ".join(f"{table}={n}" for table, n in certificate.row_counts.items()),
-                certificate.destroyed_at.isoformat(),
-                certificate.proposed_by.get_username(),
-                certificate.approved_by.get_username(),
-                certificate.software_version,
-            ]
-        )
+    return _certificates_csv(selectors.certificates(), "destruction-certificates.csv")
+
+
+def _certificate_or_404(request: HttpRequest, pk: int):
+    _admin_only(request)
+    certificate = selectors.certificate_get(pk=pk)
+    if certificate is None:
+        raise Http404("No such certificate")
+    return certificate
+
+
+@require_GET
+def certificate_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_or_404(request, pk)
+    return _certificates_csv([certificate], f"destruction-certificate-{certificate.pk}.csv")
+
+
+@require_GET
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_or_404(request, pk)
+    response = HttpResponse(
+        certificate_files.certificate_pdf(certificate, service_name=settings.SERVICE_NAME),
+        content_type="application/pdf",
+    )
+    filename = f"destruction-certificate-{certificate.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- The privacy notice: public, no sign-in --------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice, written from the data map, the agreements in force today and the
+    retention rules (retention/privacy_notice.py). Anyone may read it, signed in or not, before
+    their second factor too (login_not_required: SecondFactorRequiredMiddleware lets it be),
+    and a recipient (virtualschool.middleware.RECIPIENT_ROUTES)."""
+    notice = privacy_notice(on=sharing_today())
+    return render(request, "retention/privacy.html", {"notice": notice})

@@ -35,6 +35,8 @@ Object, and the relations each role column then holds one letter for, in this or
     organisation  a recipient organisation, an id no organisation has: two letters
     agreement     a draft sharing agreement (drafted by an Admin none of the roles is), an id
                   no agreement has: two letters
+    certificate   a destruction certificate (a child destroyed through a list), an id no
+                  certificate has: two letters
 
 Letters (what the response must be):
     O  200
@@ -59,6 +61,7 @@ RELATIONS = {
     "person": ("person", "missing"),
     "organisation": ("organisation", "missing"),
     "agreement": ("agreement", "missing"),
+    "certificate": ("certificate", "missing"),
 }
 LETTERS = {
     "O": 200,
@@ -77,6 +80,8 @@ TABLE = """
 # route                                    object method anon cw  sens former mgr admin recip
 home                                       -      GET    S    O   O   O   O   O  O
 healthz                                    -      GET    O    O   O   O   O   O  O
+# The privacy notice is public: anyone, signed in or not, a recipient too (issue 14).
+privacy:notice                             -      GET    O    O   O   O   O   O  O
 sign-in                                    -      GET    O    R   R   R   R   R  R
 sign-in                                    -      POST   R    R   R   R   R   R  R
 sign-in-code                               -      GET    S    R   R   R   R   R  R
@@ -229,12 +234,15 @@ dashboards:attainment-children             -      GET    S    N   N   N   N   N 
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O  N
 
 # A subject-access export (issue 14): an Admin or a Manager, for any child (the one door where an
-# Admin reaches a child's record); a GET, as every view of the record is, logged either way.
+# Admin reaches a child's record), logged either way. A GET of either shows the confirm page;
+# the export is its button's POST (it writes an entry in the child's audit history).
 subject_access:warning                     child  GET    SSS  NNN NNN OON OON OON NNN
 subject_access:download                    child  GET    SSS  NNN NNN OON OON OON NNN
+subject_access:download                    child  POST   SSS  NNN NNN OON OON OON NNN
 
 # Retention is information governance's: the Admins' (the former caseworker is now one). A
 # write with no body is refused with the error summary and changes nothing (issue 14).
+retention:index                            -      GET    S    N   N   R   N   R  N
 retention:rules                            -      GET    S    N   N   O   N   O  N
 retention:rules                            -      POST   S    N   N   E   N   E  N
 retention:queue                            -      GET    S    N   N   O   N   O  N
@@ -246,6 +254,8 @@ retention:lists                            -      GET    S    N   N   O   N   O 
 retention:lists                            -      POST   S    N   N   E   N   E  N
 retention:certificates                     -      GET    S    N   N   O   N   O  N
 retention:certificates-csv                 -      GET    S    N   N   O   N   O  N
+retention:certificate-pdf                  certificate GET SS NN NN ON NN ON  NN
+retention:certificate-csv                  certificate GET SS NN NN ON NN ON  NN
 
 # The API answers 403 to anyone not signed in; its docs are a page for people.
 api:schema                                 -      GET    F    O   O   O   O   O  N

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -47,6 +48,7 @@ from records.models import (
 )
 from records.sections import TABS
 from records.services.imports import import_create
+from retention.models import DestructionCertificate
 from sharing import services as sharing_services
 from sharing.demo import ORGANISATIONS, RECIPIENT_USERS
 from sharing.models import (
@@ -68,6 +70,7 @@ from tests.records.test_section_contract import (
     _json_body,
     _page_data,
 )
+from tests.retention.conftest import destroyed_child_certificate
 from virtualschool.roles import Role
 from virtualschool.services import roles_sync
 
@@ -172,6 +175,7 @@ class World:
     signin: Any  # someone to sign in as on the sign-in page
     organisation: Any  # a recipient organisation the sharing pages act on
     agreement: Any  # a draft sharing agreement, drafted by an Admin none of the roles is
+    certificate: Any  # a destruction certificate (retention): a child destroyed the service way
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -239,6 +243,7 @@ def _build() -> World:
             values = _values(INPUTS[key].valid, school)
             rows[(key, relation)] = section.create(actor=manager, child=child, **values)
     organisation, agreement = _sharing(admin)
+    certificate = _certificate(admin, manager)
     users = {
         "caseworker": caseworker,
         "sensitive": sensitive,
@@ -261,6 +266,7 @@ def _build() -> World:
         signin=signin,
         organisation=organisation,
         agreement=agreement,
+        certificate=certificate,
     )
 
 
@@ -277,6 +283,13 @@ def _sharing(admin) -> tuple[Any, Any]:
     )
     agreement = sharing_services.agreement_draft(actor=author, **_agreement_values(organisation))
     return organisation, agreement
+
+
+def _certificate(admin, manager) -> DestructionCertificate:
+    """A destruction certificate: a child destroyed through a list proposed by an Admin none
+    of the roles is and approved by the matrix's Admin."""
+    proposer = UserFactory(username="mx_proposer", role=Role.ADMIN)
+    return destroyed_child_certificate(manager=manager, proposer=proposer, approver=admin)
 
 
 def _recipients(admin) -> dict[str, Any]:
@@ -388,7 +401,7 @@ def _url(world: World, row: Row, relation: str) -> str:
     if row.kind == "person":
         pk = MISSING_PERSON if relation == "missing" else world.target.pk
         return reverse(name, kwargs={"pk": pk})
-    if row.kind in ("organisation", "agreement"):
+    if row.kind in ("organisation", "agreement", "certificate"):
         pk = MISSING_PERSON if relation == "missing" else getattr(world, row.kind).pk
         return reverse(name, kwargs={"pk": pk})
     return _child_url(world, name, variant, relation)
@@ -590,6 +603,8 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("retention:holds", "POST"): NO_BODY,
     ("retention:hold-lift", "POST"): NO_BODY,
     ("retention:lists", "POST"): NO_BODY,
+    # The export itself: a POST from the confirm page, with no fields.
+    ("subject_access:download", "POST"): NO_BODY,
     ("set-password[bad-token]", "POST"): lambda w, r: (
         {"new_password1": "a long new passphrase 42", "new_password2": "a long new passphrase 42"},
         None,
@@ -624,6 +639,8 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         else:
             sections = [section for _tab, section in SECTIONS.values()]
         parts: list[Any] = [Child.objects.filter(pk=child.pk).values().get()]
+        # The child's audit history: a subject-access export writes an entry in it.
+        parts.append(LogEntry.objects.filter(additional_data__child_id=str(child.pk)).count())
         parts += [
             sorted(section.model.objects.filter(child=child).values_list("pk", "version"))
             for section in sections

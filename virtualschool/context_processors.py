@@ -17,12 +17,8 @@ class NavItem:
     active: bool
 
 
-def _in_staff(request) -> bool:
-    return getattr(request.resolver_match, "app_name", None) == "staff"
-
-
-def _in_sharing(request) -> bool:
-    return getattr(request.resolver_match, "app_name", None) == "sharing"
+def _in(request, app_name: str) -> bool:
+    return getattr(request.resolver_match, "app_name", None) == app_name
 
 
 def _navigation(request) -> list[NavItem]:
@@ -59,23 +55,19 @@ def _navigation(request) -> list[NavItem]:
                 },
             )
         )
+    admin = user_has_role(user, Role.ADMIN)
+    if user_has_role(user, Role.MANAGER) or user_has_role(user, Role.CASEWORKER) or admin:
+        # Admins import the schools register (issue 11).
         items.append(("Imports", "records:imports", {"imports", "import-new", "import-detail"}))
-    if user_has_role(user, Role.ADMIN):
-        items.append(
-            (
-                "Staff",
-                "staff:list",
-                {"list", "add", "detail", "role"} if _in_staff(request) else set(),
-            )
-        )
-        items.append(
-            (
-                "Sharing",
-                "sharing:agreements",
-                {current} if _in_sharing(request) and current else set(),
-            )
-        )
-        items.append(("What we hold", "datamap:what-we-hold", {"what-we-hold"}))
+    if admin:
+        # Information governance's pages: each item is active on every page of its app.
+        for label, name, app_name in (
+            ("Staff", "staff:list", "staff"),
+            ("Sharing", "sharing:agreements", "sharing"),
+            ("What we hold", "datamap:what-we-hold", "datamap"),
+            ("Retention", "retention:queue", "retention"),
+        ):
+            items.append((label, name, {current} if _in(request, app_name) and current else set()))
     return [NavItem(label, reverse(name), current in names) for label, name, names in items]
 
 

@@ -176,8 +176,9 @@ class SecondFactorRequiredMiddleware:
 # --- Recipients are confined (issue 13) -------------------------------------------------------
 
 # What a person with the Recipient role may reach besides the routes marked recipient_route:
-# signing in and out, setting a password, the home page (which says what they can do). Named
-# by resolved view name; /healthz and static files are answered before any view is resolved.
+# signing in and out, setting a password, the home page (which says what they can do), the
+# public privacy notice. Named by resolved view name; /healthz and static files are answered
+# before any view is resolved.
 # Everything else is a 404 to them, as if it did not exist (issue 13: "To a recipient,
 # anything else is a 404"). Declared here once; nothing else needs to remember it.
 RECIPIENT_ROUTES: frozenset[str] = frozenset(
@@ -191,6 +192,8 @@ RECIPIENT_ROUTES: frozenset[str] = frozenset(
         "sign-out",
         "set-password",
         "set-password-done",
+        # The privacy notice is public (retention.views.privacy).
+        "privacy:notice",
     }
 )
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("retention/", include("retention.urls")),
     path("set-password/", include("staff.urls_password")),
     path("subject-access/", include("retention.urls_subject_access")),
+    # The privacy notice: public, no sign-in (retention/privacy_notice.py).
+    path("privacy/", include("retention.urls_privacy")),
     # Django's admin site is not mounted: staff accounts are managed in the staff pages, and
     # no role reaches the admin site (docs/adr/0007-staff-accounts-in-the-service.md).
 ]

@@ -1,5 +1,7 @@
-"""The subject-access export's pages: a warning that the export must be reviewed before it is
-released, then the download.
+"""The subject-access export's pages: a confirm page warning that the export must be reviewed,
+third parties redacted, before it is released, and the download, a POST from that page's button
+(CSRF-protected, like every POST: CsrfViewMiddleware). A GET of the download's address shows the
+confirm page, so a link followed, prefetched or bookmarked never exports anything by itself.
 
 Issue 14: "An Admin or Manager exports everything the data map says is held on one child."
 Admins see no child's record elsewhere (children_visible_to needs the Caseworker role or the
@@ -15,16 +17,12 @@ import uuid
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from records.models import Child
 from retention.subject_access import services
 from retention.subject_access.export import export_file, exported_entries
-from virtualschool.roles import Role, user_has_role
-
-
-def can_export_subject_access(user) -> bool:
-    return user_has_role(user, Role.ADMIN) or user_has_role(user, Role.MANAGER)
+from retention.subject_access.permissions import can_export_subject_access
 
 
 def _child_or_404(request: HttpRequest, pk: uuid.UUID) -> Child:
@@ -36,9 +34,7 @@ def _child_or_404(request: HttpRequest, pk: uuid.UUID) -> Child:
     return child
 
 
-@require_GET
-def warning(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    child = _child_or_404(request, pk)
+def _confirm_page(request: HttpRequest, child: Child) -> HttpResponse:
     services.subject_access_warning_record(user=request.user, child=child)
     areas = sorted({str(entry.area) for entry in exported_entries()})
     return render(
@@ -47,8 +43,15 @@ def warning(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 @require_GET
-def download(request: HttpRequest, pk: uuid.UUID) -> FileResponse:
+def warning(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    return _confirm_page(request, _child_or_404(request, pk))
+
+
+@require_http_methods(["GET", "POST"])
+def download(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = _child_or_404(request, pk)
+    if request.method != "POST":
+        return _confirm_page(request, child)
     services.subject_access_export_record(user=request.user, child=child)
     stamp = timezone.localdate().isoformat()
     return FileResponse(

@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -32,6 +33,7 @@ from retention.subject_access.export import SUMMARY_FILE, export_file, exported_
 from retention.subject_access.services import PAGE
 from sharing import services as sharing_services
 from sharing.models import RequestedBy, RestrictionKind, SharingRestriction
+from tests.conftest import signed_in
 from tests.factories import ChildFactory, UserFactory
 from virtualschool.roles import Role
 
@@ -173,7 +175,18 @@ def test_a_manager_downloads_it_after_the_warning_and_both_are_logged(client_for
     warning = client.get(reverse("subject_access:warning", kwargs={"pk": child.pk}))
     assert warning.status_code == 200
     assert b"must be reviewed before it is released" in warning.content
-    response = client.get(reverse("subject_access:download", kwargs={"pk": child.pk}))
+    download_url = reverse("subject_access:download", kwargs={"pk": child.pk})
+    # The confirm page's button posts to the download, with the form's CSRF token.
+    assert f'<form method="post" action="{download_url}"'.encode() in warning.content
+    assert b'name="csrfmiddlewaretoken"' in warning.content
+    # A GET of the download's address shows the confirm page and exports nothing.
+    again = client.get(download_url)
+    assert again.status_code == 200
+    assert again["Content-Type"].startswith("text/html")
+    assert b"must be reviewed before it is released" in again.content
+    assert not AccessLogEntry.objects.filter(child_id=child.pk, page=PAGE).exists()
+    assert not services_history(child)
+    response = client.post(download_url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -191,6 +204,24 @@ def test_a_manager_downloads_it_after_the_warning_and_both_are_logged(client_for
     assert any(line["field"] == "page" and line["value"] == PAGE for line in logs)
 
 
+def test_the_download_is_refused_without_the_forms_csrf_token(manager):
+    child = ChildFactory()
+    client = signed_in(manager)
+    # Signed in, then checked as a browser's POST is (the test client skips it by default).
+    client.handler.enforce_csrf_checks = True
+    download_url = reverse("subject_access:download", kwargs={"pk": child.pk})
+    assert client.post(download_url).status_code == 403
+    assert not AccessLogEntry.objects.filter(child_id=child.pk, page=PAGE).exists()
+    assert not services_history(child)
+    # With the token the confirm page gives, it downloads.
+    page = client.get(reverse("subject_access:warning", kwargs={"pk": child.pk})).content
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+    response = client.post(download_url, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert AccessLogEntry.objects.filter(child_id=child.pk, page=PAGE).count() == 1
+
+
 def services_history(child: Child) -> list[LogEntry]:
     return [e for e in child_history(child=child) if e.action == LogEntry.Action.ACCESS]
 
@@ -203,11 +234,13 @@ def test_refused_is_a_404_and_logged(client_for, caseworker, allocate, who):
     user = caseworker
     if who == "missing":
         user = UserFactory(role=Role.ADMIN)
+    client = client_for(user)
     for name in ("subject_access:warning", "subject_access:download"):
-        response = client_for(user).get(reverse(name, kwargs={"pk": pk}))
+        response = client.get(reverse(name, kwargs={"pk": pk}))
         assert response.status_code == 404
+    assert client.post(reverse("subject_access:download", kwargs={"pk": pk})).status_code == 404
     refused = AccessLogEntry.objects.filter(child_id=pk, user=user, page=PAGE)
-    assert refused.count() == 2
+    assert refused.count() == 3
     assert {e.outcome for e in refused} == {AccessLogEntry.Outcome.DENIED}
     assert not services_history(child)
 
@@ -237,3 +270,18 @@ def test_the_query_count_is_fixed_per_entry_not_per_row(manager, caseworker):
     _fill(ten, manager, caseworker, 10)
     # One query per entry that reaches a child, for one row or ten.
     assert _queries(ten) == _queries(one) == len(exported_entries())
+
+
+def test_the_childs_page_links_a_manager_to_the_export_and_not_a_caseworker(
+    client_for, manager, caseworker, allocate
+):
+    child = ChildFactory()
+    allocate(child, caseworker)
+    link = f'href="{reverse("subject_access:warning", kwargs={"pk": child.pk})}"'
+    detail = reverse("records:child-detail", kwargs={"pk": child.pk})
+    page = client_for(manager).get(detail)
+    assert page.status_code == 200
+    assert link in page.content.decode()
+    page = client_for(caseworker).get(detail)
+    assert page.status_code == 200
+    assert link not in page.content.decode()

@@ -15,6 +15,7 @@ from records.services import safeguarding
 from sharing import services as sharing_services
 from tests.factories import ChildFactory, UserFactory
 from tests.records.imports.fake_importer import queued_run_of
+from tests.retention.conftest import destroyed_child_certificate
 from tests.sharing.conftest import agreement_values
 from virtualschool.roles import Perm, Role
 
@@ -157,7 +158,14 @@ CASES = [
     ("retention:lists", None, ADMINS),
     ("retention:certificates", None, ADMINS),
     ("retention:certificates-csv", None, ADMINS),
-    # A subject-access export: a Manager or an Admin, for any child (issue 14).
+    # /retention/ is the queue.
+    ("retention:index", None, expect(302, 404, 404, 404, 404, 302)),
+    ("retention:certificate-pdf", lambda w: {"pk": _certificate(w).pk}, ADMINS),
+    ("retention:certificate-csv", lambda w: {"pk": _certificate(w).pk}, ADMINS),
+    # The privacy notice is public.
+    ("privacy:notice", None, dict.fromkeys(ROLES, 200)),
+    # A subject-access export: a Manager or an Admin, for any child (issue 14). A GET of the
+    # download shows the confirm page; the export is its POST (tests/retention/).
     (
         "subject_access:warning",
         lambda w: {"pk": w["child"].pk},
@@ -176,6 +184,17 @@ CASES = [
     ),
     ("set-password-done", None, dict.fromkeys(ROLES, 200)),
 ]
+
+
+def _certificate(world):
+    """A destruction certificate (a child destroyed through a list of two Admins'), made the
+    first time a case asks for it."""
+    if "certificate" not in world:
+        proposer = UserFactory(username="a2", role=Role.ADMIN)
+        world["certificate"] = destroyed_child_certificate(
+            manager=world["manager"], proposer=proposer, approver=world["admin"]
+        )
+    return world["certificate"]
 
 
 @pytest.fixture
@@ -218,6 +237,7 @@ def world(client_for):
     }
     return {
         "manager": manager,
+        "admin": admin,
         "child": child,
         "allocation": allocation,
         "court_order": court_order,

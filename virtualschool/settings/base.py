@@ -23,6 +23,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 SERVICE_NAME = env_str("SERVICE_NAME", default="Virtual School")
 # The phase banner tag; a council running this in production sets it to "" to hide the banner.
 SERVICE_PHASE = env_str("SERVICE_PHASE", default="Alpha")
+# The privacy notice (/privacy/, retention/privacy_notice.py): who the data controller is and
+# where to write to its data protection officer. A council sets both.
+PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", default="the local authority")
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
