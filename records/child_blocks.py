@@ -25,6 +25,8 @@ class ChildBlock:
     # Shown when there is no row.
     empty: str
     block_id: str
+    # A link under the block, (text, address), for who may act on it; or none.
+    link: tuple[str, str] | None = None
 
 
 ChildBlockSource = Callable[[Any, Any], ChildBlock | None]
