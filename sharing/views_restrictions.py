@@ -40,7 +40,7 @@ def restrictions(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = child_for_request(
         request, pk, page="sharing-restrictions", require=can_restrict_sharing
     )
-    form = RestrictionForm(request.POST or None)
+    form = RestrictionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         done, _ = _submit(
             form,
@@ -77,7 +77,7 @@ def restriction_remove(request: HttpRequest, pk: uuid.UUID, restriction_id: int)
         request, pk, page="sharing-restriction-remove", require=can_restrict_sharing
     )
     restriction = selectors.restriction_get(child=child, pk=restriction_id)
-    form = RestrictionRemoveForm(request.POST or None)
+    form = RestrictionRemoveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         done, _ = _submit(
             form,
