@@ -36,7 +36,7 @@ def child_for_request(
 
 # The routes whose `pk` is a child's id: the record's pages and API under children/<pk>/
 # (not the imports', whose pk is an import run).
-_CHILD_NAMESPACES = frozenset({"records", "api"})
+_CHILD_NAMESPACES = frozenset({"records", "api", "restrictions"})
 
 
 def refusal_record(request: HttpRequest, view_kwargs: dict[str, Any]) -> bool:

@@ -12,8 +12,12 @@ class SharingConfig(AppConfig):
         from records.child_blocks import child_block_register
         from records.datamap import Area, Destruction, Reach, register
         from sharing.demo import seed_sharing
-        from sharing.models import DisclosureChild, SharingRestriction
-        from sharing.selectors import child_shared_with_block, home_part
+        from sharing.models import DisclosureChild, RemovedSharingRestriction, SharingRestriction
+        from sharing.selectors import (
+            child_restrictions_block,
+            child_shared_with_block,
+            home_part,
+        )
         from sharing.services import membership_end
         from staff.access import on_leaving_role_register
         from virtualschool.demo import demo_part_register
@@ -30,6 +34,15 @@ class SharingConfig(AppConfig):
             destruction=Destruction.DELETE,
             note="What may not be shared about the child, and with whom",
         )
+        # A removed restriction, kept with who removed it and why; deleted with the child.
+        register(
+            RemovedSharingRestriction,
+            reach=Reach.FOREIGN_KEY,
+            child_lookup="child_id",
+            area=Area.ACCESS,
+            destruction=Destruction.DELETE,
+            note="A restriction on sharing the child's data that was removed, and why",
+        )
         # Which disclosures sent the child's data: the child's "Shared with" list, deleted
         # with the child; the log entry itself names no child and stays.
         register(
@@ -40,6 +53,7 @@ class SharingConfig(AppConfig):
             destruction=Destruction.DELETE,
             note="A child whose data one disclosure of an agreement's dataset sent",
         )
+        child_block_register(f"{self.label}.restrictions", child_restrictions_block)
         child_block_register(self.label, child_shared_with_block)
         # Its changes are in the child's audit history, the reason redacted as free text is
         # everywhere (records.audit); the entry carries the child's id (ChildOwnedMixin).

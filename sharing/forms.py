@@ -15,6 +15,8 @@ from sharing.models import (
     LawfulBasis,
     Mode,
     RecipientType,
+    RequestedBy,
+    RestrictionKind,
     Scope,
     Statute,
 )
@@ -139,6 +141,49 @@ class AgreementForm(forms.Form):
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(label="Why is it suspended?", widget=forms.Textarea, required=False)
+
+
+# The DfE's model privacy notice for local authorities ("Data protection: privacy notice model
+# documents", gov.uk, section "Youth support services"): for young people from 13, the
+# authority passes information to youth support services under the Education Act 1996
+# s507B; a parent can object to anything beyond the child's name, address and date of birth
+# being passed, and that right passes to the young person at 16.
+NAD_ONLY_HINT = (
+    "The DfE's model privacy notice: a parent or guardian can ask that only their child's "
+    "name, address and date of birth are passed to youth support services; the right "
+    "passes to the young person at 16."
+)
+
+
+class RestrictionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Restriction",
+        choices=RestrictionKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=NAD_ONLY_HINT,
+        error_messages={"invalid_choice": "Choose the kind of restriction"},
+    )
+    recipient_type = forms.ChoiceField(
+        label='Type of recipient not to share with (for "Do not share with")',
+        choices=[("", "Choose a type of recipient"), *RecipientType.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose the type of recipient not to share with"},
+    )
+    requested_by = forms.ChoiceField(
+        label="Who asked for it?",
+        choices=RequestedBy.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose who asked for the restriction"},
+    )
+    reason = forms.CharField(label="Reason", widget=forms.Textarea, required=False)
+
+
+class RestrictionRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the restriction removed?", widget=forms.Textarea, required=False
+    )
 
 
 class ActionForm(forms.Form):

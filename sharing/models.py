@@ -285,20 +285,29 @@ class RequestedBy(models.TextChoices):
     AUTHORITY = "authority", "The authority"
 
 
-class SharingRestriction(ChildOwnedMixin, models.Model):
-    """One restriction on what is shared about one child, with its reason, who asked, who
-    recorded it and when. "Name, address and date of birth only" applies to youth support
-    services; "do not share with" names a type of recipient."""
+class RestrictionFields(models.Model):
+    """What a restriction is, who asked for it and why, and who recorded it: the same in
+    force (SharingRestriction) and once removed (RemovedSharingRestriction)."""
 
-    child = models.ForeignKey(
-        "records.Child", on_delete=models.CASCADE, related_name="sharing_restrictions"
-    )
     kind = models.CharField(max_length=12, choices=RestrictionKind.choices)
     recipient_type = models.CharField(max_length=20, choices=RecipientType.choices, blank=True)
     requested_by = models.CharField(max_length=9, choices=RequestedBy.choices)
     reason = models.TextField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SharingRestriction(ChildOwnedMixin, RestrictionFields):
+    """One restriction on what is shared about one child, with its reason, who asked, who
+    recorded it and when. "Name, address and date of birth only" applies to youth support
+    services; "do not share with" names a type of recipient."""
+
+    child = models.ForeignKey(
+        "records.Child", on_delete=models.CASCADE, related_name="sharing_restrictions"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -442,3 +451,33 @@ class DisclosureChild(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure {self.entry_id} of child {self.child_id}"
+
+
+class RemovedSharingRestriction(ChildOwnedMixin, RestrictionFields):
+    """A restriction that was removed: what it was, who recorded it and when, and who removed
+    it, when and why. Written by sharing.services.restriction_remove in the transaction that
+    deletes the SharingRestriction, so only restrictions in force are in that table (the
+    cohort and the datasets read it as it is) and the child's page still shows the removed
+    ones with their reasons. Never edited; deleted with the child."""
+
+    child = models.ForeignKey(
+        "records.Child", on_delete=models.CASCADE, related_name="removed_sharing_restrictions"
+    )
+    # When the restriction was recorded, copied from it.
+    recorded_at = models.DateTimeField()
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(auto_now_add=True)
+    removal_reason = models.TextField()
+
+    data_categories = declare(
+        identity=["kind", "recipient_type", "requested_by", "reason", "removal_reason"],
+        not_personal=["id", "child", "recorded_by", "recorded_at", "removed_by", "removed_at"],
+    )
+
+    class Meta:
+        ordering = ["-removed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Removed sharing restriction {self.pk}"

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from records.categories import DataCategory
@@ -24,11 +25,14 @@ from sharing.models import (
     Mode,
     RecipientMembership,
     RecipientOrganisation,
+    RecipientType,
+    RemovedSharingRestriction,
     RestrictionKind,
     SharingAgreement,
     SharingChange,
     SharingRestriction,
 )
+from sharing.permissions import can_restrict_sharing
 from sharing.services import today
 from virtualschool.roles import Role, user_has_role
 
@@ -211,6 +215,88 @@ def child_shared_with_block(child: Any, user: Any) -> ChildBlock:
     )
 
 
+def child_restrictions(*, child: Any) -> list[SharingRestriction]:
+    """The child's restrictions in force, newest first, with who recorded each: one query."""
+    return list(
+        SharingRestriction.objects.filter(child=child)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def child_removed_restrictions(*, child: Any) -> list[RemovedSharingRestriction]:
+    """The child's removed restrictions, newest first, with who recorded and removed each."""
+    return list(
+        RemovedSharingRestriction.objects.filter(child=child)
+        .select_related("recorded_by", "removed_by")
+        .order_by("-removed_at", "-pk")
+    )
+
+
+def restriction_get(*, child: Any, pk: int) -> SharingRestriction:
+    """One of the child's restrictions in force; 404 when it is not the child's, or gone."""
+    restriction = SharingRestriction.objects.filter(child=child, pk=pk).first()
+    if restriction is None:
+        raise Http404("No such restriction")
+    return restriction
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return "The service"
+    return user.get_full_name() or user.get_username()
+
+
+def _when(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y %H:%M")
+
+
+def restriction_words(restriction: SharingRestriction | RemovedSharingRestriction) -> str:
+    """What a restriction says: "Name, address and date of birth only" (to youth support
+    services) or "Do not share with" a type of recipient."""
+    if restriction.kind == RestrictionKind.NAME_ADDRESS_DOB_ONLY:
+        return f"{restriction.get_kind_display()} to youth support services"
+    return f"{restriction.get_kind_display()} {restriction.get_recipient_type_display().lower()}"
+
+
+def restriction_rows(restrictions: list[SharingRestriction]) -> list[tuple[str, ...]]:
+    return [
+        (
+            restriction_words(restriction),
+            restriction.get_requested_by_display(),
+            restriction.reason,
+            _person(restriction.recorded_by),
+            _when(restriction.recorded_at),
+        )
+        for restriction in restrictions
+    ]
+
+
+RESTRICTION_HEADERS = ("Restriction", "Asked for by", "Reason", "Recorded by", "When")
+
+
+def child_restrictions_block(child: Any, user: Any) -> ChildBlock:
+    """The "Sharing restrictions" block of the child's page (records.child_blocks), for
+    everyone who may open the page; with the way to record or remove one for those who may
+    (sharing.permissions.can_restrict_sharing). One query."""
+    links: tuple[tuple[str, str], ...] = ()
+    if can_restrict_sharing(user, child):
+        links = (
+            (
+                "Record or remove a sharing restriction",
+                reverse("restrictions:list", kwargs={"pk": child.pk}),
+            ),
+        )
+    return ChildBlock(
+        heading="Sharing restrictions",
+        headers=RESTRICTION_HEADERS,
+        rows=restriction_rows(child_restrictions(child=child)),
+        empty="There are no restrictions on sharing this child's information.",
+        block_id="sharing-restrictions",
+        links=links,
+    )
+
+
 @dataclass(frozen=True)
 class DisclosureFilters:
     agreement: int | None = None
@@ -250,7 +336,13 @@ def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
 
 def home_part(user: Any) -> dict[str, Any]:
     """Sharing's part of the home page (registered in sharing/apps.py): a recipient's
-    organisation, which the page names (templates/home.html)."""
+    organisation, which the page names (templates/home.html), and for a designated teacher
+    (a recipient user of a school) the link to the portal."""
     if not user_has_role(user, Role.RECIPIENT):
         return {}
-    return {"recipient_organisation": recipient_organisation_of(user)}
+    organisation = recipient_organisation_of(user)
+    return {
+        "recipient_organisation": organisation,
+        "designated_teacher": organisation is not None
+        and organisation.type == RecipientType.SCHOOL,
+    }

@@ -18,6 +18,7 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
+from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -36,6 +37,7 @@ from sharing.models import (
     RecipientMembership,
     RecipientOrganisation,
     RecipientType,
+    RemovedSharingRestriction,
     RequestedBy,
     RestrictionKind,
     Scope,
@@ -44,11 +46,11 @@ from sharing.models import (
     SharingRestriction,
     Statute,
 )
-from sharing.permissions import can_manage_sharing
+from sharing.permissions import can_manage_sharing, can_restrict_sharing
 from sharing.validation import identifier_errors
 from staff import services as staff_services
 from virtualschool.errors import DomainError
-from virtualschool.roles import Role, user_has_role
+from virtualschool.roles import Role
 
 logger = logging.getLogger("sharing")
 
@@ -586,6 +588,48 @@ def agreement_suspend(*, actor: Any, agreement: SharingAgreement, reason: str) -
 # --- Restrictions ---------------------------------------------------------------------------
 
 
+RESTRICT_REFUSED_MESSAGE = (
+    "Only someone who may change the child's record, or an administrator, can record or "
+    "remove a sharing restriction"
+)
+
+
+def _check_restricter(actor: Any, child: Any) -> None:
+    if not can_restrict_sharing(actor, child):
+        logger.warning("Refused a sharing restriction change by %r", _name(actor))
+        raise DomainError(RESTRICT_REFUSED_MESSAGE)
+
+
+def restriction_errors(
+    *, child: Any, kind: str, recipient_type: str, requested_by: str, reason: str
+) -> dict[str, list[str]]:
+    """Every reason restriction_add would refuse these values, by field, all at once."""
+    errors: dict[str, list[str]] = {}
+    if kind not in RestrictionKind.values:
+        errors["kind"] = ["Choose the kind of restriction"]
+    elif kind == RestrictionKind.NAME_ADDRESS_DOB_ONLY:
+        if recipient_type not in ("", RecipientType.YOUTH_SUPPORT):
+            errors["recipient_type"] = [
+                "Name, address and date of birth only is for youth support services"
+            ]
+    elif recipient_type not in RecipientType.values:
+        errors["recipient_type"] = ["Choose the type of recipient not to share with"]
+    if requested_by not in RequestedBy.values:
+        errors["requested_by"] = ["Choose who asked for the restriction"]
+    if not (reason or "").strip():
+        errors["reason"] = ["Enter the reason for the restriction"]
+    if kind == RestrictionKind.NAME_ADDRESS_DOB_ONLY:
+        recipient_type = RecipientType.YOUTH_SUPPORT
+    if (
+        not errors
+        and SharingRestriction.objects.filter(
+            child=child, kind=kind, recipient_type=recipient_type
+        ).exists()
+    ):
+        errors["kind"] = ["The child already has this restriction"]
+    return errors
+
+
 def restriction_add(
     *,
     actor: Any,
@@ -595,44 +639,68 @@ def restriction_add(
     requested_by: str,
     reason: str,
 ) -> SharingRestriction:
-    """Record a restriction on what is shared about a child. "Name, address and date of
-    birth only" is for youth support services; "do not share with" names a recipient type.
-    Recorded by an Admin or a Manager."""
-    if not (user_has_role(actor, Role.ADMIN) or user_has_role(actor, Role.MANAGER)):
-        raise DomainError("Only an administrator or a manager can record a sharing restriction")
+    """Record a restriction on what is shared about a child, with who asked and why.
+
+    "Name, address and date of birth only" is for youth support services: the DfE's model
+    privacy notice lets a parent, or the young person from 16, object to anything more than
+    those being passed to youth support services (Education Act 1996 s507B). "Do not share
+    with" names a recipient type: the cohort (sharing.cohort) leaves the child out of every
+    agreement with one. Recorded by whoever may change the child, or an Admin
+    (sharing.permissions.can_restrict_sharing); in the child's audit history."""
+    _check_restricter(actor, child)
     reason = (reason or "").strip()
-    errors: dict[str, list[str]] = {}
-    if kind not in RestrictionKind.values:
-        errors["kind"] = ["Choose the kind of restriction"]
-    elif kind == RestrictionKind.NAME_ADDRESS_DOB_ONLY:
-        if recipient_type not in ("", RecipientType.YOUTH_SUPPORT):
-            errors["recipient_type"] = [
-                "Name, address and date of birth only is for youth support services"
-            ]
-        recipient_type = RecipientType.YOUTH_SUPPORT
-    elif recipient_type not in RecipientType.values:
-        errors["recipient_type"] = ["Choose the type of recipient not to share with"]
-    if requested_by not in RequestedBy.values:
-        errors["requested_by"] = ["Choose who asked for the restriction"]
-    if not reason:
-        errors["reason"] = ["Enter the reason for the restriction"]
-    if (
-        not errors
-        and SharingRestriction.objects.filter(
-            child=child, kind=kind, recipient_type=recipient_type
-        ).exists()
-    ):
-        errors["kind"] = ["The child already has this restriction"]
-    if errors:
-        raise DomainError(errors)
-    return SharingRestriction.objects.create(
+    errors = restriction_errors(
         child=child,
         kind=kind,
         recipient_type=recipient_type,
         requested_by=requested_by,
         reason=reason,
-        recorded_by=actor,
     )
+    if errors:
+        raise DomainError(errors)
+    if kind == RestrictionKind.NAME_ADDRESS_DOB_ONLY:
+        recipient_type = RecipientType.YOUTH_SUPPORT
+    with transaction.atomic(), set_actor(actor):
+        restriction = SharingRestriction.objects.create(
+            child=child,
+            kind=kind,
+            recipient_type=recipient_type,
+            requested_by=requested_by,
+            reason=reason,
+            recorded_by=actor,
+        )
+    logger.info("Sharing restriction %s recorded by %r", restriction.pk, _name(actor))
+    return restriction
+
+
+def restriction_remove(
+    *, actor: Any, restriction: SharingRestriction, reason: str
+) -> RemovedSharingRestriction:
+    """Remove a restriction, with the reason: from now on it restricts nothing. What it was,
+    who recorded it and who removed it, when and why, are kept as a RemovedSharingRestriction
+    in the same transaction; the deletion is in the child's audit history."""
+    _check_restricter(actor, restriction.child)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": ["Enter why the restriction is removed"]})
+    with transaction.atomic(), set_actor(actor):
+        current = SharingRestriction.objects.select_for_update().filter(pk=restriction.pk).first()
+        if current is None:
+            raise DomainError("This restriction has already been removed")
+        removed = RemovedSharingRestriction.objects.create(
+            child_id=current.child_id,
+            kind=current.kind,
+            recipient_type=current.recipient_type,
+            requested_by=current.requested_by,
+            reason=current.reason,
+            recorded_by_id=current.recorded_by_id,
+            recorded_at=current.recorded_at,
+            removed_by=actor,
+            removal_reason=reason,
+        )
+        current.delete()
+    logger.info("Sharing restriction %s removed by %r", restriction.pk, _name(actor))
+    return removed
 
 
 # --- Checking without writing, for a page that shows every error at once -------------------

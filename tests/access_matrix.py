@@ -37,6 +37,14 @@ Object, and the relations each role column then holds one letter for, in this or
                   no agreement has: two letters
     certificate   a destruction certificate (a child destroyed through a list), an id no
                   certificate has: two letters
+    pupil   roll (a looked-after child on the roll of the "school" recipient's school, under
+            its active agreement), other (one on the roll of another school, whose designated
+            teacher is the "other_school" recipient, under its own), missing: three letters
+
+The portal's lines (portal:...) are one per variant, and on each the recipient column is
+checked for the recipients the variant names (tests/test_access_matrix.py,
+RECIPIENT_VARIANTS): [teacher] the school's designated teacher, [other-school] the
+designated teacher of another school, [not-a-school] every recipient that is not a school.
 
 Letters (what the response must be):
     O  200
@@ -62,6 +70,7 @@ RELATIONS = {
     "organisation": ("organisation", "missing"),
     "agreement": ("agreement", "missing"),
     "certificate": ("certificate", "missing"),
+    "pupil": ("roll", "other", "missing"),
 }
 LETTERS = {
     "O": 200,
@@ -364,6 +373,19 @@ sharing:disclosures                        -      GET    S    N   N   O   N   O 
 sharing-api:agreements                     -      GET    F    F   F   F   F   F  O
 sharing-api:dataset-csv                    agreement GET FF FF  FF  FF  FF  FF  NN
 sharing-api:dataset-jsonl                  agreement GET FF FF  FF  FF  FF  FF  NN
+# The designated teachers' portal (issue 13): a school's recipient users only, read-only; a
+# child only while on the school's roll under its active agreement. Staff get 404.
+portal:children[teacher]                   -      GET    S    N   N   N   N   N  O
+portal:children[other-school]              -      GET    S    N   N   N   N   N  O
+portal:children[not-a-school]              -      GET    S    N   N   N   N   N  N
+portal:child[teacher]                      pupil  GET    SSS  NNN NNN NNN NNN NNN  ONN
+portal:child[other-school]                 pupil  GET    SSS  NNN NNN NNN NNN NNN  NON
+portal:child[not-a-school]                 pupil  GET    SSS  NNN NNN NNN NNN NNN  NNN
+# Sharing restrictions on the child's record: whoever may change the child.
+restrictions:list                          child  GET    SSS  ONN ONN NNN OON NNN  NNN
+restrictions:list                          child  POST   SSS  RNN RNN NNN RRN NNN  NNN
+restrictions:remove                        child  GET    SSS  ONN ONN NNN OON NNN  NNN
+restrictions:remove                        child  POST   SSS  RNN RNN NNN RRN NNN  NNN
 # The set-password link needs a token made for one person: here with a token that is not
 # one (the page says the link does not work); test_set_password_with_a_real_token follows
 # a real one.

@@ -42,6 +42,7 @@ from records.models import (
     Allocation,
     AttendanceSession,
     Child,
+    Enrolment,
     ImportKind,
     ImportRun,
     LegalStatusEpisode,
@@ -56,6 +57,7 @@ from sharing.models import (
     RecipientOrganisation,
     SharingAgreement,
     SharingChange,
+    SharingRestriction,
 )
 from staff import services as staff_services
 from staff.models import StaffChange
@@ -90,7 +92,19 @@ RECIPIENT_TYPES: dict[str, dict[str, str]] = {
     "dfe": {},
     "nhs_trust": {"identifier_kind": "ods", "identifier": "RX8"},
     "other_la": {"identifier_kind": "la_code", "identifier": "874"},
+    # The designated teacher of another school (issue 13): a school of its own, with an
+    # active agreement and a child on its roll, but not the "school" recipient's.
+    "other_school": {"type": "school", "identifier_kind": "urn", "identifier": "190097"},
 }
+# The portal's lines are one per variant, each checking the recipient column for some of
+# those people only: the school's designated teacher, another school's, and the recipients
+# that are not schools.
+RECIPIENT_VARIANTS: dict[str, tuple[str, ...]] = {
+    "teacher": ("school",),
+    "other-school": ("other_school",),
+    "not-a-school": ("youth_support", "dfe", "nhs_trust", "other_la"),
+}
+PORTAL_ROUTES = ("portal:children", "portal:child")
 
 
 # --- The declared table ---------------------------------------------------------------------
@@ -176,6 +190,8 @@ class World:
     organisation: Any  # a recipient organisation the sharing pages act on
     agreement: Any  # a draft sharing agreement, drafted by an Admin none of the roles is
     certificate: Any  # a destruction certificate (retention): a child destroyed the service way
+    pupils: dict[str, Any]  # "roll", "other" -> a looked-after child on that school's roll
+    restrictions: dict[str, Any]  # "own", "other" -> a sharing restriction of that child
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -244,13 +260,26 @@ def _build() -> World:
             rows[(key, relation)] = section.create(actor=manager, child=child, **values)
     organisation, agreement = _sharing(admin)
     certificate = _certificate(admin, manager)
+    recipients = _recipients(admin)
+    pupils = _portal(admin, recipients)
+    restrictions = {
+        relation: sharing_services.restriction_add(
+            actor=manager,
+            child=child,
+            kind="do_not_share",
+            recipient_type="other_la",
+            requested_by="parent",
+            reason="The parent asked",
+        )
+        for relation, child in (("own", own), ("other", other))
+    }
     users = {
         "caseworker": caseworker,
         "sensitive": sensitive,
         "former": former,
         "manager": manager,
         "admin": admin,
-        **_recipients(admin),
+        **recipients,
     }
     cookies = {role: _cookie_copy(signed_in(user)) for role, user in users.items()}
     return World(
@@ -267,7 +296,40 @@ def _build() -> World:
         organisation=organisation,
         agreement=agreement,
         certificate=certificate,
+        pupils=pupils,
+        restrictions=restrictions,
     )
+
+
+def _portal(admin, recipients) -> dict[str, Any]:
+    """An active agreement for each school recipient's organisation, and a looked-after
+    child on each school's roll: "roll" the school recipient's, "other" the other school's."""
+    author = UserFactory(username="mx_portal_author", role=Role.ADMIN)
+    pupils = {}
+    for relation, kind in (("roll", "school"), ("other", "other_school")):
+        organisation = recipients[f"recipient:{kind}"].recipient_membership.organisation
+        draft = sharing_services.agreement_draft(
+            actor=author,
+            **{
+                **_agreement_values(organisation),
+                "name": f"Matrix portal {kind}",
+                "statutes": ["ca1989"],
+                "categories": ["identity", "attainment"],
+                "legal_statuses": ["CLA"],
+                "min_age": None,
+                "max_age": None,
+                "scope": "school_roll",
+            },
+        )
+        sharing_services.agreement_approve(actor=admin, agreement=draft)
+        school = SchoolFactory(urn=int(organisation.identifier), name=organisation.name)
+        child = ChildFactory(date_of_birth=BORN)
+        services.episode_add(
+            actor=None, child=child, cohort="CLA", legal_status="C2", start_date=BORN
+        )
+        Enrolment.objects.create(child=child, school=school, start_date=BORN)
+        pupils[relation] = child
+    return pupils
 
 
 def _sharing(admin) -> tuple[Any, Any]:
@@ -299,7 +361,7 @@ def _recipients(admin) -> dict[str, Any]:
         organisation = sharing_services.organisation_add(
             actor=admin,
             name=f"Matrix recipient {kind}",
-            type=kind,
+            type=identifier.get("type", kind),
             identifier_kind=identifier.get("identifier_kind", ""),
             identifier=identifier.get("identifier", ""),
             contact_name="Cy Dale",
@@ -323,10 +385,12 @@ def test_the_recipient_column_covers_every_recipient_type_of_the_demo():
     assert demo_types <= set(RECIPIENT_TYPES), sorted(demo_types - set(RECIPIENT_TYPES))
 
 
-def _as_people(role: str) -> list[str]:
-    """Who a column's letter is checked for: the recipient column for each recipient type."""
+def _as_people(role: str, row: Row) -> list[str]:
+    """Who a column's letter is checked for: the recipient column for each recipient type,
+    or on a portal line for the recipients its variant names (RECIPIENT_VARIANTS)."""
     if role == "recipient":
-        return [f"recipient:{kind}" for kind in RECIPIENT_TYPES]
+        kinds = RECIPIENT_VARIANTS.get(row.variant or "", tuple(RECIPIENT_TYPES))
+        return [f"recipient:{kind}" for kind in kinds]
     return [role]
 
 
@@ -401,6 +465,9 @@ def _url(world: World, row: Row, relation: str) -> str:
     if row.kind == "person":
         pk = MISSING_PERSON if relation == "missing" else world.target.pk
         return reverse(name, kwargs={"pk": pk})
+    if row.kind == "pupil":
+        pk = uuid.UUID(int=1) if relation == "missing" else world.pupils[relation].pk
+        return reverse(name, kwargs={"pk": pk})
     if row.kind in ("organisation", "agreement", "certificate"):
         pk = MISSING_PERSON if relation == "missing" else getattr(world, row.kind).pk
         return reverse(name, kwargs={"pk": pk})
@@ -420,6 +487,9 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     if name == "records:allocation-end":
         allocation = world.allocations["own" if relation == "missing" else relation]
         return reverse(name, kwargs={"pk": pk, "allocation_id": allocation.pk})
+    if name == "restrictions:remove":
+        restriction = world.restrictions["own" if relation == "missing" else relation]
+        return reverse(name, kwargs={"pk": pk, "restriction_id": restriction.pk})
     if name == "api:no-such-route":
         return reverse(name, kwargs={"pk": pk, "rest": "no-such-tab/"})
     if name in API_SECTIONS:
@@ -597,6 +667,16 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("sharing:agreement-edit", "POST"): lambda w, r: _agreement_form(w, r, name="Renamed"),
     ("sharing:agreement-approve", "POST"): NO_BODY,
     ("sharing:agreement-suspend", "POST"): _suspend,
+    ("restrictions:list", "POST"): lambda w, r: (
+        {
+            "kind": "do_not_share",
+            "recipient_type": "post_16",
+            "requested_by": "child",
+            "reason": "Asked at the review",
+        },
+        None,
+    ),
+    ("restrictions:remove", "POST"): lambda w, r: ({"reason": "Withdrawn"}, None),
     # Retention (issue 14): no body, so every write is refused with its errors.
     ("retention:rules", "POST"): NO_BODY,
     ("retention:queue", "POST"): NO_BODY,
@@ -638,7 +718,10 @@ def _state(world: World, row: Row, relation: str) -> tuple:
             sections = [SECTIONS[API_SECTIONS[row.name][0]][1]]
         else:
             sections = [section for _tab, section in SECTIONS.values()]
-        parts: list[Any] = [Child.objects.filter(pk=child.pk).values().get()]
+        parts: list[Any] = [
+            Child.objects.filter(pk=child.pk).values().get(),
+            sorted(SharingRestriction.objects.filter(child=child).values_list("pk", "kind")),
+        ]
         # The child's audit history: a subject-access export writes an entry in it.
         parts.append(LogEntry.objects.filter(additional_data__child_id=str(child.pk)).count())
         parts += [
@@ -738,7 +821,7 @@ def test_every_role_method_and_relation_gets_what_the_table_says(key, world):
     mismatches = []
     for row in BY_KEY[key]:
         for (column, relation), letter in row.expected.items():
-            for role in _as_people(column):
+            for role in _as_people(column, row):
                 mismatches += _check(world, row, role, relation, letter)
     if mismatches:
         header = ("method", "role", "relation", "expected", "got", "")
@@ -778,11 +861,15 @@ def _schema_operations() -> set[tuple[str, str]]:
 
 def _variants_required() -> set[str]:
     """Variants a pattern needs one line each for: every tab and section of the record."""
-    return {f"records:tab[{tab.slug}]" for tab in TABS} | {
-        f"records:{page}[{key}]"
-        for key in SECTIONS
-        for page in ("section-add", "section-edit", "section-remove")
-    }
+    return (
+        {f"records:tab[{tab.slug}]" for tab in TABS}
+        | {
+            f"records:{page}[{key}]"
+            for key in SECTIONS
+            for page in ("section-add", "section-edit", "section-remove")
+        }
+        | {f"{name}[{variant}]" for name in PORTAL_ROUTES for variant in RECIPIENT_VARIANTS}
+    )
 
 
 def _how_to_add(name: str, method: str = "GET") -> str:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("sign-in/set-up/", signin.sign_in_set_up, name="sign-in-set-up"),
     path("sign-in/backup-codes/", signin.sign_in_backup_codes, name="sign-in-backup-codes"),
     path("sign-out/", signin.sign_out, name="sign-out"),
+    # Sharing's pages on a child's record, before records' own (whose tabs take any slug).
+    path("children/<uuid:pk>/sharing-restrictions/", include("sharing.urls_restrictions")),
     path("children/", include("records.urls")),
     path("dashboards/", include("records.urls_dashboards")),
     path("what-we-hold/", include("records.urls_datamap")),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("api/", include("records.api.urls")),
     path("staff/", include("staff.urls")),
     path("sharing/", include("sharing.urls")),
+    path("portal/", include("sharing.urls_portal")),
     path("retention/", include("retention.urls")),
     path("set-password/", include("staff.urls_password")),
     path("subject-access/", include("retention.urls_subject_access")),

@@ -45,3 +45,26 @@ def test_seed_demo_adds_each_kind_and_the_recipient_users():
     # Again: nothing doubles.
     call_command("seed_demo", children=40, password=PASSWORD, if_empty=True, verbosity=0)
     assert SharingAgreement.objects.count() == len(RecipientType.values)
+
+
+def _demo_client(username: str) -> Client:
+    client = Client()
+    step = client.post(reverse("sign-in"), {"username": username, "password": PASSWORD})
+    client.post(step["Location"], {"code": totp.code_now(TOTP_SECRET)})
+    return client
+
+
+def test_the_demo_designated_teacher_opens_the_portal_with_children_on_roll():
+    call_command("seed_demo", children=40, password=PASSWORD, totp_secret=TOTP_SECRET, verbosity=0)
+    teacher = _demo_client("school")
+    home = teacher.get(reverse("home"))
+    assert b'id="portal-link"' in home.content
+    listing = teacher.get(reverse("portal:children"))
+    assert listing.status_code == 200
+    children = listing.context["listing"].children
+    assert children, "the demo school has looked-after children on roll"
+    page = teacher.get(reverse("portal:child", kwargs={"pk": children[0].pk}))
+    assert page.status_code == 200
+    assert children[0].name in page.content.decode()
+    youth = _demo_client("youth")
+    assert youth.get(reverse("portal:children")).status_code == 404

@@ -150,6 +150,17 @@ CASES = [
     ("sharing-api:agreements", None, dict.fromkeys(ROLES, 403)),
     ("sharing-api:dataset-csv", lambda w: {"pk": w["agreement"].pk}, dict.fromkeys(ROLES, 403)),
     ("sharing-api:dataset-jsonl", lambda w: {"pk": w["agreement"].pk}, dict.fromkeys(ROLES, 403)),
+    # The designated teachers' portal: recipient users of a school only (tests/sharing/
+    # test_portal.py has them); every staff role gets 404.
+    ("portal:children", None, expect(302, 404, 404, 404, 404, 404)),
+    ("portal:child", lambda w: {"pk": w["child"].pk}, expect(302, 404, 404, 404, 404, 404)),
+    # Sharing restrictions on the child's record: whoever may change the child.
+    ("restrictions:list", lambda w: {"pk": w["child"].pk}, ALLOCATED),
+    (
+        "restrictions:remove",
+        lambda w: {"pk": w["child"].pk, "restriction_id": w["restriction"].pk},
+        ALLOCATED,
+    ),
     # Retention is the Admins' (tests/retention/ has the writes).
     ("retention:rules", None, ADMINS),
     ("retention:queue", None, ADMINS),
@@ -228,6 +239,14 @@ def world(client_for):
         contact_email="youth@example.invalid",
     )
     agreement = sharing_services.agreement_draft(actor=admin, **agreement_values(organisation))
+    restriction = sharing_services.restriction_add(
+        actor=manager,
+        child=child,
+        kind="do_not_share",
+        recipient_type="other_la",
+        requested_by="parent",
+        reason="The parent asked",
+    )
     clients = {
         CASEWORKER: client_for(caseworker),
         SENSITIVE_CASEWORKER: client_for(sensitive),
@@ -244,6 +263,7 @@ def world(client_for):
         "clients": clients,
         "organisation": organisation,
         "agreement": agreement,
+        "restriction": restriction,
     }
 
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from sharing import views_portal
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views_portal.children, name="children"),
+    path("children/<uuid:pk>/", views_portal.child, name="child"),
+]
