@@ -27,6 +27,7 @@ from records.models.contacts import Contact, PreviousAddress
 from records.models.health import HealthCondition, HealthProfessional
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
+from records.models.pep import Pep, PepEvent, PepTarget
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
 from records.models.schools import Enrolment, School
 
@@ -61,6 +62,9 @@ __all__ = [
     "ImportRun",
     "LegalStatusEpisode",
     "Note",
+    "Pep",
+    "PepEvent",
+    "PepTarget",
     "Post16Course",
     "PreviousAddress",
     "ProfessionalInvolvement",
