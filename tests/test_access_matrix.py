@@ -44,8 +44,10 @@ from records.models import (
     ImportKind,
     ImportRun,
     LegalStatusEpisode,
+    Pep,
 )
 from records.sections import TABS
+from records.services import pep as pep_services
 from records.services.imports import import_create
 from sharing import services as sharing_services
 from sharing.demo import ORGANISATIONS, RECIPIENT_USERS
@@ -172,6 +174,7 @@ class World:
     signin: Any  # someone to sign in as on the sign-in page
     organisation: Any  # a recipient organisation the sharing pages act on
     agreement: Any  # a draft sharing agreement, drafted by an Admin none of the roles is
+    plans: dict[str, Any]  # "own", "other" -> a personal education plan in progress
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -238,6 +241,17 @@ def _build() -> World:
         for relation, child in (("own", own), ("other", other)):
             values = _values(INPUTS[key].valid, school)
             rows[(key, relation)] = section.create(actor=manager, child=child, **values)
+    plans = {}
+    for relation, child in (("own", own), ("other", other)):
+        # In care since before the world's day, so each child has a plan (issue 15).
+        services.episode_add(
+            actor=manager,
+            child=child,
+            cohort="CLA",
+            legal_status="C2",
+            start_date=datetime.date(2025, 9, 1),
+        )
+        plans[relation] = pep_services.pep_start(actor=manager, child=child)
     organisation, agreement = _sharing(admin)
     users = {
         "caseworker": caseworker,
@@ -261,6 +275,7 @@ def _build() -> World:
         signin=signin,
         organisation=organisation,
         agreement=agreement,
+        plans=plans,
     )
 
 
@@ -398,6 +413,9 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     pk = world.child_pk(relation)
     if name == "records:tab":
         return reverse(name, kwargs={"pk": pk, "tab": variant})
+    if name == "records:pep-plan":
+        plan = world.plans["own" if relation == "missing" else relation]
+        return reverse(name, kwargs={"pk": pk, "plan": plan.pk})
     if name in ("records:section-add", "records:section-edit"):
         tab, section = variant.split("/")
         kwargs = {"pk": pk, "tab": tab, "section": section}
@@ -560,6 +578,8 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:import-new[schools]", "POST"): _upload(ImportKind.SCHOOLS),
     ("records:import-new[cin]", "POST"): _upload(ImportKind.CIN),
     ("records:import-again", "POST"): NO_BODY,
+    ("records:pep-start", "POST"): _pep_start,
+    ("records:pep-plan", "POST"): _pep_section,
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,
@@ -605,6 +625,21 @@ for _key in SECTIONS:
     BODIES[(f"api:{_tab.slug}-{_section.slug}-item", "PUT")] = _section_edit(_key, api=True)
 
 
+def _pep_start(world: World, relation: str):
+    """Starting the next plan needs the last one complete: the world's is removed first."""
+    Pep.objects.filter(child=_child_of(world, relation)).delete()
+    return {}, None
+
+
+def _pep_section(world: World, relation: str):
+    plan = Pep.objects.get(pk=world.plans["own" if relation == "missing" else relation].pk)
+    return {
+        "form": "section-education",
+        "expected_version": str(plan.version),
+        "section-education-edu_needs": "Phonics",
+    }, None
+
+
 # --- What a refused write must leave as it was ----------------------------------------------
 
 
@@ -620,6 +655,7 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         else:
             sections = [section for _tab, section in SECTIONS.values()]
         parts: list[Any] = [Child.objects.filter(pk=child.pk).values().get()]
+        parts.append(sorted(Pep.objects.filter(child=child).values_list("pk", "version")))
         parts += [
             sorted(section.model.objects.filter(child=child).values_list("pk", "version"))
             for section in sections
