@@ -542,6 +542,22 @@ def _suspend(world: World, relation: str):
 
 NO_BODY: Callable[[World, str], tuple[dict, None]] = lambda world, relation: ({}, None)  # noqa: E731
 
+
+def _pep_start(world: World, relation: str):
+    """Starting the next plan needs the last one complete: the world's is removed first."""
+    Pep.objects.filter(child=_child_of(world, relation)).delete()
+    return {}, None
+
+
+def _pep_section(world: World, relation: str):
+    plan = Pep.objects.get(pk=world.plans["own" if relation == "missing" else relation].pk)
+    return {
+        "form": "section-education",
+        "expected_version": str(plan.version),
+        "section-education-edu_needs": "Phonics",
+    }, None
+
+
 BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] = {
     ("sign-in", "POST"): lambda w, r: ({"username": w.signin.username, "password": PASSWORD}, None),
     ("sign-in-code", "POST"): lambda w, r: ({"code": "12345678"}, None),
@@ -623,21 +639,6 @@ for _key in SECTIONS:
     _tab, _section = SECTIONS[_key]
     BODIES[(f"api:{_tab.slug}-{_section.slug}-list", "POST")] = _section_add(_key, api=True)
     BODIES[(f"api:{_tab.slug}-{_section.slug}-item", "PUT")] = _section_edit(_key, api=True)
-
-
-def _pep_start(world: World, relation: str):
-    """Starting the next plan needs the last one complete: the world's is removed first."""
-    Pep.objects.filter(child=_child_of(world, relation)).delete()
-    return {}, None
-
-
-def _pep_section(world: World, relation: str):
-    plan = Pep.objects.get(pk=world.plans["own" if relation == "missing" else relation].pk)
-    return {
-        "form": "section-education",
-        "expected_version": str(plan.version),
-        "section-education-edu_needs": "Phonics",
-    }, None
 
 
 # --- What a refused write must leave as it was ----------------------------------------------

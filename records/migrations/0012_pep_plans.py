@@ -2,9 +2,10 @@
 
 import django.core.validators
 import django.db.models.deletion
-import records.models.child
 from django.conf import settings
 from django.db import migrations, models
+
+import records.models.child
 
 
 class Migration(migrations.Migration):

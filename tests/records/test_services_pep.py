@@ -10,33 +10,17 @@ import pytest
 import time_machine
 from auditlog.models import LogEntry
 
-from records.codes import Cohort
 from records.models import Enrolment, Pep, PepEvent, PepTarget
 from records.models.pep import Owner, PepKind, PepStatus
 from records.permissions import DESIGNATED_TEACHER_CHECKS
 from records.selectors.pep import pep_next_due
 from records.services import pep as services
 from records.services.attendance import attendance_record
-from tests.factories import ChildFactory, EpisodeFactory, SchoolFactory, UserFactory
+from tests.factories import ChildFactory, SchoolFactory, UserFactory
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role
 
-TODAY = date(2025, 11, 12)
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-@pytest.fixture
-def in_care(caseworker, allocate):
-    child = ChildFactory(date_of_birth=date(2014, 3, 3))
-    EpisodeFactory(child=child, cohort=Cohort.CLA, start_date=date(2025, 6, 2))
-    allocate(child, caseworker)
-    return child
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pep_today")]
 
 
 def _errors(excinfo) -> dict:
@@ -67,7 +51,7 @@ def test_starting_a_plan_takes_the_term_the_kind_and_the_record_as_it_stands(cas
     assert (plan.academic_year, plan.term, plan.kind) == (2025, "autumn", PepKind.SCHOOL_AGE)
     assert plan.status == PepStatus.NOT_STARTED
     assert plan.snapshot["school"]["name"] == "Hill Academy"
-    assert plan.snapshot_on == TODAY
+    assert plan.snapshot_on == date(2025, 11, 12)  # tests/records/conftest.py PEP_TODAY
     event = PepEvent.objects.get(plan=plan)
     assert (event.action, event.actor, event.to_status) == ("started", caseworker, "not_started")
     assert LogEntry.objects.filter(object_pk=str(plan.pk)).exists()

@@ -16,22 +16,7 @@ from records.services import pep as services
 from tests.conftest import signed_in
 from tests.factories import ChildFactory, EpisodeFactory
 
-TODAY = date(2025, 11, 12)
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(TODAY, tick=False):
-        yield
-
-
-@pytest.fixture
-def in_care(caseworker, allocate):
-    child = ChildFactory(date_of_birth=date(2014, 3, 3))
-    EpisodeFactory(child=child, cohort=Cohort.CLA, start_date=date(2025, 6, 2))
-    allocate(child, caseworker)
-    return child
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pep_today")]
 
 
 def _tab(child) -> str:
