@@ -13,7 +13,7 @@ from auditlog.models import LogEntry
 from records.models import Enrolment, Pep, PepEvent, PepTarget
 from records.models.pep import Owner, PepKind, PepStatus
 from records.permissions import DESIGNATED_TEACHER_CHECKS
-from records.selectors.pep import pep_next_due
+from records.selectors.pep import pep_next_due, pep_snapshot
 from records.services import pep as services
 from records.services.attendance import attendance_record
 from tests.factories import ChildFactory, SchoolFactory, UserFactory
@@ -294,8 +294,6 @@ def test_a_completed_plan_keeps_its_figures_when_attendance_is_imported_later(
     )
     assert _fresh(plan).snapshot == before
     # The figures were there to be read: a plan taken now as at that day would show them.
-    from records.selectors.pep import pep_snapshot
-
     assert pep_snapshot(child=in_care, on=date(2025, 11, 3))["attendance"]["year_possible"] == 2
 
 
@@ -306,3 +304,28 @@ def test_the_next_due_date_follows_the_plans_of_the_care_period(caseworker, mana
     assert pep_next_due(child=in_care).due == date(2025, 6, 30)  # 20 working days
     services.pep_complete(actor=manager, plan=plan, expected_version=plan.version)
     assert pep_next_due(child=in_care).due == date(2026, 4, 5)  # end of spring 2026
+
+
+def test_the_snapshot_is_the_record_as_it_stood_on_the_day(manager, in_care):
+    from records.services.behaviour import exclusion_record
+
+    old, new = SchoolFactory(name="Old Primary"), SchoolFactory(name="New Academy")
+    Enrolment.objects.create(
+        child=in_care, school=old, start_date=date(2024, 9, 2), end_date=date(2025, 10, 31)
+    )
+    Enrolment.objects.create(child=in_care, school=new, start_date=date(2025, 11, 3))
+    for day in (date(2025, 6, 10), date(2025, 10, 6), date(2025, 11, 10)):
+        exclusion_record(
+            actor=manager,
+            child=in_care,
+            school=old,
+            category="FIXD",
+            start_date=day,
+            reasons=["DB"],
+            sessions=2,
+        )
+    snapshot = pep_snapshot(child=in_care, on=date(2025, 10, 20))
+    assert snapshot["school"]["name"] == "Old Primary"
+    # This term (autumn, from 1 August) up to that day: the October suspension only.
+    assert snapshot["exclusions"] == {"suspensions": 1, "sessions": 2, "permanent": 0}
+    assert pep_snapshot(child=in_care, on=date(2025, 11, 12))["school"]["name"] == "New Academy"
