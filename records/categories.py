@@ -30,6 +30,9 @@ class DataCategory(models.TextChoices):
     ATTAINMENT = "attainment", "Assessment and attainment"
     BEHAVIOUR = "behaviour", "Behaviour"
     POST_16 = "post_16", "Post-16 education"
+    # Personal education plans (DESIGN.md lists "education plans" among the notice's
+    # categories; the notice calls it "Education information"): a school may be released it.
+    EDUCATION_PLANS = "education_plans", "Education plans"
     HOUSING = "housing", "Housing"
     EMPLOYMENT = "employment", "Employment"
     FAMILY = "family", "Family and relationships"

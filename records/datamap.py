@@ -66,6 +66,7 @@ class Area(StrEnum):
     HEALTH = "health"
     NOTES = "notes"
     CONTACTS = "contacts"
+    PEP = "pep"  # personal education plans
     ACCESS = "access"  # allocations and per-child grants
     LOGS = "logs"  # the audit and access logs, batch events
     IMPORTS = "imports"

@@ -16,6 +16,7 @@ from guardian.core import ObjectPermissionChecker
 from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.datamap import DATA_MAP
 from records.models import Child, ImportKind
+from records.models.pep import Owner
 from virtualschool.roles import Perm, Role, user_has_role
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -155,3 +156,44 @@ def can_read_data_map(user: UserLike) -> bool:
     (DESIGN.md, "One map of a child's data"); it names fields, never a child's values, but it
     is theirs to keep, so other roles get a 404 as for anything absent."""
     return user_has_role(user, Role.ADMIN)
+
+
+# --- Personal education plans: who may write each section -------------------------------
+
+# Checks that a user is the designated teacher of a child's school (the school portal's, to
+# come: sharing registers one from its ready(), so records never imports sharing).
+DESIGNATED_TEACHER_CHECKS: list = []
+
+
+def designated_teacher_check_register(check) -> None:
+    """Add a `check(user, child) -> bool` saying the user is the child's designated teacher."""
+    DESIGNATED_TEACHER_CHECKS.append(check)
+
+
+def is_designated_teacher_for(user: UserLike, child: Child) -> bool:
+    return bool(user.is_active) and any(check(user, child) for check in DESIGNATED_TEACHER_CHECKS)
+
+
+def can_write_pep_section(user: UserLike, child: Child, owner: str) -> bool:
+    """Whether the user may write a PEP section the `owner` owns (issue 15), judged in the
+    services whoever calls them.
+
+    - Designated teacher's sections (pupil voice, education, targets; and submitting): the
+      child's designated teacher, or, until the school portal exists, a caseworker or manager
+      who may change the child, on the teacher's behalf.
+    - Social worker's (care and placement, SDQ): social workers have no account, so the
+      caseworker or a manager writes them on the social worker's behalf.
+    - The virtual school's QA: a Manager (the plan's own caseworker does not rate it).
+    """
+    if owner == Owner.VIRTUAL_SCHOOL:
+        return user_has_role(user, Role.MANAGER) and can_change_child(user, child)
+    if owner == Owner.DESIGNATED_TEACHER and is_designated_teacher_for(user, child):
+        return True
+    return can_change_child(user, child)
+
+
+def pep_acts_on_behalf(user: UserLike, child: Child, owner: str) -> bool:
+    """Whether a write to an `owner`'s section is on the owner's behalf (shown in the history)."""
+    if owner == Owner.VIRTUAL_SCHOOL:
+        return False
+    return not (owner == Owner.DESIGNATED_TEACHER and is_designated_teacher_for(user, child))

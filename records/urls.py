@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.views import attendance, home, imports, sections
+from records.views import attendance, home, imports, pep, sections
 from records.views import children as views
 from records.views.child_edit import child_edit
 
@@ -35,6 +35,8 @@ urlpatterns = [
         attendance.attendance_record_page,
         name="attendance-record",
     ),
+    path("<uuid:pk>/pep/start/", pep.pep_start, name="pep-start"),
+    path("<uuid:pk>/pep/plans/<int:plan>/", pep.pep_plan, name="pep-plan"),
     # Generic tabs of the record (records/sections/); fixed routes above take precedence.
     path("<uuid:pk>/<slug:tab>/", sections.tab_detail, name="tab"),
     path("<uuid:pk>/<slug:tab>/<slug:section>/add/", sections.section_add, name="section-add"),

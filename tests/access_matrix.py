@@ -118,12 +118,17 @@ records:allocation-add                     child  POST   SSS  NNN NNN NNN RRN NN
 records:allocation-end                     child  POST   SSS  NNN NNN NNN RRN NNN  NNN
 records:attendance-record                  child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:attendance-record                  child  POST   SSS  RNN RNN NNN RRN NNN  NNN
+# Personal education plans (issue 15): starting the next, and a plan's page and its forms.
+records:pep-start                          child  POST   SSS  RNN RNN NNN RRN NNN  NNN
+records:pep-plan                           child  GET    SSS  ONN ONN NNN OON NNN  NNN
+records:pep-plan                           child  POST   SSS  RNN RNN NNN RRN NNN  NNN
 
 records:tab[characteristics]               child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:tab[schools]                       child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:tab[attendance]                    child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:tab[attainment]                    child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:tab[behaviour]                     child  GET    SSS  ONN ONN NNN OON NNN  NNN
+records:tab[pep]                           child  GET    SSS  ONN ONN NNN OON NNN  NNN
 records:tab[safeguarding]                  child  GET    SSS  NNN ONN NNN OON NNN  NNN
 records:tab[health]                        child  GET    SSS  NNN ONN NNN OON NNN  NNN
 records:tab[notes]                         child  GET    SSS  ONN ONN NNN OON NNN  NNN

@@ -46,8 +46,10 @@ from records.models import (
     ImportKind,
     ImportRun,
     LegalStatusEpisode,
+    Pep,
 )
 from records.sections import TABS
+from records.services import pep as pep_services
 from records.services.imports import import_create
 from retention.models import DestructionCertificate
 from sharing import services as sharing_services
@@ -192,6 +194,7 @@ class World:
     certificate: Any  # a destruction certificate (retention): a child destroyed the service way
     pupils: dict[str, Any]  # "roll", "other" -> a looked-after child on that school's roll
     restrictions: dict[str, Any]  # "own", "other" -> a sharing restriction of that child
+    plans: dict[str, Any]  # "own", "other" -> a personal education plan in progress
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -258,6 +261,17 @@ def _build() -> World:
         for relation, child in (("own", own), ("other", other)):
             values = _values(INPUTS[key].valid, school)
             rows[(key, relation)] = section.create(actor=manager, child=child, **values)
+    plans = {}
+    for relation, child in (("own", own), ("other", other)):
+        # In care since before the world's day, so each child has a plan (issue 15).
+        services.episode_add(
+            actor=manager,
+            child=child,
+            cohort="CLA",
+            legal_status="C2",
+            start_date=datetime.date(2025, 9, 1),
+        )
+        plans[relation] = pep_services.pep_start(actor=manager, child=child)
     organisation, agreement = _sharing(admin)
     certificate = _certificate(admin, manager)
     recipients = _recipients(admin)
@@ -298,6 +312,7 @@ def _build() -> World:
         certificate=certificate,
         pupils=pupils,
         restrictions=restrictions,
+        plans=plans,
     )
 
 
@@ -478,6 +493,9 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     pk = world.child_pk(relation)
     if name == "records:tab":
         return reverse(name, kwargs={"pk": pk, "tab": variant})
+    if name == "records:pep-plan":
+        plan = world.plans["own" if relation == "missing" else relation]
+        return reverse(name, kwargs={"pk": pk, "plan": plan.pk})
     if name in ("records:section-add", "records:section-edit", "records:section-remove"):
         tab, section = variant.split("/")
         kwargs = {"pk": pk, "tab": tab, "section": section}
@@ -607,6 +625,22 @@ def _suspend(world: World, relation: str):
 
 NO_BODY: Callable[[World, str], tuple[dict, None]] = lambda world, relation: ({}, None)  # noqa: E731
 
+
+def _pep_start(world: World, relation: str):
+    """Starting the next plan needs the last one complete: the world's is removed first."""
+    Pep.objects.filter(child=_child_of(world, relation)).delete()
+    return {}, None
+
+
+def _pep_section(world: World, relation: str):
+    plan = Pep.objects.get(pk=world.plans["own" if relation == "missing" else relation].pk)
+    return {
+        "form": "section-education",
+        "expected_version": str(plan.version),
+        "section-education-edu_needs": "Phonics",
+    }, None
+
+
 BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] = {
     ("sign-in", "POST"): lambda w, r: ({"username": w.signin.username, "password": PASSWORD}, None),
     ("sign-in-code", "POST"): lambda w, r: ({"code": "12345678"}, None),
@@ -643,6 +677,8 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:import-new[schools]", "POST"): _upload(ImportKind.SCHOOLS),
     ("records:import-new[cin]", "POST"): _upload(ImportKind.CIN),
     ("records:import-again", "POST"): NO_BODY,
+    ("records:pep-start", "POST"): _pep_start,
+    ("records:pep-plan", "POST"): _pep_section,
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,
@@ -724,6 +760,7 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         ]
         # The child's audit history: a subject-access export writes an entry in it.
         parts.append(LogEntry.objects.filter(additional_data__child_id=str(child.pk)).count())
+        parts.append(sorted(Pep.objects.filter(child=child).values_list("pk", "version")))
         parts += [
             sorted(section.model.objects.filter(child=child).values_list("pk", "version"))
             for section in sections

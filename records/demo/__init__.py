@@ -24,6 +24,7 @@ from records.demo import (
     contacts,
     health,
     notes,
+    pep,
     safeguarding,
 )
 from records.demo import schools as schools_demo
@@ -41,6 +42,7 @@ AREAS = (
     health,
     notes,
     contacts,
+    pep,
 )
 
 DEMO_LA_CODE = "873"  # an LA number used only as a prefix for synthetic UPNs and URNs

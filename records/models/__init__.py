@@ -28,6 +28,7 @@ from records.models.health import HealthCondition, HealthProfessional
 from records.models.home import EntryRemoval, HomeSeen
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
+from records.models.pep import Pep, PepEvent, PepTarget
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
 from records.models.schools import Enrolment, School
 
@@ -65,6 +66,9 @@ __all__ = [
     "ImportRun",
     "LegalStatusEpisode",
     "Note",
+    "Pep",
+    "PepEvent",
+    "PepTarget",
     "Post16Course",
     "PreviousAddress",
     "ProfessionalInvolvement",

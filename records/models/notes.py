@@ -20,8 +20,14 @@ NOTE_CATEGORIES = (
     DataCategory.CRIMINAL,
     DataCategory.SUPPORT_NETWORK,
     DataCategory.REFERRAL,
+    DataCategory.EDUCATION_PLANS,
 )
-NOTE_CATEGORY_CHOICES = [(category.value, category.label) for category in NOTE_CATEGORIES]
+# A note about the child's education (a call with the designated teacher, a PEP meeting's
+# follow-up) is filed under the education plans category, shown as "Education" (issue 15).
+NOTE_LABELS = {DataCategory.EDUCATION_PLANS: "Education"}
+NOTE_CATEGORY_CHOICES = [
+    (category.value, NOTE_LABELS.get(category, category.label)) for category in NOTE_CATEGORIES
+]
 
 
 class Note(ChildRecord):

@@ -16,6 +16,7 @@ from records.sections import (
     contacts,
     health,
     notes,
+    pep,
     safeguarding,
     schools,
 )
@@ -27,6 +28,7 @@ TABS: tuple[Tab, ...] = (
     attendance.TAB,
     attainment.TAB,
     behaviour.TAB,
+    pep.TAB,
     safeguarding.TAB,
     health.TAB,
     notes.TAB,

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from records.categories import DataCategory
+from records.datamap import DATA_MAP
 from records.models import Note
 from records.services import notes as services
 from tests.factories import UserFactory
@@ -225,3 +227,13 @@ def test_bad_input_is_refused_and_nothing_saved(manager, child, fields, field, m
         services.note_record(actor=manager, child=child, **values)
     assert message in " ".join(raised.value.message_dict[field])
     assert not Note.objects.exists()
+
+
+def test_a_note_can_be_filed_under_education(manager, child):
+    """Issue 15: notes gain an "Education" category, the education plans category of the
+    data map, so it is shared and destroyed as education information is."""
+    note = services.note_record(
+        actor=manager, child=child, category="education_plans", text="Spoke to the school"
+    )
+    assert note.get_category_display() == "Education"
+    assert DATA_MAP.category_of(Note, "text", note) == DataCategory.EDUCATION_PLANS

@@ -15,6 +15,7 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from records import services
 from records.codes import Cohort
@@ -27,8 +28,11 @@ from records.models import (
     ImportKind,
     ImportRejection,
     ImportRun,
+    Pep,
 )
 from records.selectors import child_history
+from records.selectors.pep import care_entered
+from records.services import pep as pep_services
 from retention.subject_access.export import SUMMARY_FILE, export_file, exported_entries
 from retention.subject_access.services import PAGE
 from sharing import services as sharing_services
@@ -77,7 +81,31 @@ def _populated(manager, caseworker) -> Child:
         requested_by=RequestedBy.PARENT,
         reason="Asked at review",
     )
+    _with_a_plan(manager, child)
     return child
+
+
+def _with_a_plan(manager, child: Child) -> None:
+    """A personal education plan with a target (issue 15), if the demo gave the child none:
+    the demo plans only for some children in care."""
+    if Pep.objects.filter(child=child).exists():
+        return
+    if care_entered(child=child, on=TODAY) is None:
+        services.episode_add(
+            actor=manager,
+            child=child,
+            cohort=Cohort.CLA,
+            legal_status="C2",
+            start_date=TODAY - datetime.timedelta(days=10),
+        )
+    plan = pep_services.pep_start(actor=manager, child=child, today=TODAY)
+    pep_services.pep_target_add(
+        actor=manager,
+        plan=plan,
+        target="Read every day",
+        owner="Class teacher",
+        due_by=timezone.localdate() + datetime.timedelta(days=30),
+    )
 
 
 def _other(manager, caseworker) -> Child:

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from records import services
 from records.codes import Cohort
+from records.services import pep as pep_services
 from records.services import safeguarding
 from sharing import services as sharing_services
 from tests.factories import ChildFactory, UserFactory
@@ -70,6 +71,9 @@ CASES = [
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "safeguarding"}, ALLOCATED_SENSITIVE),
     ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "attendance"}, ALLOCATED),
     ("records:attendance-record", lambda w: {"pk": w["child"].pk}, ALLOCATED),
+    ("records:tab", lambda w: {"pk": w["child"].pk, "tab": "pep"}, ALLOCATED),
+    ("records:pep-start", lambda w: {"pk": w["child"].pk}, POST_ONLY),
+    ("records:pep-plan", lambda w: {"pk": w["child"].pk, "plan": w["plan"].pk}, ALLOCATED),
     (
         "records:tab",
         lambda w: {"pk": w["child"].pk, "tab": "no-such-tab"},
@@ -247,6 +251,14 @@ def world(client_for):
         requested_by="parent",
         reason="The parent asked",
     )
+    services.episode_add(
+        actor=manager,
+        child=child,
+        cohort=Cohort.CLA,
+        legal_status="C2",
+        start_date=max(child.date_of_birth, datetime.date(2024, 1, 1)),
+    )
+    plan = pep_services.pep_start(actor=manager, child=child)
     clients = {
         CASEWORKER: client_for(caseworker),
         SENSITIVE_CASEWORKER: client_for(sensitive),
@@ -264,6 +276,7 @@ def world(client_for):
         "organisation": organisation,
         "agreement": agreement,
         "restriction": restriction,
+        "plan": plan,
     }
 
 
