@@ -372,12 +372,20 @@ def _copied(dataset: Dataset, fmt: str, sql: str, params: tuple[Any, ...]) -> It
     started = time.perf_counter()
     try:
         with connection.cursor() as wrapper, wrapper.cursor.copy(sql, params) as copy:
-            for row in copy:
-                line = bytes(row)
-                at = line.index(separator)
-                add_child(line[:at].decode())
-                dataset.rows += 1
-                yield line[at + 1 :]
+            try:
+                for row in copy:
+                    line = bytes(row)
+                    at = line.index(separator)
+                    add_child(line[:at].decode())
+                    dataset.rows += 1
+                    yield line[at + 1 :]
+            except GeneratorExit:
+                # Closed part way (the client went): read the rest of this COPY, unsent,
+                # rather than let psycopg cancel it, which would abort an enclosing
+                # transaction and so the disclosure's log row.
+                for _row in copy:
+                    pass
+                raise
     finally:
         if connection.queries_logged:
             elapsed = time.perf_counter() - started
@@ -459,13 +467,15 @@ def logged_stream(
     digest = hashlib.sha256()
     size = 0
     complete = False
+    chunks = encode(dataset, fmt)
     try:
-        for chunk in encode(dataset, fmt):
+        for chunk in chunks:
             digest.update(chunk)
             size += len(chunk)
             yield chunk
         complete = True
     finally:
+        chunks.close()  # ends a COPY part read before the log row is written
         disclosure_record(
             agreement=dataset.agreement,
             recipient=recipient,

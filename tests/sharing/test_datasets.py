@@ -221,8 +221,13 @@ def test_csv_begins_with_the_data_dictionary(active):
     assert records[0] == list(datasets.CSV_HEADER)
     kinds = [record[0] for record in records[1:]]
     assert kinds == sorted(kinds, key=lambda kind: kind != "field")
-    assert ["field", "", "records_child", "", "first_name", "Identity"] in records
-    assert any(r[0] == "value" and r[4] == "first_name" and r[5] == "Ada" for r in records)
+    assert ["field", "records_child", "first_name", "Identity"] in records
+    # Then each table's columns, and a line per record of it.
+    columns = next(r for r in records if r[:2] == ["columns", "records_child"])
+    assert columns[2] == "child"
+    row = next(r for r in records if r[:2] == ["row", "records_child"])
+    assert len(row) == len(columns)
+    assert row[columns.index("first_name")] == "Ada"
 
 
 def test_the_number_of_queries_does_not_grow_with_the_cohort(organisation):
