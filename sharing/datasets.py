@@ -12,11 +12,12 @@
   the agreement's and the child's ids, stable for one agreement and unlinkable across two),
   or statistics only (tables of counts suppressed by `sharing.statistics`, no child's row).
 
-A dataset is long: after its data dictionary (each released field's table, name and
-category), one record per row of the record, with the fields released from it. It is
-produced as an iterator of encoded chunks: one server-side cursor per table read in chunks,
-so memory stays flat and the number of queries is the number of tables, whatever the
-cohort's size.
+After its data dictionary (each released field's table, name and category), a dataset has
+one record per row of the record, with the fields released from it (the formats:
+docs/ARCHITECTURE.md, Sharing). It is produced as an iterator of encoded chunks. Each table
+is one `COPY (SELECT …) TO STDOUT` whose SELECT formats every line in PostgreSQL, read row by
+row, so memory stays flat, the number of queries is the number of tables whatever the
+cohort's size, and Python does little more per record than count it (docs/performance.md).
 """
 
 from __future__ import annotations

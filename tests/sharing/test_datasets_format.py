@@ -14,13 +14,13 @@ import json
 import pytest
 
 from records.categories import DataCategory
-from records.datamap import DATA_MAP
 from records.demo import DemoStaff, seed_children
 from records.models import Child
 from sharing import datasets, services
 from sharing.models import DisclosureLogEntry, SharingAgreement
 from tests.factories import ChildFactory, EpisodeFactory, UserFactory
 from tests.sharing.conftest import agreement_values
+from tests.sharing.test_datasets import released_fields
 from virtualschool.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -86,13 +86,7 @@ def test_csv_and_json_lines_carry_the_same_records_and_only_the_categorys_fields
     agreement = _agreement(organisation, categories=[category.value], **EVERY_STATUS)
     head, json_rows = _jsonl(_read(datasets.build(agreement=agreement, on=DAY), "jsonl"))
     dictionary, csv_rows = _csv(_read(datasets.build(agreement=agreement, on=DAY), "csv"))
-    allowed = {
-        (entry.table, name)
-        for entry, name in DATA_MAP.fields_in(category)
-        if entry.area not in datasets.NOT_RELEASED_AREAS
-        and entry.reach in datasets.RELEASED_REACHES
-        and name not in entry.copies
-    }
+    allowed = released_fields(category)
     assert {(table, name) for _, table, name, _ in dictionary} == allowed
     assert [[f["table"], f["field"], f["category"]] for f in head["dictionary"]] == [
         line[1:] for line in dictionary
