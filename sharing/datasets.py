@@ -12,11 +12,12 @@
   the agreement's and the child's ids, stable for one agreement and unlinkable across two),
   or statistics only (tables of counts suppressed by `sharing.statistics`, no child's row).
 
-A dataset is long: after its data dictionary (each released field's table, name and
-category), one record per row of the record, with the fields released from it. It is
-produced as an iterator of encoded chunks: one server-side cursor per table read in chunks,
-so memory stays flat and the number of queries is the number of tables, whatever the
-cohort's size.
+After its data dictionary (each released field's table, name and category), a dataset has
+one record per row of the record, with the fields released from it (the formats:
+docs/ARCHITECTURE.md, Sharing). It is produced as an iterator of encoded chunks. Each table
+is one `COPY (SELECT …) TO STDOUT` whose SELECT formats every line in PostgreSQL, read row by
+row, so memory stays flat, the number of queries is the number of tables whatever the
+cohort's size, and Python does little more per record than count it (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -68,11 +72,10 @@ NAME_ADDRESS_DOB = frozenset(
         "postcode",
     }
 )
-CHUNK_SIZE = 2000
 # About how much is sent at once.
 CHUNK_BYTES = 65536
 FORMATS = ("csv", "jsonl")
-CSV_HEADER = ("record", "child", "table", "row", "field", "value")
+CSV_HEADER = ("record", "table", "field", "category")
 
 
 @dataclass(frozen=True)
@@ -172,78 +175,6 @@ def build(*, agreement: SharingAgreement, on: datetime.date) -> Dataset:
     )
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool | list):
-        return value
-    return str(value)  # a Decimal keeps its digits
-
-
-def _table_query(
-    table_plan: TablePlan, dataset: Dataset, restricted: bool
-) -> tuple[QuerySet, list[str]]:
-    """One table's rows for the cohort, as value tuples: the child's id, the released
-    fields, the rows' category fields, and for the child's own row whether "name, address
-    and date of birth only" applies. Rows of a restricted child's other tables are left out."""
-    entry = table_plan.entry
-    lookup = entry.child_lookup
-    rows = entry.model._default_manager.filter(**{f"{lookup}__in": dataset.children.values("pk")})
-    category_fields = sorted(set(table_plan.by_row.values()))
-    columns = [lookup, *table_plan.fields, *category_fields]
-    if restricted:
-        nad = Exists(
-            SharingRestriction.objects.filter(
-                child_id=OuterRef(lookup), kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
-            )
-        )
-        if entry.reach is Reach.SELF:
-            rows = rows.annotate(_nad=nad)
-            columns.append("_nad")
-        else:
-            rows = rows.exclude(nad)
-    if table_plan.by_row and all(name in table_plan.by_row for name in table_plan.fields):
-        # Every field is the row's category's: send only rows filed under the agreement's.
-        rows = rows.filter(**{f"{category_fields[0]}__in": dataset.agreement.categories})
-    return rows.order_by(lookup, "pk").values_list(*columns), category_fields
-
-
-def _released(
-    table_plan: TablePlan, record: tuple, category_at: dict[str, int], only_nad: bool, allowed
-) -> dict[str, Any]:
-    values = {}
-    for i, name in enumerate(table_plan.fields, start=1):
-        if only_nad and name not in NAME_ADDRESS_DOB:
-            continue
-        category_field = table_plan.by_row.get(name)
-        if category_field is not None and record[category_at[category_field]] not in allowed:
-            continue
-        values[name] = _value(record[i])
-    return values
-
-
-def _rows(dataset: Dataset) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(child, table, values) for every released row: one query per table."""
-    agreement = dataset.agreement
-    allowed = set(agreement.categories)
-    restricted = agreement.organisation.type == RecipientType.YOUTH_SUPPORT
-    pseudonymised = dataset.mode == Mode.PSEUDONYMISED
-    for table_plan in dataset.plans:
-        rows, category_fields = _table_query(table_plan, dataset, restricted)
-        first = 1 + len(table_plan.fields)
-        category_at = {name: first + i for i, name in enumerate(category_fields)}
-        self_row = restricted and table_plan.entry.reach is Reach.SELF
-        for record in rows.iterator(chunk_size=CHUNK_SIZE):
-            only_nad = self_row and record[-1]
-            values = _released(table_plan, record, category_at, only_nad, allowed)
-            if not values:
-                continue
-            child_id = record[0]
-            dataset.child_ids.add(child_id)
-            name = pseudonym(agreement.pk, child_id) if pseudonymised else str(child_id)
-            yield name, table_plan.entry.table, values
-
-
 def statistics_table(dataset: Dataset) -> PublishedTable:
     """A statistics-only agreement's table: the cohort's children by age on the day × gender,
     in one query, suppressed (sharing.statistics.suppress) before it leaves."""
@@ -265,92 +196,259 @@ def statistics_table(dataset: Dataset) -> PublishedTable:
     return suppress(table)
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(str(item) for item in value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def _lines_csv(dataset: Dataset) -> Iterator[str]:
-    """The CSV in pieces of about 64 KiB, each of whole lines: one writer over one buffer,
-    the fields of a record written together."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def taken() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(CSV_HEADER)
-    writer.writerows(
-        ("field", "", item.table, "", item.field, item.category) for item in dataset.dictionary
-    )
-    if dataset.mode == Mode.STATISTICS:
-        table = statistics_table(dataset)
-        for number, row in enumerate(table.rows(), start=1):
-            writer.writerows(
-                ("statistics", "", table.title, number, column, value)
-                for column, value in enumerate(row)
+def _table_query(
+    table_plan: TablePlan, dataset: Dataset, restricted: bool
+) -> tuple[QuerySet, list[str]]:
+    """One table's rows for the cohort, as value tuples, and their columns' names: the
+    child's id, the row's own id (but in the child's own row), the released fields, the
+    rows' category fields, and in the child's own row whether "name, address and date of
+    birth only" applies (`_nad`). Rows of a restricted child's other tables are left out."""
+    entry = table_plan.entry
+    lookup = entry.child_lookup
+    rows = entry.model._default_manager.filter(**{f"{lookup}__in": dataset.children.values("pk")})
+    category_fields = sorted(set(table_plan.by_row.values()))
+    order = [lookup] if entry.reach is Reach.SELF else [lookup, "pk"]
+    # Each name once: a note's category is released and also says the row's category.
+    columns = list(dict.fromkeys([*order, *table_plan.fields, *category_fields]))
+    if restricted:
+        nad = Exists(
+            SharingRestriction.objects.filter(
+                child_id=OuterRef(lookup), kind=RestrictionKind.NAME_ADDRESS_DOB_ONLY
             )
-        writer.writerow(("footnote", "", table.title, "", "", table.footnote))
-        yield taken()
-        return
-    for number, (child, table_name, values) in enumerate(_rows(dataset), start=1):
-        dataset.rows += 1
-        writer.writerows(
-            ("value", child, table_name, number, name, _csv_cell(value))
-            for name, value in values.items()
         )
-        if buffer.tell() >= CHUNK_BYTES:
-            yield taken()
-    yield taken()
+        if entry.reach is Reach.SELF:
+            rows = rows.annotate(_nad=nad)
+            columns.append("_nad")
+        else:
+            rows = rows.exclude(nad)
+    if table_plan.by_row and all(name in table_plan.by_row for name in table_plan.fields):
+        # Every field is the row's category's: send only rows filed under the agreement's.
+        rows = rows.filter(**{f"{category_fields[0]}__in": dataset.agreement.categories})
+    return rows.order_by(*order).values_list(*columns), columns
 
 
-def _lines_jsonl(dataset: Dataset) -> Iterator[str]:
-    dictionary = [
-        {"table": item.table, "field": item.field, "category": item.category}
-        for item in dataset.dictionary
+# --- Formatted by PostgreSQL ------------------------------------------------------------------
+# Each table's records are one `COPY (SELECT …) TO STDOUT` whose SELECT wraps the table's query
+# above and formats each row as the line sent. Its first column is the child's id, which this
+# module takes off the line (for the disclosure log's children; in pseudonymised mode it is
+# never sent). JSON Lines come out as one CSV column with a delimiter and a quote that JSON
+# text never holds unescaped, so PostgreSQL's JSON leaves COPY as it is.
+CSV_COPY = "FORMAT csv"
+JSONL_COPY = "FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02'"
+SEPARATOR = {"csv": b",", "jsonl": b"\x01"}
+# Names written into the SQL as literals: tables, fields and categories from the data map.
+SQL_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+# PostgreSQL takes at most 100 arguments a function: json_build_object 50 fields at a time.
+JSON_PAIRS = 50
+DATES = frozenset({"DateField", "DateTimeField", "TimeField"})
+
+
+def _sql_name(name: str) -> str:
+    if not SQL_NAME.match(name):
+        raise ValueError(f"{name!r} is not a table, field or category name.")
+    return f"'{name}'"
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    ref: str
+    internal_type: str
+    # When the field is released from a row (SQL), or None for always.
+    condition: str | None
+
+
+def _csv_sql(column: _Column) -> str:
+    """A cell as the CSV has it: true/false, a list joined by ';', ISO dates, empty for none."""
+    ref, kind = column.ref, column.internal_type
+    if kind == "BooleanField":
+        value = f"CASE WHEN {ref} THEN 'true' WHEN NOT {ref} THEN 'false' END"
+    elif kind == "ArrayField":
+        value = f"array_to_string({ref}, ';')"
+    elif kind == "JSONField":
+        value = f"{ref}::text"
+    elif kind in DATES:
+        value = f"to_json({ref}) #>> '{{}}'"
+    else:
+        value = ref
+    return value if column.condition is None else f"CASE WHEN {column.condition} THEN {value} END"
+
+
+def _json_sql(column: _Column) -> str:
+    # A Decimal keeps its digits, as text.
+    return f"{column.ref}::text" if column.internal_type == "DecimalField" else column.ref
+
+
+def _json_object(columns: list[_Column], kind: str = "json") -> str:
+    objects = [
+        f"{kind}_build_object("
+        + ", ".join(f"{_sql_name(c.name)}, {_json_sql(c)}" for c in columns[i : i + JSON_PAIRS])
+        + ")"
+        for i in range(0, max(len(columns), 1), JSON_PAIRS)
     ]
+    if len(objects) == 1:
+        return objects[0]
+    return "(" + " || ".join(f"{item}::jsonb" for item in objects) + f")::{kind}"
+
+
+def _json_values(columns: list[_Column]) -> str:
+    """The row's `values`: every released field, but a field whose condition fails is left
+    out (jsonb concatenation then, so those keys come in jsonb's order)."""
+    if all(column.condition is None for column in columns):
+        return _json_object(columns)
+    parts = [_json_object([c for c in columns if c.condition is None], "jsonb")]
+    parts += [
+        f"CASE WHEN {c.condition} THEN {_json_object([c], 'jsonb')} ELSE '{{}}'::jsonb END"
+        for c in columns
+        if c.condition is not None
+    ]
+    return "(" + " || ".join(parts) + ")::json"
+
+
+def _pseudonym_sql(agreement_id: int, child: str) -> str:
+    """`pseudonym` in SQL: HMAC-SHA256 (RFC 2104) from PostgreSQL's sha256(), with the key's
+    inner and outer pads computed here, so no extension is needed."""
+    key = settings.SHARING_PSEUDONYM_KEY.encode()
+    if len(key) > hashlib.sha256().block_size:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(hashlib.sha256().block_size, b"\0")
+    inner = bytes(byte ^ 0x36 for byte in key).hex()
+    outer = bytes(byte ^ 0x5C for byte in key).hex()
+    message = f"convert_to('agreement:{int(agreement_id)}:child:' || {child}::text, 'UTF8')"
+    return f"encode(sha256('\\x{outer}'::bytea || sha256('\\x{inner}'::bytea || {message})), 'hex')"
+
+
+def _copy_statement(
+    table_plan: TablePlan, dataset: Dataset, fmt: str
+) -> tuple[str, tuple[Any, ...], list[str]]:
+    """The table's COPY, its parameters, and the CSV's `columns` line for it."""
+    agreement = dataset.agreement
+    restricted = agreement.organisation.type == RecipientType.YOUTH_SUPPORT
+    rows, names = _table_query(table_plan, dataset, restricted)
+    inner, params = rows.order_by().query.sql_with_params()
+    ref = {name: f"r.c{i}" for i, name in enumerate(names)}
+    allowed = "ARRAY[" + ", ".join(_sql_name(c) for c in sorted(agreement.categories)) + "]::text[]"
+    model_meta = table_plan.entry.model._meta
+    columns = []
+    for name in table_plan.fields:
+        conditions = []
+        if "_nad" in ref and name not in NAME_ADDRESS_DOB:
+            conditions.append(f"NOT {ref['_nad']}")
+        if name in table_plan.by_row:
+            conditions.append(f"{ref[table_plan.by_row[name]]} = ANY({allowed})")
+        internal_type = model_meta.get_field(name).get_internal_type()
+        columns.append(_Column(name, ref[name], internal_type, " AND ".join(conditions) or None))
+    child_id = ref[names[0]]
+    pseudonymised = dataset.mode == Mode.PSEUDONYMISED
+    child = _pseudonym_sql(agreement.pk, child_id) if pseudonymised else f"{child_id}::text"
+    table = _sql_name(table_plan.entry.table)
+    if fmt == "csv":
+        select = ", ".join([f"{child_id}::text", "'row'", table, child, *map(_csv_sql, columns)])
+        options = CSV_COPY
+    else:
+        key = "'pseudonym'" if pseudonymised else "'child'"
+        values = _json_values(columns)
+        line = f"json_build_object({key}, {child}, 'table', {table}, 'values', {values})"
+        select = f"{child_id}::text, {line}::text"
+        options = JSONL_COPY
+    # A row none of whose fields is released is not sent.
+    where = ""
+    if all(column.condition is not None for column in columns):
+        where = " WHERE " + " OR ".join(f"({column.condition})" for column in columns)
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    order = ", ".join(ref[name] for name in names[: 1 if "pk" not in ref else 2])
+    sql = (
+        f"COPY (SELECT {select} FROM ({inner}) AS r({aliases}){where} "  # noqa: S608 - names from the data map, checked by _sql_name
+        f"ORDER BY {order}) TO STDOUT ({options})"
+    )
+    heading = ["columns", table_plan.entry.table, "pseudonym" if pseudonymised else "child"]
+    return sql, params, [*heading, *table_plan.fields]
+
+
+def _copied(dataset: Dataset, fmt: str, sql: str, params: tuple[Any, ...]) -> Iterator[bytes]:
+    """The lines of one COPY, the child's id taken off each; the children and the records
+    counted as they are read (so a stream broken part way logs what was read)."""
+    separator = SEPARATOR[fmt]
+    add_child = dataset.child_ids.add
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as wrapper, wrapper.cursor.copy(sql, params) as copy:
+            try:
+                for row in copy:
+                    line = bytes(row)
+                    at = line.index(separator)
+                    add_child(line[:at].decode())
+                    dataset.rows += 1
+                    yield line[at + 1 :]
+            except GeneratorExit:
+                # Closed part way (the client went): read the rest of this COPY, unsent,
+                # rather than let psycopg cancel it, which would abort an enclosing
+                # transaction and so the disclosure's log row.
+                for _row in copy:
+                    pass
+                raise
+    finally:
+        if connection.queries_logged:
+            elapsed = time.perf_counter() - started
+            connection.queries_log.append({"sql": sql, "time": f"{elapsed:.3f}"})
+
+
+def _csv_lines(rows: Iterable[Iterable[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def _head(dataset: Dataset, fmt: str) -> bytes:
+    """The data dictionary, and for statistics only the whole table."""
+    statistics = statistics_table(dataset) if dataset.mode == Mode.STATISTICS else None
+    if fmt == "csv":
+        lines: list[Iterable[Any]] = [CSV_HEADER]
+        lines += [("field", item.table, item.field, item.category) for item in dataset.dictionary]
+        if statistics is not None:
+            lines += [("statistics", statistics.title, *row) for row in statistics.rows()]
+            lines.append(("footnote", statistics.title, statistics.footnote))
+        return _csv_lines(lines)
     head = {
         "agreement": dataset.agreement.pk,
         "date": dataset.on.isoformat(),
         "mode": dataset.mode,
-        "dictionary": dictionary,
+        "dictionary": [
+            {"table": item.table, "field": item.field, "category": item.category}
+            for item in dataset.dictionary
+        ],
     }
-    yield json.dumps(head, ensure_ascii=False) + "\n"
-    if dataset.mode == Mode.STATISTICS:
-        table = statistics_table(dataset)
-        yield json.dumps({"statistics": table.title, "rows": table.rows()}) + "\n"
-        yield json.dumps({"footnote": table.footnote}, ensure_ascii=False) + "\n"
-        return
-    key = "pseudonym" if dataset.mode == Mode.PSEUDONYMISED else "child"
-    for child, table_name, values in _rows(dataset):
-        dataset.rows += 1
-        line = {key: child, "table": table_name, "values": values}
-        yield json.dumps(line, ensure_ascii=False) + "\n"
+    lines = [head]
+    if statistics is not None:
+        lines.append({"statistics": statistics.title, "rows": statistics.rows()})
+        lines.append({"footnote": statistics.footnote})
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
 
 
 def encode(dataset: Dataset, fmt: str) -> Iterator[bytes]:
-    """The dataset as UTF-8 chunks of about 64 KiB (CSV by RFC 4180, or JSON Lines)."""
+    """The dataset as UTF-8 chunks of about 64 KiB (CSV by RFC 4180, or JSON Lines): the
+    data dictionary, then each table's records as PostgreSQL formatted them."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    lines = _lines_csv(dataset) if fmt == "csv" else _lines_jsonl(dataset)
-    pending: list[str] = []
-    size = 0
-    for line in lines:
-        pending.append(line)
-        size += len(line)
-        if size >= CHUNK_BYTES:
-            yield "".join(pending).encode()
-            pending, size = [], 0
-    if pending:
-        yield "".join(pending).encode()
+    chunk = bytearray(_head(dataset, fmt))
+    if dataset.mode != Mode.STATISTICS:
+        for table_plan in dataset.plans:
+            sql, params, heading = _copy_statement(table_plan, dataset, fmt)
+            first = True
+            for line in _copied(dataset, fmt, sql, params):
+                if fmt == "csv":
+                    if first:
+                        chunk += _csv_lines([heading])
+                        first = False
+                    chunk += line[:-1]  # PostgreSQL ends a line with LF; RFC 4180 with CRLF
+                    chunk += b"\r\n"
+                else:
+                    chunk += line
+                if len(chunk) >= CHUNK_BYTES:
+                    yield bytes(chunk)
+                    chunk.clear()
+    if chunk:
+        yield bytes(chunk)
 
 
 def logged_stream(
@@ -370,13 +468,15 @@ def logged_stream(
     digest = hashlib.sha256()
     size = 0
     complete = False
+    chunks = encode(dataset, fmt)
     try:
-        for chunk in encode(dataset, fmt):
+        for chunk in chunks:
             digest.update(chunk)
             size += len(chunk)
             yield chunk
         complete = True
     finally:
+        chunks.close()  # ends a COPY part read before the log row is written
         disclosure_record(
             agreement=dataset.agreement,
             recipient=recipient,

@@ -65,6 +65,7 @@ def test_without_a_benchmark_named_it_says_which_there_are():
         ("dashboard", ["--children", "--years", "--repeat", "--keep", "--reuse"]),
         ("returns", ["--children", "--seed"]),
         ("retention", ["--children", "--destroy"]),
+        ("sharing", ["--children"]),
     ],
 )
 def test_each_benchmark_takes_its_flags(name, flags):
@@ -127,4 +128,36 @@ def test_the_returns_benchmark_prints_its_figures_and_leaves_nothing():
     assert figures["returns_903_reimport_children_unchanged"] == "4"
     assert figures["returns_cin_children_created"] == "4"
     for model in (Child, ImportRun, LegalStatusEpisode):
+        assert not model.objects.exists(), model
+
+
+@pytest.mark.django_db
+def test_the_sharing_benchmark_prints_its_figures_and_leaves_nothing():
+    from bench.sharing import Command, _agreement
+    from records.models import Child, LegalStatusEpisode
+    from sharing.datasets import plan
+    from sharing.models import DisclosureLogEntry
+
+    out = io.StringIO()
+    call_command(Command(), children=5, stdout=out)
+    figures = dict(line.split(": ") for line in out.getvalue().splitlines())
+    assert list(figures) == [
+        "sharing_children",
+        "sharing_rows",
+        "sharing_bytes",
+        "sharing_seconds",
+        "sharing_rows_per_s",
+        "sharing_copy_seconds",
+        "sharing_vs_copy_ratio",
+        "sharing_peak_rss_mb",
+        "sharing_queries",
+    ]
+    assert figures["sharing_children"] == "5"
+    assert figures["sharing_rows"] == "10"  # each child's row and their episode
+    assert int(figures["sharing_bytes"]) > 0
+    for name in ("sharing_rows_per_s", "sharing_vs_copy_ratio", "sharing_peak_rss_mb"):
+        assert float(figures[name]) > 0, name
+    # One a table the agreement releases from, rows or none.
+    assert figures["sharing_queries"] == str(len(plan(_agreement())[1]))
+    for model in (Child, LegalStatusEpisode, DisclosureLogEntry):
         assert not model.objects.exists(), model

@@ -126,6 +126,18 @@ def _seeded(count, seed=7):
     seed_children(count=count, seed=seed, staff=staff, today=DAY)
 
 
+def released_fields(category):
+    """(table, field) of every field the data map files under the category, in the tables of
+    the record a recipient could receive."""
+    return {
+        (entry.table, name)
+        for entry, name in DATA_MAP.fields_in(category)
+        if entry.area not in datasets.NOT_RELEASED_AREAS
+        and entry.reach in datasets.RELEASED_REACHES
+        and name not in entry.copies
+    }
+
+
 @pytest.mark.parametrize("category", list(DataCategory))
 def test_no_field_outside_the_agreements_categories_is_released(organisation, category):
     """Walk the data map: for an agreement of one category, every field in the dataset is
@@ -140,13 +152,7 @@ def test_no_field_outside_the_agreements_categories_is_released(organisation, ca
     )
     dataset = datasets.build(agreement=agreement, on=DAY)
     head, rows = _lines(dataset)
-    allowed = {
-        (entry.table, name)
-        for entry, name in DATA_MAP.fields_in(category)
-        if entry.area not in datasets.NOT_RELEASED_AREAS
-        and entry.reach in datasets.RELEASED_REACHES
-        and name not in entry.copies
-    }
+    allowed = released_fields(category)
     assert {(f["table"], f["field"]) for f in head["dictionary"]} == allowed
     for row in rows:
         entry = next(e for e in DATA_MAP.entries() if e.table == row["table"])
@@ -221,8 +227,13 @@ def test_csv_begins_with_the_data_dictionary(active):
     assert records[0] == list(datasets.CSV_HEADER)
     kinds = [record[0] for record in records[1:]]
     assert kinds == sorted(kinds, key=lambda kind: kind != "field")
-    assert ["field", "", "records_child", "", "first_name", "Identity"] in records
-    assert any(r[0] == "value" and r[4] == "first_name" and r[5] == "Ada" for r in records)
+    assert ["field", "records_child", "first_name", "Identity"] in records
+    # Then each table's columns, and a line per record of it.
+    columns = next(r for r in records if r[:2] == ["columns", "records_child"])
+    assert columns[2] == "child"
+    row = next(r for r in records if r[:2] == ["row", "records_child"])
+    assert len(row) == len(columns)
+    assert row[columns.index("first_name")] == "Ada"
 
 
 def test_the_number_of_queries_does_not_grow_with_the_cohort(organisation):
