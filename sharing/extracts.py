@@ -30,6 +30,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -81,7 +82,7 @@ def extract_request(*, actor: Any, agreement: SharingAgreement, fmt: str) -> Ext
         errors["format"] = ["Choose CSV or JSON Lines"]
     day = today()
     if not agreement.is_active_on(day):
-        errors["agreement"] = [
+        errors[NON_FIELD_ERRORS] = [
             f"This agreement releases nothing today: it is {agreement.status_on(day).lower()}"
         ]
     if errors:
@@ -264,7 +265,9 @@ def extract_build_task(extract_id: str) -> str:
     return extract_build(extract_id=extract_id).status
 
 
-@shared_task(name="sharing.purge_extract_files", acks_late=True, time_limit=10 * 60)
+@shared_task(
+    name="sharing.purge_extract_files", acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60
+)
 def purge_extract_files_task() -> int:
     """Hourly: delete the files of extracts past their expiry (settings.EXTRACTS_DAYS)."""
     return extracts_purge()

@@ -196,9 +196,10 @@ class TokenForm(forms.Form):
 
 
 class ExtractForm(forms.Form):
-    format = forms.ChoiceField(
+    # Text, not a choice: sharing.extracts.extract_request refuses an unknown format together
+    # with every other reason, so the page shows them all at once.
+    format = forms.CharField(
         label="Format",
-        choices=[("csv", "CSV"), ("jsonl", "JSON Lines")],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(choices=[("csv", "CSV"), ("jsonl", "JSON Lines")]),
         required=False,
     )
