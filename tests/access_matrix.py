@@ -35,6 +35,10 @@ Object, and the relations each role column then holds one letter for, in this or
     organisation  a recipient organisation, an id no organisation has: two letters
     agreement     a draft sharing agreement (drafted by an Admin none of the roles is), an id
                   no agreement has: two letters
+    token         an API token of that agreement, an id no token has: two letters
+    extract       an extract file of another, approved agreement of the same organisation
+                  (none of the recipients' organisations: theirs are tested in
+                  tests/sharing/test_extracts.py), an id no extract has: two letters
 
 Letters (what the response must be):
     O  200
@@ -59,6 +63,8 @@ RELATIONS = {
     "person": ("person", "missing"),
     "organisation": ("organisation", "missing"),
     "agreement": ("agreement", "missing"),
+    "token": ("token", "missing"),
+    "extract": ("extract", "missing"),
 }
 LETTERS = {
     "O": 200,
@@ -318,6 +324,19 @@ sharing:agreement-approve                  agreement POST SS NN  NN  RN  NN  RN 
 sharing:agreement-suspend                  agreement GET SS  NN  NN  ON  NN  ON  NN
 sharing:agreement-suspend                  agreement POST SS NN  NN  RN  NN  RN  NN
 sharing:disclosures                        -      GET    S    N   N   O   N   O  N
+# An agreement's API tokens are the Admins': issuing answers with the page showing the secret
+# once (200); revoking asks to confirm (GET) and then revokes (POST).
+sharing:token-add                          agreement GET SS  NN  NN  ON  NN  ON  NN
+sharing:token-add                          agreement POST SS NN  NN  ON  NN  ON  NN
+sharing:token-revoke                       token  GET    SS   NN  NN  ON  NN  ON  NN
+sharing:token-revoke                       token  POST   SS   NN  NN  RN  NN  RN  NN
+# Extract files of an agreement: Admins and Managers generate them (the body approves the
+# agreement first: a draft releases nothing). The recipient's own page lists their
+# organisation's; a file is downloaded only by its organisation's users.
+sharing:agreement-extracts                 agreement GET SS  NN  NN  ON  ON  ON  NN
+sharing:agreement-extracts                 agreement POST SS NN  NN  RN  RN  RN  NN
+sharing-extracts:list                      -      GET    S    N   N   N   N   N  O
+sharing-extracts:download                  extract GET   SS   NN  NN  NN  NN  NN  NN
 # The recipients' API: a recipient user or an agreement's token, none of the staff roles.
 sharing-api:agreements                     -      GET    F    F   F   F   F   F  O
 sharing-api:dataset-csv                    agreement GET FF FF  FF  FF  FF  FF  NN
