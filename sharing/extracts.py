@@ -31,7 +31,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from records.imports.progress import Progress, progress_of
@@ -42,7 +42,7 @@ from sharing.models import (
     ExtractStatus,
     SharingAgreement,
 )
-from sharing.services import disclosure_record, today
+from sharing.services import children_insert, disclosure_record, today
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role, user_has_role
 
@@ -146,13 +146,7 @@ def _build(extract_id: uuid.UUID | str) -> ExtractFile:
         finally:
             progress.finish()
         ids = [str(child_id) for child_id in dataset.child_ids]
-        if ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {ExtractChild._meta.db_table} (extract_id, child_id) "  # noqa: S608 - table name from the model
-                    "SELECT %s, unnest(%s::uuid[])",
-                    [extract.pk, ids],
-                )
+        children_insert(model=ExtractChild, parent="extract", parent_id=extract.pk, child_ids=ids)
         now = timezone.now()
         extract.status = ExtractStatus.READY
         extract.built_on = dataset.on

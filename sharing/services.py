@@ -654,6 +654,20 @@ def agreement_check(*, values: dict[str, Any]) -> dict[str, list[str]]:
 # --- Disclosures ----------------------------------------------------------------------------
 
 
+def children_insert(*, model: Any, parent: str, parent_id: Any, child_ids: list[str]) -> None:
+    """Rows of `model` (a parent's list of children, such as DisclosureChild) for every child
+    id, in one statement whatever their number."""
+    if not child_ids:
+        return
+    table = model._meta.db_table
+    column = model._meta.get_field(parent).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({column}, child_id) SELECT %s, unnest(%s::uuid[])",  # noqa: S608 - names from the model
+            [parent_id, child_ids],
+        )
+
+
 def disclosure_record(
     *,
     agreement: SharingAgreement,
@@ -690,13 +704,7 @@ def disclosure_record(
             sha256=sha256,
             complete=complete,
         )
-        if ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {DisclosureChild._meta.db_table} (entry_id, child_id) "  # noqa: S608 - table name from the model
-                    "SELECT %s, unnest(%s::uuid[])",
-                    [entry.pk, ids],
-                )
+        children_insert(model=DisclosureChild, parent="entry", parent_id=entry.pk, child_ids=ids)
         if token is not None:
             AgreementToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     logger.info(

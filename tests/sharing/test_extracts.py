@@ -267,3 +267,21 @@ def test_the_recipients_list_is_a_fixed_number_of_queries(
         assert page.content.count(b"Download CSV") == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_file_that_has_lost_a_destroyed_child_is_never_sent_again(
+    admin_user,
+    recipient,  # noqa: F811
+    active,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    child = _child()
+    _child()
+    _generate(signed_in(admin_user), active, "csv", django_capture_on_commit_callbacks)
+    extract = ExtractFile.objects.get()
+    # What destroying the child does to the file's rows (the data map: deleted with the child).
+    ExtractChild.objects.filter(child=child).delete()
+    response = signed_in(recipient).get(_download(extract))
+    assert response.status_code == 403
+    assert str(child.pk).encode() not in response.content
+    assert not DisclosureLogEntry.objects.exists()
