@@ -285,3 +285,22 @@ def test_a_file_that_has_lost_a_destroyed_child_is_never_sent_again(
     assert response.status_code == 403
     assert str(child.pk).encode() not in response.content
     assert not DisclosureLogEntry.objects.exists()
+
+
+def test_the_agreements_extract_page_is_a_fixed_number_of_queries(
+    admin_user,
+    active,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    _child()
+    client = signed_in(admin_user)
+    url = reverse("sharing:agreement-extracts", kwargs={"pk": active.pk})
+    counts = []
+    for size in (1, 3):
+        while ExtractFile.objects.count() < size:
+            _generate(client, active, "csv", django_capture_on_commit_callbacks)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.content.count(b"Ready to download") == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -10,7 +10,9 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sharing import services
@@ -160,3 +162,18 @@ def test_another_agreements_token_is_404(admin_user, admin2, active, organisatio
     assert signed_in(admin_user).post(url).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_the_token_list_is_a_fixed_number_of_queries(admin_user, admin2, active):  # noqa: F811
+    client = signed_in(admin_user)
+    url = reverse("sharing:agreement-detail", kwargs={"pk": active.pk})
+    counts = []
+    for size in (1, 3):
+        while AgreementToken.objects.count() < size:
+            token, _ = services.token_issue(actor=admin2, agreement=active, name="CRM")
+        services.token_revoke(actor=admin_user, token=token)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        assert page.content.count(b"CRM <span") == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
