@@ -42,21 +42,14 @@ from sharing.models import (
     ExtractStatus,
     SharingAgreement,
 )
+from sharing.permissions import can_generate_extracts
 from sharing.services import children_insert, disclosure_record, today
 from virtualschool.errors import DomainError
-from virtualschool.roles import Role, user_has_role
 
 logger = logging.getLogger("sharing")
 
 READ_CHUNK = 64 * 1024
 NOT_ALLOWED_MESSAGE = "Only an administrator or a manager can generate an extract file"
-
-
-def can_generate_extracts(user: Any) -> bool:
-    """Admins and Managers generate extract files; Caseworkers and recipients do not."""
-    return bool(
-        user.is_active and (user_has_role(user, Role.ADMIN) or user_has_role(user, Role.MANAGER))
-    )
 
 
 def _progress(extract_id: Any) -> Progress:

@@ -32,6 +32,7 @@ from sharing.models import (
     SharingChange,
     SharingRestriction,
 )
+from sharing.permissions import can_generate_extracts
 from sharing.services import today
 from virtualschool.roles import Role, user_has_role
 
@@ -307,9 +308,11 @@ def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
 
 def home_part(user: Any) -> dict[str, Any]:
     """Sharing's part of the home page (registered in sharing/apps.py): a recipient's
-    organisation, which the page names (templates/home.html)."""
+    organisation, which the page names, and their extract files ready; for an Admin or a
+    Manager, the link to extract files (templates/home.html)."""
     if not user_has_role(user, Role.RECIPIENT):
-        return {}
+        # Admins and Managers are linked to the extract files (a Manager's only sharing page).
+        return {"can_generate_extracts": True} if can_generate_extracts(user) else {}
     return {
         "recipient_organisation": recipient_organisation_of(user),
         "recipient_extract_count": recipient_extracts(user=user).count(),

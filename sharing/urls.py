@@ -22,6 +22,7 @@ urlpatterns = [
         views.token_revoke,
         name="token-revoke",
     ),
+    path("extract-files/", views.extract_agreements, name="extract-agreements"),
     path("agreements/<int:pk>/extracts/", views.agreement_extracts, name="agreement-extracts"),
     path("disclosures/", views.disclosures, name="disclosures"),
 ]

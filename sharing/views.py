@@ -36,7 +36,7 @@ from sharing.forms import (
     TokenForm,
 )
 from sharing.models import AgreementState, SharingAgreement
-from sharing.permissions import can_manage_sharing
+from sharing.permissions import can_generate_extracts, can_manage_sharing
 from virtualschool.errors import DomainError
 from virtualschool.middleware import recipient_route
 
@@ -358,13 +358,29 @@ def token_revoke(request: HttpRequest, pk: int, token: int) -> HttpResponse:
 # --- Extract files --------------------------------------------------------------------------
 
 
+def _generators_only(request: HttpRequest) -> None:
+    if not can_generate_extracts(request.user):
+        raise Http404("No page here")
+
+
+@require_GET
+def extract_agreements(request: HttpRequest) -> HttpResponse:
+    """The agreements active today, each leading to its extract files: where a Manager (who
+    has no other sharing page) starts."""
+    _generators_only(request)
+    return render(
+        request,
+        "sharing/extract_agreements.html",
+        {"agreements": selectors.agreements_active().select_related("organisation")},
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def agreement_extracts(request: HttpRequest, pk: int) -> HttpResponse:
     """An agreement's extract files with their progress, and asking for a new one: Admins and
     Managers (sharing.extracts.can_generate_extracts); anyone else gets a 404."""
-    if not extracts.can_generate_extracts(request.user):
-        raise Http404("No page here")
+    _generators_only(request)
     agreement = selectors.agreement_get(pk=pk)
     form = ExtractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -333,6 +333,7 @@ sharing:token-revoke                       token  POST   SS   NN  NN  RN  NN  RN
 # Extract files of an agreement: Admins and Managers generate them (the body approves the
 # agreement first: a draft releases nothing). The recipient's own page lists their
 # organisation's; a file is downloaded only by its organisation's users.
+sharing:extract-agreements                 -      GET    S    N   N   O   O   O  N
 sharing:agreement-extracts                 agreement GET SS  NN  NN  ON  ON  ON  NN
 sharing:agreement-extracts                 agreement POST SS NN  NN  RN  RN  RN  NN
 sharing-extracts:list                      -      GET    S    N   N   N   N   N  O

@@ -304,3 +304,18 @@ def test_the_agreements_extract_page_is_a_fixed_number_of_queries(
         assert page.content.count(b"Ready to download") == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_manager_starts_from_the_home_page_and_a_caseworker_has_no_link(
+    manager,
+    caseworker,
+    draft,
+    active,  # noqa: F811
+):
+    start = reverse("sharing:extract-agreements")
+    home = signed_in(manager).get(reverse("home"))
+    assert start.encode() in home.content
+    page = signed_in(manager).get(start)
+    assert reverse("sharing:agreement-extracts", kwargs={"pk": active.pk}).encode() in page.content
+    assert signed_in(caseworker).get(start).status_code == 404
+    assert start.encode() not in signed_in(caseworker).get(reverse("home")).content

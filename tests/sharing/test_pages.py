@@ -52,8 +52,8 @@ def test_a_recipient_gets_404_on_every_sharing_page(recipient, organisation, dra
     client = signed_in(recipient)
     urls = _sharing_urls(organisation, draft)
     # The eleven foundation pages, the disclosure log, the token pages (issue and revoke) and
-    # the agreement's extract files.
-    assert len(urls) == 15
+    # extract files (the agreements to choose from, and an agreement's files).
+    assert len(urls) == 16
     for url in urls:
         # Whatever the method: the page is refused before its view, so a recipient does not
         # learn even which methods it takes (virtualschool.middleware, issue 13).

@@ -140,6 +140,7 @@ CASES = [
         lambda w: {"pk": w["agreement"].pk, "token": w["token"].pk},
         ADMINS,
     ),
+    ("sharing:extract-agreements", None, expect(302, 404, 404, 404, 200, 200)),
     (
         "sharing:agreement-extracts",
         lambda w: {"pk": w["agreement"].pk},
