@@ -435,6 +435,8 @@ def extract_download(request: HttpRequest, pk: Any) -> HttpResponse:
     extract = selectors.recipient_extract_get(user=request.user, pk=pk)
     try:
         stream = extracts.extract_release(recipient=request.user, extract=extract)
+    except FileNotFoundError as gone:  # deleted on expiry a moment ago
+        raise Http404("No such extract") from gone
     except extracts.ExtractRefusedError as refusal:
         return render(
             request,

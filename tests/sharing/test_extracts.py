@@ -319,3 +319,17 @@ def test_a_manager_starts_from_the_home_page_and_a_caseworker_has_no_link(
     assert reverse("sharing:agreement-extracts", kwargs={"pk": active.pk}).encode() in page.content
     assert signed_in(caseworker).get(start).status_code == 404
     assert start.encode() not in signed_in(caseworker).get(reverse("home")).content
+
+
+def test_a_file_gone_from_disk_is_404_and_logs_nothing(
+    admin_user,
+    recipient,  # noqa: F811
+    active,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    _child()
+    _generate(signed_in(admin_user), active, "csv", django_capture_on_commit_callbacks)
+    extract = ExtractFile.objects.get()
+    Path(extract.stored_path).unlink()
+    assert signed_in(recipient).get(_download(extract)).status_code == 404
+    assert not DisclosureLogEntry.objects.exists()
