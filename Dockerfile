@@ -54,8 +54,9 @@ RUN SECRET_KEY=collectstatic-only-not-secret \
     python manage.py collectstatic --noinput --verbosity 0
 
 # Celery beat keeps its last-run times here (a named volume in docker-compose.yml).
-RUN mkdir -p /var/lib/celery /var/lib/virtualschool/imports \
-    && chown virtualschool:virtualschool /var/lib/celery /var/lib/virtualschool/imports
+RUN mkdir -p /var/lib/celery /var/lib/virtualschool/imports /var/lib/virtualschool/extracts \
+    && chown virtualschool:virtualschool /var/lib/celery /var/lib/virtualschool/imports \
+        /var/lib/virtualschool/extracts
 
 USER virtualschool
 EXPOSE 8000

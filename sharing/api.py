@@ -10,10 +10,14 @@
 - Each caller is throttled (a token by its id, a person by theirs) in the cache (Redis).
 - A dataset streams (StreamingHttpResponse) and is logged when the stream ends
   (sharing.datasets.logged_stream).
+- The OpenAPI schema (/api/schema/) describes these operations: the bearer token as an HTTP
+  bearer security scheme beside the session cookie, and each dataset as one media type
+  (text/csv or application/jsonl) streamed, with the JSON errors 401, 403 and 404.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from django.contrib.auth.decorators import login_not_required
@@ -22,11 +26,15 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -39,10 +47,6 @@ from virtualschool.api_permissions import VerifiedSessionAuthentication
 from virtualschool.middleware import recipient_route
 
 BEARER = "bearer"
-# Out of the OpenAPI schema for now: tests/test_access_matrix.py checks only operations named
-# "api:..." against its table, so these would go unchecked there; their routes are in the
-# table through the resolver. Set to False once that test reads "sharing-api:" too.
-NOT_IN_SCHEMA = True
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 
 
@@ -72,11 +76,36 @@ class AgreementTokenAuthentication(BaseAuthentication):
         return 'Bearer realm="sharing"'
 
 
+class AgreementTokenScheme(OpenApiAuthenticationExtension):
+    """The schema describes an agreement's token as HTTP bearer authentication."""
+
+    target_class = AgreementTokenAuthentication
+    name = "agreementToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An agreement's API token, issued by an Admin on the agreement's page: "
+                "`Authorization: Bearer <secret>`. It reaches that one agreement; an expired "
+                "or revoked token is refused with 401."
+            ),
+        }
+
+
 def _organisation_id(request: Request) -> int | None:
     membership = getattr(request.user, "recipient_membership", None)
     if request.user.is_authenticated and membership is not None:
         return membership.organisation_id
     return None
+
+
+ERROR = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Refused, with the reason in `detail`: 401 for a token that is unknown, "
+    "expired or revoked; 403 for a request that is neither a recipient's session nor a token",
+)
 
 
 class IsRecipientOrToken(BasePermission):
@@ -139,9 +168,45 @@ class _RecipientView(APIView):
 @method_decorator(login_not_required, name="dispatch")
 class AgreementListView(_RecipientView):
     @extend_schema(
+        operation_id="sharing_agreements_list",
         summary="The caller's agreements, each with its dataset's address",
-        responses={200: OpenApiTypes.OBJECT},
-        exclude=NOT_IN_SCHEMA,
+        description=(
+            "A recipient user's session lists their organisation's agreements; a token lists "
+            "its own agreement. `active` says whether the dataset releases anything today "
+            "(Europe/London)."
+        ),
+        responses={
+            200: inline_serializer(
+                "SharingAgreementList",
+                {
+                    "results": inline_serializer(
+                        "SharingAgreementListItem",
+                        {
+                            "id": serializers.IntegerField(),
+                            "name": serializers.CharField(),
+                            "organisation": serializers.CharField(),
+                            "mode": serializers.ChoiceField(
+                                choices=["identifiable", "pseudonymised", "statistics"]
+                            ),
+                            "status": serializers.CharField(),
+                            "active": serializers.BooleanField(),
+                            "valid_from": serializers.DateField(),
+                            "valid_to": serializers.DateField(),
+                            "dataset": inline_serializer(
+                                "SharingDatasetLinks",
+                                {
+                                    "csv": serializers.URLField(),
+                                    "jsonl": serializers.URLField(),
+                                },
+                            ),
+                        },
+                        many=True,
+                    )
+                },
+            ),
+            401: ERROR,
+            403: ERROR,
+        },
     )
     def get(self, request: Request) -> Response:
         day = today()
@@ -167,14 +232,73 @@ class AgreementListView(_RecipientView):
         return Response({"results": results})
 
 
-@method_decorator(login_not_required, name="dispatch")
-class DatasetView(_RecipientView):
-    @extend_schema(
-        summary="Stream the agreement's dataset today (CSV or JSON Lines)",
-        responses={200: OpenApiTypes.BINARY, 403: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
-        exclude=NOT_IN_SCHEMA,
+class _StreamRenderer(BaseRenderer):
+    """Lets a client ask for the dataset's media type (Accept); the dataset itself is a
+    StreamingHttpResponse that no renderer touches, so this renders only a refusal, as
+    its plain message."""
+
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context=None) -> bytes:
+        if isinstance(data, dict) and "detail" in data:
+            return f"{data['detail']}\n".encode()
+        return b""
+
+
+class CsvRenderer(_StreamRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class JsonLinesRenderer(_StreamRenderer):
+    media_type = "application/jsonl"
+    format = "jsonl"
+
+
+def _dataset_schema(fmt: str, media_type: str, words: str):
+    return extend_schema(
+        operation_id=f"sharing_dataset_{fmt}",
+        summary=f"Stream the agreement's dataset today as {words}",
+        description=(
+            "Streamed in constant memory: first the data dictionary (each released field's "
+            "table, name and category), then one record per released row of the record. "
+            "Only the children the agreement covers today, only the fields of its categories, "
+            "restrictions applied; every release is logged with the SHA-256 of the bytes sent."
+        ),
+        responses={
+            (200, media_type): OpenApiResponse(
+                response=OpenApiTypes.STR, description=f"The dataset, as {words}"
+            ),
+            (401, "application/json"): ERROR,
+            (403, "application/json"): OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Not signed in as a recipient, or the agreement is not active "
+                "today (a draft, suspended, not yet in force or expired): nothing is released",
+            ),
+            (404, "application/json"): OpenApiResponse(
+                response=OpenApiTypes.OBJECT, description="Not one of the caller's agreements"
+            ),
+        },
     )
-    def get(self, request: Request, pk: str, fmt: str) -> StreamingHttpResponse:
+
+
+class _AcceptOnly(DefaultContentNegotiation):
+    """The media type comes from Accept alone: no ?format= to fuzz or to get wrong."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+class _DatasetSchema(AutoSchema):
+    def _get_format_parameters(self) -> list:
+        return []
+
+
+class _DatasetView(_RecipientView):
+    fmt: ClassVar[str]
+    content_negotiation_class = _AcceptOnly
+    schema = _DatasetSchema()
+
+    def get(self, request: Request, pk: str) -> StreamingHttpResponse:
         # The address takes any text so that the schema's sample path resolves; only an
         # agreement's number finds one.
         agreement = self.agreements(request).filter(pk=int(pk)).first() if pk.isdigit() else None
@@ -186,6 +310,7 @@ class DatasetView(_RecipientView):
             raise exceptions.PermissionDenied(str(refusal)) from refusal
         token = request.auth if isinstance(request.auth, AgreementToken) else None
         recipient = None if token is not None else request.user
+        fmt = self.fmt
         response = StreamingHttpResponse(
             datasets.logged_stream(dataset, fmt, recipient=recipient, token=token),
             content_type=CONTENT_TYPES[fmt],
@@ -194,3 +319,17 @@ class DatasetView(_RecipientView):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+@method_decorator(_dataset_schema("csv", "text/csv", "CSV (RFC 4180)"), name="get")
+class CsvDatasetView(_DatasetView):
+    fmt = "csv"
+    renderer_classes: ClassVar = [JSONRenderer, CsvRenderer]
+
+
+@method_decorator(login_not_required, name="dispatch")
+@method_decorator(_dataset_schema("jsonl", "application/jsonl", "JSON Lines"), name="get")
+class JsonLinesDatasetView(_DatasetView):
+    fmt = "jsonl"
+    renderer_classes: ClassVar = [JSONRenderer, JsonLinesRenderer]

@@ -8,14 +8,12 @@ urlpatterns = [
     path("agreements/", api.AgreementListView.as_view(), name="agreements"),
     path(
         "agreements/<str:pk>/dataset.csv",
-        api.DatasetView.as_view(),
-        {"fmt": "csv"},
+        api.CsvDatasetView.as_view(),
         name="dataset-csv",
     ),
     path(
         "agreements/<str:pk>/dataset.jsonl",
-        api.DatasetView.as_view(),
-        {"fmt": "jsonl"},
+        api.JsonLinesDatasetView.as_view(),
         name="dataset-jsonl",
     ),
 ]

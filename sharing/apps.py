@@ -12,7 +12,12 @@ class SharingConfig(AppConfig):
         from records.child_blocks import child_block_register
         from records.datamap import Area, Destruction, Reach, register
         from sharing.demo import seed_sharing
-        from sharing.models import DisclosureChild, RemovedSharingRestriction, SharingRestriction
+        from sharing.models import (
+            DisclosureChild,
+            ExtractChild,
+            RemovedSharingRestriction,
+            SharingRestriction,
+        )
         from sharing.selectors import (
             child_restrictions_block,
             child_shared_with_block,
@@ -52,6 +57,18 @@ class SharingConfig(AppConfig):
             area=Area.LOGS,
             destruction=Destruction.DELETE,
             note="A child whose data one disclosure of an agreement's dataset sent",
+        )
+        # Which children an extract file holds, so each download logs them: deleted with the
+        # child (a file that has lost one is never sent again: sharing.extracts) and when the
+        # file expires. The file itself is on disk, not in the database; it is deleted when
+        # it expires (settings.EXTRACTS_DAYS), and the ExtractFile row names no child.
+        register(
+            ExtractChild,
+            reach=Reach.FOREIGN_KEY,
+            child_lookup="child_id",
+            area=Area.LOGS,
+            destruction=Destruction.DELETE,
+            note="A child whose data an extract file of an agreement's dataset holds",
         )
         child_block_register(f"{self.label}.restrictions", child_restrictions_block)
         child_block_register(self.label, child_shared_with_block)

@@ -221,3 +221,30 @@ class DisclosureSearchForm(forms.Form):
             date_to=self.cleaned_data.get("date_to"),
             child=self.cleaned_data.get("child"),
         )
+
+
+class TokenForm(forms.Form):
+    """A machine client's token: its name and the last day it works (sharing.services
+    .token_check holds the limits)."""
+
+    name = forms.CharField(
+        label="Name of the token",
+        help_text="The system that will use it, such as \u201cYouth support CRM\u201d",
+        max_length=200,
+        required=False,
+    )
+    expires_on = GovukDateField(
+        label="Expiry date",
+        help_text="It works to the end of this day, at most a year and a day from today",
+        required=False,
+    )
+
+
+class ExtractForm(forms.Form):
+    # Text, not a choice: sharing.extracts.extract_request refuses an unknown format together
+    # with every other reason, so the page shows them all at once.
+    format = forms.CharField(
+        label="Format",
+        widget=forms.RadioSelect(choices=[("csv", "CSV"), ("jsonl", "JSON Lines")]),
+        required=False,
+    )

@@ -413,6 +413,10 @@ class DisclosureLogEntry(models.Model):
     token = models.ForeignKey(
         AgreementToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The extract file downloaded, when the release was one (sharing.extracts).
+    extract = models.ForeignKey(
+        "ExtractFile", on_delete=models.PROTECT, null=True, blank=True, related_name="downloads"
+    )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(auto_now_add=True)
     disclosure_date = models.DateField()
@@ -481,3 +485,79 @@ class RemovedSharingRestriction(ChildOwnedMixin, RestrictionFields):
 
     def __str__(self) -> str:
         return f"Removed sharing restriction {self.pk}"
+
+
+class ExtractStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BUILDING = "building", "Being built"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired and deleted"
+
+
+class ExtractFile(models.Model):
+    """A file of one agreement's dataset (CSV or JSON Lines, exactly what the dataset endpoint
+    streams: sharing.datasets), built in the background for the recipient's users to download
+    (sharing.extracts). The download is the release: each one is a DisclosureLogEntry. The
+    file is deleted from disk when it expires (settings.EXTRACTS_DAYS after it was built),
+    and then its ExtractChild rows too; this row names no child and stays."""
+
+    id = models.UUIDField(primary_key=True)
+    agreement = models.ForeignKey(
+        SharingAgreement, on_delete=models.PROTECT, related_name="extracts"
+    )
+    format = models.CharField(max_length=5)
+    status = models.CharField(
+        max_length=8, choices=ExtractStatus.choices, default=ExtractStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    # The day (Europe/London) whose dataset the file holds.
+    built_on = models.DateField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    stored_path = models.CharField(max_length=500, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    fields = ArrayField(models.CharField(max_length=120), default=list)
+    row_count = models.PositiveIntegerField(default=0)
+    child_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=["csv", "jsonl"]), name="extract_format_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Extract {self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (ExtractStatus.QUEUED, ExtractStatus.BUILDING)
+
+
+class ExtractChild(models.Model):
+    """A child whose data one extract file holds: recorded when the file is built, so that
+    each download logs exactly its children (sharing.services.disclosure_record). Deleted
+    with the child (in the data map, from SharingConfig.ready()) and when the file expires;
+    a file that has lost a child this way is never sent again."""
+
+    extract = models.ForeignKey(ExtractFile, on_delete=models.CASCADE, related_name="children")
+    child = models.ForeignKey("records.Child", on_delete=models.CASCADE, related_name="+")
+
+    data_categories = declare(not_personal=["id", "extract", "child"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["extract", "child"], name="extract_child_once")
+        ]
+        indexes = [models.Index(fields=["child"], name="extract_child")]
+
+    def __str__(self) -> str:
+        return f"Extract {self.extract_id} of child {self.child_id}"

@@ -22,3 +22,11 @@ def can_restrict_sharing(user: Any, child: Any) -> bool:
     return bool(
         user.is_active and (can_change_child(user, child) or user_has_role(user, Role.ADMIN))
     )
+
+
+def can_generate_extracts(user: Any) -> bool:
+    """Admins and Managers generate extract files for a recipient (issue 13); Caseworkers
+    and recipients do not (a 404)."""
+    return bool(
+        user.is_active and (user_has_role(user, Role.ADMIN) or user_has_role(user, Role.MANAGER))
+    )

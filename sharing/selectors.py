@@ -20,8 +20,11 @@ from records.datamap import DATA_MAP, Area
 from sharing.cohort import cohort
 from sharing.models import (
     AgreementState,
+    AgreementToken,
     DisclosureChild,
     DisclosureLogEntry,
+    ExtractFile,
+    ExtractStatus,
     Mode,
     RecipientMembership,
     RecipientOrganisation,
@@ -32,7 +35,7 @@ from sharing.models import (
     SharingChange,
     SharingRestriction,
 )
-from sharing.permissions import can_restrict_sharing
+from sharing.permissions import can_generate_extracts, can_restrict_sharing
 from sharing.services import today
 from virtualschool.roles import Role, user_has_role
 
@@ -324,6 +327,60 @@ def disclosures_search(filters: DisclosureFilters) -> QuerySet[DisclosureLogEntr
     return entries.order_by("-finished_at", "-pk")
 
 
+# --- Tokens and extract files ---------------------------------------------------------------
+
+
+def agreement_tokens(*, agreement: SharingAgreement) -> QuerySet[AgreementToken]:
+    """The agreement's tokens, newest first, with who issued and revoked them: one query."""
+    return AgreementToken.objects.filter(agreement=agreement).select_related(
+        "created_by", "revoked_by"
+    )
+
+
+def agreement_token_get(*, agreement: SharingAgreement, pk: int) -> AgreementToken:
+    """One of the agreement's tokens; another agreement's, or none, is a 404."""
+    token = agreement_tokens(agreement=agreement).filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such token")
+    return token
+
+
+def agreement_extracts(*, agreement: SharingAgreement) -> QuerySet[ExtractFile]:
+    """The agreement's extract files, newest first, with who asked for each: one query."""
+    return (
+        ExtractFile.objects.filter(agreement=agreement)
+        .select_related("requested_by")
+        .annotate(download_count=Count("downloads"))
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def recipient_extracts(*, user: Any) -> QuerySet[ExtractFile]:
+    """The extract files a recipient user may download: ready and not yet expired, of their
+    own organisation's agreements only (none for anyone else). One query."""
+    organisation = recipient_organisation_of(user)
+    if organisation is None:
+        return ExtractFile.objects.none()
+    return (
+        ExtractFile.objects.filter(
+            agreement__organisation=organisation,
+            status=ExtractStatus.READY,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("agreement")
+        .order_by("-built_at", "-pk")
+    )
+
+
+def recipient_extract_get(*, user: Any, pk: Any) -> ExtractFile:
+    """One extract file the user may download; another organisation's, one not ready or
+    expired, or none, is a 404 alike."""
+    extract = recipient_extracts(user=user).filter(pk=pk).first()
+    if extract is None:
+        raise Http404("No such extract")
+    return extract
+
+
 def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
     """The organisation a recipient user belongs to, or None (staff, or no membership)."""
     if not user_has_role(user, Role.RECIPIENT):
@@ -336,13 +393,16 @@ def recipient_organisation_of(user: Any) -> RecipientOrganisation | None:
 
 def home_part(user: Any) -> dict[str, Any]:
     """Sharing's part of the home page (registered in sharing/apps.py): a recipient's
-    organisation, which the page names (templates/home.html), and for a designated teacher
-    (a recipient user of a school) the link to the portal."""
+    organisation, which the page names, for a designated teacher (a recipient user of a
+    school) the link to the portal, and their extract files ready; for an Admin or a Manager,
+    the link to extract files (templates/home.html)."""
     if not user_has_role(user, Role.RECIPIENT):
-        return {}
+        # Admins and Managers are linked to the extract files (a Manager's only sharing page).
+        return {"can_generate_extracts": True} if can_generate_extracts(user) else {}
     organisation = recipient_organisation_of(user)
     return {
         "recipient_organisation": organisation,
         "designated_teacher": organisation is not None
         and organisation.type == RecipientType.SCHOOL,
+        "recipient_extract_count": recipient_extracts(user=user).count(),
     }

@@ -722,11 +722,26 @@ def agreement_check(*, values: dict[str, Any]) -> dict[str, list[str]]:
 # --- Disclosures ----------------------------------------------------------------------------
 
 
+def children_insert(*, model: Any, parent: str, parent_id: Any, child_ids: list[str]) -> None:
+    """Rows of `model` (a parent's list of children, such as DisclosureChild) for every child
+    id, in one statement whatever their number."""
+    if not child_ids:
+        return
+    table = model._meta.db_table
+    column = model._meta.get_field(parent).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({column}, child_id) SELECT %s, unnest(%s::uuid[])",  # noqa: S608 - names from the model
+            [parent_id, child_ids],
+        )
+
+
 def disclosure_record(
     *,
     agreement: SharingAgreement,
     recipient: Any = None,
     token: Any = None,
+    extract: Any = None,
     started_at: datetime.datetime,
     disclosure_date: datetime.date,
     fmt: str,
@@ -745,6 +760,7 @@ def disclosure_record(
             agreement=agreement,
             recipient=recipient if getattr(recipient, "pk", None) else None,
             token=token,
+            extract=extract,
             started_at=started_at,
             disclosure_date=disclosure_date,
             mode=agreement.mode,
@@ -756,13 +772,7 @@ def disclosure_record(
             sha256=sha256,
             complete=complete,
         )
-        if ids:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {DisclosureChild._meta.db_table} (entry_id, child_id) "  # noqa: S608 - table name from the model
-                    "SELECT %s, unnest(%s::uuid[])",
-                    [entry.pk, ids],
-                )
+        children_insert(model=DisclosureChild, parent="entry", parent_id=entry.pk, child_ids=ids)
         if token is not None:
             AgreementToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     logger.info(
@@ -779,28 +789,69 @@ def disclosure_record(
 # --- API tokens -----------------------------------------------------------------------------
 
 TOKEN_DAYS_DEFAULT = 90
+# The longest a token may last: a year and a day, so a yearly renewal can overlap. A machine
+# client's key that lasts longer outlives the people who remember issuing it.
 TOKEN_DAYS_MAX = 366
+TOKEN_NAME_MAX = 100
 
 
 def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_issue(
-    *, actor: Any, agreement: SharingAgreement, name: str, days: int = TOKEN_DAYS_DEFAULT
-) -> tuple[AgreementToken, str]:
-    """A new token for the agreement's machine client, and its secret: shown once, never
-    stored (only its SHA-256 is)."""
-    _check_actor(actor)
-    name = (name or "").strip()
+def _token_expiry_errors(expires_on: Any) -> dict[str, list[str]]:
+    if not isinstance(expires_on, datetime.date):
+        return {"expires_on": ["Enter the date the token expires"]}
+    day = today()
+    if expires_on <= day:
+        return {"expires_on": ["The expiry date must be in the future"]}
+    last = day + datetime.timedelta(days=TOKEN_DAYS_MAX)
+    if expires_on > last:
+        return {
+            "expires_on": [
+                f"The expiry date must be no more than {TOKEN_DAYS_MAX} days away: "
+                f"{last:%-d %B %Y} at the latest"
+            ]
+        }
+    return {}
+
+
+def token_check(*, name: Any, expires_on: Any) -> dict[str, list[str]]:
+    """What token_issue would refuse, by field, all at once."""
+    name = str(name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = ["Enter a name for the token, such as the system that will use it"]
-    if not 1 <= days <= TOKEN_DAYS_MAX:
-        errors["days"] = [f"The token must last between 1 and {TOKEN_DAYS_MAX} days"]
+    elif len(name) > TOKEN_NAME_MAX:
+        errors["name"] = [f"The name must be {TOKEN_NAME_MAX} characters or fewer"]
+    errors.update(_token_expiry_errors(expires_on))
+    return errors
+
+
+def token_issue(
+    *,
+    actor: Any,
+    agreement: SharingAgreement,
+    name: str,
+    expires_on: datetime.date | None = None,
+    days: int | None = TOKEN_DAYS_DEFAULT,
+) -> tuple[AgreementToken, str]:
+    """A new token for the agreement's machine client, and its secret: shown once, never
+    stored (only its SHA-256 is). It lasts to the end of `expires_on` in Europe/London
+    (without it, `days` from today; a page passes days=None so that an empty date is an
+    error): tomorrow at the earliest, TOKEN_DAYS_MAX days away at
+    the latest. Refused, nothing stored, without a name or with an expiry out of range."""
+    _check_actor(actor)
+    if expires_on is None and isinstance(days, int):
+        expires_on = today() + datetime.timedelta(days=days)
+    errors = token_check(name=name, expires_on=expires_on)
     if errors:
-        raise ValidationError(errors)
+        raise DomainError(errors)
+    name = name.strip()
     secret = "vs_" + secrets.token_urlsafe(32)
+    end = datetime.datetime.combine(
+        expires_on + datetime.timedelta(days=1), datetime.time(), tzinfo=LONDON
+    )
     with transaction.atomic():
         token = AgreementToken.objects.create(
             agreement=agreement,
@@ -808,14 +859,23 @@ def token_issue(
             prefix=secret[:10],
             secret_sha256=token_hash(secret),
             created_by=actor,
-            expires_at=timezone.now() + datetime.timedelta(days=days),
+            expires_at=end,
         )
         _record(actor, agreement=agreement, field="token issued", before="", after=str(token))
+        _record(
+            actor,
+            agreement=agreement,
+            field="token expires",
+            before="",
+            after=f"{token.prefix}…: end of {expires_on.isoformat()}",
+        )
     logger.info("Token %s for agreement %s issued by %r", token.pk, agreement.pk, _name(actor))
     return token, secret
 
 
 def token_revoke(*, actor: Any, token: AgreementToken) -> AgreementToken:
+    """Revoke a token at once: from this moment it is refused (401) and releases nothing.
+    Revoking a revoked token changes nothing."""
     _check_actor(actor)
     with transaction.atomic():
         token = AgreementToken.objects.select_for_update().get(pk=token.pk)

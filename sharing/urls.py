@@ -16,5 +16,13 @@ urlpatterns = [
     path("agreements/<int:pk>/edit/", views.agreement_edit, name="agreement-edit"),
     path("agreements/<int:pk>/approve/", views.agreement_approve, name="agreement-approve"),
     path("agreements/<int:pk>/suspend/", views.agreement_suspend, name="agreement-suspend"),
+    path("agreements/<int:pk>/tokens/add/", views.token_add, name="token-add"),
+    path(
+        "agreements/<int:pk>/tokens/<int:token>/revoke/",
+        views.token_revoke,
+        name="token-revoke",
+    ),
+    path("extract-files/", views.extract_agreements, name="extract-agreements"),
+    path("agreements/<int:pk>/extracts/", views.agreement_extracts, name="agreement-extracts"),
     path("disclosures/", views.disclosures, name="disclosures"),
 ]

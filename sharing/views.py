@@ -9,29 +9,36 @@ summary, and nothing is changed.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sharing import selectors, services
+from sharing import extracts, selectors, services
+from sharing.api import CONTENT_TYPES
 from sharing.forms import (
     ActionForm,
     AgreementForm,
     DisclosureSearchForm,
+    ExtractForm,
     MemberAddForm,
     OrganisationForm,
     SuspendForm,
+    TokenForm,
 )
 from sharing.models import AgreementState, SharingAgreement
-from sharing.permissions import can_manage_sharing
+from sharing.permissions import can_generate_extracts, can_manage_sharing
 from virtualschool.errors import DomainError
+from virtualschool.middleware import recipient_route
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -210,6 +217,8 @@ def _detail(
             "preview": selectors.agreement_preview(agreement=agreement, on=today),
             "changes": selectors.agreement_changes(agreement=agreement),
             "is_author": agreement.created_by_id == request.user.pk,
+            "tokens": selectors.agreement_tokens(agreement=agreement),
+            "now": timezone.now(),
             "form": form or ActionForm(),
         },
         status=status,
@@ -298,3 +307,146 @@ def disclosures(request: HttpRequest) -> HttpResponse:
         entries = selectors.disclosures_search(selectors.DisclosureFilters()).none()
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "sharing/disclosures.html", {"form": form, "page": page})
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a token for the agreement's machine client. The secret is on the page that
+    answers the POST, never stored and never shown again."""
+    _admin_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    suggested = services.today() + datetime.timedelta(days=services.TOKEN_DAYS_DEFAULT)
+    form = TokenForm(request.POST or None, initial={"expires_on": suggested})
+    if request.method == "POST":
+        done, issued = _submit(
+            form,
+            lambda values: services.token_check(**values),
+            lambda **values: services.token_issue(
+                actor=request.user, agreement=agreement, days=None, **values
+            ),
+        )
+        if done:
+            token, secret = issued
+            response = render(
+                request,
+                "sharing/token_issued.html",
+                {"agreement": agreement, "token": token, "secret": secret},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "sharing/token_add.html", {"form": form, "agreement": agreement})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_revoke(request: HttpRequest, pk: int, token: int) -> HttpResponse:
+    """Ask to confirm, then revoke the token at once."""
+    _admin_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    found = selectors.agreement_token_get(agreement=agreement, pk=token)
+    if request.method == "POST":
+        services.token_revoke(actor=request.user, token=found)
+        messages.success(request, f"The token {found.name} is revoked: it no longer works")
+        return redirect("sharing:agreement-detail", pk=agreement.pk)
+    return render(request, "sharing/token_revoke.html", {"agreement": agreement, "token": found})
+
+
+# --- Extract files --------------------------------------------------------------------------
+
+
+def _generators_only(request: HttpRequest) -> None:
+    if not can_generate_extracts(request.user):
+        raise Http404("No page here")
+
+
+@require_GET
+def extract_agreements(request: HttpRequest) -> HttpResponse:
+    """The agreements active today, each leading to its extract files: where a Manager (who
+    has no other sharing page) starts."""
+    _generators_only(request)
+    return render(
+        request,
+        "sharing/extract_agreements.html",
+        {"agreements": selectors.agreements_active().select_related("organisation")},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def agreement_extracts(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agreement's extract files with their progress, and asking for a new one: Admins and
+    Managers (sharing.extracts.can_generate_extracts); anyone else gets a 404."""
+    _generators_only(request)
+    agreement = selectors.agreement_get(pk=pk)
+    form = ExtractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            extracts.extract_request(
+                actor=request.user, agreement=agreement, fmt=form.cleaned_data["format"]
+            )
+        except DomainError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The extract file is being built")
+            return redirect("sharing:agreement-extracts", pk=agreement.pk)
+    files = list(selectors.agreement_extracts(agreement=agreement)[:50])
+    rows = [(extract, extracts.extract_progress(extract)) for extract in files]
+    return render(
+        request,
+        "sharing/agreement_extracts.html",
+        {
+            "agreement": agreement,
+            "status": agreement.status_on(services.today()),
+            "form": form,
+            "rows": rows,
+            "building": any(not extract.finished for extract in files),
+            "days": settings.EXTRACTS_DAYS,
+        },
+    )
+
+
+def _recipient_only(request: HttpRequest) -> None:
+    if selectors.recipient_organisation_of(request.user) is None:
+        raise Http404("No page here")
+
+
+@recipient_route
+@require_GET
+def recipient_extracts(request: HttpRequest) -> HttpResponse:
+    """The recipient's organisation's extract files ready to download; staff get a 404."""
+    _recipient_only(request)
+    return render(
+        request,
+        "sharing/recipient_extracts.html",
+        {"extracts": selectors.recipient_extracts(user=request.user)},
+    )
+
+
+@recipient_route
+@require_GET
+def extract_download(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Download one extract file: the release, logged when the stream ends. Another
+    organisation's file is a 404; an agreement not active today a 403, with nothing sent."""
+    _recipient_only(request)
+    extract = selectors.recipient_extract_get(user=request.user, pk=pk)
+    try:
+        stream = extracts.extract_release(recipient=request.user, extract=extract)
+    except FileNotFoundError as gone:  # deleted on expiry a moment ago
+        raise Http404("No such extract") from gone
+    except extracts.ExtractRefusedError as refusal:
+        return render(
+            request,
+            "sharing/extract_refused.html",
+            {"extract": extract, "reason": str(refusal)},
+            status=403,
+        )
+    response = StreamingHttpResponse(stream, content_type=CONTENT_TYPES[extract.format])
+    name = f"agreement-{extract.agreement_id}-{extract.built_on.isoformat()}.{extract.format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Length"] = str(extract.size)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -45,6 +45,10 @@ The portal's lines (portal:...) are one per variant, and on each the recipient c
 checked for the recipients the variant names (tests/test_access_matrix.py,
 RECIPIENT_VARIANTS): [teacher] the school's designated teacher, [other-school] the
 designated teacher of another school, [not-a-school] every recipient that is not a school.
+    token         an API token of that agreement, an id no token has: two letters
+    extract       an extract file of another, approved agreement of the same organisation
+                  (none of the recipients' organisations: theirs are tested in
+                  tests/sharing/test_extracts.py), an id no extract has: two letters
 
 Letters (what the response must be):
     O  200
@@ -71,6 +75,8 @@ RELATIONS = {
     "agreement": ("agreement", "missing"),
     "certificate": ("certificate", "missing"),
     "pupil": ("roll", "other", "missing"),
+    "token": ("token", "missing"),
+    "extract": ("extract", "missing"),
 }
 LETTERS = {
     "O": 200,
@@ -374,6 +380,20 @@ sharing:agreement-approve                  agreement POST SS NN  NN  RN  NN  RN 
 sharing:agreement-suspend                  agreement GET SS  NN  NN  ON  NN  ON  NN
 sharing:agreement-suspend                  agreement POST SS NN  NN  RN  NN  RN  NN
 sharing:disclosures                        -      GET    S    N   N   O   N   O  N
+# An agreement's API tokens are the Admins': issuing answers with the page showing the secret
+# once (200); revoking asks to confirm (GET) and then revokes (POST).
+sharing:token-add                          agreement GET SS  NN  NN  ON  NN  ON  NN
+sharing:token-add                          agreement POST SS NN  NN  ON  NN  ON  NN
+sharing:token-revoke                       token  GET    SS   NN  NN  ON  NN  ON  NN
+sharing:token-revoke                       token  POST   SS   NN  NN  RN  NN  RN  NN
+# Extract files of an agreement: Admins and Managers generate them (the body approves the
+# agreement first: a draft releases nothing). The recipient's own page lists their
+# organisation's; a file is downloaded only by its organisation's users.
+sharing:extract-agreements                 -      GET    S    N   N   O   O   O  N
+sharing:agreement-extracts                 agreement GET SS  NN  NN  ON  ON  ON  NN
+sharing:agreement-extracts                 agreement POST SS NN  NN  RN  RN  RN  NN
+sharing-extracts:list                      -      GET    S    N   N   N   N   N  O
+sharing-extracts:download                  extract GET   SS   NN  NN  NN  NN  NN  NN
 # The recipients' API: a recipient user or an agreement's token, none of the staff roles.
 sharing-api:agreements                     -      GET    F    F   F   F   F   F  O
 sharing-api:dataset-csv                    agreement GET FF FF  FF  FF  FF  FF  NN

@@ -54,7 +54,10 @@ from records.services.imports import import_create
 from retention.models import DestructionCertificate
 from sharing import services as sharing_services
 from sharing.demo import ORGANISATIONS, RECIPIENT_USERS
+from sharing.extracts import extract_request
 from sharing.models import (
+    AgreementToken,
+    ExtractFile,
     RecipientMembership,
     RecipientOrganisation,
     SharingAgreement,
@@ -195,6 +198,8 @@ class World:
     pupils: dict[str, Any]  # "roll", "other" -> a looked-after child on that school's roll
     restrictions: dict[str, Any]  # "own", "other" -> a sharing restriction of that child
     plans: dict[str, Any]  # "own", "other" -> a personal education plan in progress
+    token: Any  # an API token of that agreement
+    extract: Any  # an extract file (queued) of another, approved agreement
 
     def client(self, role: str) -> Client:
         """A fresh client, carrying the role's signed-in session (none for anonymous)."""
@@ -272,7 +277,7 @@ def _build() -> World:
             start_date=datetime.date(2025, 9, 1),
         )
         plans[relation] = pep_services.pep_start(actor=manager, child=child)
-    organisation, agreement = _sharing(admin)
+    organisation, agreement, token, extract = _sharing(admin)
     certificate = _certificate(admin, manager)
     recipients = _recipients(admin)
     pupils = _portal(admin, recipients)
@@ -313,6 +318,8 @@ def _build() -> World:
         pupils=pupils,
         restrictions=restrictions,
         plans=plans,
+        token=token,
+        extract=extract,
     )
 
 
@@ -347,7 +354,7 @@ def _portal(admin, recipients) -> dict[str, Any]:
     return pupils
 
 
-def _sharing(admin) -> tuple[Any, Any]:
+def _sharing(admin) -> tuple[Any, Any, Any, Any]:
     author = UserFactory(username="mx_author", role=Role.ADMIN)
     organisation = sharing_services.organisation_add(
         actor=admin,
@@ -359,7 +366,13 @@ def _sharing(admin) -> tuple[Any, Any]:
         contact_email="youth@example.invalid",
     )
     agreement = sharing_services.agreement_draft(actor=author, **_agreement_values(organisation))
-    return organisation, agreement
+    token, _ = sharing_services.token_issue(actor=admin, agreement=agreement, name="Matrix CRM")
+    approved = sharing_services.agreement_draft(
+        actor=author, **{**_agreement_values(organisation), "name": "Matrix extracts"}
+    )
+    approved = sharing_services.agreement_approve(actor=admin, agreement=approved)
+    extract = extract_request(actor=admin, agreement=approved, fmt="csv")
+    return organisation, agreement, token, extract
 
 
 def _certificate(admin, manager) -> DestructionCertificate:
@@ -482,6 +495,12 @@ def _url(world: World, row: Row, relation: str) -> str:
         return reverse(name, kwargs={"pk": pk})
     if row.kind == "pupil":
         pk = uuid.UUID(int=1) if relation == "missing" else world.pupils[relation].pk
+        return reverse(name, kwargs={"pk": pk})
+    if row.kind == "token":
+        token = MISSING_PERSON if relation == "missing" else world.token.pk
+        return reverse(name, kwargs={"pk": world.agreement.pk, "token": token})
+    if row.kind == "extract":
+        pk = uuid.UUID(int=4) if relation == "missing" else world.extract.pk
         return reverse(name, kwargs={"pk": pk})
     if row.kind in ("organisation", "agreement", "certificate"):
         pk = MISSING_PERSON if relation == "missing" else getattr(world, row.kind).pk
@@ -623,6 +642,11 @@ def _suspend(world: World, relation: str):
     return {"reason": "A breach was reported"}, None
 
 
+def _extract(world: World, relation: str):
+    sharing_services.agreement_approve(actor=world.users["admin"], agreement=world.agreement)
+    return {"format": "csv"}, None
+
+
 NO_BODY: Callable[[World, str], tuple[dict, None]] = lambda world, relation: ({}, None)  # noqa: E731
 
 
@@ -713,6 +737,12 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
         None,
     ),
     ("restrictions:remove", "POST"): lambda w, r: ({"reason": "Withdrawn"}, None),
+    ("sharing:token-add", "POST"): lambda w, r: (
+        {"name": "Matrix token", **_date("expires_on", datetime.date(2026, 1, 31))},
+        None,
+    ),
+    ("sharing:token-revoke", "POST"): NO_BODY,
+    ("sharing:agreement-extracts", "POST"): _extract,
     # Retention (issue 14): no body, so every write is refused with its errors.
     ("retention:rules", "POST"): NO_BODY,
     ("retention:queue", "POST"): NO_BODY,
@@ -785,6 +815,8 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         sorted(SharingAgreement.objects.values_list("pk", "name", "state")),
         RecipientMembership.objects.count(),
         SharingChange.objects.count(),
+        sorted(AgreementToken.objects.values_list("pk", "revoked_at")),
+        ExtractFile.objects.count(),
     )
 
 
@@ -924,7 +956,10 @@ def _how_to_add(name: str, method: str = "GET") -> str:
 def test_every_route_and_api_operation_is_in_the_table():
     declared_names = {row.name for row in ROWS}
     missing = sorted(_resolver_routes() - declared_names)
-    declared_ops = {(row.name, row.method) for row in ROWS if row.name.startswith("api:")}
+    # Every API's operations: the record's ("api:") and the recipients' ("sharing-api:").
+    declared_ops = {
+        (row.name, row.method) for row in ROWS if row.name.startswith(("api:", "sharing-api:"))
+    }
     missing_ops = sorted(_schema_operations() - declared_ops)
     missing_variants = sorted(_variants_required() - set(BY_KEY))
     problems = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/sharing/", include("sharing.api_urls")),
     path("api/", include("records.api.urls")),
     path("staff/", include("staff.urls")),
+    path("sharing/extracts/", include("sharing.urls_extracts")),
     path("sharing/", include("sharing.urls")),
     path("portal/", include("sharing.urls_portal")),
     path("retention/", include("retention.urls")),

@@ -93,6 +93,8 @@ def test_copies_and_tables_with_nothing_personal_have_their_own_headings(page):
         "retention_destructionlistentry",
         # A child a disclosure released (sharing's disclosure log): the row names the child only.
         "sharing_disclosurechild",
+        # A child an extract file holds (sharing's extract files): the row names the child only.
+        "sharing_extractchild",
     } == set(tables)
     assert " ".join(tables["records_accesslogentry"][2]) == "Child_id column: child_id"
     assert " ".join(tables["records_importrun"][3]) == "Kept: its rows name no child"

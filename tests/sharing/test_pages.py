@@ -31,6 +31,8 @@ def _sharing_urls(organisation, agreement) -> list[str]:
             if "<int:pk>" in str(inner.pattern):
                 target = organisation if "organisation" in name or "member" in name else agreement
                 kwargs = {"pk": target.pk}
+            if "<int:token>" in str(inner.pattern):
+                kwargs["token"] = 1
             urls.append(reverse(name, kwargs=kwargs))
     return urls
 
@@ -49,7 +51,9 @@ def recipient(admin_user, organisation):
 def test_a_recipient_gets_404_on_every_sharing_page(recipient, organisation, draft):
     client = signed_in(recipient)
     urls = _sharing_urls(organisation, draft)
-    assert len(urls) == 12  # the eleven foundation pages and the disclosure log
+    # The eleven foundation pages, the disclosure log, the token pages (issue and revoke) and
+    # extract files (the agreements to choose from, and an agreement's files).
+    assert len(urls) == 16
     for url in urls:
         # Whatever the method: the page is refused before its view, so a recipient does not
         # learn even which methods it takes (virtualschool.middleware, issue 13).

@@ -4,6 +4,7 @@ A new route must be added to CASES: the last test fails for any route not listed
 """
 
 import datetime
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -149,6 +150,27 @@ CASES = [
     ("sharing:agreement-approve", lambda w: {"pk": w["agreement"].pk}, POST_ONLY),
     ("sharing:agreement-suspend", lambda w: {"pk": w["agreement"].pk}, ADMINS),
     ("sharing:disclosures", None, ADMINS),
+    # An agreement's tokens are the Admins'; its extract files the Admins' and Managers'.
+    ("sharing:token-add", lambda w: {"pk": w["agreement"].pk}, ADMINS),
+    (
+        "sharing:token-revoke",
+        lambda w: {"pk": w["agreement"].pk, "token": w["token"].pk},
+        ADMINS,
+    ),
+    ("sharing:extract-agreements", None, expect(302, 404, 404, 404, 200, 200)),
+    (
+        "sharing:agreement-extracts",
+        lambda w: {"pk": w["agreement"].pk},
+        expect(302, 404, 404, 404, 200, 200),
+    ),
+    # A recipient's own extract files: to staff, a 404 (tests/sharing/test_extracts.py has
+    # the recipients).
+    ("sharing-extracts:list", None, expect(302, 404, 404, 404, 404, 404)),
+    (
+        "sharing-extracts:download",
+        lambda w: {"pk": uuid.UUID(int=5)},
+        expect(302, 404, 404, 404, 404, 404),
+    ),
     # The recipients' API: a recipient user or an agreement's token, none of these roles
     # (tests/sharing/test_api.py has the recipients).
     ("sharing-api:agreements", None, dict.fromkeys(ROLES, 403)),
@@ -259,6 +281,7 @@ def world(client_for):
         start_date=max(child.date_of_birth, datetime.date(2024, 1, 1)),
     )
     plan = pep_services.pep_start(actor=manager, child=child)
+    token, _ = sharing_services.token_issue(actor=admin, agreement=agreement, name="Matrix CRM")
     clients = {
         CASEWORKER: client_for(caseworker),
         SENSITIVE_CASEWORKER: client_for(sensitive),
@@ -277,6 +300,7 @@ def world(client_for):
         "agreement": agreement,
         "restriction": restriction,
         "plan": plan,
+        "token": token,
     }
 
 

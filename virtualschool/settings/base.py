@@ -249,12 +249,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ROUTES = {"records.import_run": {"queue": "imports"}}
+CELERY_TASK_ROUTES = {
+    "records.import_run": {"queue": "imports"},
+    # Building an extract file is long file work, like an import.
+    "sharing.extract_build": {"queue": "imports"},
+}
 # The beat schedule lives in code (STYLE.md 5); exactly one beat runs it.
 CELERY_BEAT_SCHEDULE = {
     "purge-import-files": {
         "task": "records.purge_import_files",
         "schedule": 24 * 60 * 60,
+        "options": {"queue": "imports"},
+    },
+    "purge-extract-files": {
+        "task": "sharing.purge_extract_files",
+        "schedule": 60 * 60,
         "options": {"queue": "imports"},
     },
 }
@@ -274,6 +283,11 @@ CACHES = {
 # shares (a volume in docker-compose.yml).
 IMPORTS_DIR = Path(env_str("IMPORTS_DIR", default=str(BASE_DIR / ".run" / "imports")))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 1024) * 1024 * 1024
+# Extract files of sharing agreements' datasets wait here for the recipient to download them
+# (sharing.extracts): beside the imports, shared by every web and worker process. Each is
+# deleted from disk this many days after it was built (the daily sharing.purge_extract_files).
+EXTRACTS_DIR = Path(env_str("EXTRACTS_DIR", default=str(BASE_DIR / ".run" / "extracts")))
+EXTRACTS_DAYS = env_int("EXTRACTS_DAYS", 7, minimum=1)
 
 # Dashboards mark a figure that rests on fewer children than this, so nobody overreads it.
 DASHBOARD_MIN_CHILDREN = env_int("DASHBOARD_MIN_CHILDREN", 5)

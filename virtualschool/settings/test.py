@@ -23,4 +23,5 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 IMPORTS_DIR = Path(tempfile.gettempdir()) / "virtualschool-test-imports"
+EXTRACTS_DIR = Path(tempfile.gettempdir()) / "virtualschool-test-extracts"
 RETENTION_CERTIFICATE_KEY = "test-only-retention-key"  # noqa: S105
