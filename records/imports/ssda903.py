@@ -363,8 +363,8 @@ class Ssda903Importer:
         ):
             if outcome is None:
                 continue
-            for kind in kinds:
-                counts[f"{kind}_{outcome.outcome}"] += 1
+            for kind, episode in zip(kinds, outcome.episodes, strict=True):
+                counts[f"{kind}_{episode}"] += 1
             decided[child_id] = (outcome, +counts, warnings)
         return decided
 
@@ -378,7 +378,9 @@ class Ssda903Importer:
         outcome, counts, warnings = decided
         created = outcome.outcome == SyncOutcome.CREATED
         self.report.counts[f"children_{outcome.outcome}"] += 1
-        self.report.touch(outcome.child_id, created=created)
+        self.report.touch(
+            outcome.child_id, created=created, identity=int(outcome.outcome == SyncOutcome.UPDATED)
+        )
         if not created:
             self.matched.add(outcome.child_id)
         if not episodes:
@@ -387,7 +389,11 @@ class Ssda903Importer:
         for row, name, reason in warnings:
             self.report.warn(row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES)
         self.report.counts.update(counts)
-        written = sum(n for key, n in counts.items() if key.endswith(f"_{SyncOutcome.CREATED}"))
+        written = sum(
+            n
+            for key, n in counts.items()
+            if key.endswith((f"_{SyncOutcome.CREATED}", f"_{SyncOutcome.UPDATED}"))
+        )
         self.report.touch(outcome.child_id, episodes=written)
 
     def _write_periods(self, child: Child, periods: list) -> Counter[str]:
