@@ -21,7 +21,7 @@ How 903 episodes become legal status episodes (records.models.LegalStatusEpisode
 
 The tables are read by records/imports/ssda903_tables.py, as a stream, their rows checked and
 made into episodes by records/imports/ssda903_rows.py; the checked values wait, grouped by
-CHILD, in a temporary table (records/imports/ssda903_stage.py) until both tables are read, so
+CHILD, in a temporary table (records/services/ssda903_stage.py) until both tables are read, so
 memory does not grow with the return (issue 12). Children are decided BATCH_SIZE at a time: first
 by records/services/children_bulk.py (children the record holds as the file says, and new
 children, in a fixed number of queries a batch), then the rest one by one through
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -61,7 +62,6 @@ from records.imports.ssda903_rows import (
     periods_of,
     planned_writes,
 )
-from records.imports.ssda903_stage import Stage, StagedChild
 from records.imports.ssda903_tables import EPISODES, HEADER, open_return, table_kind
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
@@ -78,6 +78,7 @@ from records.services.children_bulk import (
     return_children_sync_bulk,
 )
 from records.services.locking import SyncOutcome
+from records.services.ssda903_stage import BAD_EPISODE_ROW, HEADER_ROW, Stage
 from virtualschool.errors import DomainError
 
 __all__ = ["Ssda903Importer", "open_return", "table_kind"]
@@ -101,13 +102,14 @@ class Ssda903Importer:
         with open_return(path, run.file_name) as rows, Stage() as stage:
             progress.set_total(rows.size)
             # Each row is checked as it is read and only its checked values are kept, in the
-            # stage (records/imports/ssda903_stage.py), not in memory.
+            # stage (records/services/ssda903_stage.py), not in memory.
             for table, row, values, problem in rows.rows:
                 if table == HEADER:
                     self._header(stage, row, values, problem)
                 else:
                     self._episode_row(stage, row, values, problem)
-            for batch in stage.children(BATCH_SIZE):
+            for rows_of in stage.children(BATCH_SIZE):
+                batch = [_staged(child_rows) for child_rows in rows_of]
                 # A child's rows are all in one batch, so what was matched is per batch.
                 self.matched = set()
                 decided = self._bulk(batch, create_missing)
@@ -170,7 +172,9 @@ class Ssda903Importer:
         if episode is None:
             stage.bad_episode(child_id, row)
         else:
-            stage.episode(child_id, episode)
+            stage.episode(
+                child_id, episode.row, episode.decom, episode.dec, episode.ls, episode.rec
+            )
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
@@ -428,3 +432,52 @@ class _PeriodRefusedError(Exception):
         super().__init__(row)
         self.row = row
         self.fields = fields
+
+
+@dataclass(slots=True)
+class StagedChild:
+    """One CHILD of the return, with everything its rows said (the checked values), as the
+    stage gives them back."""
+
+    child_id: str
+    header_row: int | None = None  # the child's first Header row
+    identity: ChildIdentity | None = None  # None when that row was rejected
+    duplicate_header_rows: list[int] = field(default_factory=list)
+    episodes: list[EpisodeRow] = field(default_factory=list)
+    bad_episode_rows: list[int] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return (
+            (self.header_row is not None)
+            + len(self.duplicate_header_rows)
+            + len(self.episodes)
+            + len(self.bad_episode_rows)
+        )
+
+
+def _staged(rows: list[tuple]) -> StagedChild:
+    """A child's staged rows (records/services/ssda903_stage.py COLUMNS, by table and row)."""
+    child = StagedChild(child_id=rows[0][0])
+    for (child_id, kind, row, has_identity, dob, gender, upn, upn_unknown, ethnicity,
+         needs_checking, decom, dec, ls, rec) in rows:  # fmt: skip
+        if kind == HEADER_ROW:
+            if child.header_row is not None:
+                child.duplicate_header_rows.append(row)
+                continue
+            child.header_row = row
+            if has_identity:
+                child.identity = ChildIdentity(
+                    la_child_id=child_id,
+                    date_of_birth=dob,
+                    gender=gender,
+                    upn=upn,
+                    upn_unknown=upn_unknown,
+                    ethnicity=ethnicity,
+                    upn_needs_checking=needs_checking,
+                )
+        elif kind == BAD_EPISODE_ROW:
+            child.bad_episode_rows.append(row)
+        else:
+            child.episodes.append(EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec))
+    return child

@@ -1,7 +1,9 @@
 """Where an SSDA903 import keeps its checked rows until it has read both tables (issue 12,
 memory): a temporary table in the import's own transaction, filled by one COPY as the rows are
 read and read back grouped by CHILD through a server-side cursor, a batch of children at a
-time. Python holds one batch, never the whole return, however long the file.
+time. Python holds one batch, never the whole return, however long the file. (A service, as
+every COPY and cursor is: records/imports/ssda903.py parses and calls it. Nothing of the
+record is written here: the table is the import's scratch space.)
 
 The Header and Episodes are separate tables of the return (in the XML, elements of one CHILD),
 so a child's identity and episodes are together only once both are read. The children come
@@ -13,51 +15,29 @@ by table and row number.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import connection
 
-from records.imports.ssda903_rows import EpisodeRow
 from records.services.children import ChildIdentity
 
 _TABLE = "ssda903_import_stage"
 _CURSOR = "ssda903_import_children"
 HEADER_ROW, EPISODE_ROW, BAD_EPISODE_ROW = 0, 1, 2
-_COLUMNS = (
+COLUMNS = (
     "child", "kind", "row", "has_identity", "dob", "gender", "upn", "upn_unknown",
     "ethnicity", "needs_checking", "decom", "dec", "ls", "rec",
 )  # fmt: skip
 # Each child's rows, the children in the order they were first met (the module's docstring).
 _READ_BACK = (
     f"DECLARE {_CURSOR} NO SCROLL CURSOR FOR "  # noqa: S608 - this module's constants
-    f"SELECT s.{', s.'.join(_COLUMNS)} FROM {_TABLE} s JOIN ("
+    f"SELECT s.{', s.'.join(COLUMNS)} FROM {_TABLE} s JOIN ("
     f"  SELECT child, min(kind * 4294967296::bigint + row) AS first FROM {_TABLE} "
     "  GROUP BY child"
     ") f ON f.child = s.child ORDER BY f.first, s.kind, s.row"
 )
 # Rows fetched from the cursor at a time (a child's rows may straddle two fetches).
 FETCH_ROWS = 2000
-
-
-@dataclass(slots=True)
-class StagedChild:
-    """One CHILD of the return, with everything its rows said (the checked values)."""
-
-    child_id: str
-    header_row: int | None = None  # the child's first Header row
-    identity: ChildIdentity | None = None  # None when that row was rejected
-    duplicate_header_rows: list[int] = field(default_factory=list)
-    episodes: list[EpisodeRow] = field(default_factory=list)
-    bad_episode_rows: list[int] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return (
-            (self.header_row is not None)
-            + len(self.duplicate_header_rows)
-            + len(self.episodes)
-            + len(self.bad_episode_rows)
-        )
 
 
 class Stage:
@@ -73,7 +53,7 @@ class Stage:
             "upn_unknown text, ethnicity text, needs_checking boolean, decom date, dec date, "
             "ls text, rec text)"
         )
-        self._copying = self.cursor.copy(f"COPY {_TABLE} ({', '.join(_COLUMNS)}) FROM STDIN")
+        self._copying = self.cursor.copy(f"COPY {_TABLE} ({', '.join(COLUMNS)}) FROM STDIN")
         self._copy = self._copying.__enter__()
         return self
 
@@ -100,65 +80,41 @@ class Stage:
             )
         )  # fmt: skip
 
-    def episode(self, child_id: str, episode: EpisodeRow) -> None:
+    def episode(
+        self, child_id: str, row: int, decom: date, dec: date | None, ls: str, rec: str
+    ) -> None:
         self._copy.write_row(
-            (child_id, EPISODE_ROW, episode.row, *([None] * 7), episode.decom, episode.dec,
-             str(episode.ls), str(episode.rec))
-        )  # fmt: skip
+            (child_id, EPISODE_ROW, row, *([None] * 7), decom, dec, str(ls), str(rec))
+        )
 
     def bad_episode(self, child_id: str, row: int) -> None:
         self._copy.write_row((child_id, BAD_EPISODE_ROW, row, *([None] * 11)))
 
-    def children(self, batch_size: int) -> Iterator[list[StagedChild]]:
-        """The staged children, `batch_size` at a time, in the order of the module's
-        docstring. Ends the COPY first."""
+    def children(self, batch_size: int) -> Iterator[list[list[tuple]]]:
+        """The staged children, `batch_size` at a time, each as its rows (the columns of
+        COLUMNS), in the order of the module's docstring. Ends the COPY first."""
         self._end_copy(None, None, None)
         cursor = self.cursor
         cursor.execute(_READ_BACK)
-        batch: list[StagedChild] = []
-        current: StagedChild | None = None
+        batch: list[list[tuple]] = []
+        current: list[tuple] = []
         while True:
             cursor.execute(f"FETCH {FETCH_ROWS} FROM {_CURSOR}")
             rows = cursor.fetchall()
             if not rows:
                 break
             for values in rows:
-                if current is None or values[0] != current.child_id:
-                    if current is not None:
-                        batch.append(current)
-                        if len(batch) == batch_size:
-                            yield batch
-                            batch = []
-                    current = StagedChild(child_id=values[0])
-                _add(current, values)
-        if current is not None:
+                if current and values[0] != current[0][0]:
+                    batch.append(current)
+                    current = []
+                    if len(batch) == batch_size:
+                        yield batch
+                        batch = []
+                current.append(values)
+        if current:
             batch.append(current)
         if batch:
             yield batch
         cursor.execute(f"CLOSE {_CURSOR}")
         cursor.execute(f"DROP TABLE {_TABLE}")
         cursor.close()
-
-
-def _add(child: StagedChild, values: tuple) -> None:
-    (child_id, kind, row, has_identity, dob, gender, upn, upn_unknown, ethnicity,
-     needs_checking, decom, dec, ls, rec) = values  # fmt: skip
-    if kind == HEADER_ROW:
-        if child.header_row is not None:
-            child.duplicate_header_rows.append(row)
-            return
-        child.header_row = row
-        if has_identity:
-            child.identity = ChildIdentity(
-                la_child_id=child_id,
-                date_of_birth=dob,
-                gender=gender,
-                upn=upn,
-                upn_unknown=upn_unknown,
-                ethnicity=ethnicity,
-                upn_needs_checking=needs_checking,
-            )
-    elif kind == EPISODE_ROW:
-        child.episodes.append(EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec))
-    else:
-        child.bad_episode_rows.append(row)
