@@ -24,9 +24,9 @@ from tests.records.imports.socialcare_files import (
     episode_row,
     header_row,
     ssda903_xml,
-    upn,
     write_903_zip,
 )
+from tests.records.imports.test_returns_bulk import _upn
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -46,10 +46,6 @@ def _small_batches(monkeypatch):
     monkeypatch.setattr(ssda903_stage, "FETCH_ROWS", 100)
     monkeypatch.setattr(imports, "TOUCH_CHUNK", BATCH)
     assert children_bulk.AUDITLOG_ROWS_MAX < BATCH  # each batch goes in bulk
-
-
-def _upn(n: int) -> str:
-    return upn(n % 1000, establishment=f"{3001 + n // 1000}")
 
 
 def _903_rows(first: int, count: int) -> tuple[list[dict], list[dict]]:
