@@ -8,10 +8,13 @@ protection plan), then times, on an empty record, as a user's file goes (import_
 import_execute, adding the children the files name):
 - the 903 import (`returns_903_children_per_s`), then the same file again
   (`returns_903_reimport_s`: nothing changes, every row is compared);
-- the CIN census import (`returns_cin_children_per_s`).
-`returns_peak_rss_mb` is the process's peak resident set size over the three imports (Linux
-VmHWM, reset first; see bench/attendance_import.py). Everything is one transaction, rolled
-back at the end, so the database is left as it was. All data is synthetic.
+- the CIN census import (`returns_cin_children_per_s`);
+- with `--changed`, after the re-import, the 903 again with every child's sex and ethnicity
+  changed (`returns_903_changed_reimport_s`).
+`returns_peak_rss_mb` is the process's peak resident set size over the imports, with DEBUG
+off (Linux VmHWM, reset first; see bench/attendance_import.py). Everything is one
+transaction, rolled back at the end, so the database is left as it was. All data is
+synthetic.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import reset_queries
+from django.test.utils import override_settings
 
 from bench.common import peak_mb, reset_peak, rolled_back, status_mb
 from records.models import ImportKind, ImportRun
@@ -49,8 +53,9 @@ def _dmy(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def write_903(rng: random.Random, children: int, path: Path) -> int:
-    """The 903 zip; returns its number of episodes."""
+def write_903(rng: random.Random, children: int, path: Path, *, changed: bool = False) -> int:
+    """The 903 zip; returns its number of episodes. `changed`: the same return (from a
+    generator seeded alike) with every child's sex and ethnicity changed."""
     headers, episodes = (
         io.StringIO(newline=""),
         io.StringIO(newline=""),
@@ -63,9 +68,10 @@ def write_903(rng: random.Random, children: int, path: Path) -> int:
     for n in range(children):
         child = f"B903{n:06d}"
         born = date(2008, 1, 1) + timedelta(days=rng.randint(0, 3650))
-        header_out.writerow(
-            [child, rng.choice("12"), _dmy(born), rng.choice(ETHNIC), _upn(n), "", ""]
-        )
+        sex, ethnic = rng.choice("12"), rng.choice(ETHNIC)
+        if changed:
+            sex, ethnic = "21"[int(sex) - 1], ETHNIC[(ETHNIC.index(ethnic) + 1) % len(ETHNIC)]
+        header_out.writerow([child, sex, _dmy(born), ethnic, _upn(n), "", ""])
         start = date(2023, 4, 1) + timedelta(days=rng.randint(0, 360))
         ls = rng.choice(LEGAL_STATUSES)
         for index in range(rng.randint(1, 3)):
@@ -138,18 +144,33 @@ class Command(BaseCommand):
             "--children", type=int, default=2_000, help="children in each return (default 2,000)"
         )
         parser.add_argument("--seed", type=int, default=20_261_203)
+        parser.add_argument(
+            "--changed",
+            action="store_true",
+            help="also re-import the 903 with every child's sex and ethnicity changed",
+        )
 
-    def handle(self, *args, children: int, seed: int, **options) -> None:
-        rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
+    def handle(self, *args, children: int, seed: int, changed: bool, **options) -> None:
         figures: dict[str, object] = {}
-        with tempfile.TemporaryDirectory(prefix="bench-returns-") as directory, rolled_back():
-            self._run(rng, children, Path(directory), figures)
+        # DEBUG off, as in production: with it on, Django keeps the text of every query (a
+        # bulk INSERT of 500 children is ~150 KB), which grew the peak with the file.
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-returns-") as directory,
+            override_settings(DEBUG=False),
+            rolled_back(),
+        ):
+            self._run(seed, children, Path(directory), figures, changed=changed)
         for name, value in figures.items():
             self.stdout.write(f"{name}: {value}")
 
-    def _run(self, rng: random.Random, children: int, directory: Path, figures: dict) -> None:
+    def _run(
+        self, seed: int, children: int, directory: Path, figures: dict, *, changed: bool
+    ) -> None:
+        rng = random.Random(seed)  # noqa: S311 - synthetic data, not a secret
         ssda903, cin = directory / "ssda903.zip", directory / "cin.xml"
         episodes = write_903(rng, children, ssda903)
+        if changed:
+            write_903(random.Random(seed), children, directory / "changed.zip", changed=True)  # noqa: S311
         write_cin(rng, children, cin)
         figures["children"] = children
         figures["returns_903_episodes"] = episodes
@@ -165,6 +186,10 @@ class Command(BaseCommand):
         run, seconds = _import(ssda903, ImportKind.SSDA903)
         figures["returns_903_reimport_s"] = round(seconds, 2)
         figures["returns_903_reimport_children_unchanged"] = run.counts.get("children_unchanged", 0)
+        if changed:
+            run, seconds = _import(directory / "changed.zip", ImportKind.SSDA903)
+            figures["returns_903_changed_reimport_s"] = round(seconds, 2)
+            figures["returns_903_changed_children_updated"] = run.counts.get("children_updated", 0)
         run, seconds = _import(cin, ImportKind.CIN)
         figures["returns_cin_seconds"] = round(seconds, 2)
         figures["returns_cin_children_per_s"] = round(children / seconds)

@@ -225,8 +225,8 @@ class CinImporter:
             if bulk.outcome == SyncOutcome.CREATED:
                 self.created.add(bulk.child_id)
             outcomes: dict[str, int] = {}
-            for _, cohort, _, _, _ in writes:
-                key = f"{cohort.lower()}_episodes_{bulk.outcome}"
+            for (_, cohort, _, _, _), episode in zip(writes, bulk.episodes, strict=True):
+                key = f"{cohort.lower()}_episodes_{episode}"
                 outcomes[key] = outcomes.get(key, 0) + 1
             return bulk.child_id, bulk.outcome, outcomes, SyncOutcome.UNCHANGED
         if parsed.identity is None:

@@ -19,8 +19,10 @@ How 903 episodes become legal status episodes (records.models.LegalStatusEpisode
   with that route starts the day after DEC;
 - episodes are matched on child + cohort + start date, so next month's return updates them.
 
-The tables are read by records/imports/ssda903_tables.py, their rows checked and made into
-episodes by records/imports/ssda903_rows.py. Children are decided BATCH_SIZE at a time: first
+The tables are read by records/imports/ssda903_tables.py, as a stream, their rows checked and
+made into episodes by records/imports/ssda903_rows.py; the checked values wait, grouped by
+CHILD, in a temporary table (records/services/ssda903_stage.py) until both tables are read, so
+memory does not grow with the return (issue 12). Children are decided BATCH_SIZE at a time: first
 by records/services/children_bulk.py (children the record holds as the file says, and new
 children, in a fixed number of queries a batch), then the rest one by one through
 child_identity_sync and episode_sync, which give every refusal its words.
@@ -29,7 +31,8 @@ child_identity_sync and episode_sync, which give every refusal its words.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -59,7 +62,7 @@ from records.imports.ssda903_rows import (
     periods_of,
     planned_writes,
 )
-from records.imports.ssda903_tables import EPISODES, HEADER, Table, read_tables, table_kind
+from records.imports.ssda903_tables import EPISODES, HEADER, open_return, table_kind
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
     NOT_IN_REACH,
@@ -75,9 +78,10 @@ from records.services.children_bulk import (
     return_children_sync_bulk,
 )
 from records.services.locking import SyncOutcome
+from records.services.ssda903_stage import BAD_EPISODE_ROW, HEADER_ROW, Stage
 from virtualschool.errors import DomainError
 
-__all__ = ["Ssda903Importer", "read_tables", "table_kind"]
+__all__ = ["Ssda903Importer", "open_return", "table_kind"]
 
 
 class Ssda903Importer:
@@ -85,8 +89,6 @@ class Ssda903Importer:
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
-        tables = read_tables(path, run.file_name)
-        progress.set_total(sum(table.size for table in tables.values()))
         self.reach = import_reach(user=run.created_by)
         # Adding children is for those who see the whole record (import_create refuses the
         # option to anyone else).
@@ -97,81 +99,82 @@ class Ssda903Importer:
         self.ambiguous: dict[str, str] = {}
         self.matched: set[uuid.UUID] = set()
 
-        # Each table's rows are let go once read: what is kept is the checked values.
-        headers = self._headers(tables.pop(HEADER, None))
-        episodes, bad_episode_rows = self._episode_rows(tables.pop(EPISODES, None))
-
-        child_ids = list(dict.fromkeys([*headers, *episodes, *bad_episode_rows]))
-        for start in range(0, len(child_ids), BATCH_SIZE):
-            batch = child_ids[start : start + BATCH_SIZE]
-            decided = self._bulk(batch, headers, episodes, bad_episode_rows, create_missing)
-            for child_id in batch:
-                header_row, identity = headers.get(child_id, (None, None))
-                child_episodes = episodes.get(child_id, [])
-                if child_id in decided:
-                    self._bulk_done(decided[child_id], header_row, child_episodes)
+        with open_return(path, run.file_name) as rows, Stage() as stage:
+            progress.set_total(rows.size)
+            # Each row is checked as it is read and only its checked values are kept, in the
+            # stage (records/services/ssda903_stage.py), not in memory.
+            for table, row, values, problem in rows.rows:
+                if table == HEADER:
+                    self._header(stage, row, values, problem)
                 else:
-                    child = self._child(header_row, identity, child_id, create_missing)
-                    self._episodes(
-                        child_id,
-                        child,
-                        header_row,
-                        child_episodes,
-                        bad_episode_rows.get(child_id, []),
-                    )
-                progress.advance(
-                    (header_row is not None)
-                    + len(child_episodes)
-                    + len(bad_episode_rows.get(child_id, []))
-                )
+                    self._episode_row(stage, row, values, problem)
+            for rows_of in stage.children(BATCH_SIZE):
+                batch = [_staged(child_rows) for child_rows in rows_of]
+                # A child's rows are all in one batch, so what was matched is per batch.
+                self.matched = set()
+                decided = self._bulk(batch, create_missing)
+                for staged in batch:
+                    self._staged_child(staged, decided.get(staged.child_id), create_missing)
+                    progress.advance(staged.rows)
         return report
 
-    def _headers(self, table: Table | None) -> dict[str, tuple[int, ChildIdentity | None]]:
-        """The Header rows read and checked, by CHILD (the first row of each)."""
-        headers: dict[str, tuple[int, ChildIdentity | None]] = {}
-        for row, values, problem in table.rows if table is not None else []:
-            self.report.read(HEADER)
-            errors = FieldErrors()
-            if problem:
-                # The fields cannot be trusted to be in their columns: none is read.
-                self.report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
-                identity = None
-            else:
-                identity = _header_identity(values, errors)
-            child_id = values["CHILD"].strip()
-            if child_id and child_id in headers:
-                errors.add(
-                    "CHILD",
-                    f"The child is already in the Header table on row {headers[child_id][0]}",
-                )
-            self._reject(HEADER, row, errors)
-            if child_id and child_id not in headers:
-                headers[child_id] = (row, identity)
-        return headers
+    def _staged_child(
+        self,
+        staged: StagedChild,
+        decided: tuple[BulkOutcome, Counter[str], list[tuple[int, str, str]]] | None,
+        create_missing: bool,
+    ) -> None:
+        for row in staged.duplicate_header_rows:
+            self.report.reject(
+                row,
+                f"{HEADER}.CHILD",
+                f"The child is already in the Header table on row {staged.header_row}",
+                table=HEADER,
+            )
+        if decided is not None:
+            self._bulk_done(decided, staged.header_row, staged.episodes)
+            return
+        child = self._child(staged.header_row, staged.identity, staged.child_id, create_missing)
+        self._episodes(
+            staged.child_id, child, staged.header_row, staged.episodes, staged.bad_episode_rows
+        )
 
-    def _episode_rows(
-        self, table: Table | None
-    ) -> tuple[dict[str, list[EpisodeRow]], dict[str, list[int]]]:
-        """The Episodes rows read and checked, by CHILD, and the rows with an error."""
-        episodes: dict[str, list[EpisodeRow]] = defaultdict(list)
-        bad_episode_rows: dict[str, list[int]] = defaultdict(list)
-        for row, values, problem in table.rows if table is not None else []:
-            self.report.read(EPISODES)
-            errors = FieldErrors()
-            child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
-            if problem:
-                self.report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
-                episode = None
-            else:
-                episode = _episode(row, values, errors)
-            self._reject(EPISODES, row, errors)
-            if not child_id:
-                continue
-            if episode is None:
-                bad_episode_rows[child_id].append(row)
-            else:
-                episodes[child_id].append(episode)
-        return episodes, bad_episode_rows
+    def _header(self, stage: Stage, row: int, values: dict[str, str], problem: str) -> None:
+        """A Header row read and checked; its values staged by CHILD (the first row of each
+        is the child's: a later one is rejected when the children are read back)."""
+        self.report.read(HEADER)
+        errors = FieldErrors()
+        if problem:
+            # The fields cannot be trusted to be in their columns: none is read.
+            self.report.reject(row, HEADER, problem, table=HEADER, rule=_SHAPE_RULE)
+            identity = None
+        else:
+            identity = _header_identity(values, errors)
+        self._reject(HEADER, row, errors)
+        child_id = values["CHILD"].strip()
+        if child_id:
+            stage.header(row, child_id, identity)
+
+    def _episode_row(self, stage: Stage, row: int, values: dict[str, str], problem: str) -> None:
+        """An Episodes row read and checked; staged by CHILD, as an episode or as a row with
+        an error."""
+        self.report.read(EPISODES)
+        errors = FieldErrors()
+        child_id = check_la_child_id(values["CHILD"], errors, "CHILD")
+        if problem:
+            self.report.reject(row, EPISODES, problem, table=EPISODES, rule=_SHAPE_RULE)
+            episode = None
+        else:
+            episode = _episode(row, values, errors)
+        self._reject(EPISODES, row, errors)
+        if not child_id:
+            return
+        if episode is None:
+            stage.bad_episode(child_id, row)
+        else:
+            stage.episode(
+                child_id, episode.row, episode.decom, episode.dec, episode.ls, episode.rec
+            )
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
         for name, reason in errors.errors:
@@ -328,24 +331,19 @@ class Ssda903Importer:
             )
 
     def _bulk(
-        self,
-        batch: list[str],
-        headers: dict[str, tuple[int, ChildIdentity | None]],
-        episodes: dict[str, list[EpisodeRow]],
-        bad_episode_rows: dict[str, list[int]],
-        create_missing: bool,
+        self, batch: list[StagedChild], create_missing: bool
     ) -> dict[str, tuple[BulkOutcome, Counter[str], list[tuple[int, str, str]]]]:
         """The batch's children the bulk service decided, with the counts and warnings their
         episodes give: those with a Header identity whose episodes have no error. Every child
         with an identity is shown to the service, so that it sees identifiers they share."""
         today = timezone.localdate()
         cases: list[tuple[str, ReturnChild, Counter[str], list, bool]] = []
-        for child_id in batch:
-            header_row, identity = headers.get(child_id, (None, None))
-            if identity is None or header_row is None:
+        for staged in batch:
+            identity = staged.identity
+            if identity is None or staged.header_row is None:
                 continue
-            rows = sorted(episodes.get(child_id, []), key=_episode_order)
-            eligible = not bad_episode_rows.get(child_id) and not _chain_errors(rows)
+            rows = sorted(staged.episodes, key=_episode_order)
+            eligible = not staged.bad_episode_rows and not _chain_errors(rows)
             plan = planned_writes(periods_of(rows), today) if eligible and rows else None
             wants = tuple(EpisodeWant(**values) for _, _, values in plan.writes) if plan else ()
             counts: Counter[str] = Counter()
@@ -353,7 +351,7 @@ class Ssda903Importer:
                 counts["episodes_same_day"] += plan.same_day
             kinds = [kind for _, kind, _ in plan.writes] if plan else []
             cases.append(
-                (child_id, ReturnChild(identity=identity, episodes=wants, bulk=eligible),
+                (staged.child_id, ReturnChild(identity=identity, episodes=wants, bulk=eligible),
                  counts, [kinds, plan.warnings if plan else []], eligible)
             )  # fmt: skip
         outcomes = return_children_sync_bulk(
@@ -369,8 +367,8 @@ class Ssda903Importer:
         ):
             if outcome is None:
                 continue
-            for kind in kinds:
-                counts[f"{kind}_{outcome.outcome}"] += 1
+            for kind, episode in zip(kinds, outcome.episodes, strict=True):
+                counts[f"{kind}_{episode}"] += 1
             decided[child_id] = (outcome, +counts, warnings)
         return decided
 
@@ -384,7 +382,9 @@ class Ssda903Importer:
         outcome, counts, warnings = decided
         created = outcome.outcome == SyncOutcome.CREATED
         self.report.counts[f"children_{outcome.outcome}"] += 1
-        self.report.touch(outcome.child_id, created=created)
+        self.report.touch(
+            outcome.child_id, created=created, identity=int(outcome.outcome == SyncOutcome.UPDATED)
+        )
         if not created:
             self.matched.add(outcome.child_id)
         if not episodes:
@@ -393,7 +393,11 @@ class Ssda903Importer:
         for row, name, reason in warnings:
             self.report.warn(row, f"{EPISODES}.{name}", reason, child_id=matched_id, table=EPISODES)
         self.report.counts.update(counts)
-        written = sum(n for key, n in counts.items() if key.endswith(f"_{SyncOutcome.CREATED}"))
+        written = sum(
+            n
+            for key, n in counts.items()
+            if key.endswith((f"_{SyncOutcome.CREATED}", f"_{SyncOutcome.UPDATED}"))
+        )
         self.report.touch(outcome.child_id, episodes=written)
 
     def _write_periods(self, child: Child, periods: list) -> Counter[str]:
@@ -428,3 +432,52 @@ class _PeriodRefusedError(Exception):
         super().__init__(row)
         self.row = row
         self.fields = fields
+
+
+@dataclass(slots=True)
+class StagedChild:
+    """One CHILD of the return, with everything its rows said (the checked values), as the
+    stage gives them back."""
+
+    child_id: str
+    header_row: int | None = None  # the child's first Header row
+    identity: ChildIdentity | None = None  # None when that row was rejected
+    duplicate_header_rows: list[int] = field(default_factory=list)
+    episodes: list[EpisodeRow] = field(default_factory=list)
+    bad_episode_rows: list[int] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return (
+            (self.header_row is not None)
+            + len(self.duplicate_header_rows)
+            + len(self.episodes)
+            + len(self.bad_episode_rows)
+        )
+
+
+def _staged(rows: list[tuple]) -> StagedChild:
+    """A child's staged rows (records/services/ssda903_stage.py COLUMNS, by table and row)."""
+    child = StagedChild(child_id=rows[0][0])
+    for (child_id, kind, row, has_identity, dob, gender, upn, upn_unknown, ethnicity,
+         needs_checking, decom, dec, ls, rec) in rows:  # fmt: skip
+        if kind == HEADER_ROW:
+            if child.header_row is not None:
+                child.duplicate_header_rows.append(row)
+                continue
+            child.header_row = row
+            if has_identity:
+                child.identity = ChildIdentity(
+                    la_child_id=child_id,
+                    date_of_birth=dob,
+                    gender=gender,
+                    upn=upn,
+                    upn_unknown=upn_unknown,
+                    ethnicity=ethnicity,
+                    upn_needs_checking=needs_checking,
+                )
+        elif kind == BAD_EPISODE_ROW:
+            child.bad_episode_rows.append(row)
+        else:
+            child.episodes.append(EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec))
+    return child

@@ -31,11 +31,13 @@ from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from records.lifecycle import many_dates_changed
 from records.models import BatchEvent, Characteristics, Child, LegalStatusEpisode
+from records.services.child_update import upn_checked_changes
 from records.services.children import (
     PLACEHOLDER_FIRST_NAME,
     ChildIdentity,
@@ -77,11 +79,12 @@ class ReturnChild:
 
 @dataclass(frozen=True)
 class BulkOutcome:
-    """What the bulk path did with one child, and with each of their episodes: CREATED or
-    UNCHANGED."""
+    """What the bulk path did with one child (child_identity_sync's outcome: CREATED, UPDATED
+    or UNCHANGED) and with each of the episodes given (episode_sync's, in their order)."""
 
     child_id: uuid.UUID
     outcome: SyncOutcome
+    episodes: tuple[SyncOutcome, ...] = ()
 
 
 _EPISODE_VALUES = ("legal_status", "plac_route", "end_date", "closure_date")
@@ -99,6 +102,34 @@ def return_children_sync_bulk(
     BulkOutcome, or None for the per-child services. `details` (the run, the kind of return;
     never personal data) goes into the batch's BatchEvent."""
     results: list[BulkOutcome | None] = [None] * len(children)
+    held, new = _held_and_new(children, create_missing=create_missing, within=within)
+    changes: dict[int, _Changes] = {}
+    for index, change in _held_changes(children, held).items():
+        if change.changed:
+            changes[index] = change
+        else:
+            results[index] = BulkOutcome(
+                held[index]["id"], SyncOutcome.UNCHANGED, change.episode_outcomes
+            )
+    if len(changes) > AUDITLOG_ROWS_MAX:
+        for index in _update(actor, held, changes, details):
+            change = changes[index]
+            outcome = SyncOutcome.UPDATED if change.child_changed else SyncOutcome.UNCHANGED
+            results[index] = BulkOutcome(held[index]["id"], outcome, change.episode_outcomes)
+    new = [index for index in new if _creatable(children[index])]
+    if len(new) > AUDITLOG_ROWS_MAX:
+        created = _create(actor, [children[i] for i in new], details)
+        for index, child_id in zip(new, created, strict=True):
+            episodes = (SyncOutcome.CREATED,) * len(children[index].episodes)
+            results[index] = BulkOutcome(child_id, SyncOutcome.CREATED, episodes)
+    return results
+
+
+def _held_and_new(
+    children: Sequence[ReturnChild], *, create_missing: bool, within: QuerySet[Child] | None
+) -> tuple[dict[int, dict], list[int]]:
+    """The batch's children (by index) the record holds, found by their LA child id alone and
+    within reach (with their row), and those nobody holds any identifier of, for adding."""
     candidates = [index for index in _unshared(children) if children[index].bulk]
     holders = _holders([children[i] for i in candidates])
     reachable = _reachable(within, {h["id"] for rows in holders.values() for h in rows})
@@ -114,17 +145,9 @@ def return_children_sync_bulk(
             len(rows) == 1
             and rows[0]["la_child_id"] == identity.la_child_id
             and rows[0]["id"] in reachable
-            and _identity_unchanged(rows[0], identity)
         ):
             held[index] = rows[0]
-    for index in _episodes_unchanged(children, held):
-        results[index] = BulkOutcome(held[index]["id"], SyncOutcome.UNCHANGED)
-    new = [index for index in new if _creatable(children[index])]
-    if len(new) > AUDITLOG_ROWS_MAX:
-        created = _create(actor, [children[i] for i in new], details)
-        for index, child_id in zip(new, created, strict=True):
-            results[index] = BulkOutcome(child_id, SyncOutcome.CREATED)
-    return results
+    return held, new
 
 
 def _identifiers(identity: ChildIdentity) -> list[str]:
@@ -148,7 +171,7 @@ def _unshared(children: Sequence[ReturnChild]) -> list[int]:
 
 _HOLDER_FIELDS = (
     "id", "la_child_id", "upn", "former_upns", "upn_unknown", "upn_needs_checking",
-    "date_of_birth", "gender",
+    "date_of_birth", "gender", "version",
 )  # fmt: skip
 
 
@@ -190,48 +213,222 @@ def _reachable(within: QuerySet[Child] | None, ids: set[uuid.UUID]) -> set[uuid.
     return set(within.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _identity_unchanged(row: dict, identity: ChildIdentity) -> bool:
-    """child_identity_sync would change nothing of the child (its comparisons, in memory);
-    ethnicity is compared with the episodes."""
+_CHILD_CHANGED = ("gender", "upn", "upn_unknown", "former_upns", "upn_needs_checking")
+
+
+def _identity_changes(row: dict, identity: ChildIdentity) -> tuple[dict, int] | None:
+    """The fields child_identity_sync would change for a held child, and how many versions
+    its writes add (child_update's, then the identifiers'), worked out in memory by its
+    rules; None when the service must decide: a changed date of birth (child_update checks a
+    later one against the child's episodes and enrolments) or a UPN replaced (the old one
+    becomes a former UPN, which the service checks for clashes)."""
+    if identity.date_of_birth != row["date_of_birth"]:
+        return None
     upn = identity.upn or row["upn"]
-    former = identity.former_upn
-    if former and former != row["upn"] and former not in row["former_upns"]:
-        return False
-    return (
-        (row["date_of_birth"], row["gender"], row["upn"]) == (
-            identity.date_of_birth, identity.gender, upn,
-        )
-        and row["upn_unknown"] == ("" if row["upn"] else identity.upn_unknown)
-        and row["upn_needs_checking"] == identity.upn_needs_checking
-    )  # fmt: skip
+    if row["upn"] and row["upn"] != upn:
+        return None
+    current = {name: row[name] for name in _CHILD_CHANGED}
+    versions = 0
+    if (row["gender"], row["upn"]) != (identity.gender, upn):
+        current.update(gender=identity.gender, upn=upn, **upn_checked_changes(upn))
+        versions += 1
+    former = list(current["former_upns"])
+    value = identity.former_upn
+    if value and value != current["upn"] and value not in former:
+        former.append(value)
+    identifiers = {
+        "upn_unknown": "" if current["upn"] else identity.upn_unknown,
+        "former_upns": former,
+        "upn_needs_checking": identity.upn_needs_checking,
+    }
+    if any(current[name] != wanted for name, wanted in identifiers.items()):
+        current.update(identifiers)
+        versions += 1
+    return {name: v for name, v in current.items() if v != row[name]}, versions
 
 
-def _episodes_unchanged(children: Sequence[ReturnChild], held: dict[int, dict]) -> list[int]:
-    """The held children whose ethnicity and every episode are already as the file says
-    (episode_sync's match: child + cohort + start date, the first by id): two queries."""
+@dataclass
+class _Changes:
+    """What the services would write for a held child (worked out in memory)."""
+
+    child: dict  # Child fields changed
+    versions: int  # versions the child's row gains
+    # (whether the child has Characteristics already, their version after, the ethnicity)
+    ethnicity: tuple[bool, int, str] | None
+    episode_outcomes: tuple[SyncOutcome, ...]
+    episodes_new: list[dict]
+    episodes_changed: list[dict]
+
+    @property
+    def child_changed(self) -> bool:
+        return bool(self.child) or self.ethnicity is not None
+
+    @property
+    def changed(self) -> bool:
+        return self.child_changed or bool(self.episodes_new or self.episodes_changed)
+
+
+def _held_changes(children: Sequence[ReturnChild], held: dict[int, dict]) -> dict[int, _Changes]:
+    """For each held child the services could be spared, what child_identity_sync and
+    episode_sync would write (nothing, for a child held as the file says): two queries.
+    A child left out needs the services (their rules need the database, or refuse)."""
     if not held:
-        return []
+        return {}
     ids = [row["id"] for row in held.values()]
-    ethnicity = dict(
-        Characteristics.objects.filter(child_id__in=ids).values_list("child_id", "ethnicity")
-    )
-    episodes: dict[tuple, dict] = {}
+    characteristics = {
+        row["child_id"]: row
+        for row in Characteristics.objects.filter(child_id__in=ids).values(
+            "child_id", "ethnicity", "version"
+        )
+    }
+    episodes: dict[uuid.UUID, list[dict]] = {}
     rows = LegalStatusEpisode.objects.filter(child_id__in=ids).order_by("pk")
-    for row in rows.values("child_id", "cohort", "start_date", *_EPISODE_VALUES):
-        episodes.setdefault((row["child_id"], row["cohort"], row["start_date"]), row)
-    unchanged = []
+    for row in rows.values("id", "child_id", "cohort", "start_date", *_EPISODE_VALUES):
+        episodes.setdefault(row["child_id"], []).append(row)
+    planned = {}
     for index, row in held.items():
         child = children[index]
-        wanted = child.identity.ethnicity
-        if wanted and ethnicity.get(row["id"]) != wanted:
+        identity = _identity_changes(row, child.identity)
+        outcomes = _episodes_planned(child.episodes, episodes.get(row["id"], []))
+        if identity is None or outcomes is None:
             continue
-        if all(
-            (found := episodes.get((row["id"], e.cohort, e.start_date))) is not None
-            and all(found[name] == getattr(e, name) for name in _EPISODE_VALUES)
-            for e in child.episodes
-        ):
-            unchanged.append(index)
-    return unchanged
+        ethnicity = None
+        wanted, found = child.identity.ethnicity, characteristics.get(row["id"])
+        if wanted and found is None:
+            ethnicity = (False, 1, wanted)
+        elif wanted and found["ethnicity"] != wanted:
+            ethnicity = (True, found["version"] + 1, wanted)
+        planned[index] = _Changes(identity[0], identity[1], ethnicity, *outcomes)
+    return planned
+
+
+def _episodes_planned(
+    wants: Sequence[EpisodeWant], existing: list[dict]
+) -> tuple[tuple[SyncOutcome, ...], list[dict], list[dict]] | None:
+    """episode_sync for each episode in turn, in memory: its match (child + cohort + start
+    date, the first by id), its shape rules and its overlap check against the episodes as
+    the earlier ones left them. None at the first it would refuse (the service words it)."""
+    state = [dict(row) for row in existing]
+    outcomes, new, changed = [], [], []
+    for want in wants:
+        values = {name: getattr(want, name) for name in _EPISODE_VALUES}
+        if episode_shape_errors(cohort=want.cohort, start_date=want.start_date, **values):
+            return None
+        match = next(
+            (e for e in state if (e["cohort"], e["start_date"]) == (want.cohort, want.start_date)),
+            None,
+        )
+        if match is not None and all(match[name] == v for name, v in values.items()):
+            outcomes.append(SyncOutcome.UNCHANGED)
+            continue
+        if _overlaps(state, want, match):
+            return None
+        if match is None:
+            match = {"id": None, "cohort": want.cohort, "start_date": want.start_date, **values}
+            state.append(match)
+            new.append(match)
+            outcomes.append(SyncOutcome.CREATED)
+            continue
+        match.update(values)
+        if match["id"] is not None and all(m is not match for m in changed):
+            changed.append(match)
+        outcomes.append(SyncOutcome.UPDATED)
+    return tuple(outcomes), new, changed
+
+
+def _overlaps(state: list[dict], want: EpisodeWant, itself: dict | None) -> bool:
+    """episodes._overlapping_episode's test, on the episodes in memory."""
+    return any(
+        e is not itself
+        and e["cohort"] == want.cohort
+        and (want.end_date is None or e["start_date"] <= want.end_date)
+        and (e["end_date"] is None or e["end_date"] >= want.start_date)
+        for e in state
+    )
+
+
+def _update(
+    actor: AbstractBaseUser | None,
+    held: dict[int, dict],
+    changes: dict[int, _Changes],
+    details: dict[str, object],
+) -> list[int]:
+    """Write the changes to held children, one statement a table for the batch, under row
+    locks; audited by one BatchEvent of kind RETURN. Returns the children written: one whose
+    row changed since it was read (its version) is left to the services."""
+    ids = {held[index]["id"]: index for index in changes}
+    locked = dict(
+        Child.objects.select_for_update().filter(pk__in=list(ids)).values_list("pk", "version")
+    )
+    written = [i for child_id, i in ids.items() if locked.get(child_id) == held[i]["version"]]
+    now = timezone.now()
+    children = [
+        (
+            held[index]["id"],
+            *(changes[index].child.get(name, held[index][name]) for name in _CHILD_CHANGED),
+            held[index]["version"] + changes[index].versions,
+            now,
+        )
+        for index in written
+        if changes[index].child
+    ]
+    _update_rows(Child, [*_CHILD_CHANGED, "version", "updated_at"], children)
+    added, updated = [], []
+    for index in written:
+        ethnicity = changes[index].ethnicity
+        if ethnicity is None:
+            continue
+        row = Characteristics(child_id=held[index]["id"], ethnicity=ethnicity[2])
+        if ethnicity[0]:
+            row.version = ethnicity[1]
+            updated.append(row)
+        else:
+            added.append(row)
+    Characteristics.objects.bulk_create(added)
+    _update_rows(
+        Characteristics,
+        ["ethnicity", "version"],
+        [(row.child_id, row.ethnicity, row.version) for row in updated],
+    )
+    new_episodes = [
+        LegalStatusEpisode(
+            child_id=held[index]["id"], **{k: v for k, v in values.items() if k != "id"}
+        )
+        for index in written
+        for values in changes[index].episodes_new
+    ]
+    changed_episodes = [
+        LegalStatusEpisode(
+            pk=values["id"],
+            start_date=values["start_date"],  # for the BatchEvent's dates: not written
+            **{name: values[name] for name in _EPISODE_VALUES},
+        )
+        for index in written
+        for values in changes[index].episodes_changed
+    ]
+    # Ended before the new ones are added, so that no overlap is seen on the way (the file's
+    # new episode often starts the day after one it ends).
+    _update_rows(
+        LegalStatusEpisode,
+        list(_EPISODE_VALUES),
+        [(e.pk, *(getattr(e, name) for name in _EPISODE_VALUES)) for e in changed_episodes],
+    )
+    LegalStatusEpisode.objects.bulk_create(new_episodes)
+    if not written:
+        return written
+    _batch_event(
+        actor,
+        new_episodes + changed_episodes,
+        details,
+        children_updated=len(children),
+        characteristics_created=len(added),
+        characteristics_updated=len(updated),
+        episodes_created=len(new_episodes),
+        episodes_updated=len(changed_episodes),
+    )
+    # Their destruction dates, in this transaction, as the services do one by one.
+    many_dates_changed(child_ids=[held[index]["id"] for index in written])
+    return written
 
 
 def _creatable(child: ReturnChild) -> bool:
@@ -263,6 +460,26 @@ def _creatable(child: ReturnChild) -> bool:
             if previous.end_date is None or current.start_date <= previous.end_date:
                 return False  # an overlap, or two with one start date: episode_sync decides
     return True
+
+
+def _update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[tuple]) -> None:
+    """UPDATE `fields` of the model's rows, each (pk, *values), in one statement: SET from a
+    typed VALUES list joined on the primary key (Django's bulk_update builds a CASE a field,
+    which grows with the square of the rows). Nothing for no rows."""
+    if not rows:
+        return
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    names = [connection.ops.quote_name(field.column) for field in columns]
+    row_sql = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in columns) + ")"
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} AS t SET "  # noqa: S608 - model metadata
+        + ", ".join(f"{name} = v.{name}" for name in names[1:])
+        + f" FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v ({', '.join(names)})"
+        + f" WHERE t.{names[0]} = v.{names[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def _child_row(identity: ChildIdentity) -> Child:
@@ -309,20 +526,33 @@ def _create(
         for e in child.episodes
     ]
     LegalStatusEpisode.objects.bulk_create(episodes)
-    dates = [e.start_date for e in episodes] + [e.end_date for e in episodes if e.end_date]
-    BatchEvent.objects.create(
-        kind=BatchEvent.Kind.RETURN,
-        actor=actor,
-        rows=len(rows) + len(characteristics) + len(episodes),
-        date_from=min(dates, default=None),
-        date_to=max(dates, default=None),
-        details={
-            **details,
-            "children_created": len(rows),
-            "characteristics_created": len(characteristics),
-            "episodes_created": len(episodes),
-        },
+    _batch_event(
+        actor,
+        episodes,
+        details,
+        children_created=len(rows),
+        characteristics_created=len(characteristics),
+        episodes_created=len(episodes),
     )
     # Their destruction dates, in this transaction, as episode_add does one by one.
     many_dates_changed(child_ids=[row.pk for row in rows])
     return [row.pk for row in rows]
+
+
+def _batch_event(
+    actor: AbstractBaseUser | None,
+    episodes: list[LegalStatusEpisode],
+    details: dict[str, object],
+    **counts: int,
+) -> None:
+    """The batch's audit record (STYLE.md 10: auditlog sees no bulk write): who, the run,
+    the rows of each table written (`counts`), the episodes' date range."""
+    dates = [e.start_date for e in episodes] + [e.end_date for e in episodes if e.end_date]
+    BatchEvent.objects.create(
+        kind=BatchEvent.Kind.RETURN,
+        actor=actor,
+        rows=sum(counts.values()),
+        date_from=min(dates, default=None),
+        date_to=max(dates, default=None),
+        details={**details, **counts},
+    )

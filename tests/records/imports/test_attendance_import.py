@@ -477,6 +477,12 @@ WHOLE_FILE = {
         b'upn,date,am,pm,school_urn\nA,2025-01-06,"/"x,/,1\n',
         'The file has a misplaced quote (") on line 2',
     ),
+    # The long layout goes to COPY first, which would read "/"x as /x: refused the same way
+    # (issue 12, "Strict shape, the same for every CSV importer").
+    "a misplaced quote in the long layout": (
+        b'upn,date,session,code,school_urn\nA,2025-01-06,AM,/,1\nA,2025-01-07,AM,"/"x,1\n',
+        'The file has a misplaced quote (") on line 3',
+    ),
     "an unclosed quote in the wide layout": (
         b'upn,date,am,pm,school_urn\nA,2025-01-06,/,/,1\nA,"2025-01-07,/,/,1\nB,x,/,/,1\n',
         'The file has a quote (") on line 3 that is never closed',

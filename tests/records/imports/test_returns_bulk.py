@@ -10,12 +10,13 @@ import re
 
 import pytest
 from auditlog.models import LogEntry
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from records.codes import Cohort
 from records.models import BatchEvent, Characteristics, Child, ImportKind, ImportRun
 from records.models import LegalStatusEpisode as Episode
+from records.services import children_bulk
 from records.services.children import PLACEHOLDER_FIRST_NAME
 from records.services.children_bulk import AUDITLOG_ROWS_MAX
 from records.services.imports import import_copy_file, import_execute
@@ -215,3 +216,132 @@ def test_children_added_in_bulk_get_their_destruction_date_in_the_same_import(tm
         expected = child_retention_recompute(child_id=pk)
         assert held[pk] == (expected.due_date, expected.rule_id)
     assert any(due is not None for due, _ in held.values())
+
+
+# --- Changed children in bulk (ADR 0011, note of 2026-12-04) --------------------------------
+
+
+def _903_changed(tmp_path, first: int, count: int):
+    """_903's children, every one changed: the other sex, another ethnicity, and the episode
+    left open ended by an adoption (E11), which adds its PLAC episode."""
+    headers, episodes = [], []
+    for n in range(first, first + count):
+        child = f"BULK{n:05d}"
+        headers.append(header_row(child, D(2012, 1, 1), sex="2", ethnic="WIRI", upn_value=_upn(n)))
+        episodes.append(episode_row(child, D(2024, 4, 1), dec=D(2024, 6, 1), rec="X1", ls="C2"))
+        episodes.append(episode_row(child, D(2024, 6, 1), ls="C2", dec=D(2024, 9, 1), rec="E11"))
+    return write_903_zip(tmp_path / f"903-changed-{first}-{count}.zip", headers, episodes)
+
+
+def _cin_changed(tmp_path, first: int, count: int):
+    """_cin's children, every one changed: the other gender, another ethnicity, each case
+    closed and a second protection plan."""
+    children = [
+        CinChild(
+            la_child_id=f"CINB{n:05d}",
+            dob=D(2013, 2, 3),
+            gender="2",
+            ethnicity="WIRI",
+            upn=_upn(5000 + n),
+            cases=[
+                CinCase(
+                    referral=D(2024, 5, 1),
+                    closure=D(2024, 8, 1),
+                    plans=[Plan(start=D(2024, 5, 20), end=D(2024, 6, 30)), Plan(D(2024, 7, 1))],
+                )
+            ],
+        )
+        for n in range(first, first + count)
+    ]
+    path = tmp_path / f"cin-changed-{first}-{count}.xml"
+    path.write_bytes(cin_xml(children))
+    return path
+
+
+def _record() -> dict[str, object]:
+    """The record the imports leave, by LA child id (ids and timestamps aside)."""
+    from retention.models import ChildRetention
+
+    la_ids = dict(Child.objects.values_list("pk", "la_child_id"))
+    return {
+        "children": {
+            c.la_child_id: (
+                c.first_name,
+                c.last_name,
+                c.date_of_birth,
+                c.gender,
+                c.upn,
+                c.upn_unknown,
+                c.former_upns,
+                c.upn_needs_checking,
+                c.version,
+            )
+            for c in Child.objects.all()
+        },  # fmt: skip
+        "characteristics": {
+            c.child.la_child_id: (c.ethnicity, c.version)
+            for c in Characteristics.objects.select_related("child")
+        },
+        "episodes": sorted(
+            (
+                (
+                    e.child.la_child_id,
+                    e.cohort,
+                    e.start_date,
+                    e.end_date,
+                    e.legal_status,
+                    e.plac_route,
+                    e.closure_date,
+                )
+                for e in Episode.objects.select_related("child")
+            ),
+            key=str,
+        ),  # fmt: skip
+        "retention": {
+            r.child.la_child_id: (r.due_date, r.rule_id)
+            for r in ChildRetention.objects.select_related("child")
+        },
+        "history": sorted(
+            (la_ids[child_id], str(details["imported"]))
+            for child_id, details in BatchEvent.objects.filter(
+                kind=BatchEvent.Kind.IMPORTED
+            ).values_list("child_id", "details")
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "make", "changed"),
+    [(ImportKind.SSDA903, _903, _903_changed), (ImportKind.CIN, _cin, _cin_changed)],
+    ids=["903", "cin"],
+)
+def test_a_reimport_that_changes_every_child_is_batched_and_leaves_what_the_services_would(
+    tmp_path, monkeypatch, kind, make, changed
+):
+    """Every child changed: 120 cost the same queries as 60 (one statement a table a batch,
+    one BatchEvent, no auditlog entry a row), and the record afterwards, with the run's counts,
+    is the one the per-child services leave (the same files imported with the bulk path off)."""
+    outcomes = {}
+    for mode in ("bulk", "one by one"):
+        if mode == "one by one":
+            monkeypatch.setattr(children_bulk, "AUDITLOG_ROWS_MAX", 10**6)
+        with transaction.atomic():
+            _import(make(tmp_path, 0, N), kind)
+            _import(make(tmp_path, N, 2 * N), kind)
+            logged = LogEntry.objects.count()
+            small, small_queries = _import(changed(tmp_path, 0, N), kind)
+            large, large_queries = _import(changed(tmp_path, N, 2 * N), kind)
+            assert small.counts["children_updated"] == N
+            assert large.counts["children_updated"] == 2 * N
+            if mode == "bulk":
+                assert len(large_queries) == len(small_queries)
+                batches = BatchEvent.objects.filter(
+                    kind=BatchEvent.Kind.RETURN, details__children_updated__gt=0
+                )
+                assert sorted(b.details["children_updated"] for b in batches) == [N, 2 * N]
+                assert LogEntry.objects.count() == logged
+            else:
+                assert LogEntry.objects.count() > logged
+            outcomes[mode] = (_record(), small.counts, large.counts)
+            transaction.set_rollback(True)
+    assert outcomes["bulk"] == outcomes["one by one"]
