@@ -18,12 +18,17 @@ from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from records.calendar import birthday, years_after
 from records.models import Child, LegalStatusEpisode
-from retention.destruction import certificate_write, destroy_rows
+from retention.destruction import (
+    DestructionPlan,
+    certificate_write,
+    destroy_rows,
+    destruction_plan,
+)
 from retention.models import (
     ChildRetention,
     CountsFrom,
@@ -426,22 +431,30 @@ def _candidates(today: date) -> list[tuple[Any, int]]:
     )
 
 
-def child_destroy(*, child_id: Any, destruction_list_id: int, today: date) -> str:
+def child_destroy(
+    *,
+    child_id: Any,
+    destruction_list_id: int,
+    today: date,
+    plan: DestructionPlan | None = None,
+) -> str:
     """Destroy one child of an approved list, in its own transaction, under a row lock taken
     with SKIP LOCKED: another sweep holding the child skips it. Checked again under the lock:
-    still on the approved list, its date come, due, and on no hold. Returns "destroyed",
-    "held" or "skipped"."""
+    still on the approved list, its date come, due, and on no hold. `plan` is the data map
+    compiled once for a sweep's children (retention.destruction.destruction_plan). Returns
+    "destroyed", "held" or "skipped"."""
     with transaction.atomic():
-        locked = (
-            Child.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=child_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if locked is None:
-            return "skipped"
+        # One query: the child's row locked (SKIP LOCKED: None when another sweep holds it),
+        # their entry on this approved list whose date has come, their destruction date and
+        # rule, and whether a hold covers them today.
         entry = (
-            DestructionListEntry.objects.select_related("destruction_list")
+            DestructionListEntry.objects.select_for_update(skip_locked=True, of=("child",))
+            .select_related("destruction_list", "child__retention__rule")
+            .annotate(
+                held=Exists(
+                    LegalHold.objects.filter(hold_active_q(today), child_id=OuterRef("child_id"))
+                )
+            )
             .filter(
                 child_id=child_id,
                 destruction_list_id=destruction_list_id,
@@ -452,14 +465,14 @@ def child_destroy(*, child_id: Any, destruction_list_id: int, today: date) -> st
         )
         if entry is None:
             return "skipped"
-        if LegalHold.objects.filter(hold_active_q(today), child_id=child_id).exists():
+        if entry.held:
             return "held"
-        retention = ChildRetention.objects.select_related("rule").filter(child_id=child_id).first()
+        retention = getattr(entry.child, "retention", None)
         if retention is None or retention.due_date is None or retention.due_date > today:
             return "skipped"
         rule, due_date = str(retention.rule), retention.due_date
         destruction_list = entry.destruction_list
-        counts, categories = destroy_rows(child_id=child_id)
+        counts, categories = destroy_rows(child_id=child_id, plan=plan)
         certificate_write(
             child_id=child_id,
             rule=rule,
@@ -510,8 +523,11 @@ def retention_sweep(*, today: date, dry_run: bool = False) -> SweepReport:
                     report.skipped.append(child_id)
             transaction.set_rollback(True)
             return report
+    plan = destruction_plan() if candidates else None
     for child_id, list_id in candidates:
-        outcome = child_destroy(child_id=child_id, destruction_list_id=list_id, today=today)
+        outcome = child_destroy(
+            child_id=child_id, destruction_list_id=list_id, today=today, plan=plan
+        )
         {"destroyed": report.destroyed, "held": report.held, "skipped": report.skipped}[
             outcome
         ].append(child_id)
