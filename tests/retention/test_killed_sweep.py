@@ -20,20 +20,18 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from records import services as records
-from records.codes import Cohort
 from records.datamap import DATA_MAP, Reach
 from records.models import AccessLogEntry, Child
 from retention import services
 from retention.destruction import child_reference
 from retention.models import DestructionCertificate
-from tests.factories import UserFactory, _upn
+from tests.factories import UserFactory
+from tests.retention.children import TODAY, due_child
 from tests.subprocesses import subprocess_database_url
 from virtualschool.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 D = datetime.date
-TODAY = D(2026, 12, 3)
 WAIT_SECONDS = 60
 
 
@@ -71,22 +69,7 @@ def test_a_sweep_killed_part_way_leaves_each_child_whole_or_destroyed_and_the_ne
 ):
     children = []
     for n in range(5):
-        child = records.child_create(
-            actor=manager,
-            first_name=f"Killed{n}x",
-            last_name="Sweepqz",
-            date_of_birth=D(2000, 3, 4),
-            gender="F",
-            upn=_upn(40 + n),
-        )
-        records.episode_add(
-            actor=manager,
-            child=child,
-            cohort=Cohort.CIN,
-            start_date=D(2010, 1, 1),
-            end_date=D(2014, 1, 1),
-            closure_date=D(2014, 1, 1),
-        )
+        child = due_child(manager, first=f"Killed{n}x", last="Sweepqz", n=40 + n)
         AccessLogEntry.objects.create(
             user=manager, child_id=child.pk, page="child-detail", outcome="viewed"
         )

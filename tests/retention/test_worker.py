@@ -30,7 +30,9 @@ from records.models import Child
 from retention import services
 from retention.destruction import child_reference
 from retention.models import DestructionCertificate, DestructionList
-from tests.factories import ChildFactory, UserFactory
+from tests.celery_broker import sending_to
+from tests.factories import UserFactory
+from tests.retention.children import due_child
 from tests.subprocesses import subprocess_database_url
 from virtualschool.celery import app
 from virtualschool.roles import Role
@@ -38,19 +40,6 @@ from virtualschool.roles import Role
 ROOT = Path(__file__).resolve().parents[2]
 D = datetime.date
 WAIT_SECONDS = 120
-
-
-def _closed_cin_child(manager, *, still_open=False):
-    child = ChildFactory(date_of_birth=D(2000, 1, 1))
-    records.episode_add(
-        actor=manager,
-        child=child,
-        cohort=Cohort.CIN,
-        start_date=D(2010, 1, 1),
-        end_date=None if still_open else D(2012, 1, 1),
-        closure_date=None if still_open else D(2012, 1, 1),
-    )
-    return child
 
 
 @pytest.fixture
@@ -68,37 +57,8 @@ def redis_prefix():
 def sending_app(redis_prefix):
     """The project's app sending to the worker's broker (not eagerly), put back after."""
     url, prefix = redis_prefix
-    keys = (
-        "broker_url",
-        "result_backend",
-        "task_always_eager",
-        "broker_transport_options",
-        "result_backend_transport_options",
-    )
-    saved = {key: app.conf[key] for key in keys}
-    _forget_connections()
-    app.conf.update(
-        broker_url=url,
-        result_backend=url,
-        task_always_eager=False,
-        broker_transport_options={
-            **(saved["broker_transport_options"] or {}),
-            "global_keyprefix": prefix,
-        },
-        result_backend_transport_options={"global_keyprefix": prefix},
-    )
-    yield app
-    _forget_connections()
-    app.conf.update(saved)
-
-
-def _forget_connections() -> None:
-    """Drop the app's broker pools and cached result backend, so the next message goes to the
-    broker now configured."""
-    app.close()
-    app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
+    with sending_to(url, prefix=prefix):
+        yield app
 
 
 @pytest.fixture
@@ -154,10 +114,11 @@ def test_a_real_worker_runs_the_beat_scheduled_sweep_once(manager, admin_user, s
     today = timezone.localdate()  # the task sweeps for today in Europe/London
     approved_on = today - datetime.timedelta(days=settings.RETENTION_LIST_NOTICE_DAYS)
     second_admin = UserFactory(username="admin_w", role=Role.ADMIN)
-    doomed = _closed_cin_child(manager)
-    held = _closed_cin_child(manager)
-    due_but_unlisted = _closed_cin_child(manager)
-    open_case = _closed_cin_child(manager, still_open=True)
+    doomed, held, due_but_unlisted, open_case = (
+        due_child(manager, first=f"Worker{n}x", last="Sweepqw", n=60 + n) for n in range(4)
+    )
+    # The open case's child was due, but a new case is open now.
+    records.episode_add(actor=manager, child=open_case, cohort=Cohort.CIN, start_date=D(2020, 1, 1))
     destruction_list = services.destruction_list_propose(
         child_ids=[doomed.pk, held.pk], actor=admin_user, today=approved_on
     )
