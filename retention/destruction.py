@@ -134,6 +134,31 @@ def _with_child_parameter(sql: str, params: list[Any], sentinel: uuid.UUID) -> t
 _PLACEHOLDER = re.compile("%%|%s")
 
 
+def _rows_condition(entry: Entry, sentinel: uuid.UUID) -> tuple[str, list[Any]]:
+    """The WHERE condition that finds the entry's rows for the sentinel child, as SQL and
+    parameters: the map's own lookup compiled by Django. A lookup on the table's own columns
+    (all of them today) is used as it is, so PostgreSQL uses the table's index on it; one
+    through a join becomes `pk IN (the rows' query)`."""
+    if entry.reach is Reach.AUDIT_LOG:
+        # The audit entry's child id, as its index has it (additional_data ->> 'child_id'):
+        # the same rows as the map's JSON lookup, found through the index, not a scan.
+        name, key = entry.child_lookup.split("__")
+        column = f"{connection.ops.quote_name(entry.table)}.{connection.ops.quote_name(name)}"
+        return f"({column} ->> %s) = %s", [key, str(sentinel)]
+    query = entry.rows_for_children([sentinel]).order_by().query
+    where, params = query.get_compiler(connection=connection).compile(query.where)
+    if set(_QUALIFIER.findall(where)) == {entry.table}:
+        return where, list(params)
+    select, select_params = (
+        entry.rows_for_children([sentinel]).order_by().values("pk").query.sql_with_params()
+    )
+    pk = connection.ops.quote_name(entry.model._meta.pk.column)
+    return f"{pk} IN ({select})", list(select_params)
+
+
+_QUALIFIER = re.compile(r'"([^"]+)"\."')
+
+
 def destruction_plan() -> DestructionPlan:
     """Compile the data map into a DestructionPlan. Raises ImproperlyConfigured for a table
     whose rows could not be found by the child's id alone (the catalogue test,
@@ -154,12 +179,11 @@ def destruction_plan() -> DestructionPlan:
         ):
             collected.append(entry)
             continue
-        rows = entry.rows_for_children([sentinel]).order_by().values("pk")
-        select, select_params = rows.query.sql_with_params()
-        table, pk = quote(entry.table), quote(entry.model._meta.pk.column)
+        table = quote(entry.table)
+        where, where_params = _rows_condition(entry, sentinel)
         if entry.destruction is Destruction.DELETE:
             # Names quoted from the models, values as parameters: nothing comes from input.
-            sql, params = f"DELETE FROM {table} WHERE {pk} IN ({select})", []  # noqa: S608
+            sql, params = f"DELETE FROM {table} WHERE {where}", []  # noqa: S608
         else:
             fields = [
                 entry.model._meta.get_field(name) for name in sorted(entry.cleared_on_redaction)
@@ -169,8 +193,8 @@ def destruction_plan() -> DestructionPlan:
                 field.get_db_prep_save(_cleared(entry.model, field.name), connection)
                 for field in fields
             ]
-            sql = f"UPDATE {table} SET {assignments} WHERE {pk} IN ({select})"  # noqa: S608
-        sql, mentions = _with_child_parameter(sql, [*params, *select_params], sentinel)
+            sql = f"UPDATE {table} SET {assignments} WHERE {where}"  # noqa: S608
+        sql, mentions = _with_child_parameter(sql, [*params, *where_params], sentinel)
         if mentions != 1:
             raise ImproperlyConfigured(f"{entry.table}: its rows are not found by the child's id")
         parts.append(f"step{len(steps)} AS ({sql} RETURNING 1)")
