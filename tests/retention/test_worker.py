@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -157,5 +158,9 @@ def test_a_real_worker_runs_the_beat_scheduled_sweep_once(manager, admin_user, s
     # Once: the task was acknowledged, nothing is left on the queue or waiting for an ack.
     client = redis.Redis.from_url(app.conf.broker_url)
     prefix = app.conf.broker_transport_options["global_keyprefix"]
-    assert client.llen(f"{prefix}retention") == 0
+    # The result is stored before the late acknowledgement: wait for the ack, not the result.
+    deadline = time.monotonic() + WAIT_SECONDS
+    while client.hlen(f"{prefix}unacked") and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert client.hlen(f"{prefix}unacked") == 0
+    assert client.llen(f"{prefix}retention") == 0
