@@ -28,6 +28,7 @@ from records import services as records
 from records.codes import Cohort, LegalStatus
 from records.models import AccessLogEntry, Child, ImportRejection, ImportRun, LegalStatusEpisode
 from retention import services
+from retention.destruction import destruction_plan
 from retention.models import DestructionList, DestructionListEntry
 from virtualschool.roles import Role
 from virtualschool.services import roles_sync
@@ -134,9 +135,10 @@ class Command(BaseCommand):
             DestructionListEntry(destruction_list=destruction_list, child_id=pk) for pk in ids
         )
         started = time.perf_counter()
+        plan = destruction_plan()  # as the sweep does: the data map read once for them all
         destroyed = sum(
             services.child_destroy(
-                child_id=pk, destruction_list_id=destruction_list.pk, today=today
+                child_id=pk, destruction_list_id=destruction_list.pk, today=today, plan=plan
             )
             == "destroyed"
             for pk in ids

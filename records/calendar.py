@@ -121,6 +121,17 @@ def years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
+def years_after_sql(day: str, years: str) -> str:
+    """years_after as SQL, for SQL expressions holding a date and a whole number of years.
+    PostgreSQL's date + interval moves 29 February to 28 February in a year without one;
+    years_after reads it as 1 March (tests/retention/test_due_dates.py checks they agree)."""
+    moved = f"(({day}) + make_interval(years => {years}))::date"
+    return (
+        f"(CASE WHEN extract(month FROM {day}) = 2 AND extract(day FROM {day}) = 29 "
+        f"AND extract(day FROM {moved}) = 28 THEN {moved} + 1 ELSE {moved} END)"
+    )
+
+
 def birthday(born: date, age: int) -> date:
     """The day someone born on `born` turns `age` (years_after: 29 February is 1 March in a
     year without one)."""

@@ -17,13 +17,18 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from records.calendar import birthday, years_after
+from records.calendar import birthday, years_after, years_after_sql
 from records.models import Child, LegalStatusEpisode
-from retention.destruction import certificate_write, destroy_rows
+from retention.destruction import (
+    DestructionPlan,
+    certificate_write,
+    destroy_rows,
+    destruction_plan,
+)
 from retention.models import (
     ChildRetention,
     CountsFrom,
@@ -179,43 +184,62 @@ def child_retention_recompute(*, child_id: Any) -> ChildRetention | None:
     return row
 
 
-def child_retention_recompute_all(
-    *, batch_size: int = 2000, child_ids: list[Any] | None = None
-) -> int:
+def _due_sql(*, some: bool) -> str:
+    """due_for as one SQL statement over every child (or, with `some`, the ids in the %(ids)s
+    array): each episode's last kept day by its rule, the day after the latest of them,
+    NULL while any case is open; upserted into ChildRetention where it changed. Returns
+    (children evaluated, rows written). tests/retention/test_due_dates.py checks it gives
+    due_for's date for random children."""
+    child, episode = Child._meta.db_table, LegalStatusEpisode._meta.db_table
+    rule, held = RetentionRule._meta.db_table, ChildRetention._meta.db_table
+    birthday18 = years_after_sql("c.date_of_birth", "18")
+    start = (
+        f"CASE r.counts_from WHEN %(from_birthday)s THEN {birthday18} "
+        "WHEN %(from_closure)s THEN GREATEST(e.closure_date, e.end_date) "
+        "ELSE e.end_date END"
+    )
+    only = "WHERE c.id = ANY(%(ids)s)" if some else ""
+    return f"""
+        WITH kept AS (
+            SELECT c.id AS child_id, r.id AS rule_id, {years_after_sql(start, "r.years")} AS day
+            FROM {child} c
+            JOIN {episode} e ON e.child_id = c.id
+            JOIN {rule} r ON r.cohort = e.cohort
+            {only}
+        ), due AS (
+            SELECT c.id AS child_id,
+                   CASE WHEN bool_or(k.day IS NULL) THEN NULL ELSE max(k.day) + 1 END AS due_date,
+                   (array_agg(k.rule_id ORDER BY k.day DESC NULLS FIRST, k.rule_id))[1] AS rule_id
+            FROM {child} c LEFT JOIN kept k ON k.child_id = c.id
+            {only}
+            GROUP BY c.id
+        ), written AS (
+            INSERT INTO {held} AS h (child_id, due_date, rule_id, computed_at, due_since)
+            SELECT child_id, due_date, rule_id, now(), NULL FROM due
+            ON CONFLICT (child_id) DO UPDATE
+               SET due_date = EXCLUDED.due_date, rule_id = EXCLUDED.rule_id,
+                   computed_at = EXCLUDED.computed_at
+             WHERE (h.due_date, h.rule_id) IS DISTINCT FROM (EXCLUDED.due_date, EXCLUDED.rule_id)
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM due), (SELECT count(*) FROM written)
+    """  # noqa: S608 - table names from the models, values as parameters
+
+
+def child_retention_recompute_all(*, child_ids: list[Any] | None = None) -> int:
     """Recompute every child's destruction date (a rule changed; the daily sweep), or only
-    `child_ids`' (a bulk import, through records/lifecycle.py). Returns how many children were
-    evaluated."""
-    rules = _rules()
-    evaluated = 0
-    children = Child.objects.order_by("pk").values_list("pk", "date_of_birth")
+    `child_ids`' (a bulk import, through records/lifecycle.py), in one set-based statement
+    (_due_sql), in the caller's transaction. Returns how many children were evaluated."""
+    params: dict[str, Any] = {
+        "from_birthday": CountsFrom.EIGHTEENTH_BIRTHDAY,
+        "from_closure": CountsFrom.CLOSURE,
+    }
     if child_ids is not None:
-        children = children.filter(pk__in=child_ids)
-    last: Any = None
-    while True:
-        page = children.filter(pk__gt=last) if last is not None else children
-        chunk = list(page[:batch_size])
-        if not chunk:
-            return evaluated
-        last = chunk[-1][0]
-        ids = [pk for pk, _ in chunk]
-        by_child: dict[Any, list[Any]] = {pk: [] for pk in ids}
-        for episode in LegalStatusEpisode.objects.filter(child_id__in=ids).only(
-            "child_id", "cohort", "end_date", "closure_date"
-        ):
-            by_child[episode.child_id].append(episode)
-        existing = {row.child_id: row for row in ChildRetention.objects.filter(child_id__in=ids)}
-        create, update = [], []
-        for pk, born in chunk:
-            due = due_for(born=born, episodes=by_child[pk], rules=rules)
-            row = existing.get(pk)
-            if row is None:
-                create.append(ChildRetention(child_id=pk, due_date=due.date, rule=due.rule))
-            elif (row.due_date, row.rule_id) != (due.date, due.rule.pk if due.rule else None):
-                row.due_date, row.rule = due.date, due.rule
-                update.append(row)
-        ChildRetention.objects.bulk_create(create)
-        ChildRetention.objects.bulk_update(update, ["due_date", "rule"])
-        evaluated += len(chunk)
+        params["ids"] = [uuid.UUID(str(pk)) for pk in child_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_due_sql(some=child_ids is not None), params)
+        evaluated, _ = cursor.fetchone()
+    return evaluated
 
 
 # --- Legal holds -----------------------------------------------------------------------------
@@ -426,22 +450,30 @@ def _candidates(today: date) -> list[tuple[Any, int]]:
     )
 
 
-def child_destroy(*, child_id: Any, destruction_list_id: int, today: date) -> str:
+def child_destroy(
+    *,
+    child_id: Any,
+    destruction_list_id: int,
+    today: date,
+    plan: DestructionPlan | None = None,
+) -> str:
     """Destroy one child of an approved list, in its own transaction, under a row lock taken
     with SKIP LOCKED: another sweep holding the child skips it. Checked again under the lock:
-    still on the approved list, its date come, due, and on no hold. Returns "destroyed",
-    "held" or "skipped"."""
+    still on the approved list, its date come, due, and on no hold. `plan` is the data map
+    compiled once for a sweep's children (retention.destruction.destruction_plan). Returns
+    "destroyed", "held" or "skipped"."""
     with transaction.atomic():
-        locked = (
-            Child.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=child_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if locked is None:
-            return "skipped"
+        # One query: the child's row locked (SKIP LOCKED: None when another sweep holds it),
+        # their entry on this approved list whose date has come, their destruction date and
+        # rule, and whether a hold covers them today.
         entry = (
-            DestructionListEntry.objects.select_related("destruction_list")
+            DestructionListEntry.objects.select_for_update(skip_locked=True, of=("child",))
+            .select_related("destruction_list", "child__retention__rule")
+            .annotate(
+                held=Exists(
+                    LegalHold.objects.filter(hold_active_q(today), child_id=OuterRef("child_id"))
+                )
+            )
             .filter(
                 child_id=child_id,
                 destruction_list_id=destruction_list_id,
@@ -452,14 +484,14 @@ def child_destroy(*, child_id: Any, destruction_list_id: int, today: date) -> st
         )
         if entry is None:
             return "skipped"
-        if LegalHold.objects.filter(hold_active_q(today), child_id=child_id).exists():
+        if entry.held:
             return "held"
-        retention = ChildRetention.objects.select_related("rule").filter(child_id=child_id).first()
+        retention = getattr(entry.child, "retention", None)
         if retention is None or retention.due_date is None or retention.due_date > today:
             return "skipped"
         rule, due_date = str(retention.rule), retention.due_date
         destruction_list = entry.destruction_list
-        counts, categories = destroy_rows(child_id=child_id)
+        counts, categories = destroy_rows(child_id=child_id, plan=plan)
         certificate_write(
             child_id=child_id,
             rule=rule,
@@ -510,8 +542,11 @@ def retention_sweep(*, today: date, dry_run: bool = False) -> SweepReport:
                     report.skipped.append(child_id)
             transaction.set_rollback(True)
             return report
+    plan = destruction_plan() if candidates else None
     for child_id, list_id in candidates:
-        outcome = child_destroy(child_id=child_id, destruction_list_id=list_id, today=today)
+        outcome = child_destroy(
+            child_id=child_id, destruction_list_id=list_id, today=today, plan=plan
+        )
         {"destroyed": report.destroyed, "held": report.held, "skipped": report.skipped}[
             outcome
         ].append(child_id)
@@ -519,10 +554,12 @@ def retention_sweep(*, today: date, dry_run: bool = False) -> SweepReport:
 
 
 # Queue "retention" (settings.CELERY_TASK_ROUTES), a single-concurrency worker
-# (docker-compose.yml retention-worker); acks late, with limits well under the broker's
-# visibility timeout (an hour), so a task delivered twice finds the work done: the sweep is
-# idempotent and each child is destroyed once, under its row lock.
-@shared_task(name="retention.sweep", acks_late=True, time_limit=50 * 60, soft_time_limit=45 * 60)
+# (docker-compose.yml retention-worker); acks late, with limits at most half the broker's
+# visibility timeout (an hour), so Redis never redelivers it while it runs, and a task
+# delivered twice finds the work done: the sweep is idempotent and each child is destroyed
+# once, under its row lock. 100,000 children and 1,000 destructions take well under a minute
+# (docs/performance.md); at the soft limit the child in hand rolls back whole.
+@shared_task(name="retention.sweep", acks_late=True, time_limit=25 * 60, soft_time_limit=20 * 60)
 def retention_sweep_task() -> dict[str, int]:
     """The daily sweep (settings.CELERY_BEAT_SCHEDULE "retention-sweep"), for today in
     Europe/London."""
@@ -536,6 +573,6 @@ def retention_sweep_task() -> dict[str, int]:
 
 
 def child_retention_recompute_many(*, child_ids: list[Any]) -> None:
-    """Recompute these children's destruction dates, in the caller's transaction, in a fixed
-    number of queries per 2,000 children (records/lifecycle.py, from a bulk import)."""
+    """Recompute these children's destruction dates, in the caller's transaction, in one
+    statement (records/lifecycle.py, from a bulk import)."""
     child_retention_recompute_all(child_ids=child_ids)

@@ -161,3 +161,36 @@ def test_the_sharing_benchmark_prints_its_figures_and_leaves_nothing():
     assert figures["sharing_queries"] == str(len(plan(_agreement())[1]))
     for model in (Child, LegalStatusEpisode, DisclosureLogEntry):
         assert not model.objects.exists(), model
+
+
+def test_the_retention_benchmark_prints_its_figures_and_leaves_nothing():
+    from bench.retention import Command
+    from records.models import AccessLogEntry, Child, ImportRejection, ImportRun
+    from retention.models import ChildRetention, DestructionCertificate, DestructionList
+
+    out = io.StringIO()
+    call_command(Command(), children=6, destroy=3, stdout=out)
+    names = [line.split(": ")[0] for line in out.getvalue().splitlines()]
+    assert names == [
+        "retention_evaluate_children",
+        "retention_evaluate_s",
+        "retention_evaluate_children_per_s",
+        "retention_destroy_children",
+        "retention_destroy_s",
+        "retention_destroy_children_per_s",
+    ]
+    figures = dict(line.split(": ") for line in out.getvalue().splitlines())
+    assert figures["retention_evaluate_children"] == "6"
+    assert figures["retention_destroy_children"] == "3"  # every one of them destroyed
+    for name in ("retention_evaluate_children_per_s", "retention_destroy_children_per_s"):
+        assert float(figures[name]) > 0, name
+    for model in (
+        AccessLogEntry,
+        Child,
+        ChildRetention,
+        DestructionCertificate,
+        DestructionList,
+        ImportRejection,
+        ImportRun,
+    ):
+        assert not model.objects.exists(), model

@@ -6,6 +6,7 @@ value that is missing stops start-up with a message naming the variable, never a
 
 from __future__ import annotations
 
+import datetime
 import os
 from urllib.parse import urlsplit
 
@@ -49,6 +50,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {number}.")
     return number
+
+
+def env_time_of_day(name: str, default: str) -> datetime.time:
+    """A time of day written HH:MM (24-hour clock), such as a daily job's start."""
+    value = os.environ.get(name)
+    text = default if value is None or value.strip() == "" else value.strip()
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return datetime.time(hour, minute)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a time of day written HH:MM, such as 02:30, not {text!r}."
+        ) from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

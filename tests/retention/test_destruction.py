@@ -16,46 +16,24 @@ from records.codes import Cohort
 from records.models import Child, ImportRejection, ImportRun
 from retention import services
 from retention.models import (
-    ChildRetention,
     DestructionCertificate,
     DestructionList,
     LegalHold,
     RetentionRule,
 )
-from tests.factories import UserFactory, _upn
+from tests.factories import UserFactory
+from tests.retention.children import TODAY
+from tests.retention.children import due_child as _due_child
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-TODAY = D(2026, 12, 3)
 
 
 @pytest.fixture
 def second_admin(db):
     return UserFactory(username="admin_b", role=Role.ADMIN)
-
-
-def _due_child(manager, *, first="Zebulonqx", last="Vandermeerwick", n=7):
-    """A child in need whose case closed over ten years ago: due today."""
-    child = records.child_create(
-        actor=manager,
-        first_name=first,
-        last_name=last,
-        date_of_birth=D(2000, 3, 4),
-        gender="M",
-        upn=_upn(n),
-    )
-    records.episode_add(
-        actor=manager,
-        child=child,
-        cohort=Cohort.CIN,
-        start_date=D(2010, 1, 1),
-        end_date=D(2014, 1, 1),
-        closure_date=D(2014, 1, 1),
-    )
-    assert ChildRetention.objects.get(child=child).due_date <= TODAY
-    return child
 
 
 def test_only_an_admin_changes_retention_whoever_calls_the_service(manager, admin_user):

@@ -5,9 +5,18 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
-from virtualschool.env import env_bool, env_database, env_int, env_list, env_str
+from virtualschool.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_time_of_day,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -330,8 +339,18 @@ LOGGING = {
 RETENTION_LIST_NOTICE_DAYS = env_int("RETENTION_LIST_NOTICE_DAYS", 7, minimum=1)
 RETENTION_CERTIFICATE_KEY = env_str("RETENTION_CERTIFICATE_KEY", default="")
 CELERY_TASK_ROUTES["retention.sweep"] = {"queue": "retention"}
+# The daily sweep runs at a fixed time of day in Europe/London (CELERY_TIMEZONE), by a
+# crontab, not every 24 hours from whenever beat last started. 02:30 by default: after
+# midnight, so the sweep's "today" is the new day, and outside 01:00-01:59, the hour the
+# clocks skip in March and repeat in October, so it runs exactly once every day of the year.
+RETENTION_SWEEP_AT = env_time_of_day("RETENTION_SWEEP_AT", "02:30")
+if RETENTION_SWEEP_AT.hour == 1:
+    raise ImproperlyConfigured(
+        "RETENTION_SWEEP_AT must not be from 01:00 to 01:59: in Europe/London that hour is "
+        "skipped in March and repeated in October, so the sweep would miss a day or run twice."
+    )
 CELERY_BEAT_SCHEDULE["retention-sweep"] = {
     "task": "retention.sweep",
-    "schedule": 24 * 60 * 60,
+    "schedule": crontab(hour=RETENTION_SWEEP_AT.hour, minute=RETENTION_SWEEP_AT.minute),
     "options": {"queue": "retention"},
 }

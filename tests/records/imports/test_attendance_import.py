@@ -12,12 +12,10 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.utils import timezone
 
 from records.attendance import attendance_figures, summary_key
@@ -33,6 +31,7 @@ from records.models import (
 from records.services.attendance import attendance_record
 from records.services.imports import import_copy_file, import_execute
 from tests.factories import ChildFactory, SchoolFactory, _upn
+from tests.subprocesses import subprocess_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -579,7 +578,7 @@ def test_an_import_killed_part_way_leaves_everything_as_it_was(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "virtualschool.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": subprocess_database_url(),
     }
     process = subprocess.Popen(  # noqa: S603 - our own command, arguments we built
         [sys.executable, "manage.py", "import_attendance", str(path)],
@@ -610,14 +609,6 @@ def _rows_read_so_far() -> int:
     run = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).first()
     progress = progress_of(run.pk) if run else None
     return progress[0] if progress else 0
-
-
-def _database_url() -> str:
-    """The suite's own DATABASE_URL, naming the test database instead: the subprocess connects
-    exactly as this process does (TCP or the embedded server's unix socket, with any password
-    and options the URL carries), to the database pytest-django made for this worker."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + quote(connection.settings_dict["NAME"])))
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from records.models import ImportRun, School
 from records.tasks import import_run
+from tests.celery_broker import sending_to
 from tests.records.imports import fake_importer
 from virtualschool.celery import app
 
@@ -54,16 +55,6 @@ def _close_worker_connections(**_kwargs) -> None:
     connections.close_all()
 
 
-def _forget_connections() -> None:
-    """Drop the app's broker connection and producer pools, so the next message goes to the
-    broker now configured (app.close() keeps a producer pool made before its connection pool),
-    and its cached result backend."""
-    app.close()
-    app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
-
-
 @pytest.fixture
 def broker(settings, tmp_path):
     """The project's Celery app sending to, and reading results from, the suite's Redis database,
@@ -71,32 +62,11 @@ def broker(settings, tmp_path):
     settings.IMPORTS_DIR = tmp_path / "imports"
     url = django_settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     _delete_task_keys()
-    keys = (
-        "broker_url",
-        "result_backend",
-        "task_always_eager",
-        "broker_transport_options",
-        "result_backend_transport_options",
-    )
-    saved = {key: app.conf[key] for key in keys}
-    _forget_connections()
-    prefixed = {"global_keyprefix": TASK_KEY_PREFIX}
-    app.conf.update(
-        broker_url=url,
-        result_backend=url,
-        task_always_eager=False,
-        broker_transport_options={**(saved["broker_transport_options"] or {}), **prefixed},
-        result_backend_transport_options={
-            **(saved["result_backend_transport_options"] or {}),
-            **prefixed,
-        },
-    )
-    task_postrun.connect(_close_worker_connections)
-    with fake_importer.use_fake_importer() as kind:
-        yield kind
-    task_postrun.disconnect(_close_worker_connections)
-    _forget_connections()
-    app.conf.update(saved)
+    with sending_to(url, prefix=TASK_KEY_PREFIX):
+        task_postrun.connect(_close_worker_connections)
+        with fake_importer.use_fake_importer() as kind:
+            yield kind
+        task_postrun.disconnect(_close_worker_connections)
     _delete_task_keys()
 
 
