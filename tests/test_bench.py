@@ -163,6 +163,7 @@ def test_the_sharing_benchmark_prints_its_figures_and_leaves_nothing():
         assert not model.objects.exists(), model
 
 
+@pytest.mark.django_db
 def test_the_retention_benchmark_prints_its_figures_and_leaves_nothing():
     from bench.retention import Command
     from records.models import AccessLogEntry, Child, ImportRejection, ImportRun
