@@ -23,5 +23,11 @@ def test_the_beat_schedule_and_routes_name_registered_tasks():
     app.autodiscover_tasks(force=True)
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     names |= set(settings.CELERY_TASK_ROUTES)
-    assert names == {"records.import_run", "records.purge_import_files", "retention.sweep"}
+    assert names == {
+        "records.import_run",
+        "records.purge_import_files",
+        "retention.sweep",
+        "sharing.extract_build",
+        "sharing.purge_extract_files",
+    }
     assert names <= set(app.tasks)
