@@ -182,8 +182,9 @@ def can_write_pep_section(user: UserLike, child: Child, owner: str) -> bool:
     services whoever calls them.
 
     - Designated teacher's sections (pupil voice, education, targets; and submitting): the
-      child's designated teacher, or, until the school portal exists, a caseworker or manager
-      who may change the child, on the teacher's behalf.
+      child's designated teacher (through the school portal's check,
+      `designated_teacher_check_register`), or a caseworker or manager who may change the
+      child, on the teacher's behalf.
     - Social worker's (care and placement, SDQ): social workers have no account, so the
       caseworker or a manager writes them on the social worker's behalf.
     - The virtual school's QA: a Manager (the plan's own caseworker does not rate it).

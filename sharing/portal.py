@@ -347,7 +347,6 @@ class PortalPep:
     # What the page shows, as the disclosure log names it (table.field), and its rows.
     fields: list[str]
     rows: int
-    confidential_shown: bool
 
 
 def portal_pep(portal: Portal | None, pk: uuid.UUID) -> PortalPep | None:
@@ -386,9 +385,11 @@ def portal_pep(portal: Portal | None, pk: uuid.UUID) -> PortalPep | None:
         if section.slug != "targets" and plan is not None
     ]
     target_fields = [name for name in TARGET_FIELDS if name in released.get(PepTarget, set())]
-    shown = [name for name in PEP_DETAILS if name in pep_fields] + [
-        value[1] for entry in sections for value in entry.values
-    ]
+    # The term is shown with its year ("Summer 2026").
+    details_shown = [name for name in PEP_DETAILS if name in pep_fields]
+    if "term" in details_shown:
+        details_shown.insert(details_shown.index("term"), "academic_year")
+    shown = details_shown + [value[1] for entry in sections for value in entry.values]
     fields = [
         f"{Child._meta.db_table}.{part}" for part in ("first_name", "last_name") if part in own
     ]
@@ -407,7 +408,6 @@ def portal_pep(portal: Portal | None, pk: uuid.UUID) -> PortalPep | None:
         target_fields=target_fields,
         fields=fields,
         rows=rows,
-        confidential_shown="care_placement" in pep_fields,
     )
 
 

@@ -40,26 +40,27 @@ PAGE_FORMAT = "html"
 
 
 def _disclosed(
-    request: HttpRequest,
+    user: Any,
     portal: portal_reads.Portal,
-    response: HttpResponse,
+    content: bytes,
     *,
     started_at: Any,
     fields: list[str],
     rows: int,
     child_ids: list[uuid.UUID],
 ) -> None:
+    """Log what was sent (a page, or the home page's part) as a disclosure."""
     disclosure_record(
         agreement=portal.agreement,
-        recipient=request.user,
+        recipient=user,
         started_at=started_at,
         disclosure_date=portal.on,
         fmt=PAGE_FORMAT,
         fields=fields,
         row_count=rows,
         child_ids=child_ids,
-        size=len(response.content),
-        sha256=hashlib.sha256(response.content).hexdigest(),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
         complete=True,
     )
 
@@ -80,9 +81,9 @@ def children(request: HttpRequest) -> HttpResponse:
     records_services.access_log_record_many(user=request.user, child_ids=ids, page="portal")
     response = render(request, "sharing/portal.html", {"portal": portal, "listing": listing})
     _disclosed(
-        request,
+        request.user,
         portal,
-        response,
+        response.content,
         started_at=started_at,
         fields=listing.fields,
         rows=len(ids),
@@ -108,9 +109,9 @@ def child(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     )
     response = render(request, "sharing/portal_child.html", {"portal": portal, "child": shown})
     _disclosed(
-        request,
+        request.user,
         portal,
-        response,
+        response.content,
         started_at=started_at,
         fields=shown.fields,
         rows=shown.rows,
@@ -238,9 +239,9 @@ def pep(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         },
     )
     _disclosed(
-        request,
+        request.user,
         portal,
-        response,
+        response.content,
         started_at=started_at,
         fields=shown.fields,
         rows=shown.rows,
@@ -263,20 +264,15 @@ def portal_home_part(user: Any) -> dict[str, Any]:
         return {}
     part = render_to_string("sharing/portal_home.html", {"waiting": waiting})
     if waiting.plans:
-        content = part.encode()
         ids = [plan.pk for plan in waiting.plans]
         records_services.access_log_record_many(user=user, child_ids=ids, page="portal-home")
-        disclosure_record(
-            agreement=portal.agreement,
-            recipient=user,
+        _disclosed(
+            user,
+            portal,
+            part.encode(),
             started_at=started_at,
-            disclosure_date=portal.on,
-            fmt=PAGE_FORMAT,
             fields=waiting.fields,
-            row_count=len(ids),
+            rows=len(ids),
             child_ids=ids,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            complete=True,
         )
     return {"portal_plans_waiting": mark_safe(part)}  # noqa: S308 - our template, escaped

@@ -11,7 +11,6 @@ import datetime
 import hashlib
 
 import pytest
-import time_machine
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -21,12 +20,11 @@ from records.models.pep import PepStatus
 from records.services import pep as pep_services
 from sharing.models import DisclosureChild, DisclosureLogEntry
 from tests.conftest import signed_in
-from tests.factories import SchoolFactory
+from tests.factories import PASSWORD
+from tests.sharing import test_portal as portal_tests
 from tests.sharing.test_portal import (
     DAY,
-    NOON,
     OTHER_URN,
-    URN,
     _agreement,
     _pupil,
     _school_organisation,
@@ -39,30 +37,12 @@ pytestmark = pytest.mark.django_db
 PLANS = ["identity", "attendance", "attainment", "education_plans"]
 
 
-@pytest.fixture(autouse=True)
-def _on_the_day():
-    with time_machine.travel(NOON, tick=False):
-        yield
-
-
-@pytest.fixture
-def school(db):
-    return SchoolFactory(urn=URN, name="Riverside Academy")
-
-
-@pytest.fixture
-def other_school(db):
-    return SchoolFactory(urn=OTHER_URN, name="Hilltop School")
-
-
-@pytest.fixture
-def organisation(admin_user, school):
-    return _school_organisation(admin_user, URN, school.name)
-
-
-@pytest.fixture
-def teacher(organisation):
-    return _teacher(organisation)
+# The portal tests' day and people (pytest finds fixtures by module attribute).
+_on_the_day = portal_tests._on_the_day
+school = portal_tests.school
+other_school = portal_tests.other_school
+organisation = portal_tests.organisation
+teacher = portal_tests.teacher
 
 
 @pytest.fixture
@@ -446,3 +426,20 @@ def test_the_pep_page_reads_in_a_fixed_number_of_queries(
 # check; the child; the plan; its targets, the previous plan's and its history; the access
 # log; the disclosure (its entry and its children, in a transaction).
 PEP_QUERIES = 18
+
+
+# --- The demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_school_user_sees_a_plan_in_progress():
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", children=40, password=PASSWORD, verbosity=0)
+    teacher = get_user_model().objects.get(username="school")
+    client = signed_in(teacher)
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="plans-waiting"' in home and ", in progress</a>" in home
+    plan = Pep.objects.get(status=PepStatus.IN_PROGRESS, events__actor=teacher)
+    page = client.get(_url(plan.child))
+    assert page.status_code == 200 and b"Homework club" in page.content
