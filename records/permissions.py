@@ -160,14 +160,17 @@ def can_read_data_map(user: UserLike) -> bool:
 
 # --- Personal education plans: who may write each section -------------------------------
 
-# Checks that a user is the designated teacher of a child's school (the school portal's, to
-# come: sharing registers one from its ready(), so records never imports sharing).
+# Checks that a user is the designated teacher of a child's school (the school portal's:
+# sharing registers sharing.portal.designated_teacher_of from its ready(), so records never
+# imports sharing).
 DESIGNATED_TEACHER_CHECKS: list = []
 
 
 def designated_teacher_check_register(check) -> None:
-    """Add a `check(user, child) -> bool` saying the user is the child's designated teacher."""
-    DESIGNATED_TEACHER_CHECKS.append(check)
+    """Add a `check(user, child) -> bool` saying the user is the child's designated teacher
+    (once: a second ready() does not add it again)."""
+    if check not in DESIGNATED_TEACHER_CHECKS:
+        DESIGNATED_TEACHER_CHECKS.append(check)
 
 
 def is_designated_teacher_for(user: UserLike, child: Child) -> bool:
@@ -179,8 +182,9 @@ def can_write_pep_section(user: UserLike, child: Child, owner: str) -> bool:
     services whoever calls them.
 
     - Designated teacher's sections (pupil voice, education, targets; and submitting): the
-      child's designated teacher, or, until the school portal exists, a caseworker or manager
-      who may change the child, on the teacher's behalf.
+      child's designated teacher (through the school portal's check,
+      `designated_teacher_check_register`), or a caseworker or manager who may change the
+      child, on the teacher's behalf.
     - Social worker's (care and placement, SDQ): social workers have no account, so the
       caseworker or a manager writes them on the social worker's behalf.
     - The virtual school's QA: a Manager (the plan's own caseworker does not rate it).

@@ -11,6 +11,7 @@ class SharingConfig(AppConfig):
 
         from records.child_blocks import child_block_register
         from records.datamap import Area, Destruction, Reach, register
+        from records.permissions import designated_teacher_check_register
         from sharing.demo import seed_sharing
         from sharing.models import (
             DisclosureChild,
@@ -18,12 +19,14 @@ class SharingConfig(AppConfig):
             RemovedSharingRestriction,
             SharingRestriction,
         )
+        from sharing.portal import designated_teacher_of
         from sharing.selectors import (
             child_restrictions_block,
             child_shared_with_block,
             home_part,
         )
         from sharing.services import membership_end
+        from sharing.views_portal import portal_home_part
         from staff.access import on_leaving_role_register
         from virtualschool.demo import demo_part_register
         from virtualschool.home import home_part_register
@@ -84,5 +87,10 @@ class SharingConfig(AppConfig):
         on_leaving_role_register(Role.RECIPIENT, self.label, membership_end)
         # seed_demo's organisations, agreements and recipient users.
         demo_part_register(self.label, seed_sharing)
+        # The PEP services accept a school's designated teacher as the owner of their sections
+        # for the children of the portal's cohort (records never imports sharing).
+        designated_teacher_check_register(designated_teacher_of)
         # A recipient's home page names their organisation.
         home_part_register(self.label, home_part)
+        # A designated teacher's home page lists the plans waiting for them.
+        home_part_register(f"{self.label}.portal", portal_home_part)

@@ -15,9 +15,13 @@ from records import spans
 from records.calendar import years_after
 from records.codes import Cohort
 from records.demo import DEMO_LA_CODE
-from records.models import School
+from records.models import Pep, School
+from records.models.pep import PepStatus
+from records.services import pep as pep_services
 from sharing import services
+from sharing.cohort import cohort
 from sharing.models import RecipientOrganisation, SharingAgreement
+from sharing.portal import portal_for, releases_peps
 from virtualschool.demo import DemoContext
 
 # username, first name, last name, the organisation's key in ORGANISATIONS
@@ -90,7 +94,8 @@ AGREEMENTS: dict[str, dict[str, Any]] = {
         "looked-after children on the school's roll, and their personal education plans",
         "lawful_basis": "6_1_e",
         "statutes": ["ca1989", "cfa2014"],
-        "categories": ["identity", "attendance", "attainment"],
+        # Education plans: the designated teacher writes their part of the PEP (issue 15).
+        "categories": ["identity", "attendance", "attainment", "education_plans"],
         "legal_statuses": LOOKED_AFTER,
         "scope": "school_roll",
         "mode": "identifiable",
@@ -226,8 +231,35 @@ def _agreement(admin: Any, approver: Any, key: str, organisation, today: datetim
         services.agreement_approve(actor=approver, agreement=agreement)
 
 
+def _teacher_writes_a_plan(teacher: Any) -> None:
+    """The school user's portal shows a plan in progress: the designated teacher writes the
+    education section of one started plan of a child on the school's roll, through the PEP
+    service as the portal does (unless one is in progress already)."""
+    portal = portal_for(teacher)
+    if portal is None or not releases_peps(portal.agreement):
+        return
+    children = cohort(portal.agreement, portal.on).children
+    plans = Pep.objects.filter(child__in=children).order_by("child_id")
+    if plans.filter(status=PepStatus.IN_PROGRESS).exists():
+        return
+    plan = plans.filter(status=PepStatus.NOT_STARTED).select_related("child").first()
+    if plan is None:
+        return
+    pep_services.pep_section_update(
+        actor=teacher,
+        plan=plan,
+        section="education",
+        expected_version=plan.version,
+        edu_attendance="Attendance is good this term; two late marks after the move.",
+        edu_strengths="Reads widely; enjoys science practicals",
+        edu_needs="Organising homework across the week",
+        edu_interventions="Homework club on Tuesdays and Thursdays",
+    )
+
+
 def seed_sharing(context: DemoContext) -> dict[str, Any]:
-    """The demo organisations, agreements and recipient users; safe to run again."""
+    """The demo organisations, agreements and recipient users, and a plan the school's
+    designated teacher has begun; safe to run again."""
     admin, approver = context.users["admin"], context.users["admin2"]
     organisations = {}
     for key in ["school", *ORGANISATIONS]:
@@ -235,7 +267,7 @@ def seed_sharing(context: DemoContext) -> dict[str, Any]:
         if organisation is not None:
             organisations[key] = organisation
             _agreement(admin, approver, key, organisation, context.today)
-    return {
+    users = {
         username: services.recipient_user_ensure(
             organisation=organisations[key],
             username=username,
@@ -246,3 +278,6 @@ def seed_sharing(context: DemoContext) -> dict[str, Any]:
         for username, first, last, key in RECIPIENT_USERS
         if key in organisations
     }
+    if "school" in users:
+        _teacher_writes_a_plan(users["school"])
+    return users

@@ -406,6 +406,14 @@ portal:children[not-a-school]              -      GET    S    N   N   N   N   N 
 portal:child[teacher]                      pupil  GET    SSS  NNN NNN NNN NNN NNN  ONN
 portal:child[other-school]                 pupil  GET    SSS  NNN NNN NNN NNN NNN  NON
 portal:child[not-a-school]                 pupil  GET    SSS  NNN NNN NNN NNN NNN  NNN
+# The child's current PEP (issue 15): the designated teacher reads it and writes their
+# sections (the POST writes the education section); staff write it on the record's pages.
+portal:pep[teacher]                        pupil  GET    SSS  NNN NNN NNN NNN NNN  ONN
+portal:pep[other-school]                   pupil  GET    SSS  NNN NNN NNN NNN NNN  NON
+portal:pep[not-a-school]                   pupil  GET    SSS  NNN NNN NNN NNN NNN  NNN
+portal:pep[teacher]                        pupil  POST   SSS  NNN NNN NNN NNN NNN  RNN
+portal:pep[other-school]                   pupil  POST   SSS  NNN NNN NNN NNN NNN  NRN
+portal:pep[not-a-school]                   pupil  POST   SSS  NNN NNN NNN NNN NNN  NNN
 # Sharing restrictions on the child's record: whoever may change the child.
 restrictions:list                          child  GET    SSS  ONN ONN NNN OON NNN  NNN
 restrictions:list                          child  POST   SSS  RNN RNN NNN RRN NNN  NNN

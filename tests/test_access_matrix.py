@@ -109,7 +109,7 @@ RECIPIENT_VARIANTS: dict[str, tuple[str, ...]] = {
     "other-school": ("other_school",),
     "not-a-school": ("youth_support", "dfe", "nhs_trust", "other_la"),
 }
-PORTAL_ROUTES = ("portal:children", "portal:child")
+PORTAL_ROUTES = ("portal:children", "portal:child", "portal:pep")
 
 
 # --- The declared table ---------------------------------------------------------------------
@@ -280,7 +280,7 @@ def _build() -> World:
     organisation, agreement, token, extract = _sharing(admin)
     certificate = _certificate(admin, manager)
     recipients = _recipients(admin)
-    pupils = _portal(admin, recipients)
+    pupils = _portal(admin, recipients, manager)
     restrictions = {
         relation: sharing_services.restriction_add(
             actor=manager,
@@ -323,9 +323,10 @@ def _build() -> World:
     )
 
 
-def _portal(admin, recipients) -> dict[str, Any]:
-    """An active agreement for each school recipient's organisation, and a looked-after
-    child on each school's roll: "roll" the school recipient's, "other" the other school's."""
+def _portal(admin, recipients, manager) -> dict[str, Any]:
+    """An active agreement for each school recipient's organisation, releasing education
+    plans, and a looked-after child on each school's roll with a plan started: "roll" the
+    school recipient's, "other" the other school's."""
     author = UserFactory(username="mx_portal_author", role=Role.ADMIN)
     pupils = {}
     for relation, kind in (("roll", "school"), ("other", "other_school")):
@@ -336,7 +337,7 @@ def _portal(admin, recipients) -> dict[str, Any]:
                 **_agreement_values(organisation),
                 "name": f"Matrix portal {kind}",
                 "statutes": ["ca1989"],
-                "categories": ["identity", "attainment"],
+                "categories": ["identity", "attainment", "education_plans"],
                 "legal_statuses": ["CLA"],
                 "min_age": None,
                 "max_age": None,
@@ -350,6 +351,7 @@ def _portal(admin, recipients) -> dict[str, Any]:
             actor=None, child=child, cohort="CLA", legal_status="C2", start_date=BORN
         )
         Enrolment.objects.create(child=child, school=school, start_date=BORN)
+        pep_services.pep_start(actor=manager, child=child)
         pupils[relation] = child
     return pupils
 
@@ -665,6 +667,15 @@ def _pep_section(world: World, relation: str):
     }, None
 
 
+def _portal_pep_section(world: World, relation: str):
+    plan = Pep.objects.get(child=world.pupils["roll" if relation == "missing" else relation])
+    return {
+        "form": "section-education",
+        "expected_version": str(plan.version),
+        "section-education-edu_needs": "Phonics",
+    }, None
+
+
 BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] = {
     ("sign-in", "POST"): lambda w, r: ({"username": w.signin.username, "password": PASSWORD}, None),
     ("sign-in-code", "POST"): lambda w, r: ({"code": "12345678"}, None),
@@ -703,6 +714,7 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:import-again", "POST"): NO_BODY,
     ("records:pep-start", "POST"): _pep_start,
     ("records:pep-plan", "POST"): _pep_section,
+    **{(f"portal:pep[{variant}]", "POST"): _portal_pep_section for variant in RECIPIENT_VARIANTS},
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,
@@ -817,6 +829,8 @@ def _state(world: World, row: Row, relation: str) -> tuple:
         SharingChange.objects.count(),
         sorted(AgreementToken.objects.values_list("pk", "revoked_at")),
         ExtractFile.objects.count(),
+        # The portal's PEP page writes a pupil's plan.
+        sorted(Pep.objects.values_list("pk", "version")),
     )
 
 

@@ -6,7 +6,7 @@ sections, targets and their reviews, and its workflow:
                                 submitted → complete
 
 Each section is written only by its owner (records.permissions.can_write_pep_section),
-checked here whoever calls: the caseworkers' pages now, the school portal later. Every change
+checked here whoever calls: the caseworkers' pages and the school portal. Every change
 is audited (django-auditlog on the plan and its targets) and each change of state also leaves
 a `PepEvent` saying who, and on whose behalf. Refusals are a DomainError keyed by field, every
 error at once, nothing saved.
@@ -371,9 +371,8 @@ def _transition(
 
 
 def pep_submit(*, actor: AbstractBaseUser, plan: Pep, expected_version: int) -> Pep:
-    """The designated teacher submits the plan for the virtual school's QA. Until the school
-    portal exists a caseworker or manager may submit on the teacher's behalf (the history
-    says so).
+    """The designated teacher submits the plan for the virtual school's QA, in the school
+    portal; a caseworker or manager may submit on the teacher's behalf (the history says so).
 
     Rules: the plan is in progress or returned; the actor may act for the designated teacher.
     A plan rated red that is submitted again has been revised and may then be completed.

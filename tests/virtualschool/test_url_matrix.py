@@ -180,6 +180,7 @@ CASES = [
     # test_portal.py has them); every staff role gets 404.
     ("portal:children", None, expect(302, 404, 404, 404, 404, 404)),
     ("portal:child", lambda w: {"pk": w["child"].pk}, expect(302, 404, 404, 404, 404, 404)),
+    ("portal:pep", lambda w: {"pk": w["child"].pk}, expect(302, 404, 404, 404, 404, 404)),
     # Sharing restrictions on the child's record: whoever may change the child.
     ("restrictions:list", lambda w: {"pk": w["child"].pk}, ALLOCATED),
     (
