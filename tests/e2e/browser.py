@@ -30,6 +30,9 @@ KNOWN_REFLOW_FAILURES = {
         "one-row and multi-column tables on the tab (605 to 1,021 px)"
     ),
     r"/dashboards/attendance/": "the dashboard's breakdown tables (921 px)",
+    r"/sharing/agreements/(\d+/)?$": "the agreements table; an agreement's changes table",
+    r"/sharing/agreements/\d+/extracts/$": "the table of an agreement's extract files",
+    r"/sharing/extracts/$": "the recipient's table of extract files",
 }
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
 TOTP_STEP_SECONDS = 30
