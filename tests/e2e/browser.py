@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Download, Locator, Page
@@ -41,6 +43,12 @@ TOTP_STEP_SECONDS = 30
 MAX_TABS = 200
 
 _axe = Axe()
+# The service's TIME_ZONE (virtualschool/settings/base.py): its "today".
+SERVICE_TIME_ZONE = ZoneInfo("Europe/London")
+
+
+def service_today() -> date:
+    return datetime.now(SERVICE_TIME_ZONE).date()
 
 
 @dataclass(frozen=True)
@@ -246,4 +254,3 @@ def _widest(page: Page) -> str:
         return name + ' reaches ' + Math.round(right) + 'px';
     }"""
     )
-

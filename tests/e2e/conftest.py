@@ -179,3 +179,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.line(
                 f"{pattern}  {KNOWN_REFLOW_FAILURES[pattern]}; seen {', '.join(sorted(widths))}"
             )
+
+
+@pytest.fixture(params=[False, True], ids=["mouse", "keyboard"])
+def each_input(request, browser) -> Browser:
+    """The browser, once driven by mouse and once by keyboard alone (sign-in included)."""
+    browser.keyboard_only = request.param
+    return browser

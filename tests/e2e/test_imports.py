@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.e2e.browser import Browser
+from tests.e2e.browser import Browser, service_today
 
 # Of the right shape, with a wrong check letter: rejected, the rest imported.
 UNKNOWN_UPN = "A999999999999"
 
 
 def _school_days(count: int) -> list[date]:
-    day, days = date.today() - timedelta(days=7), []
+    day, days = service_today() - timedelta(days=7), []
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)

@@ -8,16 +8,13 @@ import csv
 import io
 import re
 
-import pytest
-
 from tests.e2e.browser import Browser
 
 
-@pytest.mark.parametrize("keyboard_only", [False, True], ids=["mouse", "keyboard"])
-def test_manager_drills_into_persistent_absence(browser: Browser, keyboard_only: bool) -> None:
+def test_manager_drills_into_persistent_absence(each_input: Browser) -> None:
+    browser = each_input
     page = browser.page
     browser.sign_in("manager")
-    browser.keyboard_only = keyboard_only
     browser.click(page.get_by_role("link", name="Dashboards", exact=True))
     browser.select(page.get_by_label("Cohort", exact=True), "Looked after")
     browser.select(page.get_by_label("Year group", exact=True), "Year 10")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from tests.e2e.browser import Browser
+from tests.e2e.browser import Browser, service_today
 
 NAME = "Youth support: looked-after children (journey)"
 
@@ -20,7 +20,7 @@ def _date(browser: Browser, legend: str, day: date) -> None:
 
 def test_agreement_drafted_approved_and_extract_downloaded(browser: Browser) -> None:
     page = browser.page
-    today = date.today()
+    today = service_today()
     browser.sign_in("admin")
     browser.click(page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sharing"))
     browser.click(page.get_by_role("link", name="Draft an agreement"))
