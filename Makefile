@@ -2,6 +2,7 @@
 #
 #   make run     the service on http://127.0.0.1:$(PORT) with synthetic demo data
 #   make test    the whole test suite (PYTEST_WORKERS=2 to run it on two processes)
+#   make test-e2e  the browser journeys (tests/e2e/) in Debian's Chromium against the real server
 #
 # Both use an embedded PostgreSQL kept in .run/postgres unless DATABASE_URL is set
 # (see virtualschool/devdb.py). `make test` uses the Redis at REDIS_URL (default
@@ -44,12 +45,15 @@ endif
 # The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
 AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
 
-.PHONY: help run test lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing bench-retention
+.PHONY: help run test test-e2e lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing bench-retention
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test         run the test suite (PYTEST_ARGS='-x -k name' to pass pytest options,"
 	@echo "                  PYTEST_WORKERS=2 to run it on two processes)"
+	@echo "make test-e2e     the browser journeys in /usr/bin/chromium (CHROMIUM= for another)"
+	@echo "                  against the real server on a fresh demo database; screenshots"
+	@echo "                  in .run/e2e-artefacts/ (E2E_ARGS='-k sharing' to pass pytest options)"
 	@echo "make bench        both benchmarks below (IMPORT_BENCH_ARGS, DASHBOARD_BENCH_ARGS for each)"
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
@@ -81,6 +85,17 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SE
 test: $(VENV)/.installed-dev static_build/.built
 	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) $(DEVREDIS) \
 		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The browser journeys: tests/e2e/conftest.py makes a fresh database beside DATABASE_URL's (or
+# the embedded one's), seeds the demo, starts runserver on a free port of 127.0.0.1 and stops
+# it again. The normal suite does not collect tests/e2e/ (norecursedirs in pyproject.toml).
+E2E_ARGS ?=
+
+test-e2e: $(VENV)/.installed-e2e static_build/.built
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || \
+		{ echo "No Chromium at $${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium" >&2; exit 1; }
+	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) \
+		$(VENV)/bin/pytest -p no:cacheprovider tests/e2e $(E2E_ARGS)
 
 # Benchmarks (bench/, dev-only: not installed, not in the image) print `name: value` lines;
 # docs/performance.md records what they measured.
@@ -168,6 +183,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local]'
 	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-e2e: pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local,e2e]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
