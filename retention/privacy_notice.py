@@ -30,7 +30,7 @@ from records.categories import SENSITIVE_CATEGORIES, DataCategory
 from records.codes import Cohort
 from records.datamap import DATA_MAP, DataMap
 from retention.models import RetentionRule
-from sharing.cohort import EHC_PLAN_MAX_AGE, ehc_plan_extends
+from sharing.cohort import ehc_plan_oldest_age
 from sharing.models import (
     Article9Condition,
     LawfulBasis,
@@ -163,8 +163,9 @@ def _ages(agreement: SharingAgreement) -> str:
         ages = f"aged up to {high}"
     else:
         ages = "of any age"
-    if ehc_plan_extends(agreement):
-        ages += f" (or up to {EHC_PLAN_MAX_AGE} with an EHC plan)"
+    oldest = ehc_plan_oldest_age(agreement)
+    if oldest is not None:
+        ages += f" (or up to {oldest} with an EHC plan)"
     return ages
 
 

@@ -11,22 +11,26 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from records import spans
 from records.calendar import latest_born_for_age
+from records.codes import Cohort as LegalCohort
 from records.codes.census import SenProvision
 from records.models import Characteristics, Child, Enrolment, LegalStatusEpisode
-from sharing.models import RestrictionKind, Scope, SharingAgreement, SharingRestriction, Statute
+from sharing.models import (
+    IdentifierKind,
+    RecipientOrganisation,
+    RestrictionKind,
+    Scope,
+    SharingAgreement,
+    SharingRestriction,
+)
 
 # Young people are of post-16 age from the start of the school year after their 16th
 # birthday: their age on 31 August before the day is 16 or more.
 POST_16_AGE = 16
-# Youth support services (Education Act 1996, s507B) are for young people aged 13 to 19, and
-# to 25 for those with an EHC plan (issue 13: "13 to 19, or to 25 with an EHC plan"): to a
-# child with an EHC plan, an agreement under s507B's maximum age is this instead, up to their
-# 25th birthday.
-EHC_PLAN_MAX_AGE = 24
 
 
 @dataclass
@@ -43,12 +47,21 @@ def _school_year_start(on: datetime.date) -> datetime.date:
 
 
 def ehc_plan_extends(agreement: SharingAgreement) -> bool:
-    """Whether the s507B rule raises the agreement's maximum age for a child with an EHC plan."""
-    return (
-        Statute.EA1996_S507B in agreement.statutes
-        and agreement.max_age is not None
-        and agreement.max_age < EHC_PLAN_MAX_AGE
-    )
+    """Whether the agreement keeps children with an EHC plan past its maximum age (its
+    ehc_plan_until_age: youth support under Education Act 1996 s507B has 25)."""
+    return agreement.max_age is not None and agreement.ehc_plan_until_age is not None
+
+
+def ehc_plan_oldest_age(agreement: SharingAgreement) -> int | None:
+    """The oldest age, in completed years, a child with an EHC plan is covered at: the year
+    before ehc_plan_until_age's birthday (24 for "under 25"). None when no plan extends it."""
+    if not ehc_plan_extends(agreement):
+        return None
+    return agreement.ehc_plan_until_age - 1
+
+
+def _post_16_age_q(on: datetime.date) -> Q:
+    return Q(date_of_birth__lte=latest_born_for_age(POST_16_AGE, _school_year_start(on)))
 
 
 def _age_q(agreement: SharingAgreement, on: datetime.date) -> Q:
@@ -64,18 +77,41 @@ def _age_q(agreement: SharingAgreement, on: datetime.date) -> Q:
             )
             young_enough |= Q(
                 Exists(ehc_plan),
-                date_of_birth__gt=latest_born_for_age(EHC_PLAN_MAX_AGE + 1, on),
+                date_of_birth__gt=latest_born_for_age(agreement.ehc_plan_until_age, on),
             )
         condition &= young_enough
-    if agreement.scope == Scope.POST_16:
-        start = _school_year_start(on)
-        condition &= Q(date_of_birth__lte=latest_born_for_age(POST_16_AGE, start))
     return condition
 
 
+def _la_q(code: str, on: datetime.date) -> Q:
+    """Children authority `code` is responsible for, or who are placed in its area on `on`
+    (a looked-after episode open that day with the placement's LA code)."""
+    placed = LegalStatusEpisode.objects.filter(
+        spans.open_q(on), child=OuterRef("pk"), cohort=LegalCohort.CLA, placement_la=code
+    )
+    responsible = Q(responsible_la_code=code)
+    if code == settings.LOCAL_AUTHORITY_CODE:
+        # Our own children: the record names no other authority for them.
+        responsible |= Q(responsible_la_code="")
+    return responsible | Q(Exists(placed))
+
+
+def _provider_q(organisation: RecipientOrganisation, on: datetime.date) -> Q:
+    """Children enrolled with the post-16 provider on `on`: an enrolment open that day at
+    the school or college with the organisation's UKPRN (or URN)."""
+    enrolments = Enrolment.objects.filter(spans.open_q(on), child=OuterRef("pk"))
+    if organisation.identifier_kind == IdentifierKind.UKPRN and organisation.identifier:
+        enrolments = enrolments.filter(school__ukprn=organisation.identifier)
+    elif organisation.identifier_kind == IdentifierKind.URN and organisation.identifier.isdigit():
+        enrolments = enrolments.filter(school__urn=int(organisation.identifier))
+    else:
+        enrolments = enrolments.none()
+    return Q(Exists(enrolments))
+
+
 def cohort(agreement: SharingAgreement, on: datetime.date) -> Cohort:
-    """The children `agreement` covers on `on`, with the rules applied and those it cannot
-    apply yet, in words for the preview. Lazy: no query until the caller reads it."""
+    """The children `agreement` covers on `on`, with the rules applied in words for the
+    preview (and any it cannot apply, none today). Lazy: no query until the caller reads it."""
     result = Cohort(on=on, children=Child.objects.none())
     children = Child.objects.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=on))
     statuses = LegalStatusEpisode.objects.filter(
@@ -91,16 +127,21 @@ def cohort(agreement: SharingAgreement, on: datetime.date) -> Cohort:
         children = children.filter(Exists(roll))
         result.applied.append(f"On the roll of the school with URN {organisation.identifier}")
     elif agreement.scope == Scope.LA_RESPONSIBLE_OR_PLACED:
-        result.not_applied.append(
-            "Children the authority is responsible for or who are placed in its area: the "
-            "record does not yet hold the responsible authority or the placement's area, so "
-            "the count is of every child the legal statuses and ages cover"
+        children = children.filter(_la_q(organisation.identifier, on))
+        result.applied.append(
+            f"The authority with LA code {organisation.identifier} is responsible for them, "
+            "or they are placed in its area on the day (a looked-after episode open that day "
+            "with that placement LA)"
         )
     elif agreement.scope == Scope.POST_16:
-        result.not_applied.append(
-            "Children enrolled with the provider: the record does not yet hold post-16 "
-            "enrolments by provider, so only children of post-16 age are counted"
-        )
+        enrolled = _provider_q(organisation, on)
+        kind = organisation.get_identifier_kind_display() or "identifier"
+        words = f"Enrolled with the provider ({kind} {organisation.identifier}) on the day"
+        if agreement.include_all_post_16_age:
+            enrolled |= _post_16_age_q(on)
+            words += ", or of post-16 age: 16 or over on 31 August before the day"
+        children = children.filter(enrolled)
+        result.applied.append(words)
     restricted = SharingRestriction.objects.filter(
         child=OuterRef("pk"),
         kind=RestrictionKind.DO_NOT_SHARE,
@@ -117,10 +158,8 @@ def cohort(agreement: SharingAgreement, on: datetime.date) -> Cohort:
         result.applied.append(f"Aged {low} {high} on the day")
     if ehc_plan_extends(agreement):
         result.applied.append(
-            f"Or aged up to {EHC_PLAN_MAX_AGE} with an EHC plan (Education Act 1996, section "
-            "507B), as the record holds the plan now"
+            f"Or aged up to {ehc_plan_oldest_age(agreement)} with an EHC plan (under "
+            f"{agreement.ehc_plan_until_age}), as the record holds the plan now"
         )
-    if agreement.scope == Scope.POST_16:
-        result.applied.append("Of post-16 age: 16 or over on 31 August before the day")
     result.children = children
     return result

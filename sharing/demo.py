@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from records import spans
 from records.calendar import years_after
 from records.codes import Cohort
-from records.demo import DEMO_LA_CODE
+from records.demo import DEMO_LA_CODE, DEMO_PLACED_ELSEWHERE
 from records.models import Pep, School
 from records.models.pep import PepStatus
 from records.services import pep as pep_services
@@ -51,7 +51,7 @@ ORGANISATIONS: dict[str, dict[str, str]] = {
         "name": "Southshire Council",
         "type": "other_la",
         "identifier_kind": "la_code",
-        "identifier": "874",
+        "identifier": DEMO_PLACED_ELSEWHERE,
     },
     "health": {
         "name": "Northshire School Nursing Service",
@@ -85,6 +85,8 @@ AGREEMENTS: dict[str, dict[str, Any]] = {
         "legal_statuses": LOOKED_AFTER,
         "min_age": 13,
         "max_age": 19,
+        # s507B: and young people under 25 with an EHC plan.
+        "ehc_plan_until_age": 25,
         "mode": "identifiable",
         "retention_months": 24,
     },
@@ -120,6 +122,9 @@ AGREEMENTS: dict[str, dict[str, Any]] = {
         "categories": ["identity", "post_16", "attainment"],
         "legal_statuses": LOOKED_AFTER,
         "scope": "post_16",
+        # The college's own students (no demo school has its UKPRN) and everyone of post-16
+        # age, for participation tracking.
+        "include_all_post_16_age": True,
         "mode": "pseudonymised",
         "retention_months": 36,
     },

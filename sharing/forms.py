@@ -114,10 +114,23 @@ class AgreementForm(forms.Form):
         error_messages=NUMBER,
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
+    ehc_plan_until_age = forms.IntegerField(
+        label="With an EHC plan, included until this birthday (optional)",
+        required=False,
+        error_messages=NUMBER,
+        help_text="Past the maximum age: 25 for youth support services (Education Act 1996 "
+        "s507B, under 25 with an EHC plan)",
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
     scope = forms.ChoiceField(
         label="Which children the recipient sees",
         choices=Scope.choices,
         widget=forms.RadioSelect,
+        required=False,
+    )
+    include_all_post_16_age = forms.BooleanField(
+        label="A post-16 provider also sees every child of post-16 age, not only those "
+        "enrolled with it",
         required=False,
     )
     mode = forms.ChoiceField(

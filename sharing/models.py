@@ -193,7 +193,16 @@ class SharingAgreement(models.Model):
     )
     min_age = models.PositiveSmallIntegerField("Minimum age", null=True, blank=True)
     max_age = models.PositiveSmallIntegerField("Maximum age", null=True, blank=True)
+    # Young people with an EHC plan stay in the cohort past max_age, until this birthday
+    # (youth support under Education Act 1996 s507B: aged 13 to 19, or under 25 with an EHC
+    # plan). Null: an EHC plan changes nothing.
+    ehc_plan_until_age = models.PositiveSmallIntegerField(
+        "With an EHC plan, until their birthday at this age", null=True, blank=True
+    )
     scope = models.CharField(max_length=12, choices=Scope.choices, default=Scope.ALL)
+    # A post-16 provider's scope: its own enrolments, and also every child of post-16 age
+    # when this is set.
+    include_all_post_16_age = models.BooleanField("Also every child of post-16 age", default=False)
     mode = models.CharField(max_length=13, choices=Mode.choices)
     retention_months = models.PositiveSmallIntegerField("Recipient may keep the data (months)")
     dpia_reference = models.CharField("DPIA reference", max_length=100)
@@ -233,6 +242,19 @@ class SharingAgreement(models.Model):
                 | Q(max_age__isnull=True)
                 | Q(max_age__gte=F("min_age")),
                 name="agreement_age_range_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(ehc_plan_until_age__isnull=True)
+                | Q(
+                    max_age__isnull=False,
+                    ehc_plan_until_age__gt=F("max_age"),
+                    ehc_plan_until_age__lte=25,
+                ),
+                name="agreement_ehc_plan_age_after_max_age",
+            ),
+            models.CheckConstraint(
+                condition=Q(include_all_post_16_age=False) | Q(scope="post_16"),
+                name="agreement_post_16_age_for_post_16_scope",
             ),
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),

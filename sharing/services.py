@@ -86,7 +86,9 @@ AGREEMENT_FIELDS = (
     "legal_statuses",
     "min_age",
     "max_age",
+    "ehc_plan_until_age",
     "scope",
+    "include_all_post_16_age",
     "mode",
     "retention_months",
     "dpia_reference",
@@ -331,8 +333,9 @@ def _clean_agreement(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["mode"] = str(values.get("mode") or "")
     for name in ("statutes", "categories", "legal_statuses"):
         cleaned[name] = _as_list(values.get(name))
-    for name in ("min_age", "max_age", "retention_months"):
+    for name in ("min_age", "max_age", "ehc_plan_until_age", "retention_months"):
         cleaned[name] = values.get(name)
+    cleaned["include_all_post_16_age"] = bool(values.get("include_all_post_16_age"))
     for name in ("organisation", "valid_from", "valid_to", "review_date"):
         cleaned[name] = values.get(name)
     return cleaned
@@ -399,6 +402,10 @@ def _recipient_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     if values["scope"] in Scope.values and values["scope"] not in fitting:
         labels = "; ".join(Scope(s).label for s in sorted(fitting))
         errors["scope"] = [f"For a {organisation.get_type_display().lower()}, choose: {labels}"]
+    if values["include_all_post_16_age"] and values["scope"] != Scope.POST_16:
+        errors["include_all_post_16_age"] = [
+            "Only a post-16 provider's agreement can include every child of post-16 age"
+        ]
     # Local NHS trusts receive statistics that identify no child (the privacy notice).
     if organisation.type == RecipientType.NHS_TRUST and values["mode"] not in (
         "",
@@ -418,12 +425,32 @@ def _number_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         errors["max_age"] = [
             f"The maximum age ({high}) must be the same as or more than the minimum age ({low})"
         ]
+    errors.update(_ehc_plan_errors(values["ehc_plan_until_age"], high))
     retention = values["retention_months"]
     if retention is None:
         errors["retention_months"] = ["Enter how many months the recipient may keep the data"]
     elif not 1 <= retention <= 1200:
         errors["retention_months"] = ["Enter a number of months from 1 to 1200"]
     return errors
+
+
+def _ehc_plan_errors(until: int | None, high: int | None) -> dict[str, list[str]]:
+    """The EHC plan's birthday extends the range past the maximum age, to 25 at most (the
+    oldest Education Act 1996 s507B reaches: under 25 with an EHC plan)."""
+    if until is None:
+        return {}
+    if not 0 <= until <= MAX_AGE:
+        message = f"Enter an age from 0 to {MAX_AGE}"
+    elif high is None:
+        message = "Enter a maximum age: an EHC plan extends the cohort past it"
+    elif until <= high:
+        message = (
+            f"The age with an EHC plan ({until}) must be more than the maximum age ({high}): "
+            f"children are included until that birthday"
+        )
+    else:
+        return {}
+    return {"ehc_plan_until_age": [message]}
 
 
 def _date_errors(values: dict[str, Any]) -> dict[str, list[str]]:
@@ -488,7 +515,7 @@ def agreement_draft(*, actor: Any, **values: Any) -> SharingAgreement:
         )
         _record(actor, agreement=agreement, field="state", before="", after="Draft")
         for name in AGREEMENT_FIELDS:
-            if cleaned[name] not in (None, "", []):
+            if cleaned[name] not in (None, "", []) and cleaned[name] is not False:
                 _record(actor, agreement=agreement, field=name, before="", after=cleaned[name])
     logger.info("Sharing agreement %s drafted by %r", agreement.pk, _name(actor))
     return agreement

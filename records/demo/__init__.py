@@ -46,6 +46,9 @@ AREAS = (
 )
 
 DEMO_LA_CODE = "873"  # an LA number used only as a prefix for synthetic UPNs and URNs
+# Another authority's LA number, where some demo children are placed (sharing's demo "other
+# local authority").
+DEMO_PLACED_ELSEWHERE = "874"
 SCHOOL_SUFFIXES = ("Primary School", "Academy", "High School", "C of E Primary School")
 
 
@@ -130,6 +133,9 @@ def _status(rng: random.Random, child: Child, staff: DemoStaff, today: date) -> 
             [LegalStatus.C2, LegalStatus.C1, LegalStatus.V2, LegalStatus.E1],
             weights=[55, 15, 25, 5],
         )[0]
+        # About one in five placed in Southshire (LA 874, sharing's demo "other local
+        # authority"), picked by the start date so that the demo's random draws stay the same.
+        extra["placement_la"] = DEMO_PLACED_ELSEWHERE if start.toordinal() % 5 == 0 else ""
     elif cohort == Cohort.PLAC:
         extra["plac_route"] = rng.choice(list(PlacRoute))
     services.episode_add(actor=staff.manager, child=child, cohort=cohort, start_date=start, **extra)

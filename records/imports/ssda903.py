@@ -173,7 +173,13 @@ class Ssda903Importer:
             stage.bad_episode(child_id, row)
         else:
             stage.episode(
-                child_id, episode.row, episode.decom, episode.dec, episode.ls, episode.rec
+                child_id,
+                episode.row,
+                episode.decom,
+                episode.dec,
+                episode.ls,
+                episode.rec,
+                episode.pl_la,
             )
 
     def _reject(self, table: str, row: int, errors: FieldErrors) -> None:
@@ -460,7 +466,7 @@ def _staged(rows: list[tuple]) -> StagedChild:
     """A child's staged rows (records/services/ssda903_stage.py COLUMNS, by table and row)."""
     child = StagedChild(child_id=rows[0][0])
     for (child_id, kind, row, has_identity, dob, gender, upn, upn_unknown, ethnicity,
-         needs_checking, decom, dec, ls, rec) in rows:  # fmt: skip
+         needs_checking, decom, dec, ls, rec, pl_la) in rows:  # fmt: skip
         if kind == HEADER_ROW:
             if child.header_row is not None:
                 child.duplicate_header_rows.append(row)
@@ -479,5 +485,7 @@ def _staged(rows: list[tuple]) -> StagedChild:
         elif kind == BAD_EPISODE_ROW:
             child.bad_episode_rows.append(row)
         else:
-            child.episodes.append(EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec))
+            child.episodes.append(
+                EpisodeRow(row=row, decom=decom, dec=dec, ls=ls, rec=rec, pl_la=pl_la or "")
+            )
     return child

@@ -23,6 +23,7 @@ from records.imports.socialcare import (
     gender_from_code,
     parse_date,
 )
+from records.services.episodes import placement_la_errors
 
 DATE_FORMAT, DATE_SHOWN = "%d/%m/%Y", "dd/mm/yyyy"
 SEX_CODES = {"1": Gender.MALE, "2": Gender.FEMALE}
@@ -61,6 +62,7 @@ EPISODE_FIELDS = {
     "legal_status": "LS",
     "plac_route": "REC",
     "cohort": "LS",
+    "placement_la": "PL_LA",
 }
 
 
@@ -76,6 +78,8 @@ class EpisodeRow:
     dec: date | None
     ls: str
     rec: str
+    # PL_LA, the LA code of the area the child is placed in ("" when not given).
+    pl_la: str = ""
 
 
 @dataclass
@@ -95,6 +99,12 @@ class Period:
     @property
     def rec(self) -> str:
         return self.rows[-1].rec
+
+    @property
+    def pl_la(self) -> str:
+        """The placement's LA: its latest 903 episode's (a placement move within the period
+        is a new 903 episode, and the record keeps one legal status episode for the period)."""
+        return self.rows[-1].pl_la
 
 
 def _header_identity(values: dict[str, str], errors: FieldErrors) -> ChildIdentity | None:
@@ -155,11 +165,22 @@ def _episode(row: int, values: dict[str, str], errors: FieldErrors) -> EpisodeRo
         )
     if decom is not None and dec is not None and dec < decom:
         errors.add("DEC", "DEC (date episode ceased) is before DECOM (date episode commenced)")
+    pl_la = values.get("PL_LA", "").strip().upper()
+    if placement_la_errors(cohort=Cohort.CLA, placement_la=pl_la):
+        errors.warn("PL_LA", f"PL_LA ({pl_la}) is not an LA code: it was not kept")
+        pl_la = ""
     if errors or decom is None:
         return None
     # Every child's episodes are held until both tables are read (issue 12, memory): slots and
     # one shared string per code keep each episode small.
-    return EpisodeRow(row=row, decom=decom, dec=dec, ls=sys.intern(ls), rec=sys.intern(rec))
+    return EpisodeRow(
+        row=row,
+        decom=decom,
+        dec=dec,
+        ls=sys.intern(ls),
+        rec=sys.intern(rec),
+        pl_la=sys.intern(pl_la),
+    )
 
 
 _SHAPE_RULE = "The row has more or fewer fields than the header row"
@@ -248,6 +269,7 @@ def planned_writes(periods: list[Period], today: date) -> PlannedWrites:
                         "start_date": period.start,
                         "end_date": end,
                         "legal_status": period.rows[0].ls,
+                        "placement_la": period.pl_la,
                     },
                 )
             )

@@ -29,7 +29,7 @@ ROOT = "EXPSSDA903"
 HEADER_NAMES = {"CHILD": ("CHILDID", "CHILD")}
 EPISODE_NAMES = {"PLACE": ("PL", "PLACE")}
 HEADER_READ = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
-EPISODE_READ = ("DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC")
+EPISODE_READ = ("DECOM", "RNE", "LS", "CIN", "PLACE", "DEC", "REC", "PL_LA")
 
 
 def _local(tag: str) -> str:

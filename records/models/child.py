@@ -65,6 +65,19 @@ class Child(models.Model):
     address_line_2 = models.CharField("Address line 2", max_length=200, blank=True)
     town = models.CharField("Town or city", max_length=100, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
+    # The local authority responsible for the child (who looks after them, or had them in
+    # need), by its LA code: blank for this authority's own children, whose code is
+    # settings.LOCAL_AUTHORITY_CODE. Another authority's sharing agreement covers the children
+    # it is responsible for (sharing/cohort.py).
+    responsible_la_code = models.CharField(
+        "Responsible local authority code",
+        max_length=9,
+        blank=True,
+        default="",
+        # Rows written by SQL of their own (a bulk path, a COPY) get it too.
+        db_default="",
+        help_text="Blank when this authority is responsible for the child",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Optimistic lock for edits (records/services/locking.py).
@@ -84,6 +97,7 @@ class Child(models.Model):
             "date_of_death",
         ],
         contact=["address_line_1", "address_line_2", "town", "postcode"],
+        social_care=["responsible_la_code"],
         not_personal=["id", "created_at", "updated_at", "version"],
     )
 
@@ -176,6 +190,16 @@ class LegalStatusEpisode(ChildOwnedMixin, models.Model):
         blank=True,
         help_text="Children in need only: the date the case was closed",
     )
+    # Looked-after episodes only: the local authority in whose area the child is placed, as
+    # the SSDA903 return's PL_LA gives it (the latest placement of the episode's 903 rows).
+    placement_la = models.CharField(
+        "Placement local authority",
+        max_length=9,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Looked-after children only: the LA code of the area the child is placed in",
+    )
 
     data_categories = declare(
         social_care=[
@@ -185,6 +209,7 @@ class LegalStatusEpisode(ChildOwnedMixin, models.Model):
             "start_date",
             "end_date",
             "closure_date",
+            "placement_la",
         ],
         not_personal=["id", "child"],
     )
@@ -205,6 +230,10 @@ class LegalStatusEpisode(ChildOwnedMixin, models.Model):
                 condition=(Q(cohort=Cohort.CLA) & ~Q(legal_status=""))
                 | (~Q(cohort=Cohort.CLA) & Q(legal_status="")),
                 name="episode_legal_status_cla_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(placement_la="") | Q(cohort=Cohort.CLA),
+                name="episode_placement_la_cla_only",
             ),
             models.CheckConstraint(
                 condition=(Q(cohort=Cohort.PLAC) & ~Q(plac_route=""))

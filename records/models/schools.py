@@ -14,6 +14,11 @@ class School(models.Model):
     """A school or other setting, by its DfE unique reference number. Not personal data."""
 
     urn = models.PositiveIntegerField("URN", unique=True)
+    # The UK Register of Learning Providers' number (8 digits beginning 1): how a post-16
+    # provider is known to a sharing agreement (sharing/cohort.py). Blank when not known.
+    ukprn = models.CharField(
+        "UKPRN", max_length=8, blank=True, default="", db_default="", db_index=True
+    )
     name = models.CharField(max_length=200)
     la_code = models.CharField("Local authority code", max_length=3, blank=True)
     la_name = models.CharField("Local authority", max_length=100, blank=True)

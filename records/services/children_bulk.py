@@ -64,6 +64,7 @@ class EpisodeWant:
     legal_status: str = ""
     plac_route: str = ""
     closure_date: date | None = None
+    placement_la: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class BulkOutcome:
     episodes: tuple[SyncOutcome, ...] = ()
 
 
-_EPISODE_VALUES = ("legal_status", "plac_route", "end_date", "closure_date")
+_EPISODE_VALUES = ("legal_status", "plac_route", "end_date", "closure_date", "placement_la")
 
 
 def return_children_sync_bulk(
@@ -451,6 +452,7 @@ def _creatable(child: ReturnChild) -> bool:
             legal_status=episode.legal_status,
             plac_route=episode.plac_route,
             closure_date=episode.closure_date,
+            placement_la=episode.placement_la,
         ):
             return False
         by_cohort.setdefault(episode.cohort, []).append(episode)
@@ -521,6 +523,7 @@ def _create(
             legal_status=e.legal_status,
             plac_route=e.plac_route,
             closure_date=e.closure_date,
+            placement_la=e.placement_la,
         )
         for row, child in zip(rows, children, strict=True)
         for e in child.episodes

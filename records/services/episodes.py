@@ -4,6 +4,7 @@ one set of rules."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from auditlog.context import set_actor
@@ -18,6 +19,11 @@ from records.models import Child, LegalStatusEpisode
 from records.services.locking import SyncOutcome, record_update
 from virtualschool.errors import DomainError
 
+PLACEMENT_LA_PATTERN = re.compile(r"[A-Z0-9]{1,9}")
+PLACEMENT_LA_SHAPE = (
+    "Placement local authority must be an LA code: up to 9 capital letters and digits, like 330"
+)
+
 
 def episode_add(
     *,
@@ -29,13 +35,15 @@ def episode_add(
     legal_status: str = "",
     plac_route: str = "",
     closure_date: date | None = None,
+    placement_la: str = "",
 ) -> LegalStatusEpisode:
     """Record a legal status episode.
 
     Rules: a looked-after episode has an SSDA903 legal status and a PLAC episode its route out
     of care (and no other cohort has either); only a child-in-need episode has a case closure
-    date; an episode ends on or after its start; episodes of one cohort never overlap for a
-    child (the database also refuses an overlap, under a row lock on the child).
+    date, and only a looked-after one a placement LA; an episode ends on or after its start;
+    episodes of one cohort never overlap for a child (the database also refuses an overlap,
+    under a row lock on the child).
     """
     errors = episode_shape_errors(
         cohort=cohort,
@@ -44,6 +52,7 @@ def episode_add(
         legal_status=legal_status,
         plac_route=plac_route,
         closure_date=closure_date,
+        placement_la=placement_la,
     )
     if errors:
         raise DomainError(errors)
@@ -63,6 +72,7 @@ def episode_add(
             start_date=start_date,
             end_date=end_date,
             closure_date=closure_date,
+            placement_la=placement_la,
         )
         # Retention's destruction date counts from episodes: recomputed in this transaction.
         dates_changed(child_id=child.pk)
@@ -77,11 +87,13 @@ def episode_shape_errors(
     legal_status: str,
     plac_route: str,
     closure_date: date | None,
+    placement_la: str = "",
 ) -> dict[str, list[str]]:
     if cohort not in Cohort.values:
         return {"cohort": [f"Status must be one of: {', '.join(Cohort.labels)}"]}
     return {
         **_cohort_detail_errors(cohort=cohort, legal_status=legal_status, plac_route=plac_route),
+        **placement_la_errors(cohort=cohort, placement_la=placement_la),
         **_episode_date_errors(
             cohort=cohort, start_date=start_date, end_date=end_date, closure_date=closure_date
         ),
@@ -101,6 +113,18 @@ def _cohort_detail_errors(
     if cohort != Cohort.PLAC and plac_route:
         errors["plac_route"] = ["Only a previously looked-after episode has a route out of care"]
     return errors
+
+
+def placement_la_errors(*, cohort: str, placement_la: str) -> dict[str, list[str]]:
+    """A placement's LA is a code of letters and digits (the DfE's 3-digit LA number, or a
+    9-character ONS code), on a looked-after episode only."""
+    if not placement_la:
+        return {}
+    if cohort != Cohort.CLA:
+        return {"placement_la": ["Only a looked-after episode has a placement local authority"]}
+    if not PLACEMENT_LA_PATTERN.fullmatch(placement_la):
+        return {"placement_la": [PLACEMENT_LA_SHAPE]}
+    return {}
 
 
 def _episode_date_errors(
@@ -146,7 +170,14 @@ def _long_date(value: date) -> str:
     return date_format(value, "j F Y")
 
 
-EPISODE_FIELDS = ("legal_status", "plac_route", "start_date", "end_date", "closure_date")
+EPISODE_FIELDS = (
+    "legal_status",
+    "plac_route",
+    "start_date",
+    "end_date",
+    "closure_date",
+    "placement_la",
+)
 
 
 def episode_update(
@@ -158,8 +189,10 @@ def episode_update(
     legal_status: str = "",
     plac_route: str = "",
     closure_date: date | None = None,
+    placement_la: str = "",
 ) -> LegalStatusEpisode:
-    """Change an episode's dates, legal status or route out of care (its cohort stays).
+    """Change an episode's dates, legal status, route out of care or placement LA (its cohort
+    stays).
 
     Rules (those of episode_add): a looked-after episode has an SSDA903 legal status and a PLAC
     episode its route out of care, and no other cohort has either; only a child-in-need episode
@@ -174,6 +207,7 @@ def episode_update(
         legal_status=legal_status,
         plac_route=plac_route,
         closure_date=closure_date,
+        placement_la=placement_la,
     )
     if errors:
         raise DomainError(errors)
@@ -195,6 +229,7 @@ def episode_update(
             "start_date": start_date,
             "end_date": end_date,
             "closure_date": closure_date,
+            "placement_la": placement_la,
         }
         if all(getattr(current, name) == value for name, value in changes.items()):
             return current
@@ -215,6 +250,7 @@ def episode_sync(
     legal_status: str = "",
     plac_route: str = "",
     closure_date: date | None = None,
+    placement_la: str = "",
 ) -> SyncOutcome:
     """Record an episode from a return (SSDA903, CIN census), or bring the child's episode of
     that cohort with the same start date up to date: next month's return ends or closes the
@@ -229,6 +265,7 @@ def episode_sync(
         "plac_route": plac_route,
         "end_date": end_date,
         "closure_date": closure_date,
+        "placement_la": placement_la,
     }
     with transaction.atomic():
         existing = (
@@ -285,6 +322,7 @@ def child_death_record(
                 legal_status=episode.legal_status,
                 plac_route=episode.plac_route,
                 closure_date=episode.closure_date,
+                placement_la=episode.placement_la,
             )
             changed = True
     return SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED

@@ -26,7 +26,7 @@ _CURSOR = "ssda903_import_children"
 HEADER_ROW, EPISODE_ROW, BAD_EPISODE_ROW = 0, 1, 2
 COLUMNS = (
     "child", "kind", "row", "has_identity", "dob", "gender", "upn", "upn_unknown",
-    "ethnicity", "needs_checking", "decom", "dec", "ls", "rec",
+    "ethnicity", "needs_checking", "decom", "dec", "ls", "rec", "pl_la",
 )  # fmt: skip
 # Each child's rows, the children in the order they were first met (the module's docstring).
 _READ_BACK = (
@@ -51,7 +51,7 @@ class Stage:
             f"CREATE TEMPORARY TABLE {_TABLE} (child text NOT NULL, kind smallint NOT NULL, "
             "row integer NOT NULL, has_identity boolean, dob date, gender text, upn text, "
             "upn_unknown text, ethnicity text, needs_checking boolean, decom date, dec date, "
-            "ls text, rec text)"
+            "ls text, rec text, pl_la text)"
         )
         self._copying = self.cursor.copy(f"COPY {_TABLE} ({', '.join(COLUMNS)}) FROM STDIN")
         self._copy = self._copying.__enter__()
@@ -69,26 +69,33 @@ class Stage:
 
     def header(self, row: int, child_id: str, identity: ChildIdentity | None) -> None:
         if identity is None:
-            self._copy.write_row((child_id, HEADER_ROW, row, False, *([None] * 10)))
+            self._copy.write_row((child_id, HEADER_ROW, row, False, *([None] * 11)))
             return
         self._copy.write_row(
             (
                 # str(): a code's value (a choices enum would be written as its name)
                 child_id, HEADER_ROW, row, True, identity.date_of_birth, str(identity.gender),
                 identity.upn, str(identity.upn_unknown), str(identity.ethnicity),
-                identity.upn_needs_checking, None, None, None, None,
+                identity.upn_needs_checking, None, None, None, None, None,
             )
         )  # fmt: skip
 
     def episode(
-        self, child_id: str, row: int, decom: date, dec: date | None, ls: str, rec: str
+        self,
+        child_id: str,
+        row: int,
+        decom: date,
+        dec: date | None,
+        ls: str,
+        rec: str,
+        pl_la: str = "",
     ) -> None:
         self._copy.write_row(
-            (child_id, EPISODE_ROW, row, *([None] * 7), decom, dec, str(ls), str(rec))
+            (child_id, EPISODE_ROW, row, *([None] * 7), decom, dec, str(ls), str(rec), pl_la)
         )
 
     def bad_episode(self, child_id: str, row: int) -> None:
-        self._copy.write_row((child_id, BAD_EPISODE_ROW, row, *([None] * 11)))
+        self._copy.write_row((child_id, BAD_EPISODE_ROW, row, *([None] * 12)))
 
     def children(self, batch_size: int) -> Iterator[list[list[tuple]]]:
         """The staged children, `batch_size` at a time, each as its rows (the columns of

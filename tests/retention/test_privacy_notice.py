@@ -161,6 +161,7 @@ def test_an_agreement_in_force_is_listed_with_its_purpose_basis_and_law(admin_us
         categories=["identity", "contact", "health"],
         article9_condition="9_2_g",
         statutes=["ea1996_s507b", "ca1989"],
+        ehc_plan_until_age=25,
     )
     html = _page()
     shared = _text(html[html.index('id="recipients-youth_support"') : html.index('id="how-long"')])

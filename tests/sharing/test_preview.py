@@ -127,7 +127,7 @@ def test_the_fields_come_from_the_data_map(draft):
     assert not any("log" in table.lower() for table, _ in identity)
 
 
-def test_rules_not_applied_yet_are_said(admin_user):
+def test_the_la_rule_is_applied_not_said_to_be_missing(admin_user):
     other_la = services.organisation_add(
         actor=admin_user,
         name="Southshire",
@@ -141,7 +141,8 @@ def test_rules_not_applied_yet_are_said(admin_user):
         actor=admin_user, **agreement_values(other_la, scope="la", min_age=None, max_age=None)
     )
     preview = selectors.agreement_preview(agreement=agreement, on=DAY)
-    assert any("responsible" in rule for rule in preview.not_applied)
+    assert not preview.not_applied
+    assert any("responsible" in rule for rule in preview.applied)
 
 
 def test_the_preview_is_two_queries_whatever_the_cohort(draft):
@@ -173,7 +174,13 @@ def _with_ehc_plan(born):
         (datetime.datetime(2026, 6, 1, 23, 0, tzinfo=datetime.UTC), 0),  # 00:00 on the 2nd
     ],
 )
-def test_an_ehc_plan_keeps_a_young_person_in_the_youth_cohort_to_25(draft, on, expected):
+def test_an_ehc_plan_keeps_a_young_person_in_the_youth_cohort_to_25(
+    admin_user, organisation, on, expected
+):
+    # The agreement's structured field (issue 13), as the demo's s507B agreement sets it.
+    draft = services.agreement_draft(
+        actor=admin_user, **agreement_values(organisation, ehc_plan_until_age=25)
+    )
     _with_ehc_plan(datetime.date(2001, 6, 2))  # 25 on 2 June 2026
     _looked_after(datetime.date(2006, 6, 2))  # no plan: 20 on 2 June 2026
     _with_ehc_plan(datetime.date(2001, 6, 1))  # already 25: out
@@ -183,10 +190,10 @@ def test_an_ehc_plan_keeps_a_young_person_in_the_youth_cohort_to_25(draft, on, e
     assert any("EHC plan" in rule for rule in preview.applied)
 
 
-def test_without_s507b_an_ehc_plan_changes_nothing(admin_user, organisation):
-    agreement = services.agreement_draft(
-        actor=admin_user, **agreement_values(organisation, statutes=["ca1989"])
-    )
+def test_without_the_ehc_plan_age_an_ehc_plan_changes_nothing(admin_user, organisation):
+    """The extension is the agreement's field, no longer read from its statutes: s507B
+    without the field extends nothing."""
+    agreement = services.agreement_draft(actor=admin_user, **agreement_values(organisation))
     _with_ehc_plan(datetime.date(2004, 1, 1))  # 22 on the day
     preview = selectors.agreement_preview(agreement=agreement, on=DAY)
     assert preview.children == 0

@@ -36,6 +36,11 @@ SERVICE_PHASE = env_str("SERVICE_PHASE", default="Alpha")
 # where to write to its data protection officer. A council sets both.
 PRIVACY_CONTROLLER = env_str("PRIVACY_CONTROLLER", default="the local authority")
 PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", default="")
+# This authority's DfE LA code (3 digits): the responsible authority of every child whose
+# record names no other (records.Child.responsible_la_code blank), so another authority's
+# sharing agreement does not cover our own children by responsibility (sharing/cohort.py).
+# A council sets it; the default is the demo data's code (records.demo.DEMO_LA_CODE).
+LOCAL_AUTHORITY_CODE = env_str("LOCAL_AUTHORITY_CODE", default="873")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
