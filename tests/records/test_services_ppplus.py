@@ -188,9 +188,7 @@ def test_the_person_who_asked_cannot_decide_nor_refuse_without_a_reason(manager,
         )
 
 
-def test_spend_is_recorded_against_an_approved_request_up_to_its_amount(
-    caseworker, manager, plan
-):
+def test_spend_is_recorded_against_an_approved_request_up_to_its_amount(caseworker, manager, plan):
     request = _ask(caseworker, plan, "900")
     with pytest.raises(DomainError, match="approved request"):
         services.ppplus_spend_record(
