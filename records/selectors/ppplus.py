@@ -31,7 +31,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from records.codes import Cohort
-from records.codes.ppplus import financial_year_bounds, pp_plus_allocation
+from records.codes.ppplus import (
+    financial_year_bounds,
+    financial_year_label,
+    financial_year_of,
+    pp_plus_allocation,
+)
 from records.models import (
     Child,
     Enrolment,
@@ -194,4 +199,31 @@ def ppplus_requests(*, children: QuerySet[Child], year: int) -> QuerySet[PpPlusR
         .select_related("child", "plan", "requested_by", "decided_by")
         .annotate(spent=Coalesce(Sum("spends__amount"), ZERO, output_field=MONEY))
         .order_by(F("decided_at").asc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class ChildPpPlus:
+    """A child's PP+ for a year, as the PEP tab and a plan's page show it."""
+
+    year: int
+    label: str
+    figures: PpPlusFigures
+    remaining: Decimal
+    source: str
+
+
+def ppplus_for_child(*, child: Child, year: int | None = None) -> ChildPpPlus:
+    """The child's position for the financial year (this one by default) and what is left
+    to request: two queries."""
+    year = financial_year_of(timezone.localdate()) if year is None else year
+    rate = pp_plus_allocation(year)
+    figures = ppplus_position(children=Child.objects.filter(pk=child.pk), year=year)
+    remaining = (rate.rate if rate else ZERO) - ppplus_committed(child=child, year=year)
+    return ChildPpPlus(
+        year=year,
+        label=financial_year_label(year),
+        figures=figures,
+        remaining=max(remaining, ZERO),
+        source=rate.source if rate else "",
     )
