@@ -31,6 +31,7 @@ from records.selectors.ppplus import (
     ppplus_position,
     ppplus_requests,
 )
+from records.services import access_log_record_many
 from records.services import ppplus as services
 from records.spans import open_q
 from records.views.sections import show_refusal
@@ -211,9 +212,16 @@ def position_page(request: HttpRequest) -> HttpResponse:
         school = schools.get(child.school_id)
         child.school_name = school.name if school else ""
         child.school_urn = school.urn if school else ""
+    requests = list(ppplus_requests(children=scope, year=year)) if whole and not csv else []
+    # Every child the page or the CSV names gets an access-log entry (one INSERT).
+    named = {child.pk for child in child_rows} | {row.child_id for row in requests}
+    access_log_record_many(
+        user=user,
+        child_ids=sorted(named),
+        page="CSV: Pupil Premium Plus" if csv else "Pupil Premium Plus",
+    )
     if csv:
         return _csv(year, by_school, child_rows)
-    requests = list(ppplus_requests(children=scope, year=year)) if whole else []
     rows = [_request_row(row, posted, errored) for row in requests]
     return render(
         request,

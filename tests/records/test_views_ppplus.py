@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from records.codes import Cohort
-from records.models import Enrolment, PpPlusRequest, PpPlusSpend, PpPlusStatus
+from records.models import AccessLogEntry, Enrolment, PpPlusRequest, PpPlusSpend, PpPlusStatus
 from records.services import pep as pep_services
 from records.services import ppplus as services
 from tests.conftest import signed_in
@@ -170,6 +170,8 @@ def test_the_csv_has_each_school_and_each_child(two_schools, manager):
     assert schools["Vale School"][5:] == ["2630.00", "300.00", "0.00", "0.00"]
     children = {row[3]: row for row in rows if row[0] == "Child"}
     assert set(children) == {"Amy Test", "Ben Test", "Cal Test"}
+    logged = AccessLogEntry.objects.filter(user=manager, page="CSV: Pupil Premium Plus")
+    assert logged.count() == 3
     assert children["Ben Test"][2] == "Hill Academy" and children["Ben Test"][6] == "0.00"
     filtered = signed_in(manager).get(
         PAGE, {"year": "2025", "school": two_schools["vale"].pk, "download": "csv"}
