@@ -150,6 +150,21 @@ def _decision_errors(actor: AbstractBaseUser, request: PpPlusRequest) -> Errors:
     return errors
 
 
+def _decide(
+    *, actor: AbstractBaseUser, request: PpPlusRequest, expected_version: int, changes: dict
+) -> PpPlusRequest:
+    """Write a decision, by whom and when, and leave it in the plan's history."""
+    with transaction.atomic():
+        request = record_update(
+            actor=actor,
+            instance=request,
+            expected_version=expected_version,
+            changes={**changes, "decided_by": actor, "decided_at": timezone.now()},
+        )
+        _event(actor=actor, plan=request.plan)
+    return request
+
+
 def ppplus_request_approve(
     *,
     actor: AbstractBaseUser,
@@ -170,20 +185,12 @@ def ppplus_request_approve(
             f"Amount approved must be no more than the amount requested, {_money(request.amount)}"
         ]
     raise_if(errors)
-    with transaction.atomic():
-        request = record_update(
-            actor=actor,
-            instance=request,
-            expected_version=expected_version,
-            changes={
-                "status": PpPlusStatus.APPROVED,
-                "approved_amount": amount,
-                "decided_by": actor,
-                "decided_at": timezone.now(),
-            },
-        )
-        _event(actor=actor, plan=request.plan)
-    return request
+    return _decide(
+        actor=actor,
+        request=request,
+        expected_version=expected_version,
+        changes={"status": PpPlusStatus.APPROVED, "approved_amount": amount},
+    )
 
 
 def ppplus_request_refuse(
@@ -195,20 +202,12 @@ def ppplus_request_refuse(
     if not reason.strip():
         errors["refused_reason"] = ["Enter the reason for refusing the request"]
     raise_if(errors)
-    with transaction.atomic():
-        request = record_update(
-            actor=actor,
-            instance=request,
-            expected_version=expected_version,
-            changes={
-                "status": PpPlusStatus.REFUSED,
-                "refused_reason": reason.strip(),
-                "decided_by": actor,
-                "decided_at": timezone.now(),
-            },
-        )
-        _event(actor=actor, plan=request.plan)
-    return request
+    return _decide(
+        actor=actor,
+        request=request,
+        expected_version=expected_version,
+        changes={"status": PpPlusStatus.REFUSED, "refused_reason": reason.strip()},
+    )
 
 
 def ppplus_spend_record(
