@@ -201,3 +201,21 @@ def pep_acts_on_behalf(user: UserLike, child: Child, owner: str) -> bool:
     if owner == Owner.VIRTUAL_SCHOOL:
         return False
     return not (owner == Owner.DESIGNATED_TEACHER and is_designated_teacher_for(user, child))
+
+
+# --- Pupil Premium Plus ------------------------------------------------------------------
+
+
+def can_decide_pp_plus(user: UserLike) -> bool:
+    """Approving or refusing a PP+ request is the virtual school head's, for the authority:
+    an Admin or a Manager (issue 15). Never the person who made the request: that is checked
+    in records.services.ppplus and by a database constraint."""
+    return bool(
+        user.is_active and (user_has_role(user, Role.MANAGER) or user_has_role(user, Role.ADMIN))
+    )
+
+
+def can_see_pp_plus_position(user: UserLike) -> bool:
+    """The managers' Pupil Premium Plus page: Admins and Managers. Admins see it by school
+    only, as they see no child's record (can_view_all_children)."""
+    return can_decide_pp_plus(user)

@@ -250,6 +250,12 @@ dashboards:exclusions-children             -      GET    S    O   O   N   O   N 
 dashboards:attainment                      -      GET    S    O   O   N   O   N  N
 dashboards:attainment-children             -      GET    S    N   N   N   N   N  N
 
+# Pupil Premium Plus (issue 15): Admins and Managers see the position (an Admin by school only,
+# so the former caseworker, now an Admin, too); deciding requests and recording spend on the
+# page is the Managers', who see the children.
+ppplus:position                            -      GET    S    N   N   O   O   O  N
+ppplus:position                            -      POST   S    N   N   N   R   N  N
+
 # The record of processing is information governance's: the Admins'.
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O  N
 

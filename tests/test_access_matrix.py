@@ -21,6 +21,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -50,6 +51,7 @@ from records.models import (
 )
 from records.sections import TABS
 from records.services import pep as pep_services
+from records.services import ppplus as ppplus_services
 from records.services.imports import import_create
 from retention.models import DestructionCertificate
 from sharing import services as sharing_services
@@ -676,6 +678,30 @@ def _portal_pep_section(world: World, relation: str):
     }, None
 
 
+def _ppplus_decide(world: World, relation: str):
+    """A PP+ request the own child's caseworker made at the world's plan, refused with a
+    reason (whoever decides must not be who asked: the caseworker asks, so a manager may)."""
+    caseworker = world.users["caseworker"]
+    plan = Pep.objects.get(pk=world.plans["own"].pk)
+    target = pep_services.pep_target_add(
+        actor=caseworker,
+        plan=plan,
+        target="Read daily",
+        owner="Class teacher",
+        due_by=TODAY.date() + datetime.timedelta(days=60),
+    )
+    request = ppplus_services.ppplus_request_make(
+        actor=caseworker, plan=plan, amount=Decimal("100"), target_ids=[target.pk]
+    )
+    return {
+        "form": "decide",
+        "decide-request": str(request.pk),
+        "decide-expected_version": str(request.version),
+        "decide-decision": "refuse",
+        "decide-refused_reason": "Not tied to the plan's needs",
+    }, None
+
+
 BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] = {
     ("sign-in", "POST"): lambda w, r: ({"username": w.signin.username, "password": PASSWORD}, None),
     ("sign-in-code", "POST"): lambda w, r: ({"code": "12345678"}, None),
@@ -715,6 +741,7 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:pep-start", "POST"): _pep_start,
     ("records:pep-plan", "POST"): _pep_section,
     **{(f"portal:pep[{variant}]", "POST"): _portal_pep_section for variant in RECIPIENT_VARIANTS},
+    ("ppplus:position", "POST"): _ppplus_decide,
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("children/<uuid:pk>/sharing-restrictions/", include("sharing.urls_restrictions")),
     path("children/", include("records.urls")),
     path("dashboards/", include("records.urls_dashboards")),
+    path("pupil-premium-plus/", include("records.urls_ppplus")),
     path("what-we-hold/", include("records.urls_datamap")),
     path("api/sharing/", include("sharing.api_urls")),
     path("api/", include("records.api.urls")),

@@ -56,6 +56,9 @@ SCHOOL_SUFFIXES = ("Primary School", "Academy", "High School", "C of E Primary S
 class DemoStaff:
     manager: AbstractBaseUser
     caseworkers: tuple[AbstractBaseUser, ...]
+    # Decides the demo's PP+ requests, which the manager makes (records/demo/pep.py): the
+    # person deciding is never the one who asked.
+    decider: AbstractBaseUser | None = None
 
 
 def synthetic_upn(rng: random.Random, allocated_year: int) -> str:

@@ -8,10 +8,44 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
+from records.codes.ppplus import financial_year_of, pp_plus_allocation
 from records.models import Child, School
 from records.selectors.pep import care_entered
 from records.services import pep as services
+from records.services import ppplus
+
+
+def _pp_plus(*, staff, plan, target, choice: int, day: date) -> None:
+    """A request of £400 for the target at the plan: approved (for less, for one child in
+    three) with some spent, or left for the virtual school to decide. None in a financial
+    year whose allocation is not held (records/codes/pp_plus_rates.csv)."""
+    if pp_plus_allocation(financial_year_of(day)) is None:
+        return
+    request = ppplus.ppplus_request_make(
+        actor=staff.manager,
+        plan=plan,
+        amount=Decimal("400"),
+        target_ids=[target.pk],
+        purpose="Maths tutoring, two sessions a week",
+        today=day,
+    )
+    if staff.decider is None or choice == 1:
+        return
+    request = ppplus.ppplus_request_approve(
+        actor=staff.decider,
+        request=request,
+        expected_version=request.version,
+        amount=Decimal("300") if choice == 3 else Decimal("400"),
+    )
+    ppplus.ppplus_spend_record(
+        actor=staff.manager,
+        request=request,
+        spent_on=day + timedelta(days=14),
+        amount=Decimal("250"),
+        bought="Ten hours of maths tutoring",
+    )
 
 
 def fill(*, rng: random.Random, child: Child, staff, schools: list[School], today: date) -> None:
@@ -53,7 +87,7 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
         expected_version=plan.version,
         sdq_score=8 + choice * 3,
     )
-    services.pep_target_add(
+    target = services.pep_target_add(
         actor=manager,
         plan=plan,
         target="Know times tables to 10 by heart",
@@ -63,6 +97,8 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
         success_measure="Scores 45 out of 50 on the school's check",
         pp_plus_amount=400 if choice % 2 else None,
     )
+    if choice % 2:
+        _pp_plus(staff=staff, plan=plan, target=target, choice=choice, day=held)
     plan = services.pep_submit(actor=manager, plan=plan, expected_version=plan.version)
     plan = services.pep_qa_rate(
         actor=manager,

@@ -29,6 +29,7 @@ from records.models.home import EntryRemoval, HomeSeen
 from records.models.imports import AttendanceCodeChange, ImportKind, ImportRejection, ImportRun
 from records.models.notes import NOTE_CATEGORIES, Note
 from records.models.pep import Pep, PepEvent, PepTarget
+from records.models.ppplus import PpPlusRequest, PpPlusRequestTarget, PpPlusSpend, PpPlusStatus
 from records.models.safeguarding import CourtOrder, ProfessionalInvolvement
 from records.models.schools import Enrolment, School
 
@@ -69,6 +70,10 @@ __all__ = [
     "Pep",
     "PepEvent",
     "PepTarget",
+    "PpPlusRequest",
+    "PpPlusRequestTarget",
+    "PpPlusSpend",
+    "PpPlusStatus",
     "Post16Course",
     "PreviousAddress",
     "ProfessionalInvolvement",

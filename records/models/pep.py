@@ -279,6 +279,7 @@ class PepEvent(ChildOwnedMixin, models.Model):
         RETURNED = "returned", "Returned"
         QA_RATED = "qa_rated", "QA-rated"
         COMPLETED = "completed", "Completed"
+        PP_PLUS = "pp_plus", "Pupil Premium Plus requested or decided"
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="pep_events")
     plan = models.ForeignKey(Pep, on_delete=models.CASCADE, related_name="events")

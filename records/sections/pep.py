@@ -14,13 +14,17 @@ from records.models import Pep, PepTarget
 from records.models.pep import PEP_SECTIONS, QaRating, TargetReview
 from records.sections.base import Tab
 from records.selectors.pep import pep_tab_context
+from records.selectors.ppplus import ppplus_for_child
 from virtualschool.forms import GovukDateField
 
 TAB = Tab(
     slug="pep",
     title="PEP",
     template="records/pep/tab.html",
-    context=pep_tab_context,
+    context=lambda *, child, user: {
+        **pep_tab_context(child=child, user=user),
+        "pp_plus": ppplus_for_child(child=child),
+    },
     description=(
         "Personal education plans: one a term for every child in care, written with the "
         "designated teacher and the social worker."

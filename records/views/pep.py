@@ -19,8 +19,11 @@ from records.models.pep import PEP_SECTIONS, Owner, PepStatus
 from records.permissions import can_change_child, can_see_area, can_write_pep_section
 from records.sections import pep as spec
 from records.sections import tab_by_slug
-from records.selectors.pep import pep_get, pep_plan_page, pep_tab_context
+from records.sections.ppplus import request_form_for
+from records.selectors.pep import pep_get, pep_plan_page
+from records.selectors.ppplus import ppplus_for_child, ppplus_plan_requests
 from records.services import pep as services
+from records.services import ppplus as ppplus_services
 from records.views.sections import record_context, show_refusal
 from virtualschool.errors import DomainError
 
@@ -48,7 +51,7 @@ def pep_start(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "records/pep/tab.html",
             {
                 **record_context(request, child, tab),
-                **pep_tab_context(child=child, user=request.user),
+                **tab.context(child=child, user=request.user),
                 "form": form,
             },
         )
@@ -76,6 +79,7 @@ def _forms(plan, data=None, posted: str = "") -> dict[str, forms.Form]:
             },
         ),
         "target": bind("target", spec.TargetForm, {}),
+        "ppplus": bind("ppplus", request_form_for(plan), {}),
         "submit": bind("submit", spec.SubmitForm, version),
         "complete": bind("complete", spec.CompleteForm, version),
         "return": bind("return", spec.ReturnForm, version),
@@ -114,6 +118,15 @@ def _act(request: HttpRequest, plan, posted: str, form: forms.Form) -> str:
     if posted == "target":
         services.pep_target_add(actor=user, plan=plan, **data)
         return "Target added"
+    if posted == "ppplus":
+        ppplus_services.ppplus_request_make(
+            actor=user,
+            plan=plan,
+            amount=data["amount"],
+            target_ids=data["targets"],
+            purpose=data["purpose"],
+        )
+        return "PP+ requested"
     if posted == "submit":
         services.pep_submit(actor=user, plan=plan, expected_version=data["expected_version"])
         return "Plan submitted"
@@ -219,5 +232,7 @@ def pep_plan(request: HttpRequest, pk: uuid.UUID, plan: int) -> HttpResponse:
             "can_submit": instance.status in {PepStatus.IN_PROGRESS, PepStatus.RETURNED}
             and can_write_pep_section(user, child, Owner.DESIGNATED_TEACHER),
             "review_choices": spec.ReviewForm.base_fields["review"].choices,
+            "pp_plus": ppplus_for_child(child=child),
+            "pp_plus_requests": ppplus_plan_requests(plan=instance),
         },
     )

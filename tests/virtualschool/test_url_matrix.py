@@ -117,6 +117,8 @@ CASES = [
     ("records:import-rejections-csv", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
     ("records:import-again", lambda w: {"pk": queued_run_of("c").pk}, POST_ONLY),
     # Dashboards: managers over everyone, caseworkers over their own caseload, admins not.
+    # Pupil Premium Plus: Admins (by school) and Managers.
+    ("ppplus:position", None, expect(302, 404, 404, 404, 200, 200)),
     ("dashboards:attendance", None, DASHBOARDS),
     ("dashboards:attendance-children", None, DASHBOARDS),
     ("dashboards:exclusions", None, DASHBOARDS),

@@ -101,6 +101,7 @@ class Command(BaseCommand):
                 staff = DemoStaff(
                     manager=users["manager"],
                     caseworkers=(users["caseworker"], users["caseworker2"]),
+                    decider=users["admin"],
                 )
                 created = seed_children(count=children, seed=seed, staff=staff, today=today)
             _other_parts(DemoContext(users=users, password=password, today=today), totp_secret)

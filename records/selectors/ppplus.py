@@ -1,0 +1,229 @@
+"""Reads for Pupil Premium Plus: a child's remaining allocation, a plan's requests, the
+requests waiting for a decision, and the position (allocated, requested, approved, spent)
+by child, by school and in total for a financial year.
+
+The position is one SQL statement over any queryset (or subquery) of children the caller
+gives: each figure is a correlated subquery per child, so a dashboard scoping its own
+children (records/selectors/dashboards) calls `ppplus_position` and gets the same figures
+the managers' page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from records.codes import Cohort
+from records.codes.ppplus import (
+    financial_year_bounds,
+    financial_year_label,
+    financial_year_of,
+    pp_plus_allocation,
+)
+from records.models import (
+    Child,
+    Enrolment,
+    LegalStatusEpisode,
+    Pep,
+    PpPlusRequest,
+    PpPlusStatus,
+    School,
+)
+from records.spans import open_q
+
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+ZERO = Decimal("0.00")
+FIGURES = ("allocated", "requested", "approved", "spent")
+
+
+def allocation_for(year: int) -> Decimal:
+    rate = pp_plus_allocation(year)
+    return rate.rate if rate is not None else ZERO
+
+
+def _summed(queryset: QuerySet, field: str) -> Coalesce:
+    """The sum of `field` over `queryset` rows of the outer child, as a subquery."""
+    total = (
+        queryset.filter(child_id=OuterRef("pk"))
+        .order_by()
+        .values("child_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+
+
+def _current_school(today: date) -> Subquery:
+    return Subquery(
+        Enrolment.objects.filter(open_q(today), child_id=OuterRef("pk"))
+        .order_by("-start_date", "-id")
+        .values("school_id")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _figure_expressions(year: int) -> dict[str, Coalesce | Value]:
+    requests = PpPlusRequest.objects.filter(financial_year=year)
+    return {
+        "allocated": Value(allocation_for(year), output_field=MONEY),
+        "requested": _summed(requests, "amount"),
+        "approved": _summed(requests.filter(status=PpPlusStatus.APPROVED), "approved_amount"),
+        "spent": _summed(requests.filter(spends__isnull=False), "spends__amount"),
+    }
+
+
+def ppplus_child_rows(
+    *, children: QuerySet[Child], year: int, today: date | None = None
+) -> QuerySet[Child]:
+    """The children given, each with their school today (`school_id`, None for none) and the
+    year's allocated, requested (every request made), approved and spent amounts."""
+    today = today or timezone.localdate()
+    return Child.objects.filter(pk__in=children.values("pk")).annotate(
+        school_id=_current_school(today), **_figure_expressions(year)
+    )
+
+
+@dataclass(frozen=True)
+class PpPlusFigures:
+    children: int
+    allocated: Decimal
+    requested: Decimal
+    approved: Decimal
+    spent: Decimal
+
+    @property
+    def unallocated(self) -> Decimal:
+        """What is left of the allocation once the approved amounts are taken out."""
+        return self.allocated - self.approved
+
+
+def _figures(row: dict) -> PpPlusFigures:
+    return PpPlusFigures(
+        children=row["children"] or 0,
+        **{name: row[name] if row[name] is not None else ZERO for name in FIGURES},
+    )
+
+
+def ppplus_position(*, children: QuerySet[Child], year: int) -> PpPlusFigures:
+    """The year's position over the children given, in total: one SQL statement (the
+    children's school is not needed, so not looked up)."""
+    expressions = _figure_expressions(year)
+    totals = Child.objects.filter(pk__in=children.values("pk")).aggregate(
+        children=Count("pk"), **{name: Sum(expressions[name]) for name in FIGURES}
+    )
+    return _figures(totals)
+
+
+@dataclass(frozen=True)
+class SchoolPosition:
+    school: School | None
+    figures: PpPlusFigures
+
+
+def ppplus_by_school(
+    *, children: QuerySet[Child], year: int, today: date | None = None
+) -> list[SchoolPosition]:
+    """The year's position by the school each child is on roll at today (children with no
+    school together, last): two statements, the figures and the schools' names."""
+    rows = list(
+        ppplus_child_rows(children=children, year=year, today=today)
+        .values("school_id")
+        .annotate(children=Sum(Value(1)), **{name: Sum(name) for name in FIGURES})
+        .order_by("school_id")
+    )
+    schools = School.objects.in_bulk([row["school_id"] for row in rows if row["school_id"]])
+    positions = [
+        SchoolPosition(school=schools.get(row["school_id"]), figures=_figures(row)) for row in rows
+    ]
+    return sorted(positions, key=lambda p: (p.school is None, p.school.name if p.school else ""))
+
+
+def children_in_care_during(year: int) -> QuerySet[Child]:
+    """Children looked after on some day of the financial year: those PP+ is allocated for."""
+    first, last = financial_year_bounds(year)
+    return Child.objects.filter(
+        Exists(
+            LegalStatusEpisode.objects.filter(
+                open_q(first, last), child_id=OuterRef("pk"), cohort=Cohort.CLA
+            )
+        )
+    )
+
+
+def ppplus_committed(*, child: Child, year: int, exclude_id: int | None = None) -> Decimal:
+    """What of the child's allocation for the year is taken: the amounts approved, and the
+    amounts asked for by requests not yet decided (refused requests take nothing)."""
+    requests = PpPlusRequest.objects.filter(child=child, financial_year=year)
+    if exclude_id is not None:
+        requests = requests.exclude(pk=exclude_id)
+    totals = requests.aggregate(
+        approved=Sum("approved_amount", filter=Q(status=PpPlusStatus.APPROVED)),
+        asked=Sum("amount", filter=Q(status=PpPlusStatus.REQUESTED)),
+    )
+    return (totals["approved"] or ZERO) + (totals["asked"] or ZERO)
+
+
+def ppplus_plan_requests(*, plan: Pep) -> list[PpPlusRequest]:
+    """A plan's requests with the targets they are tied to and their spend, in three
+    queries whatever their number."""
+    return list(
+        PpPlusRequest.objects.filter(plan=plan)
+        .select_related("requested_by", "decided_by")
+        .prefetch_related("links__target", "spends")
+        .annotate(spent=Coalesce(Sum("spends__amount"), ZERO, output_field=MONEY))
+    )
+
+
+def ppplus_requests(*, children: QuerySet[Child], year: int) -> QuerySet[PpPlusRequest]:
+    """The year's requests for the children given, with their child and plan, undecided
+    first, each with what has been spent from it."""
+    return (
+        PpPlusRequest.objects.filter(child__in=children.values("pk"), financial_year=year)
+        .select_related("child", "plan", "requested_by", "decided_by")
+        .annotate(spent=Coalesce(Sum("spends__amount"), ZERO, output_field=MONEY))
+        .order_by(F("decided_at").asc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class ChildPpPlus:
+    """A child's PP+ for a year, as the PEP tab and a plan's page show it."""
+
+    year: int
+    label: str
+    figures: PpPlusFigures
+    remaining: Decimal
+    source: str
+
+
+def ppplus_for_child(*, child: Child, year: int | None = None) -> ChildPpPlus:
+    """The child's position for the financial year (this one by default) and what is left
+    to request: two queries."""
+    year = financial_year_of(timezone.localdate()) if year is None else year
+    rate = pp_plus_allocation(year)
+    figures = ppplus_position(children=Child.objects.filter(pk=child.pk), year=year)
+    remaining = (rate.rate if rate else ZERO) - ppplus_committed(child=child, year=year)
+    return ChildPpPlus(
+        year=year,
+        label=financial_year_label(year),
+        figures=figures,
+        remaining=max(remaining, ZERO),
+        source=rate.source if rate else "",
+    )
