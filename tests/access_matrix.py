@@ -249,6 +249,8 @@ dashboards:exclusions                      -      GET    S    O   O   N   O   N 
 dashboards:exclusions-children             -      GET    S    O   O   N   O   N  N
 dashboards:attainment                      -      GET    S    O   O   N   O   N  N
 dashboards:attainment-children             -      GET    S    N   N   N   N   N  N
+dashboards:pep                             -      GET    S    O   O   N   O   N  N
+dashboards:pep-children                    -      GET    S    O   O   N   O   N  N
 
 # The record of processing is information governance's: the Admins'.
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O  N
