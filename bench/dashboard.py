@@ -32,6 +32,12 @@ cohort=CLA and sen=K), alternating, after two warm-up requests of each:
 - for the record, `attainment_ms_p50_by_cohort` / `_by_school` and `attainment_queries`: the
   attainment dashboard of the latest year, over results seeded for the year groups that take
   them (phonics, KS2, Attainment 8 and GCSEs; re-seeded by --reuse, in about a second).
+- `pep_dashboard_ms_p50` / `_p95` / `pep_dashboard_queries`: the PEP dashboard (this year, by
+  cohort), over plans seeded for the children looked after today (`_seed_peps`: most with this
+  term's plan complete and rated, some submitted, some overdue, a few with none; re-seeded by
+  --reuse); `home_manager_ms_p50` / `_p95` / `home_manager_queries`: the home page for the
+  manager, every "What needs doing" item counted over the whole cohort. Target for both: p95
+  of 300 ms or less at 20,000 children (issue 15).
 The figures of LIMIT_SQL are checked against what the dashboard's selector returns for the
 same scope; the run fails if any differs.
 
