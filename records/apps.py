@@ -26,6 +26,8 @@ class RecordsConfig(AppConfig):
         todo_register("persistent_absence", todo.persistent_absence_item)
         todo_register("no_school", todo.no_school_item)
         todo_register("upn_check", todo.upn_check_item)
+        todo_register("pep_due", todo.pep_due_item)
+        todo_register("pep_awaiting_qa", todo.pep_awaiting_qa_item)
         # Leaving the Caseworker role ends the person's caseload (issue 11, door 4).
         on_leaving_role_register(Role.CASEWORKER, self.label, caseload_end)
         # A request refused before its view (a recipient's) is in the child's access log.

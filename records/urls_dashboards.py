@@ -11,4 +11,6 @@ urlpatterns = [
     path("exclusions/children/", dashboards.exclusions_children_page, name="exclusions-children"),
     path("attainment/", dashboards.attainment_page, name="attainment"),
     path("attainment/children/", dashboards.attainment_children_page, name="attainment-children"),
+    path("pep/", dashboards.pep_page, name="pep"),
+    path("pep/children/", dashboards.pep_children_page, name="pep-children"),
 ]

@@ -249,6 +249,8 @@ dashboards:exclusions                      -      GET    S    O   O   N   O   N 
 dashboards:exclusions-children             -      GET    S    O   O   N   O   N  N
 dashboards:attainment                      -      GET    S    O   O   N   O   N  N
 dashboards:attainment-children             -      GET    S    N   N   N   N   N  N
+dashboards:pep                             -      GET    S    O   O   N   O   N  N
+dashboards:pep-children                    -      GET    S    O   O   N   O   N  N
 
 # Pupil Premium Plus (issue 15): Admins and Managers see the position (an Admin by school only,
 # so the former caseworker, now an Admin, too); deciding requests and recording spend on the

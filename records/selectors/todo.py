@@ -10,6 +10,9 @@ through records.permissions).
   it links to cannot disagree.
 - Children with no school today (`children_without_school`, the caseload's `?no_school=1`).
 - UPNs that need checking (`Child.upn_needs_checking`, the caseload's `?upn_check=1`).
+- PEPs overdue or due in the next 14 days, and plans submitted and waiting for QA: the PEP
+  dashboard's own rules and lists (records/selectors/dashboards/pep.py, `pep_children`), over
+  this term as at today.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from records.calendar import academic_year_of, term_bounds, term_of
 from records.models import Child, Enrolment, Exclusion, HomeSeen
 from records.permissions import UserLike, can_see_area, can_see_field, can_view_dashboards
 from records.selectors.children import children_visible_to, children_without_school
+from records.selectors.dashboards import pep as pep_dashboard
 from records.selectors.dashboards.attendance import SHOW_PERSISTENT, attendance_children
 from records.selectors.dashboards.scope import Period, Scope
 from records.todo import TodoItem
@@ -51,6 +55,16 @@ def _child_or_list(child_id: Any, count: int, list_url: str, *, tab: str = "") -
     if tab:
         return reverse("records:tab", kwargs={"pk": child_id, "tab": tab})
     return reverse("records:child-detail", kwargs={"pk": child_id})
+
+
+def this_term_scope() -> Scope:
+    """The scope of a home item counted with a dashboard's rules: this term, no breakdown."""
+    period = this_term()
+    return Scope(
+        period=period,
+        period_params={"year": str(period.academic_year), "period": period.term},
+        breakdowns=(),
+    )
 
 
 def this_term(today: Any = None) -> Period:
@@ -98,12 +112,8 @@ def new_exclusions_item(user: UserLike) -> TodoItem | None:
 def persistent_absence_item(user: UserLike) -> TodoItem | None:
     if not can_view_dashboards(user) or not can_see_area(user, "attendance"):
         return None
-    period = this_term()
-    scope = Scope(
-        period=period,
-        period_params={"year": str(period.academic_year), "period": period.term},
-        breakdowns=(),
-    )
+    scope = this_term_scope()
+    period = scope.period
     count, children = attendance_children(user=user, scope=scope, show=SHOW_PERSISTENT, limit=1)
     list_url = (
         f"{reverse('dashboards:attendance-children')}?{scope.querystring(show=SHOW_PERSISTENT)}"
@@ -145,4 +155,43 @@ def upn_check_item(user: UserLike) -> TodoItem | None:
         label="UPNs that need checking",
         label_one="UPN that needs checking",
         url=_child_or_list(first, count, f"{reverse('records:caseload')}?{UPN_CHECK_QUERY}"),
+    )
+
+
+def _pep_item(
+    user: UserLike, *, key: str, show: str, label: str, label_one: str
+) -> TodoItem | None:
+    if not can_view_dashboards(user) or not can_see_area(user, "pep"):
+        return None
+    scope = this_term_scope()
+    count, children = pep_dashboard.pep_children(user=user, scope=scope, show=show, limit=1)
+    list_url = f"{reverse('dashboards:pep-children')}?{scope.querystring(show=show)}"
+    first = children[0].child_id if children else None
+    return TodoItem(
+        key=key,
+        count=count,
+        label=label,
+        label_one=label_one,
+        url=_child_or_list(first, count, list_url, tab="pep"),
+    )
+
+
+def pep_due_item(user: UserLike) -> TodoItem | None:
+    days = pep_dashboard.DUE_SOON_DAYS
+    return _pep_item(
+        user,
+        key="pep_due",
+        show=pep_dashboard.SHOW_DUE_SOON,
+        label=f"children whose PEP is overdue or due in the next {days} days",
+        label_one=f"child whose PEP is overdue or due in the next {days} days",
+    )
+
+
+def pep_awaiting_qa_item(user: UserLike) -> TodoItem | None:
+    return _pep_item(
+        user,
+        key="pep_awaiting_qa",
+        show=pep_dashboard.SHOW_AWAITING_QA,
+        label="plans submitted and waiting for QA",
+        label_one="plan submitted and waiting for QA",
     )

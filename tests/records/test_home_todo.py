@@ -125,6 +125,9 @@ def test_a_caseworker_counts_their_own_caseload_and_is_sent_to_the_child(world, 
         "persistent_absence": 1,
         "no_school": 1,
         "upn_check": 1,
+        # In care since 2024 with no plan: each PEP overdue (tests/records/dashboards/).
+        "pep_due": 2,
+        "pep_awaiting_qa": 0,
     }
     assert items["persistent_absence"].url == _tab(world["mine_a"], "attendance")
     assert items["no_school"].url == _tab(world["mine_b"], "schools")
@@ -142,6 +145,8 @@ def test_another_caseworker_counts_only_theirs(world, other_caseworker):
         "persistent_absence": 1,
         "no_school": 1,
         "upn_check": 1,
+        "pep_due": 1,
+        "pep_awaiting_qa": 0,
     }
     assert items["no_school"].url == _tab(world["theirs"], "schools")
 
@@ -153,6 +158,8 @@ def test_a_manager_counts_the_cohort_and_is_sent_to_the_lists(world, manager):
         "persistent_absence": 2,
         "no_school": 2,
         "upn_check": 3,
+        "pep_due": 4,
+        "pep_awaiting_qa": 0,
     }
     assert items["no_school"].url == f"{reverse('records:caseload')}?no_school=1"
     assert items["upn_check"].url == f"{reverse('records:caseload')}?upn_check=1"

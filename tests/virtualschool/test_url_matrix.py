@@ -126,6 +126,8 @@ CASES = [
     ("dashboards:attainment", None, DASHBOARDS),
     # Without ?figure= there is no list to show (tests/records/dashboards/ cover it with one).
     ("dashboards:attainment-children", None, expect(302, 404, 404, 404, 404, 404)),
+    ("dashboards:pep", None, DASHBOARDS),
+    ("dashboards:pep-children", None, DASHBOARDS),
     # The record of processing is the Admins' (information governance) alone.
     ("datamap:what-we-hold", None, expect(302, 404, 404, 404, 404, 200)),
     # Staff accounts are the Admins' alone; a change is a POST (tests/staff/).

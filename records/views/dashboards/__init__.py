@@ -1,4 +1,4 @@
-"""The dashboards: attendance, exclusions and attainment across the children a user may see.
+"""The dashboards: attendance, exclusions, attainment and PEPs across the children a user may see.
 
 Managers see the whole cohort; caseworkers the same pages over their own caseload (the
 selectors scope every figure through children_visible_to). Filters are GET parameters, so a
@@ -11,6 +11,7 @@ records/selectors/dashboards/.
 from records.views.dashboards.attainment import attainment_children_page, attainment_page
 from records.views.dashboards.attendance import attendance_children_page, attendance_page
 from records.views.dashboards.exclusions import exclusions_children_page, exclusions_page
+from records.views.dashboards.pep import pep_children_page, pep_page
 
 __all__ = [
     "attainment_children_page",
@@ -19,4 +20,6 @@ __all__ = [
     "attendance_page",
     "exclusions_children_page",
     "exclusions_page",
+    "pep_children_page",
+    "pep_page",
 ]

@@ -45,6 +45,7 @@ DASHBOARDS = (
     ("attendance", "Attendance"),
     ("exclusions", "Exclusions"),
     ("attainment", "Attainment"),
+    ("pep", "PEPs"),
 )
 DASHBOARD_LABELS = dict(DASHBOARDS)
 
