@@ -11,6 +11,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.db import IntegrityError, transaction
 
+from records.codes import Cohort
 from records.codes.ppplus import (
     financial_year_label,
     financial_year_of,
@@ -19,7 +20,7 @@ from records.codes.ppplus import (
 from records.models import PepEvent, PpPlusRequest, PpPlusSpend, PpPlusStatus
 from records.services import pep as pep_services
 from records.services import ppplus as services
-from tests.factories import UserFactory
+from tests.factories import ChildFactory, EpisodeFactory, UserFactory
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role
 
@@ -234,3 +235,41 @@ def test_spend_is_recorded_against_an_approved_request_up_to_its_amount(casework
         bought="Laptop",
     )
     assert PpPlusSpend.objects.count() == 2
+
+
+def test_the_pep_dashboard_shows_the_pp_plus_position_of_the_children_in_its_view(
+    caseworker, other_caseworker, manager, plan, allocate
+):
+    """The dashboard's PP+ figures are ppplus_position's over the same children the dashboard
+    counts: a caseworker's view holds only their caseload's requests, a manager's everyone's."""
+    from records.selectors.dashboards import pep as pep_dashboards
+    from records.selectors.dashboards.scope import Period, Scope
+
+    _ask(caseworker, plan, "300")
+    other_child = ChildFactory(date_of_birth=date(2014, 3, 3))
+    EpisodeFactory(child=other_child, cohort=Cohort.CLA, start_date=date(2025, 6, 2))
+    allocate(other_child, other_caseworker)
+    other_plan = pep_services.pep_start(actor=other_caseworker, child=other_child)
+    target = pep_services.pep_target_add(
+        actor=other_caseworker,
+        plan=other_plan,
+        target="Spelling",
+        owner="Class teacher",
+        due_by=date(2026, 2, 1),
+    )
+    services.ppplus_request_make(
+        actor=other_caseworker,
+        plan=other_plan,
+        amount=Decimal("120"),
+        target_ids=[target.pk],
+        purpose="Tutoring",
+    )
+    period = Period.of_term(2025, "autumn")  # ends in December 2025: financial year 2025-26
+    scope = Scope(
+        period=period, period_params={"year": "2025", "period": period.term}, breakdowns=()
+    )
+    mine = pep_dashboards.pep_dashboard(user=caseworker, scope=scope).pp_plus
+    everyone = pep_dashboards.pep_dashboard(user=manager, scope=scope).pp_plus
+    assert (mine.children, mine.requested) == (1, Decimal("300"))
+    assert (everyone.children, everyone.requested) == (2, Decimal("420"))
+    assert everyone.allocated == 2 * Decimal("2630")

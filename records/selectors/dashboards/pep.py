@@ -19,7 +19,8 @@ entered as `selectors.pep.care_entered` reads it (touching looked-after episodes
   the as-at day) is complete.
 - QA ratings: the rating of the term's latest plan once submitted (submitted, returned,
   QA-rated or complete), or "not rated".
-- The PP+ position is not counted here yet: the page leaves it a slot (`pp_plus`).
+- The PP+ position: `records.selectors.ppplus.ppplus_position` over the same children in view
+  (scope.py's SELECT as a subquery), for the financial year of the as-at day: one statement.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from records.attendance import percent
 from records.calendar import TERM_ORDER, academic_year_of, term_bounds, term_label, term_of
 from records.codes import Cohort
 from records.codes.pep import pep_due
+from records.codes.ppplus import financial_year_label, financial_year_of
 from records.models import Child, LegalStatusEpisode, Pep, School
 from records.models.pep import PepStatus, QaRating
 from records.permissions import UserLike
@@ -55,6 +58,7 @@ from records.selectors.dashboards.scope import (
     scope_children_sql,
     table_name,
 )
+from records.selectors.ppplus import ppplus_position
 
 # Which children a figure stands for, for drill-down links (?show=).
 SHOW_ALL = "all"
@@ -284,8 +288,10 @@ class PepDashboard:
     term: tuple[int, str]
     overall: PepFigures
     breakdowns: list[Breakdown[PepFigures]]
-    # The Pupil Premium Plus position: another selector's, shown here when it exists.
+    # The Pupil Premium Plus position of the same children, for `pp_plus_year`'s financial
+    # year (records.selectors.ppplus).
     pp_plus: Any = None
+    pp_plus_year: str = ""
 
     @property
     def min_children(self) -> int:
@@ -370,11 +376,18 @@ def pep_dashboard(*, user: UserLike, scope: Scope) -> PepDashboard:
     overall = next((row for row in rows if row.dimension == "all"), None)
     if overall is None:
         overall = PepFigures("all", None, "All children in view", *([0] * len(_FIGURES)))
+    children_sql, children_params = scope_children_sql(user=user, scope=scope)
+    # scope.py's SELECT: identifiers from model metadata, every value a parameter.
+    in_view_sql = f"SELECT child_id FROM ({children_sql}) AS in_view"  # noqa: S608
+    in_view = Child.objects.filter(pk__in=RawSQL(in_view_sql, children_params))  # noqa: S611
+    financial_year = financial_year_of(scope.period.as_at)
     return PepDashboard(
         scope=scope,
         term=pep_term(scope),
         overall=overall,
         breakdowns=breakdowns_of(rows, scope.breakdown_dimensions),
+        pp_plus=ppplus_position(children=in_view, year=financial_year),
+        pp_plus_year=financial_year_label(financial_year),
     )
 
 

@@ -65,7 +65,16 @@ def pep_page(request: HttpRequest) -> HttpResponse:
     check_access(request)
 
     def extra(dashboard: pep_selectors.PepDashboard) -> dict[str, Any]:
-        return {"pp_plus": dashboard.pp_plus}
+        figures = dashboard.pp_plus
+        return {
+            "pp_plus_year": dashboard.pp_plus_year,
+            "pp_plus_rows": [
+                ("Allocated", figures.allocated),
+                ("Requested", figures.requested),
+                ("Approved", figures.approved),
+                ("Spent", figures.spent),
+            ],
+        }
 
     return dashboard_page(
         request,
