@@ -60,7 +60,8 @@ def test_characteristics_read_as_a_summary_list_and_history_as_the_page(
     summary = summary[: summary.index("</dl>")]
     assert '<dl class="govuk-summary-list">' in summary and "<table" not in summary
     assert re.search(
-        r'summary-list__key">Arrived from overseas</dt>\s*<dd class="govuk-summary-list__value">Yes<',
+        r'summary-list__key">Arrived from overseas</dt>\s*'
+        r'<dd class="govuk-summary-list__value">Yes<',
         summary,
     )
     history = _page(client, "records:child-history", pk=in_care.pk)
