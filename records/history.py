@@ -21,16 +21,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from types import SimpleNamespace
 
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.utils.formats import date_format
 
 from records.datamap import DATA_MAP
+from records.display import display_value, from_logged
 from records.models import EntryRemoval
 from records.permissions import UserLike, can_see_field
 
@@ -270,13 +269,7 @@ def _display(field: models.Field | None, value: str | None, related) -> str:
         return EMPTY
     if field is None:
         return value
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
     if field.many_to_one:
         return related.get((field.related_model, value), "(removed)")
-    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
-        try:
-            return date_format(date.fromisoformat(value), "j F Y")
-        except ValueError:
-            return value
-    return value
+    # As the pages show it (records/display.py): choices by label, Yes/No, GOV.UK dates, 2025/26.
+    return display_value(from_logged(field, value), field=field) or EMPTY

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from records.codes import Cohort
+from records.display import display_value
 from records.models import Child
 
 register = template.Library()
@@ -95,3 +96,10 @@ def week_query(scope, week_start) -> str:
         for index, part in enumerate((day.day, day.month, day.year)):
             changes[f"{name}_{index}"] = str(part)
     return scope.querystring(**changes)
+
+
+@register.filter
+def shown(value: object, form: str = "") -> str:
+    """A recorded value as pages and the history show it (records/display.py), "–" for none;
+    `cell|shown:"short"` shortens months, for a list's table."""
+    return display_value(value, short_dates=form == "short") or "–"

@@ -170,6 +170,7 @@ def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "records/child_history.html",
         {
             **record_context(request, child, None),
+            "on_history": True,
             "page": page,
             "rows": history_rows(page.object_list, user=request.user),
             "shows_batches": shows_batches,

@@ -80,14 +80,18 @@ def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
     for section in current.sections:
         rows = list(section.queryset(child, request.user))
         columns = section.columns_for(request.user)
+        listed = [
+            {"pk": row.pk, "cells": section.cells(row, request.user, columns)} for row in rows
+        ]
+        for row in listed:  # a single record reads as a summary list: heading, value
+            row["pairs"] = list(
+                zip((column.heading for column in columns), row["cells"], strict=True)
+            )
         sections.append(
             {
                 "section": section,
                 "columns": columns,
-                "rows": [
-                    {"pk": row.pk, "cells": section.cells(row, request.user, columns)}
-                    for row in rows
-                ],
+                "rows": listed,
             }
         )
     return render(

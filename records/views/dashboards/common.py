@@ -55,6 +55,15 @@ def check_access(request: HttpRequest) -> None:
         raise Http404("No such page")
 
 
+def _dates_typed(data) -> bool:
+    """Whether any box of the from or to date (GovukDateInput: <name>_0, _1, _2) holds text."""
+    return any(
+        (data.get(f"{name}_{part}") or "").strip()
+        for name in ("date_from", "date_to")
+        for part in range(3)
+    )
+
+
 def filter_form(
     request: HttpRequest, *, default_year: int, periods: bool = True
 ) -> DashboardFilterForm:
@@ -64,6 +73,9 @@ def filter_form(
     data = request.GET.copy()
     if not data.get("year"):
         data["year"] = str(default_year)
+    if periods and data.get("period") != "range" and _dates_typed(data):
+        # Dates typed under "Choose dates" choose the period "Dates" (issue 16): never ignored.
+        data["period"] = "range"
     shown = {dimension.key for dimension in dimensions_visible_to(request.user)}
     return DashboardFilterForm(
         data,

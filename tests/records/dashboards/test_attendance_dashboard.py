@@ -461,3 +461,17 @@ def test_breakdown_rows_are_in_a_readers_order():
         ("school", [7, 3, None]),
         ("year_group", ["R", "2", "10", "unknown"]),
     ]
+
+
+def test_dates_typed_choose_the_period_dates(world, manager):
+    """Issue 16: dates typed under "Choose dates" are used even when the period select was left
+    at the whole year: bad ones get their message, good ones set the period to "Dates"."""
+    client = signed_in(manager)
+    dates = {"date_from_0": "1", "date_from_1": "9", "date_from_2": str(YEAR)}
+    bad = {**dates, "date_to_0": "1", "date_to_1": "9", "date_to_2": str(YEAR + 1)}
+    page = client.get(reverse("dashboards:attendance"), {"year": YEAR, **bad}).content.decode()
+    assert "To date must be in the same academic year as the from date" in page
+    good = {**dates, "date_to_0": "30", "date_to_1": "9", "date_to_2": str(YEAR)}
+    page = client.get(reverse("dashboards:attendance"), {"year": YEAR, **good}).content.decode()
+    assert "There is a problem" not in page
+    assert '<option value="range" selected>' in page

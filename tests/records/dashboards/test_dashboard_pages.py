@@ -842,3 +842,22 @@ def test_the_csv_has_every_breakdown_whichever_the_page_shows(manager, cohort):
     rows = _csv(signed_in(manager).get(EXCLUSIONS, {"year": YEAR, "by": "sen", "download": "csv"}))
     breakdowns = {row[0] for row in rows[2:] if row and row[0] != "All"}
     assert {dimension.label for dimension in DIMENSIONS} <= breakdowns
+
+
+def _caption(page: str) -> str:
+    return unescape(re.search(r'<span class="govuk-caption-l">([^<]*)</span>', page)[1])
+
+
+def test_the_caption_names_the_cohort_filter_applied(manager, cohort):
+    """Issue 16: "All children" only when no filter is applied; a cohort filter is named."""
+    client = signed_in(manager)
+    unfiltered = _page(client, EXCLUSIONS, {"year": YEAR})
+    assert _caption(unfiltered).startswith("All children · ")
+    filtered = _page(client, EXCLUSIONS, {"year": YEAR, "cohort": Cohort.CLA})
+    assert _caption(filtered).startswith("Children filtered to cohort Looked after · ")
+    assert "All children" not in _caption(filtered)
+
+
+def test_break_down_by_appears_once(manager, cohort):
+    page = _page(signed_in(manager), EXCLUSIONS, {"year": YEAR})
+    assert page.count("Break down by") == 1
