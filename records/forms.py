@@ -13,6 +13,7 @@ from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
 from records.models import AddressChange, ImportKind
+from records.postcode import POSTCODE_MESSAGE
 from records.selectors.dashboards.scope import (
     DEFAULT_BREAKDOWN,
     DIMENSIONS,
@@ -22,6 +23,27 @@ from records.selectors.dashboards.scope import (
     Scope,
 )
 from virtualschool.forms import GovukDateField, GovukSelect
+
+# Long enough for a postcode typed with extra spaces; its shape is the services' rule
+# (records/postcode.py), which says what a postcode looks like rather than cutting it short.
+POSTCODE_INPUT_LENGTH = 20
+
+
+def postcode_field() -> forms.CharField:
+    """An optional postcode, as the child's address and a previous address take it."""
+    return forms.CharField(
+        label="Postcode (optional)",
+        max_length=POSTCODE_INPUT_LENGTH,
+        required=False,
+        error_messages={"max_length": POSTCODE_MESSAGE},
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input--width-10",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
 
 
 class ChildForm(forms.Form):
@@ -62,12 +84,7 @@ class ChildForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
     )
-    postcode = forms.CharField(
-        label="Postcode (optional)",
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
-    )
+    postcode = postcode_field()
 
 
 class RemovalForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from records.forms import record_form
+from records.forms import postcode_field, record_form
 from records.models import Contact, PreviousAddress
 from records.sections.base import Column, Section, Tab, attr
 from records.services import contacts as services
@@ -25,6 +25,7 @@ CONTACT_FORM.base_fields["email"].error_messages["invalid"] = (
 ADDRESS_FORM = record_form(
     PreviousAddress,
     ["address_line_1", "address_line_2", "town", "postcode", "from_date", "to_date"],
+    postcode=postcode_field(),
 )
 ADDRESS_FORM.base_fields["from_date"].label = "Date moved in (optional)"
 ADDRESS_FORM.base_fields["to_date"].label = "Date moved out"
