@@ -292,14 +292,18 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.pop("autofocus", None)
 
     def clean(self):
+        """A refused sign-in is reported on the username, the first field, so the page shows it
+        as GOV.UK's error-summary pattern does (the summary links to the field, the field is
+        marked) rather than as a line above the form that belongs to no field."""
         try:
             return super().clean()
         except ValidationError:
             if self.request is not None and getattr(self.request, "axes_locked_out", False):
                 # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
                 self.request.lockout_shown = True
-                raise ValidationError(locked_message(), code="locked_out") from None
-            raise
+                error = ValidationError(locked_message(), code="locked_out")
+            self.add_error("username", error)
+            return self.cleaned_data
 
 
 class CodeForm(forms.Form):

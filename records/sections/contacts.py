@@ -12,7 +12,11 @@ def _address(row: PreviousAddress) -> str:
     return "\n".join(filter(None, [row.address_line_1, row.address_line_2, row.town, row.postcode]))
 
 
-CONTACT_FORM = record_form(Contact, ["relationship", "name", "organisation", "phone", "email"])
+CONTACT_FORM = record_form(
+    Contact,
+    ["relationship", "name", "organisation", "phone", "email"],
+    required={"name": "Enter the contact's name"},
+)
 CONTACT_FORM.base_fields[
     "organisation"
 ].help_text = "For example, the fostering agency, children's services team or school"

@@ -125,6 +125,12 @@ def show_refusal(form: forms.Form, error: DomainError) -> None:
             form.add_error(None, HIDDEN_FIELD_REFUSAL)
 
 
+def _warn(request: HttpRequest, spec: Section, row) -> None:
+    """The section's warning about a row just saved, if it has one (Section.notice)."""
+    if text := spec.notice_for(row):
+        messages.warning(request, text)
+
+
 def _initial(form_class, instance) -> dict:
     initial = {}
     for name in form_class.base_fields:
@@ -145,15 +151,18 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
             "records:section-edit", pk=child.pk, tab=tab, section=section, item=existing.pk
         )
     form = _form(spec, request.user, request.POST or None)
-    if request.method == "POST" and submit(
-        form,
-        spec.create,
-        show=show_refusal,
-        actor=request.user,
-        child=child,
-        **spec.kept_values(request.user),
+    if request.method == "POST" and (
+        row := submit(
+            form,
+            spec.create,
+            show=show_refusal,
+            actor=request.user,
+            child=child,
+            **spec.kept_values(request.user),
+        )
     ):
         messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
+        _warn(request, spec, row)
         return redirect("records:tab", pk=child.pk, tab=tab)
     return render(
         request,
@@ -182,17 +191,20 @@ def section_edit(
     if (
         request.method == "POST"
         and version.is_valid()
-        and submit(
-            form,
-            spec.update,
-            show=show_refusal,
-            actor=request.user,
-            instance=instance,
-            expected_version=version.cleaned_data["expected_version"],
-            **spec.kept_values(request.user, instance),
+        and (
+            row := submit(
+                form,
+                spec.update,
+                show=show_refusal,
+                actor=request.user,
+                instance=instance,
+                expected_version=version.cleaned_data["expected_version"],
+                **spec.kept_values(request.user, instance),
+            )
         )
     ):
         messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
+        _warn(request, spec, row)
         return redirect("records:tab", pk=child.pk, tab=tab)
     return render(
         request,

@@ -179,3 +179,42 @@ def test_a_long_postcode_is_refused_by_name_not_cut_short(client_for, manager):
     )
     assert escape(POSTCODE_MESSAGE) in response.content.decode()
     assert not PreviousAddress.objects.exists()
+
+
+def _suspension(school) -> dict:
+    return {
+        "school": school.pk,
+        "category": "FIXD",
+        "start_date_0": "6",
+        "start_date_1": "10",
+        "start_date_2": "2025",
+        "sessions": "4",
+        "reasons": ["DB"],
+        "outcome": "stands",
+    }
+
+
+def test_a_suspension_from_a_school_never_attended_is_saved_with_a_warning(client_for, manager):
+    child = ChildFactory(date_of_birth=D(2012, 5, 1))
+    school = SchoolFactory(name="Elsewhere Academy")
+    url = reverse(
+        "records:section-add", kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"}
+    )
+    response = client_for(manager).post(url, _suspension(school), follow=True)
+    html = response.content.decode()
+    assert Exclusion.objects.filter(child=child, school=school).exists()
+    assert "The record has no enrolment at Elsewhere Academy" in html
+
+
+def test_a_suspension_from_the_child_s_school_has_no_warning(client_for, manager):
+    from records.models import Enrolment
+
+    child = ChildFactory(date_of_birth=D(2012, 5, 1))
+    school = SchoolFactory(name="Home Academy")
+    Enrolment.objects.create(child=child, school=school, start_date=D(2023, 9, 4))
+    url = reverse(
+        "records:section-add", kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"}
+    )
+    html = client_for(manager).post(url, _suspension(school), follow=True).content.decode()
+    assert Exclusion.objects.filter(child=child, school=school).exists()
+    assert "no enrolment at" not in html

@@ -198,6 +198,10 @@ UNVERIFIED_EXEMPT = {
     "healthz": 200,
     # The privacy notice is public: no sign-in, so no second factor either.
     "privacy:notice": 200,
+    # The footer's other public pages, and the favicon (a redirect to the static file).
+    "accessibility": 200,
+    "help": 200,
+    "favicon": 302,
     "sign-in": 302,  # on to the code step
     "sign-in-code": 200,
     "sign-in-set-up": 302,  # already set up: on to the code step
