@@ -297,13 +297,14 @@ class SignInForm(AuthenticationForm):
         marked) rather than as a line above the form that belongs to no field."""
         try:
             return super().clean()
-        except ValidationError:
+        except ValidationError as refused:
+            refusal = refused
             if self.request is not None and getattr(self.request, "axes_locked_out", False):
                 # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
                 self.request.lockout_shown = True
-                error = ValidationError(locked_message(), code="locked_out")
-            self.add_error("username", error)
-            return self.cleaned_data
+                refusal = ValidationError(locked_message(), code="locked_out")
+        self.add_error("username", refusal)
+        return self.cleaned_data
 
 
 class CodeForm(forms.Form):

@@ -28,6 +28,27 @@ def _today():
         yield
 
 
+def _suspension(school, **changes) -> dict:
+    """A suspension as the form posts it, with `changes`."""
+    return {
+        "school": school.pk if school is not None else "",
+        "category": "FIXD",
+        "start_date_0": "6",
+        "start_date_1": "10",
+        "start_date_2": "2025",
+        "sessions": "4",
+        "reasons": ["DB"],
+        "outcome": "stands",
+        **changes,
+    }
+
+
+def _exclusions_url(child) -> str:
+    return reverse(
+        "records:section-add", kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"}
+    )
+
+
 def _errors_beside(html: str) -> set[str]:
     """The fields with a message beside them."""
     import re
@@ -65,20 +86,10 @@ def test_change_details_with_four_bad_fields_shows_four_errors_at_once(client_fo
 def test_the_suspension_form_reports_school_date_outcome_and_reasons_together(client_for, manager):
     child = ChildFactory(date_of_birth=D(2012, 5, 1))
     response = client_for(manager).post(
-        reverse(
-            "records:section-add",
-            kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"},
+        _exclusions_url(child),
+        _suspension(
+            None, start_date_0="31", start_date_1="2", reasons=["DB", "VA", "PA", "BU"], outcome=""
         ),
-        {
-            "school": "",
-            "category": "FIXD",
-            "start_date_0": "31",
-            "start_date_1": "2",
-            "start_date_2": "2025",
-            "sessions": "4",
-            "reasons": ["DB", "VA", "PA", "BU"],
-            "outcome": "",
-        },
     )
     html = response.content.decode()
     assert {"school", "start_date", "outcome", "reasons"} <= _errors_beside(html)
@@ -88,22 +99,8 @@ def test_the_suspension_form_reports_school_date_outcome_and_reasons_together(cl
 
 def test_a_permanent_exclusion_refuses_a_length_on_the_page(client_for, manager):
     child = ChildFactory(date_of_birth=D(2012, 5, 1))
-    school = SchoolFactory()
     response = client_for(manager).post(
-        reverse(
-            "records:section-add",
-            kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"},
-        ),
-        {
-            "school": school.pk,
-            "category": "PERM",
-            "start_date_0": "6",
-            "start_date_1": "10",
-            "start_date_2": "2025",
-            "sessions": "4",
-            "reasons": ["DB"],
-            "outcome": "stands",
-        },
+        _exclusions_url(child), _suspension(SchoolFactory(), category="PERM")
     )
     assert "A permanent exclusion has no length" in response.content.decode()
     assert not Exclusion.objects.exists()
@@ -181,25 +178,10 @@ def test_a_long_postcode_is_refused_by_name_not_cut_short(client_for, manager):
     assert not PreviousAddress.objects.exists()
 
 
-def _suspension(school) -> dict:
-    return {
-        "school": school.pk,
-        "category": "FIXD",
-        "start_date_0": "6",
-        "start_date_1": "10",
-        "start_date_2": "2025",
-        "sessions": "4",
-        "reasons": ["DB"],
-        "outcome": "stands",
-    }
-
-
 def test_a_suspension_from_a_school_never_attended_is_saved_with_a_warning(client_for, manager):
     child = ChildFactory(date_of_birth=D(2012, 5, 1))
     school = SchoolFactory(name="Elsewhere Academy")
-    url = reverse(
-        "records:section-add", kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"}
-    )
+    url = _exclusions_url(child)
     response = client_for(manager).post(url, _suspension(school), follow=True)
     html = response.content.decode()
     assert Exclusion.objects.filter(child=child, school=school).exists()
@@ -212,9 +194,7 @@ def test_a_suspension_from_the_child_s_school_has_no_warning(client_for, manager
     child = ChildFactory(date_of_birth=D(2012, 5, 1))
     school = SchoolFactory(name="Home Academy")
     Enrolment.objects.create(child=child, school=school, start_date=D(2023, 9, 4))
-    url = reverse(
-        "records:section-add", kwargs={"pk": child.pk, "tab": "behaviour", "section": "exclusions"}
-    )
+    url = _exclusions_url(child)
     html = client_for(manager).post(url, _suspension(school), follow=True).content.decode()
     assert Exclusion.objects.filter(child=child, school=school).exists()
     assert "no enrolment at" not in html

@@ -98,7 +98,8 @@ def test_the_known_generated_messages_are_written_properly():
 def test_no_section_form_says_enter_the_and_a_name_that_does_not_read():
     """Every required field's message, in every section's form."""
     bad = re.compile(
-        r"^(?:Enter|Select|Choose) the .*\b(?:on|at|by|from|to|in|of|for|a week)$"
+        r"^(?:Enter|Select|Choose) the .*\b(?:on|at|by|from|to|in|of|for)$"
+        r"|^(?:Enter|Select|Choose) the hours"
         r"|^(?:Enter|Select|Choose) the (?:address )?line \d"
     )
     for tab in TABS:
