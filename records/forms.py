@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from records.calendar import academic_year_label, academic_year_of
@@ -13,6 +17,7 @@ from records.codes import Cohort, Gender, LegalStatus, PlacRoute
 from records.codes.census import NcYear, SenProvision
 from records.imports.registry import CREATE_MISSING_KINDS
 from records.models import AddressChange, ImportKind
+from records.postcode import POSTCODE_MESSAGE
 from records.selectors.dashboards.scope import (
     DEFAULT_BREAKDOWN,
     DIMENSIONS,
@@ -22,6 +27,27 @@ from records.selectors.dashboards.scope import (
     Scope,
 )
 from virtualschool.forms import GovukDateField, GovukSelect
+
+# Long enough for a postcode typed with extra spaces; its shape is the services' rule
+# (records/postcode.py), which says what a postcode looks like rather than cutting it short.
+POSTCODE_INPUT_LENGTH = 20
+
+
+def postcode_field() -> forms.CharField:
+    """An optional postcode, as the child's address and a previous address take it."""
+    return forms.CharField(
+        label="Postcode (optional)",
+        max_length=POSTCODE_INPUT_LENGTH,
+        required=False,
+        error_messages={"max_length": POSTCODE_MESSAGE},
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input--width-10",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
 
 
 class ChildForm(forms.Form):
@@ -62,12 +88,7 @@ class ChildForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
     )
-    postcode = forms.CharField(
-        label="Postcode (optional)",
-        max_length=10,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "off"}),
-    )
+    postcode = postcode_field()
 
 
 class RemovalForm(forms.Form):
@@ -197,8 +218,43 @@ def _nullable_boolean(db_field, label: str) -> forms.Field:
     )
 
 
-def govuk_formfield(db_field, **kwargs) -> forms.Field | None:
-    """The GOV.UK form field for a model field, with messages that say what to do."""
+# A generated message ("Enter the court", "Select the order type") puts "the" before the
+# field's verbose name, which reads only when that name is a noun phrase. One that ends in a
+# preposition ("made on") or counts something ("hours a week") does not ("Enter the made on"),
+# so record_form refuses to generate it: the section names the thing (`required`).
+_NOT_A_NOUN_ENDING = re.compile(
+    r"\b(?:on|at|by|from|to|in|of|for|with|until|since|a week|a day|per \w+)$", re.IGNORECASE
+)
+# Names that start with a number word or are a line of something read without "the":
+# "Enter address line 1" (GOV.UK's address pattern).
+_NO_ARTICLE = re.compile(r"\b(?:line|number) \d+$", re.IGNORECASE)
+
+
+def required_message(verb: str, name: str) -> str:
+    """ "<verb> the <name>", the message a required field generated from a model field gives,
+    or ImproperlyConfigured when the name would not read there (see _NOT_A_NOUN_ENDING)."""
+    if _NOT_A_NOUN_ENDING.search(name):
+        raise ImproperlyConfigured(
+            f"{name!r} does not read in a message ({verb} the {name}): give record_form a "
+            "`required` message for it"
+        )
+    article = "" if _NO_ARTICLE.search(name) else "the "
+    return f"{verb} {article}{name}"
+
+
+def govuk_formfield(db_field, *, required_messages=None, **kwargs) -> forms.Field | None:
+    """The GOV.UK form field for a model field, with messages that say what to do:
+    `required_messages[name]` when the section gives one, otherwise one made from the verbose
+    name (required_message)."""
+    given = (required_messages or {}).get(db_field.name)
+
+    def required_text(verb: str) -> str:
+        if given:
+            return given
+        if db_field.blank:  # never shown: an optional field is never "required"
+            return f"{verb} {_label(db_field).lower()}"
+        return required_message(verb, _label(db_field).lower())
+
     label = _label(db_field)
     if db_field.blank and not isinstance(db_field, models.BooleanField):
         label = f"{label} (optional)"
@@ -208,7 +264,7 @@ def govuk_formfield(db_field, **kwargs) -> forms.Field | None:
             label=label,
             required=required,
             help_text=db_field.help_text or "For example, 27 3 2024",
-            error_messages={"required": f"Enter the {_label(db_field).lower()}"},
+            error_messages={"required": required_text("Enter")},
         )
     if isinstance(db_field, models.BooleanField) and db_field.null:
         return _nullable_boolean(db_field, _label(db_field))
@@ -224,21 +280,30 @@ def govuk_formfield(db_field, **kwargs) -> forms.Field | None:
             empty_value="",
             help_text=db_field.help_text,
             widget=forms.Select if many else forms.RadioSelect,
-            error_messages={"required": f"Select the {_label(db_field).lower()}"},
+            error_messages={"required": required_text("Select")},
         )
     field = db_field.formfield(**kwargs)
     if field is not None:
         field.label = label
-        field.error_messages["required"] = f"Enter the {_label(db_field).lower()}"
+        field.error_messages["required"] = required_text("Enter")
     return field
 
 
 def record_form(
-    model: type[models.Model], fields: list[str], **overrides: forms.Field
+    model: type[models.Model],
+    fields: list[str],
+    *,
+    required: Mapping[str, str] | None = None,
+    **overrides: forms.Field,
 ) -> type[RecordForm]:
     """A section's form: GOV.UK fields for the model's `fields`, with `overrides` replacing or
-    adding fields where a model field's default does not fit."""
-    generated = forms.fields_for_model(model, fields=fields, formfield_callback=govuk_formfield)
+    adding fields where a model field's default does not fit, and `required` giving the message
+    for a required field whose verbose name does not read in a generated one."""
+    generated = forms.fields_for_model(
+        model,
+        fields=[name for name in fields if name not in overrides],
+        formfield_callback=partial(govuk_formfield, required_messages=required),
+    )
     generated.update(overrides)
     ordered = {name: generated[name] for name in [*fields, *overrides] if name in generated}
     return type(f"{model.__name__}Form", (RecordForm,), ordered)

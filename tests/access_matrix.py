@@ -97,6 +97,10 @@ home                                       -      GET    S    O   O   O   O   O 
 healthz                                    -      GET    O    O   O   O   O   O  O
 # The privacy notice is public: anyone, signed in or not, a recipient too (issue 14).
 privacy:notice                             -      GET    O    O   O   O   O   O  O
+# The footer's other pages are public too, and /favicon.ico goes on to GOV.UK's icon (issue 16).
+accessibility                              -      GET    O    O   O   O   O   O  O
+help                                       -      GET    O    O   O   O   O   O  O
+favicon                                    -      GET    R    R   R   R   R   R  R
 sign-in                                    -      GET    O    R   R   R   R   R  R
 sign-in                                    -      POST   R    R   R   R   R   R  R
 sign-in-code                               -      GET    S    R   R   R   R   R  R

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from html import escape as escape_html
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt, pretty_name
@@ -37,6 +39,7 @@ from django.utils.safestring import SafeData, mark_safe
 from django.utils.text import capfirst
 
 from virtualschool import dates
+from virtualschool.errors import DomainError
 from virtualschool.lockout import locked_message
 
 # The GOV.UK class for each widget, keyed by BoundField.widget_type, as templates/forms/govuk/
@@ -289,14 +292,19 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.pop("autofocus", None)
 
     def clean(self):
+        """A refused sign-in is reported on the username, the first field, so the page shows it
+        as GOV.UK's error-summary pattern does (the summary links to the field, the field is
+        marked) rather than as a line above the form that belongs to no field."""
         try:
             return super().clean()
-        except ValidationError:
+        except ValidationError as refused:
+            refusal = refused
             if self.request is not None and getattr(self.request, "axes_locked_out", False):
                 # The page already says why; AXES_LOCKOUT_CALLABLE keeps it.
                 self.request.lockout_shown = True
-                raise ValidationError(locked_message(), code="locked_out") from None
-            raise
+                refusal = ValidationError(locked_message(), code="locked_out")
+        self.add_error("username", refusal)
+        return self.cleaned_data
 
 
 class CodeForm(forms.Form):
@@ -333,3 +341,83 @@ class CodeForm(forms.Form):
         if not (code.isdigit() and len(code) in self.lengths):
             raise ValidationError(self.format_message, code="format")
         return code
+
+
+# --- Every error at once ---------------------------------------------------------------------
+
+
+class _RehearsalDoneError(Exception):
+    """Raised at the end of a rehearsal to roll back what the service wrote."""
+
+
+def _rejected_value(field: forms.Field) -> object:
+    """What the service is given, in a rehearsal, for a field the form rejected: the value the
+    field cleans an empty input to (None, "", [] or False)."""
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return []
+    if isinstance(field, forms.BooleanField):
+        return False
+    return getattr(field, "empty_value", None)
+
+
+def _refusal_beside(error: DomainError, rejected: set[str]) -> DomainError | None:
+    """A service's refusal less its messages about fields the form already rejected (the form's
+    message says what is wrong with what was typed; the service's would only say it is
+    missing)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    kept = {
+        name: messages
+        for name, messages in error.message_dict.items()
+        if name == NON_FIELD_ERRORS or name not in rejected
+    }
+    return DomainError(kept) if kept else None
+
+
+def show_on_form(form: forms.Form, error: DomainError) -> None:
+    form.add_error(None, error)
+
+
+def submit(
+    form: forms.Form,
+    service: Callable[..., Any],
+    *,
+    show: Callable[[forms.Form, DomainError], None] = show_on_form,
+    **arguments: Any,
+) -> Any:
+    """Check a posted form and the service's rules in one round, so every error shows on the
+    first submit; return what the service returned, or None when anything was refused.
+
+    A valid form calls `service(**arguments, **form.cleaned_data)`; its refusal (DomainError)
+    is shown on the form by `show`. An invalid form is not saved, but the service is still
+    rehearsed: called in a savepoint that is always rolled back, with the form's valid values
+    and each rejected field's empty value, so its rules about the fields the form accepted
+    are reported beside the form's own messages. (Before this, a form's shape errors hid the
+    service's: the suspension form said "choose up to 3 reasons" only once the school and
+    date were right.) What a rehearsal writes is undone with the savepoint, including its
+    audit entries and any transaction.on_commit callback; a service must not act outside the
+    database before its transaction commits. The form's messages about a field win over the
+    service's about the same field.
+    """
+    if form.is_valid():
+        try:
+            return service(**arguments, **form.cleaned_data)
+        except DomainError as error:
+            show(form, error)
+            return None
+    rejected = set(form.errors)
+    values = {
+        name: form.cleaned_data[name] if name in form.cleaned_data else _rejected_value(field)
+        for name, field in form.fields.items()
+    }
+    try:
+        with transaction.atomic():
+            service(**arguments, **values)
+            raise _RehearsalDoneError
+    except _RehearsalDoneError:
+        pass
+    except DomainError as error:
+        refusal = _refusal_beside(error, rejected)
+        if refusal is not None:
+            show(form, refusal)
+    return None

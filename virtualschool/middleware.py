@@ -192,8 +192,12 @@ RECIPIENT_ROUTES: frozenset[str] = frozenset(
         "sign-out",
         "set-password",
         "set-password-done",
-        # The privacy notice is public (retention.views.privacy).
+        # The privacy notice is public (retention.views.privacy), and so are the footer's
+        # other pages and the favicon (virtualschool.views).
         "privacy:notice",
+        "accessibility",
+        "help",
+        "favicon",
     }
 )
 

@@ -82,7 +82,8 @@ def _locked_out(request: HttpRequest) -> HttpResponse:
 def _refused(request: HttpRequest, form: CodeForm, error: DomainError) -> HttpResponse | None:
     """Show why a code was refused, count it as a sign-in failure, and end the attempt if
     that locked sign-in."""
-    form.add_error(None, error)
+    # On the code field, as GOV.UK's error summary pattern has it (not a line above the form).
+    form.add_error("code", error.messages)
     if lockout.code_failure_record(request, username=request.user.get_username()):
         return _locked_out(request)
     return None

@@ -5,6 +5,10 @@ from virtualschool import signin, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Public, no sign-in, like the privacy notice: linked from every page's footer.
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("help/", views.help_page, name="help"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("sign-in/", signin.SignInView.as_view(), name="sign-in"),
     path("sign-in/code/", signin.sign_in_code, name="sign-in-code"),
     path("sign-in/set-up/", signin.sign_in_set_up, name="sign-in-set-up"),

@@ -1,11 +1,13 @@
-"""Project-wide pages: the home page, the health check and the error handlers."""
+"""Project-wide pages: the home page, the health check, the public accessibility statement,
+help page and favicon, and the error handlers."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -33,6 +35,36 @@ def healthz(request: HttpRequest) -> JsonResponse:
     broker = health.broker_status()
     status = 200 if database == health.OK else 503
     return JsonResponse({"database": database, "broker": broker}, status=status)
+
+
+# --- Public pages: anyone, signed in or not (like the privacy notice) ------------------------
+# login_not_required lets them be before sign-in and before the second factor
+# (SecondFactorRequiredMiddleware follows it); RECIPIENT_ROUTES lets a recipient read them.
+
+FAVICON = "govuk/assets/images/favicon.ico"
+
+
+@login_not_required
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement, linked from every page's footer."""
+    return render(request, "accessibility.html")
+
+
+@login_not_required
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    """How to get help with the service, linked from every page's footer."""
+    return render(request, "help.html")
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever the page links: GOV.UK Frontend's icon,
+    at its hashed static address (long-cached there; this redirect is not, so a new icon
+    shows)."""
+    return redirect(staticfiles_storage.url(FAVICON))
 
 
 # The error handlers (virtualschool/urls.py): the service's pages (templates/400.html, 404.html,

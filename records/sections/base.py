@@ -72,6 +72,12 @@ class Section:
     form_kwargs: Callable[[Any], dict[str, Any]] = field(default=lambda user: {})
     # A section with at most one row per child (characteristics): edited, never listed.
     single: bool = False
+    # A warning to show once a row is saved, from the section's services ("" for none): a row
+    # that is allowed but unusual (a suspension from a school the child has no enrolment at).
+    notice: Callable[[Any], str] | None = None
+
+    def notice_for(self, row: Any) -> str:
+        return self.notice(row) if self.notice is not None else ""
 
     def queryset(self, child: Child, user: Any) -> QuerySet:
         if self.rows is not None:

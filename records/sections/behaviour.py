@@ -40,7 +40,11 @@ EXCLUSION_FORM = record_form(
             "A school day is 2 sessions; a lunchtime suspension is 1 session for each "
             "lunchtime. Leave blank for a permanent exclusion"
         ),
-        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+        # GOV.UK asks for a text input with inputmode="numeric", not type="number" (which
+        # changes the value on a scroll and is read out badly by some screen readers).
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input--width-3", "inputmode": "numeric", "spellcheck": "false"}
+        ),
         error_messages={"invalid": "Enter the number of sessions as a whole number, like 4"},
     ),
     reasons=forms.MultipleChoiceField(
@@ -103,6 +107,7 @@ EXCLUSIONS = Section(
         Column("Outcome", attr("outcome")),
     ),
     rows=_exclusions,
+    notice=services.exclusion_school_notice,
 )
 
 PROVISION_FORM = record_form(
@@ -115,8 +120,8 @@ PROVISION_FORM = record_form(
         help_text=f"More than 0 and at most {services.MAX_AP_HOURS}, for example 12.5",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-4", "inputmode": "decimal"}),
         error_messages={
-            "required": "Enter the hours a week",
-            "invalid": "Enter the hours a week as a number, for example 12.5",
+            "required": "Enter the number of hours a week",
+            "invalid": "Enter the number of hours a week as a number, for example 12.5",
         },
     ),
     reason=forms.CharField(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from records.forms import record_form
+from records.forms import postcode_field, record_form
 from records.models import Contact, PreviousAddress
 from records.sections.base import Column, Section, Tab, attr
 from records.services import contacts as services
@@ -12,7 +12,11 @@ def _address(row: PreviousAddress) -> str:
     return "\n".join(filter(None, [row.address_line_1, row.address_line_2, row.town, row.postcode]))
 
 
-CONTACT_FORM = record_form(Contact, ["relationship", "name", "organisation", "phone", "email"])
+CONTACT_FORM = record_form(
+    Contact,
+    ["relationship", "name", "organisation", "phone", "email"],
+    required={"name": "Enter the contact's name"},
+)
 CONTACT_FORM.base_fields[
     "organisation"
 ].help_text = "For example, the fostering agency, children's services team or school"
@@ -25,6 +29,7 @@ CONTACT_FORM.base_fields["email"].error_messages["invalid"] = (
 ADDRESS_FORM = record_form(
     PreviousAddress,
     ["address_line_1", "address_line_2", "town", "postcode", "from_date", "to_date"],
+    postcode=postcode_field(),
 )
 ADDRESS_FORM.base_fields["from_date"].label = "Date moved in (optional)"
 ADDRESS_FORM.base_fields["to_date"].label = "Date moved out"

@@ -29,7 +29,11 @@ def _author(row: Note) -> str:
     return row.author.get_full_name() or row.author.get_username()
 
 
-_generated = record_form(Note, ["category", "written_on", "text"])
+_generated = record_form(
+    Note,
+    ["category", "written_on", "text"],
+    required={"written_on": "Enter the date the note was written"},
+)
 
 
 class NoteForm(_generated):

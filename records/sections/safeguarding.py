@@ -10,7 +10,11 @@ COURT_ORDERS = Section(
     title="Court orders",
     item_name="court order",
     model=CourtOrder,
-    form_class=record_form(CourtOrder, ["order_type", "court", "made_on", "expires_on"]),
+    form_class=record_form(
+        CourtOrder,
+        ["order_type", "court", "made_on", "expires_on"],
+        required={"made_on": "Enter the date the order was made"},
+    ),
     create=services.court_order_record,
     update=services.court_order_update,
     columns=(

@@ -20,7 +20,7 @@ from records.codes.exclusions import (
     RETIRED_REASONS,
     ExclusionCategory,
 )
-from records.models import AlternativeProvision, Child, Exclusion, School
+from records.models import AlternativeProvision, Child, Enrolment, Exclusion, School
 from records.services.locking import record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 
@@ -238,6 +238,21 @@ def exclusion_update(
     )
 
 
+def exclusion_school_notice(exclusion: Exclusion) -> str:
+    """A warning to show once a suspension or exclusion is saved from a school the record has
+    no enrolment of the child at ("" when it has one). Saved all the same: the school excluded
+    the child, and the enrolment may simply not be recorded yet (issue 16 asks for a warning,
+    not a refusal)."""
+    if Enrolment.objects.filter(
+        child_id=exclusion.child_id, school_id=exclusion.school_id
+    ).exists():
+        return ""
+    return (
+        f"The record has no enrolment at {exclusion.school.name} (URN {exclusion.school.urn}). "
+        "Check the school is right, and record the child's enrolment there on the Schools tab"
+    )
+
+
 # --- Alternative provision --------------------------------------------------------------------
 
 
@@ -284,7 +299,7 @@ def _provision_errors(
         errors, start_field="start_date", start=start_date, end_field="end_date", end=end_date
     )
     if hours_per_week is None:
-        _add(errors, "hours_per_week", "Enter the hours a week")
+        _add(errors, "hours_per_week", "Enter the number of hours a week")
     elif not hours_per_week.is_finite():
         _add(errors, "hours_per_week", "Hours a week must be a number, for example 12.5")
     elif not Decimal(0) < hours_per_week <= MAX_AP_HOURS:

@@ -194,7 +194,7 @@ def _fsm_errors(
     period_errors(
         errors, start_field="start_date", start=start_date, end_field="end_date", end=end_date
     )
-    if errors:
+    if errors or start_date is None:  # no start: the form has said so
         return errors
     others = FreeSchoolMealsPeriod.objects.filter(child=child).exclude(end_date__lt=start_date)
     if end_date is not None:

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 
 from records.lifecycle import dates_changed
 from records.models import AddressChange, Child, Enrolment, LegalStatusEpisode, PreviousAddress
+from records.postcode import postcode_errors
 from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import record_create, record_update
 from records.upn import normalise_upn, validate_upn
@@ -42,7 +43,11 @@ def _upn_errors(
         errors["upn"] = clash
 
 
-def _date_of_birth_errors(errors: dict[str, list[str]], *, child: Child, value: date) -> None:
+def _date_of_birth_errors(
+    errors: dict[str, list[str]], *, child: Child, value: date | None
+) -> None:
+    if value is None:  # the form has said what is missing
+        return
     if value > timezone.localdate():
         errors["date_of_birth"] = ["Date of birth must be today or in the past"]
         return
@@ -125,7 +130,8 @@ def child_update(
         name: getattr(child, name) if value is None else value.strip()
         for name, value in given.items()
     }
-    address["postcode"] = address["postcode"].upper()
+    if given["postcode"] is not None:
+        address["postcode"] = postcode_errors(errors, field="postcode", value=address["postcode"])
     moving = _address({name: getattr(child, name) for name in ADDRESS_FIELDS}) != _address(address)
     if moving and address_change not in AddressChange.values:
         errors["address_change"] = [ADDRESS_CHANGE_REQUIRED]

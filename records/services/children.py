@@ -29,6 +29,7 @@ from records.models import (
     ChildUserObjectPermission,
 )
 from records.permissions import can_be_allocated
+from records.postcode import postcode_errors
 from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
 from records.services.characteristics import characteristics_record, characteristics_update
 from records.services.child_update import child_update
@@ -72,8 +73,9 @@ def child_create(
         else:
             if clash := identifier_clash_errors(actor=actor, field="upn", value=upn):
                 errors["upn"] = clash
-    if date_of_birth > timezone.localdate():
+    if date_of_birth is not None and date_of_birth > timezone.localdate():
         errors["date_of_birth"] = ["Date of birth must be today or in the past"]
+    postcode = postcode_errors(errors, field="postcode", value=postcode)
     if errors:
         raise DomainError(errors)
 
@@ -86,7 +88,7 @@ def child_create(
         address_line_1=address_line_1.strip(),
         address_line_2=address_line_2.strip(),
         town=town.strip(),
-        postcode=postcode.strip().upper(),
+        postcode=postcode,
     )
     try:
         child.full_clean()

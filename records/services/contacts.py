@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from records.models import Child, Contact, PreviousAddress
+from records.postcode import postcode_errors
 from records.services.locking import record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
 
@@ -121,11 +122,11 @@ def _address_values(
         "address_line_1": address_line_1.strip(),
         "address_line_2": address_line_2.strip(),
         "town": town.strip(),
-        "postcode": postcode.strip().upper(),
         "from_date": from_date,
         "to_date": to_date,
     }
     errors: dict[str, list[str]] = {}
+    values["postcode"] = postcode_errors(errors, field="postcode", value=postcode)
     if not values["address_line_1"]:
         errors["address_line_1"] = ["Enter the first line of the address"]
     date_errors(errors, child=child, field="from_date", label="Date moved in", value=from_date)

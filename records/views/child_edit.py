@@ -26,7 +26,7 @@ from records.permissions import can_change_child, can_see_field
 from records.selectors import child_name_for
 from records.services.child_update import child_update
 from records.views.sections import record_context, show_refusal
-from virtualschool.errors import DomainError
+from virtualschool.forms import submit
 
 
 def _hidden(user, child: Child) -> list[str]:
@@ -59,20 +59,19 @@ def child_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         version = VersionForm(initial={"expected_version": child.version})
     for name in hidden:
         del form.fields[name]
-    if request.method == "POST" and form.is_valid() and version.is_valid():
+    if request.method == "POST" and version.is_valid():
         # What the user may not see is kept as it is, whatever was posted for it.
         kept = {name: getattr(child, name) for name in hidden if name in STORED}
-        try:
-            updated = child_update(
-                actor=request.user,
-                child=child,
-                expected_version=version.cleaned_data["expected_version"],
-                **kept,
-                **form.cleaned_data,
-            )
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
+        updated = submit(
+            form,
+            child_update,
+            show=show_refusal,
+            actor=request.user,
+            child=child,
+            expected_version=version.cleaned_data["expected_version"],
+            **kept,
+        )
+        if updated is not None:
             messages.success(
                 request,
                 f"{child_name_for(user=request.user, child=updated)}'s details have been updated",

@@ -31,6 +31,7 @@ from records.permissions import (
 )
 from records.views.sections import record_context
 from virtualschool.errors import DomainError
+from virtualschool.forms import submit
 
 CASELOAD_PAGE_SIZE = 25
 # Where the search text was kept until 2026-12 (issue 10): a name or UPN in django_session for
@@ -130,14 +131,11 @@ def child_add(request: HttpRequest) -> HttpResponse:
     if not can_add_child(request.user):
         raise Http404("No page here")
     form = ChildForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            child = services.child_create(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"{child.full_name} has been added")
-            return redirect("records:child-detail", pk=child.pk)
+    if request.method == "POST" and (
+        child := submit(form, services.child_create, actor=request.user)
+    ):
+        messages.success(request, f"{child.full_name} has been added")
+        return redirect("records:child-detail", pk=child.pk)
     return render(request, "records/child_add.html", {"form": form})
 
 
@@ -183,14 +181,11 @@ def child_history(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def episode_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     child = child_for_request(request, pk, page="episode-add", require=can_change_child)
     form = EpisodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_add(actor=request.user, child=child, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, "Status added")
-            return redirect("records:child-detail", pk=child.pk)
+    if request.method == "POST" and submit(
+        form, services.episode_add, actor=request.user, child=child
+    ):
+        messages.success(request, "Status added")
+        return redirect("records:child-detail", pk=child.pk)
     return render(
         request,
         "records/episode_add.html",

@@ -27,6 +27,7 @@ from records.sections import Section, Tab, tab_by_slug, tabs_for
 from records.selectors.children import child_name_for, fields_shown
 from records.services.removal import entry_remove
 from virtualschool.errors import DomainError
+from virtualschool.forms import submit
 
 
 def _child_and_tab(
@@ -128,6 +129,12 @@ def show_refusal(form: forms.Form, error: DomainError) -> None:
             form.add_error(None, HIDDEN_FIELD_REFUSAL)
 
 
+def _warn(request: HttpRequest, spec: Section, row) -> None:
+    """The section's warning about a row just saved, if it has one (Section.notice)."""
+    if text := spec.notice_for(row):
+        messages.warning(request, text)
+
+
 def _initial(form_class, instance) -> dict:
     initial = {}
     for name in form_class.base_fields:
@@ -148,19 +155,19 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
             "records:section-edit", pk=child.pk, tab=tab, section=section, item=existing.pk
         )
     form = _form(spec, request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            spec.create(
-                actor=request.user,
-                child=child,
-                **form.cleaned_data,
-                **spec.kept_values(request.user),
-            )
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
-            return redirect("records:tab", pk=child.pk, tab=tab)
+    if request.method == "POST" and (
+        row := submit(
+            form,
+            spec.create,
+            show=show_refusal,
+            actor=request.user,
+            child=child,
+            **spec.kept_values(request.user),
+        )
+    ):
+        messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} saved")
+        _warn(request, spec, row)
+        return redirect("records:tab", pk=child.pk, tab=tab)
     return render(
         request,
         "records/section_form.html",
@@ -185,20 +192,24 @@ def section_edit(
             spec, request.user, initial=_initial(spec.form_class, instance), instance=instance
         )
         version = VersionForm(initial={"expected_version": instance.version})
-    if request.method == "POST" and form.is_valid() and version.is_valid():
-        try:
-            spec.update(
+    if (
+        request.method == "POST"
+        and version.is_valid()
+        and (
+            row := submit(
+                form,
+                spec.update,
+                show=show_refusal,
                 actor=request.user,
                 instance=instance,
                 expected_version=version.cleaned_data["expected_version"],
-                **form.cleaned_data,
                 **spec.kept_values(request.user, instance),
             )
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
-            return redirect("records:tab", pk=child.pk, tab=tab)
+        )
+    ):
+        messages.success(request, f"{spec.item_name[:1].upper()}{spec.item_name[1:]} updated")
+        _warn(request, spec, row)
+        return redirect("records:tab", pk=child.pk, tab=tab)
     return render(
         request,
         "records/section_form.html",

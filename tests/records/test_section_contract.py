@@ -623,7 +623,11 @@ def _today():
 
 @pytest.fixture(params=SECTIONS)
 def case(request, manager, caseworker, other_caseworker, allocate, client_for) -> Case:
-    tab, section = request.param
+    return _case(request.param, manager, caseworker, other_caseworker, allocate, client_for)
+
+
+def _case(param, manager, caseworker, other_caseworker, allocate, client_for) -> Case:
+    tab, section = param
     inputs = _declared(tab, section)
     child = ChildFactory(date_of_birth=BORN)
     sensitive = _with_sensitive(UserFactory(username="caseworker_s", role=Role.CASEWORKER))
@@ -1063,3 +1067,90 @@ def test_removal_is_refused_to_whoever_may_not_change_the_row(case):
     assert case.state(row) == before
     assert _logged(row) == logged
     assert not EntryRemoval.objects.exists()
+
+
+# --- Every error at once ------------------------------------------------------------------
+
+
+def _typed_wrong(form_field) -> dict[str, Any] | None:
+    """Post data the form itself rejects for one field (its shape), or None when no typed value
+    can be wrong for it (a checkbox)."""
+    from django import forms as django_forms
+
+    from virtualschool.forms import GovukDateField
+
+    if isinstance(form_field, GovukDateField):
+        return {"_0": "31", "_1": "2", "_2": "2025"}
+    if isinstance(form_field, django_forms.MultipleChoiceField):
+        return {"": ["not-a-choice"]}
+    if isinstance(form_field, django_forms.ChoiceField | django_forms.ModelChoiceField):
+        return {"": "not-a-choice"}
+    if isinstance(form_field, django_forms.IntegerField | django_forms.DecimalField):
+        return {"": "lots"}
+    if isinstance(form_field, django_forms.CharField) and form_field.max_length:
+        return {"": "x" * (form_field.max_length + 1)}
+    return None
+
+
+# The field typed wrong must be one the refused rule does not read. By default the first
+# field outside `invalid` and the refused field; here where that one is read by the rule, or
+# None where every field is (the section's rule and typing errors are then about the same
+# fields, and tests/records/test_services_<area>.py covers them).
+TYPED_WRONG_FIELD: dict[str, str | None] = {
+    "attainment/results": "subject",  # the result's range depends on the measure
+    "characteristics/free-school-meals": None,  # the rule compares its only two dates
+    "health/conditions": None,  # the refusal is the form's own (too long)
+}
+
+
+@pytest.fixture(
+    params=[
+        param
+        for param in SECTIONS
+        if TYPED_WRONG_FIELD.get(param.id, "") is not None  # type: ignore[union-attr]
+    ]
+)
+def independent_case(request, manager, caseworker, other_caseworker, allocate, client_for):
+    return _case(request.param, manager, caseworker, other_caseworker, allocate, client_for)
+
+
+def test_a_rule_and_a_typing_error_are_shown_together_on_the_first_submit(independent_case):
+    """The invalid row breaks one of the section's rules (the service's); one other field is
+    also typed wrong (the form's). One submit shows both, on the add page and the edit page,
+    and saves nothing (issue 16: forms revealed their errors in rounds)."""
+    case = independent_case
+    refused_field, message = case.inputs.refused
+    fields = case.section.form_class.base_fields
+    involved = set(case.inputs.invalid) | {refused_field}
+    chosen = TYPED_WRONG_FIELD.get(_key(case.tab, case.section))
+    wrong = next(
+        (
+            (name, typed)
+            for name, form_field in fields.items()
+            if name not in involved
+            and (chosen is None or name == chosen)
+            and (typed := _typed_wrong(form_field)) is not None
+        ),
+        None,
+    )
+    assert wrong is not None, f"{_key(case.tab, case.section)}: no other field to type wrong"
+    name, typed = wrong
+    data = _page_data(case.values(case.inputs.valid, case.inputs.invalid))
+    for suffix in ("", "_0", "_1", "_2"):
+        data.pop(f"{name}{suffix}", None)
+    data |= {f"{name}{suffix}": value for suffix, value in typed.items()}
+
+    response = case.client(case.writer).post(case.add_url(), data)
+    html = _html(response)
+    assert response.status_code == 200
+    assert f'id="id_{name}_error"' in html, f"{name} typed wrong has no message beside it"
+    assert escape(message) in html, "the rule's message waits for a second submit"
+    assert not case.rows().exists()
+
+    row = case.create()
+    before = case.state(row)
+    response = case.client(case.writer).post(case.edit_url(row), {**data, "expected_version": 1})
+    html = _html(response)
+    assert f'id="id_{name}_error"' in html
+    assert escape(message) in html
+    assert case.state(row) == before

@@ -279,7 +279,7 @@ def test_an_unknown_school_through_the_page_is_refused(client_for, manager, chil
         ({"hours_per_week": 0}, "hours_per_week", "more than 0 and at most 40"),
         ({"hours_per_week": Decimal("-3")}, "hours_per_week", "more than 0 and at most 40"),
         ({"hours_per_week": Decimal("40.5")}, "hours_per_week", "more than 0 and at most 40"),
-        ({"hours_per_week": None}, "hours_per_week", "Enter the hours a week"),
+        ({"hours_per_week": None}, "hours_per_week", "Enter the number of hours a week"),
         ({"hours_per_week": "lots"}, "hours_per_week", "must be a number"),
         (
             {"end_date": D(2025, 10, 1)},

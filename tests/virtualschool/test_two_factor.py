@@ -198,6 +198,10 @@ UNVERIFIED_EXEMPT = {
     "healthz": 200,
     # The privacy notice is public: no sign-in, so no second factor either.
     "privacy:notice": 200,
+    # The footer's other public pages, and the favicon (a redirect to the static file).
+    "accessibility": 200,
+    "help": 200,
+    "favicon": 302,
     "sign-in": 302,  # on to the code step
     "sign-in-code": 200,
     "sign-in-set-up": 302,  # already set up: on to the code step
@@ -228,7 +232,9 @@ def test_before_the_code_every_page_sends_the_person_to_the_code_step(world):  #
             if name in UNVERIFIED_EXEMPT:
                 assert response.status_code == UNVERIFIED_EXEMPT[name], url
                 if response.status_code == 302:
-                    assert response["Location"].startswith(CODE_URL), url
+                    # The favicon goes on to the static file; every other one to the code.
+                    target = "/static/" if name == "favicon" else CODE_URL
+                    assert response["Location"].startswith(target), url
             else:
                 assert response.status_code == 302, url
                 assert response["Location"].startswith(f"{CODE_URL}?next="), url

@@ -206,6 +206,11 @@ CASES = [
     ("retention:certificate-csv", lambda w: {"pk": _certificate(w).pk}, ADMINS),
     # The privacy notice is public.
     ("privacy:notice", None, dict.fromkeys(ROLES, 200)),
+    # So are the footer's accessibility statement and help page; /favicon.ico redirects to
+    # GOV.UK's icon among the static files.
+    ("accessibility", None, dict.fromkeys(ROLES, 200)),
+    ("help", None, dict.fromkeys(ROLES, 200)),
+    ("favicon", None, dict.fromkeys(ROLES, 302)),
     # A subject-access export: a Manager or an Admin, for any child (issue 14). A GET of the
     # download shows the confirm page; the export is its POST (tests/retention/).
     (

@@ -107,7 +107,7 @@ def test_a_code_outside_the_list_is_refused_naming_the_field_and_the_values(worl
     [
         ("made_on", "4/3/2025", "Made on must be a real date, as YYYY-MM-DD"),
         ("made_on", "2025-02-30", "Made on must be a real date, as YYYY-MM-DD"),
-        ("made_on", None, "Enter the made on"),
+        ("made_on", None, "Enter the date the order was made"),
         ("court", "", "Enter the court"),
         ("court", ["Leeds"], "court takes a single value, not a list or an object"),
     ],
