@@ -125,11 +125,7 @@ def _episode_date_errors(
 def _cohort_episodes(*, child_id: object, cohort: str) -> list[LegalStatusEpisode]:
     """The child's episodes of a cohort, in id order (episode_match's "first"), as the rules
     below take them."""
-    return list(
-        LegalStatusEpisode.objects.filter(child_id=child_id, cohort=cohort)
-        .order_by("pk")
-        .only("id", "child_id", "cohort", "start_date", *EPISODE_VALUES)
-    )
+    return list(LegalStatusEpisode.objects.filter(child_id=child_id, cohort=cohort).order_by("pk"))
 
 
 def episode_overlap(
