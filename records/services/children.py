@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -341,15 +342,7 @@ def child_identity_sync(
                 actor=actor,
                 child=child,
                 expected_version=child.version,
-                first_name=child.first_name,
-                last_name=child.last_name,
-                date_of_birth=identity.date_of_birth,
-                gender=identity.gender,
-                upn=str(plan.update["upn"]),
-                address_line_1=child.address_line_1,
-                address_line_2=child.address_line_2,
-                town=child.town,
-                postcode=child.postcode,
+                **_update_arguments(child, identity),
             )
             changed = True
         changed |= _identifiers_sync(
@@ -403,20 +396,22 @@ def identity_plan(child: Child, identity: ChildIdentity) -> IdentityPlan:
         identity.gender,
         upn,
     ):
-        update = child_update_changes(
-            child=child,
-            first_name=child.first_name,
-            last_name=child.last_name,
-            date_of_birth=identity.date_of_birth,
-            gender=identity.gender,
-            upn=upn,
-            address_line_1=child.address_line_1,
-            address_line_2=child.address_line_2,
-            town=child.town,
-            postcode=child.postcode,
-        )
+        update = child_update_changes(child=child, **_update_arguments(child, identity))
         after.update(update)
     return IdentityPlan(update, identifiers_changes(after, identity, replaced=replaced), replaced)
+
+
+def _update_arguments(child: Child, identity: ChildIdentity) -> dict[str, Any]:
+    """child_update's arguments for a return's identity: its date of birth, sex and UPN (a
+    return without a UPN keeps the child's), the child's names and address as they are."""
+    return {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": identity.date_of_birth,
+        "gender": identity.gender,
+        "upn": identity.upn or child.upn,
+        **{name: getattr(child, name) for name in ADDRESS_FIELDS},
+    }
 
 
 def identifiers_changes(
