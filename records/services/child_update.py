@@ -89,6 +89,50 @@ def upn_checked_changes(upn: str) -> dict[str, bool]:
     return {"upn_needs_checking": False} if upn else {}
 
 
+def child_update_changes(
+    *,
+    child: Child,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    gender: str,
+    upn: str = "",
+    address_line_1: str | None = None,
+    address_line_2: str | None = None,
+    town: str | None = None,
+    postcode: str | None = None,
+) -> dict[str, object]:
+    """The values child_update writes for these arguments (no query: the one home of its
+    normalising, for child_update and for the returns' bulk path, records/services/
+    children.py identity_plan): names and the address given trimmed, the postcode in capitals,
+    the UPN normalised, with upn_checked_changes. An address field not given (None) keeps the
+    child's value, trimmed too, so that a write never leaves padding behind."""
+    upn = normalise_upn(upn)
+    given = dict(zip(ADDRESS_FIELDS, (address_line_1, address_line_2, town, postcode), strict=True))
+    address = {
+        name: (getattr(child, name) if value is None else value).strip()
+        for name, value in given.items()
+    }
+    address["postcode"] = address["postcode"].upper()
+    return {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "date_of_birth": date_of_birth,
+        "gender": gender,
+        "upn": upn,
+        **address,
+        **upn_checked_changes(upn),
+    }
+
+
+def _moving(held: dict[str, str], changes: dict[str, object]) -> bool:
+    """Whether the address changes (a move or a correction the caller must name): trimming
+    the padding of the address as it is held is neither."""
+    trimmed = {name: value.strip() for name, value in held.items()}
+    trimmed["postcode"] = trimmed["postcode"].upper()
+    return _address(trimmed) != _address({name: str(changes[name]) for name in ADDRESS_FIELDS})
+
+
 def child_update(
     *,
     actor: AbstractBaseUser | None,
@@ -121,31 +165,32 @@ def child_update(
     address, moved out of today (and moved into on the day the one before it was left, when
     that is known), in the same transaction as the change.
     """
-    upn = normalise_upn(upn)
+    changes = child_update_changes(
+        child=child,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        upn=upn,
+        address_line_1=address_line_1,
+        address_line_2=address_line_2,
+        town=town,
+        postcode=postcode,
+    )
+    upn = str(changes["upn"])
     errors: dict[str, list[str]] = {}
     _upn_errors(errors, actor=actor, child=child, upn=upn)
     _date_of_birth_errors(errors, child=child, value=date_of_birth)
-    given = dict(zip(ADDRESS_FIELDS, (address_line_1, address_line_2, town, postcode), strict=True))
-    address = {
-        name: getattr(child, name) if value is None else value.strip()
-        for name, value in given.items()
-    }
-    if given["postcode"] is not None:
-        address["postcode"] = postcode_errors(errors, field="postcode", value=address["postcode"])
-    moving = _address({name: getattr(child, name) for name in ADDRESS_FIELDS}) != _address(address)
+    if postcode is not None:
+        # records/postcode.py: the shape checked, and written the one way (LS1 4AP).
+        changes["postcode"] = postcode_errors(
+            errors, field="postcode", value=str(changes["postcode"])
+        )
+    moving = _moving({name: getattr(child, name) for name in ADDRESS_FIELDS}, changes)
     if moving and address_change not in AddressChange.values:
         errors["address_change"] = [ADDRESS_CHANGE_REQUIRED]
     if errors:
         raise DomainError(errors)
-    changes = {
-        "first_name": first_name.strip(),
-        "last_name": last_name.strip(),
-        "date_of_birth": date_of_birth,
-        "gender": gender,
-        "upn": upn,
-        **address,
-    }
-    changes.update(upn_checked_changes(upn))
     with transaction.atomic(), set_actor(actor):
         # The address left is read from the locked row, so it is the one this change replaces.
         current = Child.objects.select_for_update().get(pk=child.pk)
@@ -159,7 +204,7 @@ def child_update(
             dates_changed(child_id=updated.pk)
         if (
             address_change == AddressChange.MOVE
-            and _address(old) != _address(changes)
+            and _moving(old, changes)
             and any(value.strip() for value in old.values())
         ):
             _keep_previous_address(actor=actor, child=updated, old=old)

@@ -8,9 +8,10 @@ all call these same functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from auditlog.context import set_actor
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -32,7 +33,7 @@ from records.permissions import can_be_allocated
 from records.postcode import postcode_errors
 from records.selectors.identifiers import LA_CHILD_ID, NOT_IN_REACH, child_for_identifiers
 from records.services.characteristics import characteristics_record, characteristics_update
-from records.services.child_update import child_update
+from records.services.child_update import ADDRESS_FIELDS, child_update, child_update_changes
 from records.services.identifier_clash import identifier_clash_errors
 from records.services.locking import Synced, SyncOutcome, record_update
 from records.upn import normalise_upn, validate_upn
@@ -336,33 +337,106 @@ def child_identity_sync(
             _identifiers_sync(actor=actor, child=child, identity=identity)
             _ethnicity_sync(actor=actor, child=child, ethnicity=identity.ethnicity)
             return Synced(row=child, outcome=SyncOutcome.CREATED)
+        plan = identity_plan(child, identity)
         changed = False
-        upn = identity.upn or child.upn
-        old_upn = child.upn
-        if (child.date_of_birth, child.gender, child.upn) != (
-            identity.date_of_birth,
-            identity.gender,
-            upn,
-        ):
+        if plan.update is not None:
             child = child_update(
                 actor=actor,
                 child=child,
                 expected_version=child.version,
-                first_name=child.first_name,
-                last_name=child.last_name,
-                date_of_birth=identity.date_of_birth,
-                gender=identity.gender,
-                upn=upn,
-                address_line_1=child.address_line_1,
-                address_line_2=child.address_line_2,
-                town=child.town,
-                postcode=child.postcode,
+                **_update_arguments(child, identity),
             )
             changed = True
-        replaced = old_upn if old_upn and old_upn != upn else ""
-        changed |= _identifiers_sync(actor=actor, child=child, identity=identity, replaced=replaced)
+        changed |= _identifiers_sync(
+            actor=actor, child=child, identity=identity, replaced=plan.replaced
+        )
         changed |= _ethnicity_sync(actor=actor, child=child, ethnicity=identity.ethnicity)
         return Synced(row=child, outcome=SyncOutcome.UPDATED if changed else SyncOutcome.UNCHANGED)
+
+
+# The child's fields a return's identity can change (child_update's, then the identifiers').
+IDENTITY_FIELDS = (
+    "first_name", "last_name", "date_of_birth", "gender", "upn", *ADDRESS_FIELDS,
+    "la_child_id", "upn_unknown", "former_upns", "upn_needs_checking",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdentityPlan:
+    """What child_identity_sync writes for a held child (identity_plan): child_update's
+    values (None: it is not called), then the identifiers' (None: already so), and the UPN
+    the return replaces (kept as a former UPN; "" for none)."""
+
+    update: dict[str, object] | None
+    identifiers: dict[str, object] | None
+    replaced: str
+
+    @property
+    def versions(self) -> int:
+        """The versions the child's row gains: one a write."""
+        return (self.update is not None) + (self.identifiers is not None)
+
+    def changes(self, child: Child) -> dict[str, object]:
+        """The child's fields that end up other than they are now."""
+        after = {**(self.update or {}), **(self.identifiers or {})}
+        return {name: value for name, value in after.items() if getattr(child, name) != value}
+
+
+def identity_plan(child: Child, identity: ChildIdentity) -> IdentityPlan:
+    """child_identity_sync's decisions for a child it holds, from the child as read and the
+    return's identity (no query; the one home of these rules, for the service and for the
+    returns' bulk path, records/services/children_bulk.py): child_update is called when the
+    date of birth, sex or UPN differ (a return without a UPN keeps the child's), with the
+    child's names and address as they are (child_update_changes trims them); a UPN replaced
+    becomes a former UPN; then the identifiers are written when they differ."""
+    upn = identity.upn or child.upn
+    replaced = child.upn if child.upn and child.upn != upn else ""
+    update = None
+    after = {name: getattr(child, name) for name in IDENTITY_FIELDS}
+    if (child.date_of_birth, child.gender, child.upn) != (
+        identity.date_of_birth,
+        identity.gender,
+        upn,
+    ):
+        update = child_update_changes(child=child, **_update_arguments(child, identity))
+        after.update(update)
+    return IdentityPlan(update, identifiers_changes(after, identity, replaced=replaced), replaced)
+
+
+def _update_arguments(child: Child, identity: ChildIdentity) -> dict[str, Any]:
+    """child_update's arguments for a return's identity: its date of birth, sex and UPN (a
+    return without a UPN keeps the child's), the child's names and address as they are."""
+    return {
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": identity.date_of_birth,
+        "gender": identity.gender,
+        "upn": identity.upn or child.upn,
+        **{name: getattr(child, name) for name in ADDRESS_FIELDS},
+    }
+
+
+def identifiers_changes(
+    current: Mapping[str, object], identity: ChildIdentity, *, replaced: str = ""
+) -> dict[str, object] | None:
+    """The identifiers child_identity_sync writes for the child as `current` holds them
+    (field values, after child_update's write), or None when they are already so: the LA
+    child id; a UPN-unknown code only while no UPN is known; the UPN replaced and the
+    return's former UPN added to the former UPNs (never the current UPN, never twice); the
+    return's "UPN needs checking"."""
+    former = list(current["former_upns"])  # type: ignore[call-overload]
+    for upn in (replaced, identity.former_upn):
+        if upn and upn != current["upn"] and upn not in former:
+            former.append(upn)
+    changes = {
+        "la_child_id": identity.la_child_id,
+        "upn_unknown": "" if current["upn"] else identity.upn_unknown,
+        "former_upns": former,
+        "upn_needs_checking": identity.upn_needs_checking,
+    }
+    if all(current[name] == value for name, value in changes.items()):
+        return None
+    return changes
 
 
 def _identity_match(identity: ChildIdentity, *, within: QuerySet[Child] | None) -> Child | None:
@@ -389,18 +463,11 @@ def _identity_match(identity: ChildIdentity, *, within: QuerySet[Child] | None) 
 def _identifiers_sync(
     *, actor: AbstractBaseUser | None, child: Child, identity: ChildIdentity, replaced: str = ""
 ) -> bool:
-    former = list(child.former_upns)
-    for upn in (replaced, identity.former_upn):
-        if upn and upn != child.upn and upn not in former:
-            former.append(upn)
-    changes = {
-        "la_child_id": identity.la_child_id,
-        "upn_unknown": "" if child.upn else identity.upn_unknown,
-        "former_upns": former,
-        "upn_needs_checking": identity.upn_needs_checking,
-    }
-    if all(getattr(child, name) == value for name, value in changes.items()):
+    current = {name: getattr(child, name) for name in IDENTITY_FIELDS}
+    changes = identifiers_changes(current, identity, replaced=replaced)
+    if changes is None:
         return False
+    former = changes["former_upns"]
     if child.la_child_id != identity.la_child_id and (
         clash := identifier_clash_errors(
             actor=actor, field="la_child_id", value=identity.la_child_id, child=child

@@ -37,13 +37,20 @@ from django.utils import timezone
 
 from records.lifecycle import many_dates_changed
 from records.models import BatchEvent, Characteristics, Child, LegalStatusEpisode
-from records.services.child_update import upn_checked_changes
 from records.services.children import (
+    IDENTITY_FIELDS,
     PLACEHOLDER_FIRST_NAME,
     ChildIdentity,
+    identifiers_changes,
+    identity_plan,
     placeholder_last_name,
 )
-from records.services.episodes import episode_shape_errors
+from records.services.episodes import (
+    EPISODE_VALUES,
+    episode_overlap,
+    episode_shape_errors,
+    episode_sync_plan,
+)
 from records.services.locking import SyncOutcome
 
 # At or below this many children created in a batch, the per-child services write them, so
@@ -86,9 +93,6 @@ class BulkOutcome:
     child_id: uuid.UUID
     outcome: SyncOutcome
     episodes: tuple[SyncOutcome, ...] = ()
-
-
-_EPISODE_VALUES = ("legal_status", "plac_route", "end_date", "closure_date", "placement_la")
 
 
 def return_children_sync_bulk(
@@ -170,10 +174,7 @@ def _unshared(children: Sequence[ReturnChild]) -> list[int]:
     ]
 
 
-_HOLDER_FIELDS = (
-    "id", "la_child_id", "upn", "former_upns", "upn_unknown", "upn_needs_checking",
-    "date_of_birth", "gender", "version",
-)  # fmt: skip
+_HOLDER_FIELDS = ("id", *IDENTITY_FIELDS, "version")
 
 
 def _holders(children: Sequence[ReturnChild]) -> dict[str, list[dict]]:
@@ -214,38 +215,25 @@ def _reachable(within: QuerySet[Child] | None, ids: set[uuid.UUID]) -> set[uuid.
     return set(within.filter(pk__in=ids).values_list("pk", flat=True))
 
 
-_CHILD_CHANGED = ("gender", "upn", "upn_unknown", "former_upns", "upn_needs_checking")
+# Child fields the bulk UPDATE writes: those identity_plan may change (the date of birth and
+# the LA child id never: a child whose date of birth changes goes to the services, and a held
+# child is found by their LA child id).
+_CHILD_CHANGED = tuple(
+    name for name in IDENTITY_FIELDS if name not in ("date_of_birth", "la_child_id")
+)
 
 
 def _identity_changes(row: dict, identity: ChildIdentity) -> tuple[dict, int] | None:
     """The fields child_identity_sync would change for a held child, and how many versions
-    its writes add (child_update's, then the identifiers'), worked out in memory by its
-    rules; None when the service must decide: a changed date of birth (child_update checks a
-    later one against the child's episodes and enrolments) or a UPN replaced (the old one
-    becomes a former UPN, which the service checks for clashes)."""
-    if identity.date_of_birth != row["date_of_birth"]:
+    its writes add, by its own rules (children.py identity_plan); None when the service must
+    decide: a changed date of birth (child_update checks a later one against the child's
+    episodes and enrolments) or a UPN replaced (the old one becomes a former UPN, which the
+    service checks for clashes)."""
+    child = Child(**row)
+    plan = identity_plan(child, identity)
+    if plan.replaced or (plan.update and plan.update["date_of_birth"] != child.date_of_birth):
         return None
-    upn = identity.upn or row["upn"]
-    if row["upn"] and row["upn"] != upn:
-        return None
-    current = {name: row[name] for name in _CHILD_CHANGED}
-    versions = 0
-    if (row["gender"], row["upn"]) != (identity.gender, upn):
-        current.update(gender=identity.gender, upn=upn, **upn_checked_changes(upn))
-        versions += 1
-    former = list(current["former_upns"])
-    value = identity.former_upn
-    if value and value != current["upn"] and value not in former:
-        former.append(value)
-    identifiers = {
-        "upn_unknown": "" if current["upn"] else identity.upn_unknown,
-        "former_upns": former,
-        "upn_needs_checking": identity.upn_needs_checking,
-    }
-    if any(current[name] != wanted for name, wanted in identifiers.items()):
-        current.update(identifiers)
-        versions += 1
-    return {name: v for name, v in current.items() if v != row[name]}, versions
+    return plan.changes(child), plan.versions
 
 
 @dataclass
@@ -257,8 +245,8 @@ class _Changes:
     # (whether the child has Characteristics already, their version after, the ethnicity)
     ethnicity: tuple[bool, int, str] | None
     episode_outcomes: tuple[SyncOutcome, ...]
-    episodes_new: list[dict]
-    episodes_changed: list[dict]
+    episodes_new: list[LegalStatusEpisode]  # unsaved, without their child
+    episodes_changed: list[LegalStatusEpisode]  # with their new values
 
     @property
     def child_changed(self) -> bool:
@@ -282,10 +270,10 @@ def _held_changes(children: Sequence[ReturnChild], held: dict[int, dict]) -> dic
             "child_id", "ethnicity", "version"
         )
     }
-    episodes: dict[uuid.UUID, list[dict]] = {}
+    episodes: dict[uuid.UUID, list[LegalStatusEpisode]] = {}
     rows = LegalStatusEpisode.objects.filter(child_id__in=ids).order_by("pk")
-    for row in rows.values("id", "child_id", "cohort", "start_date", *_EPISODE_VALUES):
-        episodes.setdefault(row["child_id"], []).append(row)
+    for episode in rows.only("id", "child_id", "cohort", "start_date", *EPISODE_VALUES):
+        episodes.setdefault(episode.child_id, []).append(episode)
     planned = {}
     for index, row in held.items():
         child = children[index]
@@ -304,48 +292,44 @@ def _held_changes(children: Sequence[ReturnChild], held: dict[int, dict]) -> dic
 
 
 def _episodes_planned(
-    wants: Sequence[EpisodeWant], existing: list[dict]
-) -> tuple[tuple[SyncOutcome, ...], list[dict], list[dict]] | None:
-    """episode_sync for each episode in turn, in memory: its match (child + cohort + start
-    date, the first by id), its shape rules and its overlap check against the episodes as
-    the earlier ones left them. None at the first it would refuse (the service words it)."""
-    state = [dict(row) for row in existing]
-    outcomes, new, changed = [], [], []
+    wants: Sequence[EpisodeWant], existing: list[LegalStatusEpisode]
+) -> tuple[tuple[SyncOutcome, ...], list[LegalStatusEpisode], list[LegalStatusEpisode]] | None:
+    """episode_sync for each episode in turn, by its own rules on the episodes in memory
+    (episodes.py episode_shape_errors, episode_sync_plan and episode_overlap) as the earlier
+    ones left them: the outcomes, the episodes to add and those changed. None at the first it
+    would refuse (the service words it)."""
+    state = list(existing)  # in id order; those added come after, as their ids will
+    outcomes: list[SyncOutcome] = []
+    new: list[LegalStatusEpisode] = []
+    changed: list[LegalStatusEpisode] = []
     for want in wants:
-        values = {name: getattr(want, name) for name in _EPISODE_VALUES}
+        values = {name: getattr(want, name) for name in EPISODE_VALUES}
         if episode_shape_errors(cohort=want.cohort, start_date=want.start_date, **values):
             return None
-        match = next(
-            (e for e in state if (e["cohort"], e["start_date"]) == (want.cohort, want.start_date)),
-            None,
+        outcome, match = episode_sync_plan(
+            state, cohort=want.cohort, start_date=want.start_date, values=values
         )
-        if match is not None and all(match[name] == v for name, v in values.items()):
-            outcomes.append(SyncOutcome.UNCHANGED)
+        outcomes.append(outcome)
+        if outcome == SyncOutcome.UNCHANGED:
             continue
-        if _overlaps(state, want, match):
+        if episode_overlap(
+            state,
+            cohort=want.cohort,
+            start_date=want.start_date,
+            end_date=want.end_date,
+            itself=match,
+        ):
             return None
         if match is None:
-            match = {"id": None, "cohort": want.cohort, "start_date": want.start_date, **values}
+            match = LegalStatusEpisode(cohort=want.cohort, start_date=want.start_date, **values)
             state.append(match)
             new.append(match)
-            outcomes.append(SyncOutcome.CREATED)
             continue
-        match.update(values)
-        if match["id"] is not None and all(m is not match for m in changed):
+        for name, value in values.items():
+            setattr(match, name, value)
+        if match.pk is not None and all(m is not match for m in changed):
             changed.append(match)
-        outcomes.append(SyncOutcome.UPDATED)
     return tuple(outcomes), new, changed
-
-
-def _overlaps(state: list[dict], want: EpisodeWant, itself: dict | None) -> bool:
-    """episodes._overlapping_episode's test, on the episodes in memory."""
-    return any(
-        e is not itself
-        and e["cohort"] == want.cohort
-        and (want.end_date is None or e["start_date"] <= want.end_date)
-        and (e["end_date"] is None or e["end_date"] >= want.start_date)
-        for e in state
-    )
 
 
 def _update(
@@ -391,28 +375,22 @@ def _update(
         ["ethnicity", "version"],
         [(row.child_id, row.ethnicity, row.version) for row in updated],
     )
-    new_episodes = [
-        LegalStatusEpisode(
-            child_id=held[index]["id"], **{k: v for k, v in values.items() if k != "id"}
-        )
-        for index in written
-        for values in changes[index].episodes_new
-    ]
-    changed_episodes = [
-        LegalStatusEpisode(
-            pk=values["id"],
-            start_date=values["start_date"],  # for the BatchEvent's dates: not written
-            **{name: values[name] for name in _EPISODE_VALUES},
-        )
-        for index in written
-        for values in changes[index].episodes_changed
-    ]
-    # Ended before the new ones are added, so that no overlap is seen on the way (the file's
-    # new episode often starts the day after one it ends).
+    new_episodes = []
+    for index in written:
+        for episode in changes[index].episodes_new:
+            episode.child_id = held[index]["id"]
+            new_episodes.append(episode)
+    changed_episodes = [e for index in written for e in changes[index].episodes_changed]
+    # One statement for every change is safe against the exclusion constraint, which checks
+    # each row as the UPDATE reaches it: a sync never moves a start date (the match,
+    # episode_sync_plan), so whether two episodes of a cohort overlap depends on the earlier
+    # one's end alone, and each row, old or new, agrees with the valid record before and the
+    # one planned after (episode_overlap on each step). The new episodes are added after the
+    # changes, so an episode that ends earlier has left the days a new one takes.
     _update_rows(
         LegalStatusEpisode,
-        list(_EPISODE_VALUES),
-        [(e.pk, *(getattr(e, name) for name in _EPISODE_VALUES)) for e in changed_episodes],
+        list(EPISODE_VALUES),
+        [(e.pk, *(getattr(e, name) for name in EPISODE_VALUES)) for e in changed_episodes],
     )
     LegalStatusEpisode.objects.bulk_create(new_episodes)
     if not written:
@@ -443,25 +421,10 @@ def _creatable(child: ReturnChild) -> bool:
         _child_row(identity).clean_fields()
     except ValidationError:
         return False
-    by_cohort: dict[str, list[EpisodeWant]] = {}
-    for episode in child.episodes:
-        if episode_shape_errors(
-            cohort=episode.cohort,
-            start_date=episode.start_date,
-            end_date=episode.end_date,
-            legal_status=episode.legal_status,
-            plac_route=episode.plac_route,
-            closure_date=episode.closure_date,
-            placement_la=episode.placement_la,
-        ):
-            return False
-        by_cohort.setdefault(episode.cohort, []).append(episode)
-    for episodes in by_cohort.values():
-        episodes = sorted(episodes, key=lambda e: e.start_date)
-        for previous, current in zip(episodes, episodes[1:], strict=False):
-            if previous.end_date is None or current.start_date <= previous.end_date:
-                return False  # an overlap, or two with one start date: episode_sync decides
-    return True
+    # Each episode added in turn, by episode_sync's rules (an overlap, or two with one start
+    # date, is for the service to decide).
+    planned = _episodes_planned(child.episodes, [])
+    return planned is not None and all(o == SyncOutcome.CREATED for o in planned[0])
 
 
 def _update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -485,22 +448,23 @@ def _update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[tuple
 
 
 def _child_row(identity: ChildIdentity) -> Child:
-    """The child as child_create and then child_identity_sync's identifiers leave them (the
-    version is 2: created, then the identifiers written under the lock)."""
-    return Child(
+    """The child as child_create and then child_identity_sync's identifiers
+    (children.py identifiers_changes) leave them: a version for each write."""
+    child = Child(
         first_name=PLACEHOLDER_FIRST_NAME,
         last_name=placeholder_last_name(identity.la_child_id),
         date_of_birth=identity.date_of_birth,
         gender=identity.gender,
         upn=identity.upn,
-        la_child_id=identity.la_child_id,
-        upn_unknown="" if identity.upn else identity.upn_unknown,
-        former_upns=[identity.former_upn]
-        if identity.former_upn and identity.former_upn != identity.upn
-        else [],
-        upn_needs_checking=identity.upn_needs_checking,
-        version=2,
+        version=1,
     )
+    identifiers = identifiers_changes(
+        {name: getattr(child, name) for name in IDENTITY_FIELDS}, identity
+    )
+    for name, value in (identifiers or {}).items():
+        setattr(child, name, value)
+    child.version += identifiers is not None
+    return child
 
 
 def _create(

@@ -5,6 +5,7 @@ one set of rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from auditlog.context import set_actor
@@ -59,8 +60,11 @@ def episode_add(
     with transaction.atomic(), set_actor(actor):
         # Serialise episode writes per child so the overlap check below sees every episode.
         Child.objects.select_for_update().filter(pk=child.pk).first()
-        overlapping = _overlapping_episode(
-            child=child, cohort=cohort, start_date=start_date, end_date=end_date
+        overlapping = episode_overlap(
+            _cohort_episodes(child_id=child.pk, cohort=cohort),
+            cohort=cohort,
+            start_date=start_date,
+            end_date=end_date,
         )
         if overlapping is not None:
             raise DomainError({"start_date": [_overlap_message(overlapping)]})
@@ -142,20 +146,36 @@ def _episode_date_errors(
     return errors
 
 
-def _overlapping_episode(
+def _cohort_episodes(*, child_id: object, cohort: str) -> list[LegalStatusEpisode]:
+    """The child's episodes of a cohort, in id order (episode_match's "first"), as the rules
+    below take them."""
+    return list(LegalStatusEpisode.objects.filter(child_id=child_id, cohort=cohort).order_by("pk"))
+
+
+def episode_overlap(
+    episodes: Iterable[LegalStatusEpisode],
     *,
-    child: Child,
     cohort: str,
     start_date: date,
     end_date: date | None,
-    excluding: int | None = None,
+    itself: LegalStatusEpisode | None = None,
 ) -> LegalStatusEpisode | None:
-    candidates = LegalStatusEpisode.objects.filter(child=child, cohort=cohort)
-    if excluding is not None:
-        candidates = candidates.exclude(pk=excluding)
-    if end_date is not None:
-        candidates = candidates.filter(start_date__lte=end_date)
-    return candidates.exclude(end_date__lt=start_date).order_by("start_date").first()
+    """The rule that episodes of one cohort never overlap for a child, decided on the child's
+    episodes as given (no query; for episode_add, episode_update and the returns' bulk path,
+    records/services/children_bulk.py): the first by start date of the other episodes of the
+    cohort that share a day with start_date to end_date (None: open), or None. `itself`, the
+    episode being changed, is not compared with itself. The database refuses an overlap as
+    well (the exclusion constraint episode_no_overlap_in_cohort)."""
+    overlapping = [
+        episode
+        for episode in episodes
+        if episode is not itself
+        and (itself is None or itself.pk is None or episode.pk != itself.pk)
+        and episode.cohort == cohort
+        and (end_date is None or episode.start_date <= end_date)
+        and (episode.end_date is None or episode.end_date >= start_date)
+    ]
+    return min(overlapping, key=lambda episode: episode.start_date, default=None)
 
 
 def _overlap_message(episode: LegalStatusEpisode) -> str:
@@ -214,12 +234,12 @@ def episode_update(
     with transaction.atomic(), set_actor(actor):
         Child.objects.select_for_update().filter(pk=episode.child_id).first()
         current = LegalStatusEpisode.objects.select_for_update().get(pk=episode.pk)
-        overlapping = _overlapping_episode(
-            child=current.child,
+        overlapping = episode_overlap(
+            _cohort_episodes(child_id=current.child_id, cohort=current.cohort),
             cohort=current.cohort,
             start_date=start_date,
             end_date=end_date,
-            excluding=current.pk,
+            itself=current,
         )
         if overlapping is not None:
             raise DomainError({"start_date": [_overlap_message(overlapping)]})
@@ -268,18 +288,45 @@ def episode_sync(
         "placement_la": placement_la,
     }
     with transaction.atomic():
-        existing = (
-            LegalStatusEpisode.objects.filter(child=child, cohort=cohort, start_date=start_date)
-            .order_by("pk")
-            .first()
+        outcome, existing = episode_sync_plan(
+            _cohort_episodes(child_id=child.pk, cohort=cohort),
+            cohort=cohort,
+            start_date=start_date,
+            values=values,
         )
         if existing is None:
             episode_add(actor=actor, child=child, cohort=cohort, start_date=start_date, **values)
-            return SyncOutcome.CREATED
-        if all(getattr(existing, name) == value for name, value in values.items()):
-            return SyncOutcome.UNCHANGED
-        episode_update(actor=actor, episode=existing, start_date=start_date, **values)
-        return SyncOutcome.UPDATED
+        elif outcome == SyncOutcome.UPDATED:
+            episode_update(actor=actor, episode=existing, start_date=start_date, **values)
+        return outcome
+
+
+# The values a return gives an episode besides its cohort and start date, which match it.
+EPISODE_VALUES = ("legal_status", "plac_route", "end_date", "closure_date", "placement_la")
+
+
+def episode_sync_plan(
+    episodes: Sequence[LegalStatusEpisode],
+    *,
+    cohort: str,
+    start_date: date,
+    values: Mapping[str, object],
+) -> tuple[SyncOutcome, LegalStatusEpisode | None]:
+    """episode_sync's match, decided on the child's episodes in id order (no query; for the
+    service and the returns' bulk path, records/services/children_bulk.py): the episode of the
+    cohort with that start date, the first by id, is the one the return means. CREATED with
+    None when there is none; UNCHANGED when it already has `values` (EPISODE_VALUES), else
+    UPDATED, with the episode. Only these values change: the start date is the match, so a
+    sync never moves an episode's start (the bulk path relies on it, _update)."""
+    existing = next(
+        (e for e in episodes if (e.cohort, e.start_date) == (cohort, start_date)),
+        None,
+    )
+    if existing is None:
+        return SyncOutcome.CREATED, None
+    if all(getattr(existing, name) == value for name, value in values.items()):
+        return SyncOutcome.UNCHANGED, existing
+    return SyncOutcome.UPDATED, existing
 
 
 def child_death_record(
