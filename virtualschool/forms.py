@@ -22,6 +22,7 @@ radios and checkboxes that class goes on the group, e.g. "govuk-radios--inline".
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from collections.abc import Callable
 from html import escape as escape_html
@@ -69,6 +70,8 @@ FIXED_INPUT_WIDTHS = (2, 3, 4, 5, 10, 20, 30)
 YEAR_DIGITS = 4
 # An aside at the end of a label, such as "(optional)", left out of date error messages.
 TRAILING_ASIDE = re.compile(r"\s*\([^)]*\)$")
+
+logger = logging.getLogger(__name__)
 
 
 def _default_input_width(widget: forms.Widget, widget_type: str) -> str:
@@ -416,6 +419,10 @@ def submit(
             raise _RehearsalDoneError
     except _RehearsalDoneError:
         pass
+    except (TypeError, ValueError, AttributeError):
+        # A rule that cannot be judged without a value the form rejected: the form's own
+        # message about that field stands alone, as it did before rehearsals.
+        logger.debug("rehearsal of %s stopped at a rejected value", service, exc_info=True)
     except DomainError as error:
         refusal = _refusal_beside(error, rejected)
         if refusal is not None:

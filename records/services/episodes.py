@@ -132,9 +132,13 @@ def placement_la_errors(*, cohort: str, placement_la: str) -> dict[str, list[str
 
 
 def _episode_date_errors(
-    *, cohort: str, start_date: date, end_date: date | None, closure_date: date | None
+    *, cohort: str, start_date: date | None, end_date: date | None, closure_date: date | None
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if start_date is None:  # the form has said what is missing (virtualschool.forms.submit)
+        if closure_date is not None and cohort != Cohort.CIN:
+            errors["closure_date"] = ["Only a child-in-need episode has a case closure date"]
+        return errors
     if start_date > timezone.localdate():
         errors["start_date"] = ["Start date must be today or in the past"]
     if end_date is not None and end_date < start_date:

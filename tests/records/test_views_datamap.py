@@ -95,6 +95,8 @@ def test_copies_and_tables_with_nothing_personal_have_their_own_headings(page):
         "sharing_disclosurechild",
         # A child an extract file holds (sharing's extract files): the row names the child only.
         "sharing_extractchild",
+        # Which of a plan's targets a PP+ request is for: the row names the request only.
+        "records_ppplusrequesttarget",
     } == set(tables)
     assert " ".join(tables["records_accesslogentry"][2]) == "Child_id column: child_id"
     assert " ".join(tables["records_importrun"][3]) == "Kept: its rows name no child"

@@ -93,7 +93,8 @@ def test_a_removed_restriction_restricts_nothing(admin_user, admin2, manager):
     )
     agreement = services.agreement_approve(actor=admin2, agreement=agreement)
     child = ChildFactory(date_of_birth=datetime.date(2012, 1, 1))
-    EpisodeFactory(child=child, start_date=datetime.date(2020, 1, 1))
+    # Placed in the other council's area (sharing/cohort.py's LA scope), so in its cohort.
+    EpisodeFactory(child=child, start_date=datetime.date(2020, 1, 1), placement_la="874")
     day = datetime.date(2026, 6, 1)
     restriction = services.restriction_add(actor=manager, child=child, **VALID)
     assert not datasets.build(agreement=agreement, on=day).children.exists()
