@@ -20,22 +20,44 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from django.db.models import Count, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from records.calendar import academic_year_of, term_bounds, term_of
-from records.models import Child, Enrolment, Exclusion, HomeSeen
+from records.codes import Cohort
+from records.models import Allocation, Child, Enrolment, Exclusion, HomeSeen, LegalStatusEpisode
 from records.permissions import UserLike, can_see_area, can_see_field, can_view_dashboards
 from records.selectors.children import children_visible_to, children_without_school
 from records.selectors.dashboards import pep as pep_dashboard
 from records.selectors.dashboards.attendance import SHOW_PERSISTENT, attendance_children
 from records.selectors.dashboards.scope import Period, Scope
+from records.spans import open_q
 from records.todo import TodoItem
 
 UPN_CHECK_QUERY = "upn_check=1"
 NO_SCHOOL_QUERY = "no_school=1"
+
+
+def home_headline(user: UserLike, *, sees_all: bool) -> dict[str, int]:
+    """The home page's figures, in one query: how many children the user sees; for someone
+    who sees every child (a manager), also how many are looked after today and how many are
+    in a cohort today with no caseworker allocated."""
+    children = children_visible_to(user)
+    if not sees_all:
+        return {"child_count": children.count()}
+    today = timezone.localdate()
+    looked_after = Exists(
+        LegalStatusEpisode.objects.filter(open_q(today), child=OuterRef("pk"), cohort=Cohort.CLA)
+    )
+    in_cohort = Exists(LegalStatusEpisode.objects.filter(open_q(today), child=OuterRef("pk")))
+    allocated = Exists(Allocation.objects.filter(open_q(today), child=OuterRef("pk")))
+    return children.aggregate(
+        child_count=Count("pk"),
+        looked_after_count=Count("pk", filter=Q(looked_after)),
+        unallocated_count=Count("pk", filter=Q(in_cohort) & ~Q(allocated)),
+    )
 
 
 def _first_and_count(children: QuerySet[Child]) -> tuple[Any, int]:
