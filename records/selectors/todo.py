@@ -1,6 +1,6 @@
 """The record's items of the home page's "What needs doing" (records/todo.py), each over the
 children the user sees (`children_visible_to`: a caseworker's caseload, a manager's cohort),
-each one query, and each left out for a user who may not see what it counts (the data map,
+each one query (the two PEP items one between them), and each left out for a user who may not see what it counts (the data map,
 through records.permissions).
 
 - New suspensions and exclusions since the user last opened their list (`HomeSeen`), or, if
@@ -11,8 +11,9 @@ through records.permissions).
 - Children with no school today (`children_without_school`, the caseload's `?no_school=1`).
 - UPNs that need checking (`Child.upn_needs_checking`, the caseload's `?upn_check=1`).
 - PEPs overdue or due in the next 14 days, and plans submitted and waiting for QA: the PEP
-  dashboard's own rules and lists (records/selectors/dashboards/pep.py, `pep_children`), over
-  this term as at today.
+  dashboard's own rules and lists (records/selectors/dashboards/pep.py: `pep_todo` counts
+  both in one statement with the conditions `pep_children` lists), over this term as at
+  today.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ NO_SCHOOL_QUERY = "no_school=1"
 
 
 def home_headline(user: UserLike, *, sees_all: bool) -> dict[str, int]:
-    """The home page's figures, in one query: how many children the user sees; for someone
+    """The home page's headline figures, in one query: how many children the user sees; for someone
     who sees every child (a manager), also how many are looked after today and how many are
     in a cohort today with no caseworker allocated."""
     children = children_visible_to(user)
@@ -180,40 +181,38 @@ def upn_check_item(user: UserLike) -> TodoItem | None:
     )
 
 
-def _pep_item(
-    user: UserLike, *, key: str, show: str, label: str, label_one: str
-) -> TodoItem | None:
+def pep_items(user: UserLike) -> tuple[TodoItem, TodoItem] | None:
+    """PEPs overdue or due in the next DUE_SOON_DAYS days, and plans submitted and waiting for
+    QA: both counted in one statement (pep_dashboard.pep_todo), each linking to its list."""
     if not can_view_dashboards(user) or not can_see_area(user, "pep"):
         return None
     scope = this_term_scope()
-    count, children = pep_dashboard.pep_children(user=user, scope=scope, show=show, limit=1)
-    list_url = f"{reverse('dashboards:pep-children')}?{scope.querystring(show=show)}"
-    first = children[0].child_id if children else None
-    return TodoItem(
-        key=key,
-        count=count,
-        label=label,
-        label_one=label_one,
-        url=_child_or_list(first, count, list_url, tab="pep"),
-    )
-
-
-def pep_due_item(user: UserLike) -> TodoItem | None:
+    todo = pep_dashboard.pep_todo(user=user, scope=scope)
+    list_url = f"{reverse('dashboards:pep-children')}?"
     days = pep_dashboard.DUE_SOON_DAYS
-    return _pep_item(
-        user,
-        key="pep_due",
-        show=pep_dashboard.SHOW_DUE_SOON,
-        label=f"children whose PEP is overdue or due in the next {days} days",
-        label_one=f"child whose PEP is overdue or due in the next {days} days",
-    )
-
-
-def pep_awaiting_qa_item(user: UserLike) -> TodoItem | None:
-    return _pep_item(
-        user,
-        key="pep_awaiting_qa",
-        show=pep_dashboard.SHOW_AWAITING_QA,
-        label="plans submitted and waiting for QA",
-        label_one="plan submitted and waiting for QA",
+    return (
+        TodoItem(
+            key="pep_due",
+            count=todo.due_soon,
+            label=f"children whose PEP is overdue or due in the next {days} days",
+            label_one=f"child whose PEP is overdue or due in the next {days} days",
+            url=_child_or_list(
+                todo.due_soon_child,
+                todo.due_soon,
+                list_url + scope.querystring(show=pep_dashboard.SHOW_DUE_SOON),
+                tab="pep",
+            ),
+        ),
+        TodoItem(
+            key="pep_awaiting_qa",
+            count=todo.awaiting_qa,
+            label="plans submitted and waiting for QA",
+            label_one="plan submitted and waiting for QA",
+            url=_child_or_list(
+                todo.awaiting_qa_child,
+                todo.awaiting_qa,
+                list_url + scope.querystring(show=pep_dashboard.SHOW_AWAITING_QA),
+                tab="pep",
+            ),
+        ),
     )
