@@ -170,69 +170,74 @@ def per_child_sql(
         as_at,
         PepStatus.SUBMITTED.value,
         as_at,
-        *(as_at, year, term) * 2,
         settings.TIME_ZONE,
+        # term_plans
+        settings.TIME_ZONE,
+        as_at,
+        year,
+        term,
         # per_child
         *overdue_params,
         *soon_params,
     ]
-    term_plan = "WHERE d.created <= %s AND pl.academic_year = %s AND pl.term = %s"
-    latest_first = "ORDER BY pl.created_at DESC, pl.id DESC"
     sql = f"""
         scope AS MATERIALIZED ({scope_sql}),
         care AS MATERIALIZED (
             -- selectors.pep.care_entered in SQL: the latest looked-after episode started by
             -- the as-at day must be open on it; earlier episodes ending at most a day before
-            -- the next begins are the same care period.
-            SELECT child_id, entered FROM (
-                SELECT child_id, end_date, newest,
-                    max(start_date) FILTER (WHERE breaks) OVER (
-                        PARTITION BY child_id ORDER BY start_date ROWS UNBOUNDED PRECEDING
-                    ) AS entered
-                FROM (
-                    SELECT e.child_id, e.start_date, e.end_date,
-                        row_number() OVER (
-                            PARTITION BY e.child_id ORDER BY e.start_date DESC
-                        ) = 1 AS newest,
-                        coalesce(
-                            e.start_date - lag(e.end_date) OVER (
-                                PARTITION BY e.child_id ORDER BY e.start_date
-                            ) > 1,
-                            true
-                        ) AS breaks
-                    FROM {table_name(LegalStatusEpisode)} e
-                    JOIN scope ON scope.child_id = e.child_id
-                    WHERE e.cohort = %s AND e.start_date <= %s
-                ) episodes
-            ) islands
-            WHERE newest AND (end_date IS NULL OR end_date >= %s)
+            -- the next begins are the same care period, so the period was entered at the
+            -- latest start that follows a break. A child's looked-after episodes never overlap
+            -- (the episode_no_overlap_in_cohort constraint), so the latest is open on the day
+            -- exactly when one of them is: one sort of the episodes, then one group a child.
+            SELECT child_id, max(start_date) FILTER (WHERE breaks) AS entered
+            FROM (
+                SELECT e.child_id, e.start_date, e.end_date,
+                    coalesce(
+                        e.start_date - lag(e.end_date) OVER (
+                            PARTITION BY e.child_id ORDER BY e.start_date
+                        ) > 1,
+                        true
+                    ) AS breaks
+                FROM {table_name(LegalStatusEpisode)} e
+                JOIN scope ON scope.child_id = e.child_id
+                WHERE e.cohort = %s AND e.start_date <= %s
+            ) episodes
+            GROUP BY child_id
+            HAVING bool_or(end_date IS NULL OR end_date >= %s)
         ),
         plans AS MATERIALIZED (
             -- Each child's plans read once, together (not a lookup per child per figure):
             -- a plan created in this care period by the as-at day (`started`), the latest
-            -- completed meeting of one created in it, a plan submitted by the as-at day and
-            -- not yet rated or returned, and the term's latest plan's status and rating.
+            -- completed meeting of one created in it, and a plan submitted by the as-at day
+            -- and not yet rated or returned.
             SELECT pl.child_id,
                 bool_or(d.created BETWEEN care.entered AND %s) AS started,
                 max(pl.meeting_date) FILTER (
                     WHERE d.created >= care.entered AND pl.status = %s
                     AND pl.meeting_date BETWEEN care.entered AND %s
                 ) AS latest_meeting,
-                bool_or(pl.status = %s AND d.created <= %s) AS awaiting_qa,
-                (array_agg(pl.status {latest_first}) FILTER ({term_plan}))[1] AS status,
-                (array_agg(pl.qa_rating {latest_first}) FILTER ({term_plan}))[1] AS qa_rating
+                bool_or(pl.status = %s AND d.created <= %s) AS awaiting_qa
             FROM care JOIN {table_name(Pep)} pl ON pl.child_id = care.child_id
             CROSS JOIN LATERAL (
                 SELECT (pl.created_at AT TIME ZONE %s)::date AS created
             ) d
             GROUP BY pl.child_id
         ),
+        term_plans AS MATERIALIZED (
+            -- The term's latest plan created by the as-at day, a child.
+            SELECT DISTINCT ON (pl.child_id) pl.child_id, pl.status, pl.qa_rating
+            FROM {table_name(Pep)} pl JOIN care ON care.child_id = pl.child_id
+            WHERE (pl.created_at AT TIME ZONE %s)::date <= %s
+                AND pl.academic_year = %s AND pl.term = %s
+            ORDER BY pl.child_id, pl.created_at DESC, pl.id DESC
+        ),
         per_child_care AS MATERIALIZED (
             SELECT {columns}, care.entered, coalesce(plans.started, false) AS started,
                 plans.latest_meeting, coalesce(plans.awaiting_qa, false) AS awaiting_qa,
-                plans.status, nullif(plans.qa_rating, '') AS qa_rating
+                term_plans.status, nullif(term_plans.qa_rating, '') AS qa_rating
             FROM scope JOIN care ON care.child_id = scope.child_id
             LEFT JOIN plans ON plans.child_id = scope.child_id
+            LEFT JOIN term_plans ON term_plans.child_id = scope.child_id
         ),
         per_child AS MATERIALIZED (
             SELECT c.*, ({overdue}) AS overdue, ({soon}) AS due_soon FROM per_child_care c
