@@ -38,6 +38,8 @@ cohort=CLA and sen=K), alternating, after two warm-up requests of each:
   --reuse); `home_manager_ms_p50` / `_p95` / `home_manager_queries`: the home page for the
   manager, every "What needs doing" item counted over the whole cohort. Target for both: p95
   of 300 ms or less at 20,000 children (issue 15).
+- for the record, `home_item_<key>_ms`: each home page item's own time, called directly
+  (`headline`, and each "What needs doing" source by its key; `pep` counts both PEP items).
 The figures of LIMIT_SQL are checked against what the dashboard's selector returns for the
 same scope; the run fails if any differs.
 
