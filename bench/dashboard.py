@@ -38,6 +38,8 @@ cohort=CLA and sen=K), alternating, after two warm-up requests of each:
   --reuse); `home_manager_ms_p50` / `_p95` / `home_manager_queries`: the home page for the
   manager, every "What needs doing" item counted over the whole cohort. Target for both: p95
   of 300 ms or less at 20,000 children (issue 15).
+- for the record, `home_item_<key>_ms`: each home page item's own time, called directly
+  (`headline`, and each "What needs doing" source by its key; `pep` counts both PEP items).
 The figures of LIMIT_SQL are checked against what the dashboard's selector returns for the
 same scope; the run fails if any differs.
 
@@ -55,6 +57,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -78,7 +81,9 @@ from records.selectors.dashboards.scope import (
     Period,
     Scope,
 )
+from records.selectors.todo import home_headline
 from records.services.attendance import attendance_summaries_refresh_from
+from records.todo import todo_sources
 from staff.models import StaffChange
 from staff.services import staff_user_ensure
 from virtualschool.roles import Role
@@ -675,7 +680,10 @@ class Command(BaseCommand):
 
     def _measure_pep(self, page: Callable[..., Callable[[], Any]], repeat: int, figures: dict):
         """The PEP dashboard (this year, by cohort) and the home page, with its PEP items, for
-        the manager over the whole cohort: `pep_dashboard_*` and `home_manager_*`."""
+        the manager over the whole cohort: `pep_dashboard_*` and `home_manager_*`; then, to
+        say which part of the home page costs what, `home_item_<key>_ms`: the median time of
+        each source of "What needs doing" (records/todo.py, by the key it is registered
+        under) and of the headline figures (`home_item_headline_ms`), called directly."""
         for name, path in (("pep_dashboard", reverse("dashboards:pep")), ("home_manager", "/")):
             with CaptureQueriesContext(connection) as captured:
                 page({}, path)()
@@ -683,6 +691,13 @@ class Command(BaseCommand):
             (times,) = self._timed({name: page({}, path)}, repeat).values()
             figures[f"{name}_ms_p50"] = _ms(statistics.median(times))
             figures[f"{name}_ms_p95"] = _ms(_percentile(times, 0.95))
+        manager = User.objects.get(username=MANAGER)
+        items: dict[str, Callable[[], Any]] = {
+            "headline": lambda: home_headline(manager, sees_all=True),
+            **{key: partial(source, manager) for key, source in todo_sources().items()},
+        }
+        for key, times in self._timed(items, max(5, repeat // 2)).items():
+            figures[f"home_item_{key}_ms"] = _ms(statistics.median(times))
 
     @staticmethod
     def _check_figures(manager: Any, scopes: dict[str, Scope], figures: dict) -> None:

@@ -21,13 +21,13 @@ class RecordsConfig(AppConfig):
         datamap_entries.register_records()
         audit.register_models()
         home_part_register(self.label, home_part)
-        # "What needs doing" on the home page; PEP items register here too when PEPs land.
+        # "What needs doing" on the home page.
         todo_register("new_exclusions", todo.new_exclusions_item)
         todo_register("persistent_absence", todo.persistent_absence_item)
         todo_register("no_school", todo.no_school_item)
         todo_register("upn_check", todo.upn_check_item)
-        todo_register("pep_due", todo.pep_due_item)
-        todo_register("pep_awaiting_qa", todo.pep_awaiting_qa_item)
+        # PEPs due and plans waiting for QA: two items, one statement.
+        todo_register("pep", todo.pep_items)
         # Leaving the Caseworker role ends the person's caseload (issue 11, door 4).
         on_leaving_role_register(Role.CASEWORKER, self.label, caseload_end)
         # A request refused before its view (a recipient's) is in the child's access log.

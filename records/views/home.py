@@ -5,45 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from records.codes import Cohort
-from records.models import Allocation, Exclusion, HomeSeen, LegalStatusEpisode
+from records.models import Exclusion, HomeSeen
 from records.permissions import (
     can_add_child,
     can_see_field,
     can_see_what_needs_doing,
     can_view_all_children,
 )
-from records.selectors import child_name_for, children_visible_to
-from records.selectors.todo import new_exclusions
+from records.selectors import child_name_for
+from records.selectors.todo import home_headline, new_exclusions
 from records.services import access_log_record_many
 from records.services.home import home_seen_mark
-from records.spans import open_q
 from records.todo import todo_items
 from virtualschool.roles import Role, user_has_role
 
 NEW_EXCLUSIONS_LIMIT = 200
-
-
-def _headline(user: Any) -> dict[str, int]:
-    """A manager's figures over the cohort, in one query: children on the record, looked
-    after today, and in a cohort today with no caseworker allocated."""
-    today = timezone.localdate()
-    looked_after = Exists(
-        LegalStatusEpisode.objects.filter(open_q(today), child=OuterRef("pk"), cohort=Cohort.CLA)
-    )
-    in_cohort = Exists(LegalStatusEpisode.objects.filter(open_q(today), child=OuterRef("pk")))
-    allocated = Exists(Allocation.objects.filter(open_q(today), child=OuterRef("pk")))
-    return children_visible_to(user).aggregate(
-        child_count=Count("pk"),
-        looked_after_count=Count("pk", filter=Q(looked_after)),
-        unallocated_count=Count("pk", filter=Q(in_cohort) & ~Q(allocated)),
-    )
 
 
 def home_part(user: Any) -> dict[str, Any]:
@@ -52,11 +32,10 @@ def home_part(user: Any) -> dict[str, Any]:
     if user_has_role(user, Role.RECIPIENT):
         return {}
     sees_all = can_view_all_children(user)
-    figures = _headline(user) if sees_all else {"child_count": children_visible_to(user).count()}
     return {
         "sees_all_children": sees_all,
         "can_add_child": can_add_child(user),
-        **figures,
+        **home_headline(user, sees_all=sees_all),
         "todo": todo_items(user) if can_see_what_needs_doing(user) else None,
     }
 

@@ -169,6 +169,22 @@ def test_a_manager_counts_the_cohort_and_is_sent_to_the_lists(world, manager):
     assert items["upn_check"].text == "UPNs that need checking"
 
 
+def test_the_headline_figures(world, manager, caseworker):
+    """Five children; four looked after today (the closed case is not); one of those in a
+    cohort today with no caseworker ('old'; the closed case is in no cohort). A caseworker's
+    headline is only how many children they see."""
+    figures = home_part(manager)
+    assert figures["sees_all_children"] is True
+    assert {key: figures[key] for key in ("child_count", "looked_after_count")} == {
+        "child_count": 5,
+        "looked_after_count": 4,
+    }
+    assert figures["unallocated_count"] == 1
+    figures = home_part(caseworker)
+    assert figures["child_count"] == 2
+    assert "looked_after_count" not in figures and "unallocated_count" not in figures
+
+
 def test_each_list_behind_an_item_holds_exactly_its_children(world, client_for, manager):
     client = client_for(manager)
     for key, expected in (

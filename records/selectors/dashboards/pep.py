@@ -160,21 +160,23 @@ def per_child_sql(
     soon, soon_params = due_by_sql(due_thresholds(as_at + timedelta(days=DUE_SOON_DAYS)), "c")
     params = [
         *params,
+        # care
         Cohort.CLA.value,
         as_at,
         as_at,
-        settings.TIME_ZONE,
+        # plans
         as_at,
-        settings.TIME_ZONE,
         PepStatus.COMPLETE.value,
         as_at,
         PepStatus.SUBMITTED.value,
-        settings.TIME_ZONE,
         as_at,
+        settings.TIME_ZONE,
+        # term_plans
         settings.TIME_ZONE,
         as_at,
         year,
         term,
+        # per_child
         *overdue_params,
         *soon_params,
     ]
@@ -183,59 +185,62 @@ def per_child_sql(
         care AS MATERIALIZED (
             -- selectors.pep.care_entered in SQL: the latest looked-after episode started by
             -- the as-at day must be open on it; earlier episodes ending at most a day before
-            -- the next begins are the same care period.
-            SELECT child_id, entered FROM (
-                SELECT child_id, end_date, newest,
-                    max(start_date) FILTER (WHERE breaks) OVER (
-                        PARTITION BY child_id ORDER BY start_date ROWS UNBOUNDED PRECEDING
-                    ) AS entered
-                FROM (
-                    SELECT e.child_id, e.start_date, e.end_date,
-                        row_number() OVER (
-                            PARTITION BY e.child_id ORDER BY e.start_date DESC
-                        ) = 1 AS newest,
-                        coalesce(
-                            e.start_date - lag(e.end_date) OVER (
-                                PARTITION BY e.child_id ORDER BY e.start_date
-                            ) > 1,
-                            true
-                        ) AS breaks
-                    FROM {table_name(LegalStatusEpisode)} e
-                    JOIN scope ON scope.child_id = e.child_id
-                    WHERE e.cohort = %s AND e.start_date <= %s
-                ) episodes
-            ) islands
-            WHERE newest AND (end_date IS NULL OR end_date >= %s)
+            -- the next begins are the same care period, so the period was entered at the
+            -- latest start that follows a break. A child's looked-after episodes never overlap
+            -- (the episode_no_overlap_in_cohort constraint), so the latest is open on the day
+            -- exactly when one of them is: one sort of the episodes, then one group a child.
+            SELECT child_id, max(start_date) FILTER (WHERE breaks) AS entered
+            FROM (
+                SELECT e.child_id, e.start_date, e.end_date,
+                    coalesce(
+                        e.start_date - lag(e.end_date) OVER (
+                            PARTITION BY e.child_id ORDER BY e.start_date
+                        ) > 1,
+                        true
+                    ) AS breaks
+                FROM {table_name(LegalStatusEpisode)} e
+                JOIN scope ON scope.child_id = e.child_id
+                WHERE e.cohort = %s AND e.start_date <= %s
+            ) episodes
+            GROUP BY child_id
+            HAVING bool_or(end_date IS NULL OR end_date >= %s)
+        ),
+        plans AS MATERIALIZED (
+            -- Each child's plans read once, together (not a lookup per child per figure):
+            -- a plan created in this care period by the as-at day (`started`), the latest
+            -- completed meeting of one created in it, and a plan submitted by the as-at day
+            -- and not yet rated or returned.
+            SELECT pl.child_id,
+                bool_or(d.created BETWEEN care.entered AND %s) AS started,
+                max(pl.meeting_date) FILTER (
+                    WHERE d.created >= care.entered AND pl.status = %s
+                    AND pl.meeting_date BETWEEN care.entered AND %s
+                ) AS latest_meeting,
+                bool_or(pl.status = %s AND d.created <= %s) AS awaiting_qa
+            FROM care JOIN {table_name(Pep)} pl ON pl.child_id = care.child_id
+            CROSS JOIN LATERAL (
+                SELECT (pl.created_at AT TIME ZONE %s)::date AS created
+            ) d
+            GROUP BY pl.child_id
+        ),
+        term_plans AS MATERIALIZED (
+            -- The term's latest plan created by the as-at day, a child.
+            SELECT DISTINCT ON (pl.child_id) pl.child_id, pl.status, pl.qa_rating
+            FROM {table_name(Pep)} pl JOIN care ON care.child_id = pl.child_id
+            WHERE (pl.created_at AT TIME ZONE %s)::date <= %s
+                AND pl.academic_year = %s AND pl.term = %s
+            ORDER BY pl.child_id, pl.created_at DESC, pl.id DESC
         ),
         per_child_care AS MATERIALIZED (
-            SELECT {columns}, care.entered,
-                EXISTS (
-                    SELECT 1 FROM {table_name(Pep)} pl WHERE pl.child_id = scope.child_id
-                    AND (pl.created_at AT TIME ZONE %s)::date BETWEEN care.entered AND %s
-                ) AS started,
-                (
-                    SELECT max(pl.meeting_date) FROM {table_name(Pep)} pl
-                    WHERE pl.child_id = scope.child_id
-                    AND (pl.created_at AT TIME ZONE %s)::date >= care.entered
-                    AND pl.status = %s AND pl.meeting_date BETWEEN care.entered AND %s
-                ) AS latest_meeting,
-                EXISTS (
-                    SELECT 1 FROM {table_name(Pep)} pl WHERE pl.child_id = scope.child_id
-                    AND pl.status = %s AND (pl.created_at AT TIME ZONE %s)::date <= %s
-                ) AS awaiting_qa,
-                (
-                    SELECT ARRAY[pl.status, pl.qa_rating] FROM {table_name(Pep)} pl
-                    WHERE pl.child_id = scope.child_id
-                    AND (pl.created_at AT TIME ZONE %s)::date <= %s
-                    AND pl.academic_year = %s AND pl.term = %s
-                    ORDER BY pl.created_at DESC, pl.id DESC LIMIT 1
-                ) AS term_plan
+            SELECT {columns}, care.entered, coalesce(plans.started, false) AS started,
+                plans.latest_meeting, coalesce(plans.awaiting_qa, false) AS awaiting_qa,
+                term_plans.status, nullif(term_plans.qa_rating, '') AS qa_rating
             FROM scope JOIN care ON care.child_id = scope.child_id
+            LEFT JOIN plans ON plans.child_id = scope.child_id
+            LEFT JOIN term_plans ON term_plans.child_id = scope.child_id
         ),
         per_child AS MATERIALIZED (
-            SELECT c.*, ({overdue}) AS overdue, ({soon}) AS due_soon,
-                c.term_plan[1] AS status, nullif(c.term_plan[2], '') AS qa_rating
-            FROM per_child_care c
+            SELECT c.*, ({overdue}) AS overdue, ({soon}) AS due_soon FROM per_child_care c
         )
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
     return sql, params
@@ -467,3 +472,33 @@ def pep_children(
             rows
         )
     ]
+
+
+@dataclass(frozen=True)
+class PepTodo:
+    """The home page's PEP items: how many children in view are overdue or due within
+    DUE_SOON_DAYS (SHOW_DUE_SOON), and how many have a plan waiting for QA (SHOW_AWAITING_QA),
+    each with one of its children (the child itself when there is exactly one)."""
+
+    due_soon: int
+    due_soon_child: Any
+    awaiting_qa: int
+    awaiting_qa_child: Any
+
+
+def pep_todo(*, user: UserLike, scope: Scope) -> PepTodo:
+    """Both PEP counts of the home page in one statement, with the drill-down lists' own
+    conditions (`pep_children` with SHOW_DUE_SOON and SHOW_AWAITING_QA lists exactly the
+    children counted here), without reading names or schools for a list not shown."""
+    per_child, params = per_child_sql(user=user, scope=scope)
+    due, qa = _show_condition(SHOW_DUE_SOON), _show_condition(SHOW_AWAITING_QA)
+    sql = f"""
+        WITH {per_child}
+        SELECT count(*) FILTER (WHERE {due}), (array_agg(p.child_id) FILTER (WHERE {due}))[1],
+            count(*) FILTER (WHERE {qa}), (array_agg(p.child_id) FILTER (WHERE {qa}))[1]
+        FROM per_child p
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        due_soon, due_soon_child, awaiting_qa, awaiting_qa_child = cursor.fetchone()
+    return PepTodo(due_soon, due_soon_child, awaiting_qa, awaiting_qa_child)
