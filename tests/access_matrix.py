@@ -261,6 +261,10 @@ dashboards:pep-children                    -      GET    S    O   O   N   O   N 
 # page is the Managers', who see the children.
 ppplus:position                            -      GET    S    N   N   O   O   O  N
 ppplus:position                            -      POST   S    N   N   N   R   N  N
+# The queue of requests waiting for a decision: Admins and Managers decide there (an Admin sees
+# a request by number and school, not the child, so the former caseworker, now an Admin, too).
+ppplus:queue                               -      GET    S    N   N   O   O   O  N
+ppplus:queue                               -      POST   S    N   N   R   R   R  N
 
 # The record of processing is information governance's: the Admins'.
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O  N

@@ -742,6 +742,7 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:pep-plan", "POST"): _pep_section,
     **{(f"portal:pep[{variant}]", "POST"): _portal_pep_section for variant in RECIPIENT_VARIANTS},
     ("ppplus:position", "POST"): _ppplus_decide,
+    ("ppplus:queue", "POST"): _ppplus_decide,
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,
