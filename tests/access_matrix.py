@@ -361,6 +361,9 @@ api:contacts-previous-addresses-list       child  GET    FFF  ONN ONN NNN OON NN
 api:contacts-previous-addresses-list       child  POST   FFF  CNN CNN NNN CCN NNN  NNN
 api:contacts-previous-addresses-item       child  GET    FFF  ONN ONN NNN OON NNN  NNN
 api:contacts-previous-addresses-item       child  PUT    FFF  ONN ONN NNN OON NNN  NNN
+# A child's personal education plans, read-only (issue 15): as the PEP tab.
+api:pep-plan-list                          child  GET    FFF  ONN ONN NNN OON NNN  NNN
+api:pep-plan-item                          child  GET    FFF  ONN ONN NNN OON NNN  NNN
 
 # Staff accounts are the Admins' alone (the former caseworker is now an Admin).
 staff:list                                 -      GET    S    N   N   O   N   O  N

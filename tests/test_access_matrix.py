@@ -516,7 +516,7 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     pk = world.child_pk(relation)
     if name == "records:tab":
         return reverse(name, kwargs={"pk": pk, "tab": variant})
-    if name == "records:pep-plan":
+    if name in ("records:pep-plan", "api:pep-plan-item"):
         plan = world.plans["own" if relation == "missing" else relation]
         return reverse(name, kwargs={"pk": pk, "plan": plan.pk})
     if name in ("records:section-add", "records:section-edit", "records:section-remove"):

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from records.api.serializers import MappedSerializer
+from records.forms_pep import TARGET_FIELDS
 from records.models import Pep, PepEvent, PepTarget
 from records.models.pep import PEP_SECTIONS
 from records.permissions import can_see_field
@@ -61,16 +62,7 @@ class PepTargetSerializer(MappedSerializer):
 
     class Meta:
         model = PepTarget
-        fields = [
-            "id",
-            "target",
-            "actions",
-            "owner",
-            "due_by",
-            "success_measure",
-            "pp_plus_amount",
-            "review",
-        ]
+        fields = ["id", *TARGET_FIELDS, "review"]
         read_only_fields = fields
 
 

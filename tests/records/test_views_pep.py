@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from records.codes import Cohort
@@ -17,6 +16,7 @@ from records.services import pep as services
 from records.services import ppplus as ppplus_services
 from tests.conftest import signed_in
 from tests.factories import ChildFactory, EpisodeFactory
+from tests.records.conftest import complete_plans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pep_today")]
 
@@ -31,22 +31,6 @@ def _plan_url(plan) -> str:
 
 def _post(client, url, data):
     return client.post(url, {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
-
-
-def _complete_plans(manager, child, count):
-    for number in range(count):
-        with time_machine.travel(date(2025, 7, 1 + number), tick=False):
-            plan = services.pep_start(actor=manager, child=child)
-            plan = services.pep_details_update(
-                actor=manager,
-                plan=plan,
-                expected_version=plan.version,
-                kind="school_age",
-                meeting_date=date(2025, 7, 1 + number),
-                participants=f"Person {number}, designated teacher",
-            )
-            plan = services.pep_submit(actor=manager, plan=plan, expected_version=plan.version)
-            services.pep_complete(actor=manager, plan=plan, expected_version=plan.version)
 
 
 def test_start_the_next_plan_with_one_click_then_see_it_listed(caseworker, in_care):
@@ -64,10 +48,10 @@ def test_start_the_next_plan_with_one_click_then_see_it_listed(caseworker, in_ca
 
 def test_the_tab_reads_a_fixed_number_of_queries(manager, in_care, django_assert_max_num_queries):
     client = signed_in(manager)
-    _complete_plans(manager, in_care, 1)
+    complete_plans(manager, in_care, 1)
     with django_assert_max_num_queries(40) as few:
         assert client.get(_tab(in_care)).status_code == 200
-    _complete_plans(manager, in_care, 4)
+    complete_plans(manager, in_care, 4)
     with django_assert_max_num_queries(40) as many:
         page = client.get(_tab(in_care))
     assert page.content.decode().count("Person ") == 5
@@ -152,29 +136,7 @@ def test_another_childs_plan_is_not_found(caseworker, in_care, manager):
 def _plan_of_size(manager, child, count):
     """A child's plan with `count` of each thing its page lists: the previous plan's targets
     to review, its own targets, PP+ requests tied to them and the events those writes left."""
-    with time_machine.travel(date(2025, 7, 1), tick=False):
-        previous = services.pep_start(actor=manager, child=child)
-        for number in range(count):
-            services.pep_target_add(
-                actor=manager,
-                plan=previous,
-                target=f"Earlier {number}",
-                owner="Teacher",
-                due_by=date(2025, 9, 1),
-            )
-        previous = Pep.objects.get(pk=previous.pk)
-        previous = services.pep_details_update(
-            actor=manager,
-            plan=previous,
-            expected_version=previous.version,
-            kind="school_age",
-            meeting_date=date(2025, 7, 1),
-            participants="",
-        )
-        previous = services.pep_submit(
-            actor=manager, plan=previous, expected_version=previous.version
-        )
-        services.pep_complete(actor=manager, plan=previous, expected_version=previous.version)
+    complete_plans(manager, child, 1, targets=count)
     plan = services.pep_start(actor=manager, child=child)
     for number in range(count):
         target = services.pep_target_add(

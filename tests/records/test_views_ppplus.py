@@ -84,6 +84,17 @@ def test_who_sees_the_managers_page(caseworker, manager, admin_user):
     assert signed_in(admin_user).get(PAGE).status_code == 200
 
 
+def _more_requests(school, caseworker, allocate, count):
+    """`count` more children at the school ("ExtraN"), each with a plan and a £10 request."""
+    for number in range(count):
+        child = _child_at(school, f"Extra{number}")
+        allocate(child, caseworker)
+        plan, target = _plan_with_target(caseworker, child)
+        services.ppplus_request_make(
+            actor=caseworker, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
+        )
+
+
 @pytest.fixture
 def two_schools(caseworker, manager, allocate):
     hill, vale = SchoolFactory(name="Hill Academy"), SchoolFactory(name="Vale School")
@@ -187,13 +198,7 @@ def test_the_page_reads_a_fixed_number_of_queries(
     client = signed_in(manager)
     with django_assert_max_num_queries(40) as few:
         assert client.get(PAGE).status_code == 200
-    for number in range(5):
-        child = _child_at(two_schools["vale"], f"Extra{number}")
-        allocate(child, caseworker)
-        plan, target = _plan_with_target(caseworker, child)
-        services.ppplus_request_make(
-            actor=caseworker, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
-        )
+    _more_requests(two_schools["vale"], caseworker, allocate, 5)
     with django_assert_max_num_queries(40) as many:
         page = client.get(PAGE)
     assert page.content.decode().count("Extra") >= 5
@@ -318,13 +323,7 @@ def test_the_queue_reads_a_fixed_number_of_queries(
         with django_assert_max_num_queries(30) as counted:
             assert client.get(QUEUE).status_code == 200
         few[user] = len(counted.captured_queries)
-    for number in range(5):
-        child = _child_at(two_schools["vale"], f"Extra{number}")
-        allocate(child, caseworker)
-        plan, target = _plan_with_target(caseworker, child)
-        services.ppplus_request_make(
-            actor=caseworker, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
-        )
+    _more_requests(two_schools["vale"], caseworker, allocate, 5)
     for user, client in clients.items():
         with django_assert_max_num_queries(30) as counted:
             page = client.get(QUEUE).content.decode()

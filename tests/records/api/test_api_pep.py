@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 
 from records.models import AccessLogEntry
@@ -16,6 +15,7 @@ from records.services import pep as services
 from tests.conftest import signed_in
 from tests.factories import ChildFactory, EpisodeFactory
 from tests.records.api.conftest import api_url
+from tests.records.conftest import complete_plans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pep_today")]
 
@@ -107,19 +107,7 @@ def test_the_endpoints_read_a_fixed_number_of_queries(
     # Each child has earlier plans (one, and three), so the list grows too and both current
     # plans have a previous one.
     for child, earlier in ((in_care, 1), (other, 3)):
-        for number in range(earlier):
-            with time_machine.travel(date(2025, 7, 1 + number), tick=False):
-                done = services.pep_start(actor=manager, child=child)
-                done = services.pep_details_update(
-                    actor=manager,
-                    plan=done,
-                    expected_version=done.version,
-                    kind="school_age",
-                    meeting_date=date(2025, 7, 1 + number),
-                    participants="",
-                )
-                done = services.pep_submit(actor=manager, plan=done, expected_version=done.version)
-                services.pep_complete(actor=manager, plan=done, expected_version=done.version)
+        complete_plans(manager, child, earlier)
     small = _written_plan(manager, in_care, targets=1)
     large = _written_plan(manager, other, targets=6)
     assert len(signed_in(manager).get(_plans(other)).json()) == 4
