@@ -6,4 +6,5 @@ app_name = "ppplus"
 
 urlpatterns = [
     path("", ppplus.position_page, name="position"),
+    path("requests/", ppplus.queue_page, name="queue"),
 ]

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from records import forms_pep as pep_forms
 from records import services as records_services
 from records.models.pep import PepStatus
 from records.services import pep as pep_services
@@ -127,26 +128,17 @@ SUBMITTABLE = frozenset({PepStatus.IN_PROGRESS, PepStatus.RETURNED})
 
 def _pep_forms(plan, data=None, posted: str = "") -> dict[str, forms.Form]:
     """Every form of the PEP page; the one posted is bound to the request's data."""
-
-    def bind(key: str, form_class, initial: dict) -> forms.Form:
-        if key == posted:
-            return form_class(data, prefix=key)
-        return form_class(initial=initial, prefix=key)
-
-    built = {
-        f"section-{slug}": bind(
-            f"section-{slug}",
-            form_class,
-            {name: getattr(plan, name) for name in form_class.base_fields},
-        )
-        for slug, form_class in forms_portal.SECTION_FORMS.items()
-    }
-    built["target"] = bind("target", forms_portal.PortalTargetForm, {})
-    built["review"] = bind("review", forms_portal.PortalReviewForm, {})
-    built["submit"] = bind(
-        "submit", forms_portal.PortalSubmitForm, {"expected_version": plan.version}
+    return pep_forms.plan_forms(
+        plan,
+        {
+            "target": (pep_forms.TargetForm, {}),
+            "review": (pep_forms.ReviewForm, {}),
+            "submit": (pep_forms.SubmitForm, {"expected_version": plan.version}),
+        },
+        sections=forms_portal.SECTION_FORMS,
+        data=data,
+        posted=posted,
     )
-    return built
 
 
 def _refused(form: forms.Form, error: DomainError) -> None:
@@ -159,15 +151,11 @@ def _pep_act(request: HttpRequest, shown: portal_reads.PortalPep, posted: str, f
     """Call the service for the posted form; returns the success message."""
     plan, data, user = shown.plan, form.cleaned_data, request.user
     if posted.startswith("section-"):
-        try:
-            version = int(request.POST.get("expected_version", ""))
-        except ValueError:
-            version = 0  # refused as a stale page by the optimistic lock
         pep_services.pep_section_update(
             actor=user,
             plan=plan,
             section=posted.removeprefix("section-"),
-            expected_version=version,
+            expected_version=pep_forms.posted_version(request.POST),
             **data,
         )
         return "Section saved"
@@ -223,7 +211,8 @@ def pep(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     )
     writable = plan is not None and plan.status in WRITABLE
     for entry in shown.sections:
-        entry.form = built.get(f"section-{entry.section.slug}") if entry.owned else None
+        owned = entry.owned and writable
+        entry.form = built.get(f"section-{entry.section.slug}") if owned else None
     response = render(
         request,
         "sharing/portal_pep.html",
@@ -235,7 +224,7 @@ def pep(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "form": errored,
             "writable": writable,
             "can_submit": plan is not None and plan.status in SUBMITTABLE,
-            "review_choices": forms_portal.PortalReviewForm.base_fields["review"].choices,
+            "review_choices": pep_forms.REVIEW_CHOICES,
         },
     )
     _disclosed(

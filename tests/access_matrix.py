@@ -261,6 +261,10 @@ dashboards:pep-children                    -      GET    S    O   O   N   O   N 
 # page is the Managers', who see the children.
 ppplus:position                            -      GET    S    N   N   O   O   O  N
 ppplus:position                            -      POST   S    N   N   N   R   N  N
+# The queue of requests waiting for a decision: Admins and Managers decide there (an Admin sees
+# a request by number and school, not the child, so the former caseworker, now an Admin, too).
+ppplus:queue                               -      GET    S    N   N   O   O   O  N
+ppplus:queue                               -      POST   S    N   N   R   R   R  N
 
 # The record of processing is information governance's: the Admins'.
 datamap:what-we-hold                       -      GET    S    N   N   O   N   O  N
@@ -357,6 +361,9 @@ api:contacts-previous-addresses-list       child  GET    FFF  ONN ONN NNN OON NN
 api:contacts-previous-addresses-list       child  POST   FFF  CNN CNN NNN CCN NNN  NNN
 api:contacts-previous-addresses-item       child  GET    FFF  ONN ONN NNN OON NNN  NNN
 api:contacts-previous-addresses-item       child  PUT    FFF  ONN ONN NNN OON NNN  NNN
+# A child's personal education plans, read-only (issue 15): as the PEP tab.
+api:pep-plan-list                          child  GET    FFF  ONN ONN NNN OON NNN  NNN
+api:pep-plan-item                          child  GET    FFF  ONN ONN NNN OON NNN  NNN
 
 # Staff accounts are the Admins' alone (the former caseworker is now an Admin).
 staff:list                                 -      GET    S    N   N   O   N   O  N

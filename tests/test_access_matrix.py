@@ -516,7 +516,7 @@ def _child_url(world: World, name: str, variant: str | None, relation: str) -> s
     pk = world.child_pk(relation)
     if name == "records:tab":
         return reverse(name, kwargs={"pk": pk, "tab": variant})
-    if name == "records:pep-plan":
+    if name in ("records:pep-plan", "api:pep-plan-item"):
         plan = world.plans["own" if relation == "missing" else relation]
         return reverse(name, kwargs={"pk": pk, "plan": plan.pk})
     if name in ("records:section-add", "records:section-edit", "records:section-remove"):
@@ -742,6 +742,7 @@ BODIES: dict[tuple[str, str], Callable[[World, str], tuple[dict, str | None]]] =
     ("records:pep-plan", "POST"): _pep_section,
     **{(f"portal:pep[{variant}]", "POST"): _portal_pep_section for variant in RECIPIENT_VARIANTS},
     ("ppplus:position", "POST"): _ppplus_decide,
+    ("ppplus:queue", "POST"): _ppplus_decide,
     ("staff:add", "POST"): lambda w, r: (
         {"username": "mx_new", "first_name": "New", "last_name": "Person", "role": "Caseworker"},
         None,

@@ -4,12 +4,14 @@ children/ lists the children the user may see, children/<id>/ is one child's rec
 glance, schools/ the schools reference table. Section endpoints are generated from
 records.sections.TABS: for each section of each tab, children/<id>/<tab>/<section>/ (list,
 add) and children/<id>/<tab>/<section>/<item>/ (read, change), named "<tab>-<section>-list"
-and "<tab>-<section>-item". Anything else under a child is a logged 404.
+and "<tab>-<section>-item". The PEP tab, which has no sections, has its read-only endpoints
+children/<id>/pep/plans/ and children/<id>/pep/plans/<plan>/ (records/api/pep_views.py).
+Anything else under a child is a logged 404.
 """
 
 from django.urls import path
 
-from records.api import docs, section_views, views
+from records.api import docs, pep_views, section_views, views
 from records.sections import TABS
 
 app_name = "api"
@@ -39,5 +41,11 @@ urlpatterns = [
     path("children/<uuid:pk>/", views.ChildDetailView.as_view(), name="child-detail"),
     path("schools/", views.SchoolListView.as_view(), name="school-list"),
     *_section_urls(),
+    path("children/<uuid:pk>/pep/plans/", pep_views.PepListView.as_view(), name="pep-plan-list"),
+    path(
+        "children/<uuid:pk>/pep/plans/<int:plan>/",
+        pep_views.PepDetailView.as_view(),
+        name="pep-plan-item",
+    ),
     path("children/<uuid:pk>/<path:rest>", views.NoSuchRouteView.as_view(), name="no-such-route"),
 ]

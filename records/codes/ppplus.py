@@ -48,6 +48,26 @@ def pp_plus_allocation(financial_year: int) -> PpPlusRate | None:
     return pp_plus_rates().get(financial_year)
 
 
+def latest_rate_year() -> int:
+    """The latest financial year whose allocation is held: what the managers' page shows
+    when this year's is not."""
+    return max(pp_plus_rates())
+
+
+def no_allocation_message(financial_year: int) -> str:
+    """What the pages say when no allocation is held for a year: that nothing can be requested
+    for it, and what to do meanwhile. One wording for the plan page and the managers' page.
+    No 2026-27 rate is in shared/reference/DOMAIN.md (searched 4 December 2026), so none is
+    held rather than one guessed."""
+    label = financial_year_label(financial_year)
+    return (
+        f"No Pupil Premium Plus allocation is held for {label}, so no PP+ can be requested "
+        f"for {label} yet. Until the rate is added, note the amount the school asks for as "
+        "the PP+ amount of each target, and make the request once the rate is held. Ask the "
+        "service's support team to add the rate when DfE publishes it."
+    )
+
+
 def financial_year_of(day: date) -> int:
     """The financial year a day falls in, by the calendar year it starts: 2025 for 1 April
     2025 to 31 March 2026."""

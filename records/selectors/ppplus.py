@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    CharField,
     Count,
     DecimalField,
     Exists,
@@ -35,6 +36,7 @@ from records.codes.ppplus import (
     financial_year_bounds,
     financial_year_label,
     financial_year_of,
+    no_allocation_message,
     pp_plus_allocation,
 )
 from records.models import (
@@ -70,12 +72,14 @@ def _summed(queryset: QuerySet, field: str) -> Coalesce:
     return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
 
 
-def _current_school(today: date) -> Subquery:
+def _current_school(today: date, child: str = "pk", value: str = "school_id") -> Subquery:
+    """A value of the school the outer row's child (`child`) is on roll at today."""
+    field = IntegerField() if value != "school__name" else CharField()
     return Subquery(
-        Enrolment.objects.filter(open_q(today), child_id=OuterRef("pk"))
+        Enrolment.objects.filter(open_q(today), child_id=OuterRef(child))
         .order_by("-start_date", "-id")
-        .values("school_id")[:1],
-        output_field=IntegerField(),
+        .values(value)[:1],
+        output_field=field,
     )
 
 
@@ -191,6 +195,25 @@ def ppplus_plan_requests(*, plan: Pep) -> list[PpPlusRequest]:
     )
 
 
+def ppplus_waiting() -> QuerySet[PpPlusRequest]:
+    """Every request waiting for a decision, of any year, oldest first: the queue of the
+    Admins and Managers who decide them (issue 15). Each with its plan (the decision writes
+    to the plan's history), who asked, the number of targets it is for, and the name and
+    URN of the school the child is on roll at today: what an Admin, who sees no child's
+    record, decides by. One query whatever the number."""
+    today = timezone.localdate()
+    return (
+        PpPlusRequest.objects.filter(status=PpPlusStatus.REQUESTED)
+        .select_related("child", "plan", "requested_by")
+        .annotate(
+            target_count=Count("links"),
+            school_name=_current_school(today, "child_id", "school__name"),
+            school_urn=_current_school(today, "child_id", "school__urn"),
+        )
+        .order_by("created_at", "id")
+    )
+
+
 def ppplus_requests(*, children: QuerySet[Child], year: int) -> QuerySet[PpPlusRequest]:
     """The year's requests for the children given, with their child and plan, undecided
     first, each with what has been spent from it."""
@@ -211,6 +234,14 @@ class ChildPpPlus:
     figures: PpPlusFigures
     remaining: Decimal
     source: str
+    # Whether the year's allocation is held (records/codes/pp_plus_rates.csv): without it
+    # nothing can be requested for the year.
+    held: bool
+
+    @property
+    def missing(self) -> str:
+        """What to tell the user when the allocation is not held; empty when it is."""
+        return "" if self.held else no_allocation_message(self.year)
 
 
 def ppplus_for_child(*, child: Child, year: int | None = None) -> ChildPpPlus:
@@ -226,4 +257,5 @@ def ppplus_for_child(*, child: Child, year: int | None = None) -> ChildPpPlus:
         figures=figures,
         remaining=max(remaining, ZERO),
         source=rate.source if rate else "",
+        held=rate is not None,
     )

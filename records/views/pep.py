@@ -14,10 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from records import forms_pep as pep_forms
 from records.access import child_for_request
 from records.models.pep import PEP_SECTIONS, Owner, PepStatus
 from records.permissions import can_change_child, can_see_area, can_write_pep_section
-from records.sections import pep as spec
 from records.sections import tab_by_slug
 from records.sections.ppplus import request_form_for
 from records.selectors.pep import pep_get, pep_plan_page
@@ -61,48 +61,31 @@ def pep_start(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 def _forms(plan, data=None, posted: str = "") -> dict[str, forms.Form]:
     """Every form of the plan's page; the one posted is bound to the request's data."""
-
-    def bind(key: str, form_class, initial: dict) -> forms.Form:
-        if key == posted:
-            return form_class(data, prefix=key)
-        return form_class(initial=initial, prefix=key)
-
     version = {"expected_version": plan.version}
-    built = {
-        "details": bind(
-            "details",
-            spec.DetailsForm,
-            {
-                "kind": plan.kind,
-                "meeting_date": plan.meeting_date,
-                "participants": plan.participants,
-            },
-        ),
-        "target": bind("target", spec.TargetForm, {}),
-        "ppplus": bind("ppplus", request_form_for(plan), {}),
-        "submit": bind("submit", spec.SubmitForm, version),
-        "complete": bind("complete", spec.CompleteForm, version),
-        "return": bind("return", spec.ReturnForm, version),
-        "qa": bind(
-            "qa",
-            spec.QaForm,
-            {**version, "qa_rating": plan.qa_rating, "qa_feedback": plan.qa_feedback},
-        ),
-    }
-    for slug, form_class in spec.SECTION_FORMS.items():
-        initial = {name: getattr(plan, name) for name in form_class.base_fields}
-        built[f"section-{slug}"] = bind(f"section-{slug}", form_class, initial)
-    return built
+    details = {name: getattr(plan, name) for name in ("kind", "meeting_date", "participants")}
+    qa = {**version, "qa_rating": plan.qa_rating, "qa_feedback": plan.qa_feedback}
+    return pep_forms.plan_forms(
+        plan,
+        {
+            "details": (pep_forms.DetailsForm, details),
+            "target": (pep_forms.TargetForm, {}),
+            "ppplus": (request_form_for(plan), {}),
+            "submit": (pep_forms.SubmitForm, version),
+            "complete": (pep_forms.CompleteForm, version),
+            "return": (pep_forms.ReturnForm, version),
+            "qa": (pep_forms.QaForm, qa),
+        },
+        sections=pep_forms.SECTION_FORMS,
+        data=data,
+        posted=posted,
+    )
 
 
 def _act(request: HttpRequest, plan, posted: str, form: forms.Form) -> str:
     """Call the service for the posted form; returns the success message."""
     data = form.cleaned_data
     user = request.user
-    try:
-        version = int(request.POST.get("expected_version", ""))
-    except ValueError:
-        version = 0  # refused as a stale page by the optimistic lock
+    version = pep_forms.posted_version(request.POST)
     if posted == "details":
         services.pep_details_update(actor=user, plan=plan, expected_version=version, **data)
         return "Meeting details saved"
@@ -152,7 +135,7 @@ def _act(request: HttpRequest, plan, posted: str, form: forms.Form) -> str:
 
 
 def _review(request: HttpRequest, plan, page) -> tuple[forms.Form, str]:
-    form = spec.ReviewForm(request.POST, prefix="review")
+    form = pep_forms.ReviewForm(request.POST, prefix="review")
     if form.is_valid():
         target = next((t for t in page.to_review if t.pk == form.cleaned_data["target"]), None)
         if target is None:
@@ -202,10 +185,11 @@ def pep_plan(request: HttpRequest, pk: uuid.UUID, plan: int) -> HttpResponse:
     sections = [
         {
             "section": section,
-            "form": built.get(f"section-{section.slug}"),
-            "can_write": editable and can_write_pep_section(user, child, section.owner),
+            "form": built.get(f"section-{section.slug}")
+            if editable and can_write_pep_section(user, child, section.owner)
+            else None,
             "values": [
-                (instance._meta.get_field(name).verbose_name, getattr(instance, name))
+                (instance._meta.get_field(name).verbose_name, name, getattr(instance, name))
                 for name in section.fields
             ],
         }
@@ -231,7 +215,7 @@ def pep_plan(request: HttpRequest, pk: uuid.UUID, plan: int) -> HttpResponse:
             and can_change_child(user, child),
             "can_submit": instance.status in {PepStatus.IN_PROGRESS, PepStatus.RETURNED}
             and can_write_pep_section(user, child, Owner.DESIGNATED_TEACHER),
-            "review_choices": spec.ReviewForm.base_fields["review"].choices,
+            "review_choices": pep_forms.REVIEW_CHOICES,
             "pp_plus": ppplus_for_child(child=child),
             "pp_plus_requests": ppplus_plan_requests(plan=instance),
         },

@@ -18,11 +18,16 @@ from django.views.decorators.http import require_http_methods
 from records.codes.ppplus import (
     financial_year_label,
     financial_year_of,
+    latest_rate_year,
+    no_allocation_message,
     pp_plus_allocation,
-    pp_plus_rates,
 )
 from records.models import Enrolment, PpPlusRequest, PpPlusStatus
-from records.permissions import can_see_pp_plus_position, can_view_all_children
+from records.permissions import (
+    can_decide_pp_plus,
+    can_see_pp_plus_position,
+    can_view_all_children,
+)
 from records.sections.ppplus import DecisionForm, PositionFilterForm, SpendForm
 from records.selectors.ppplus import (
     children_in_care_during,
@@ -30,6 +35,7 @@ from records.selectors.ppplus import (
     ppplus_child_rows,
     ppplus_position,
     ppplus_requests,
+    ppplus_waiting,
 )
 from records.services import access_log_record_many
 from records.services import ppplus as services
@@ -46,7 +52,13 @@ def _year(request: HttpRequest) -> int:
     if asked.isdigit() and pp_plus_allocation(int(asked)) is not None:
         return int(asked)
     year = financial_year_of(timezone.localdate())
-    return year if pp_plus_allocation(year) is not None else max(pp_plus_rates())
+    return year if pp_plus_allocation(year) is not None else latest_rate_year()
+
+
+def _not_held() -> str:
+    """What the page says when this financial year's allocation is not held."""
+    year = financial_year_of(timezone.localdate())
+    return "" if pp_plus_allocation(year) is not None else no_allocation_message(year)
 
 
 def _scope(year: int, school_id: int | None):
@@ -101,10 +113,14 @@ def _csv(year: int, by_school, child_rows) -> HttpResponse:
     return csv_response(filename=f"pupil-premium-plus-{year}.csv", rows=rows)
 
 
-def _act(request: HttpRequest, scope) -> tuple[str, forms.Form, str]:
-    """Decide a request or record spend; returns (which form, the form, success message)."""
+FORMS = {"decide": DecisionForm, "spend": SpendForm}
+
+
+def _act(request: HttpRequest, among, kinds=FORMS) -> tuple[str, forms.Form, str]:
+    """Decide a request or record spend (the forms in `kinds`) for one of the requests
+    `among` (a queryset); returns (which form, the form, success message)."""
     posted = request.POST.get("form", "")
-    form_class = {"decide": DecisionForm, "spend": SpendForm}.get(posted)
+    form_class = kinds.get(posted)
     if form_class is None:
         raise Http404("No such form")
     form = form_class(
@@ -113,11 +129,7 @@ def _act(request: HttpRequest, scope) -> tuple[str, forms.Form, str]:
     if not form.is_valid():
         return posted, form, ""
     data = form.cleaned_data
-    pp_request = (
-        PpPlusRequest.objects.select_related("child", "plan")
-        .filter(pk=data["request"], child__in=scope.values("pk"))
-        .first()
-    )
+    pp_request = among.select_related("child", "plan").filter(pk=data["request"]).first()
     if pp_request is None:
         raise Http404("No such request")
     try:
@@ -195,7 +207,8 @@ def position_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(year, school_id)
     posted, errored = "", None
     if request.method == "POST":
-        posted, errored, done = _act(request, scope)
+        among = PpPlusRequest.objects.filter(child__in=scope.values("pk"))
+        posted, errored, done = _act(request, among)
         if done:
             messages.success(request, done)
             return redirect(request.get_full_path())
@@ -230,6 +243,7 @@ def position_page(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "year_label": financial_year_label(year),
             "rate": pp_plus_allocation(year),
+            "not_held": _not_held(),
             "total": ppplus_position(children=scope, year=year),
             "by_school": by_school,
             "child_rows": child_rows,
@@ -238,5 +252,49 @@ def position_page(request: HttpRequest) -> HttpResponse:
             "requests": rows,
             "form": errored,
             "csv_query": f"year={year}" + (f"&school={school_id}" if school_id else ""),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def queue_page(request: HttpRequest) -> HttpResponse:
+    """/pupil-premium-plus/requests/: every request waiting for a decision, oldest first,
+    each approved for an amount or refused with a reason through records.services.ppplus,
+    which also refuses a decision by the person who made the request. Admins and Managers
+    (the virtual school head's role, issue 15). An Admin sees no child's record, so sees the
+    request's number, school, year, amount, targets counted and who asked, never the child,
+    the purpose or the targets' words; a Manager sees those too, and the child's plan."""
+    user = request.user
+    if not can_decide_pp_plus(user):
+        raise Http404("No such page")
+    whole = can_view_all_children(user)
+    posted, errored = "", None
+    if request.method == "POST":
+        posted, errored, done = _act(request, ppplus_waiting(), {"decide": DecisionForm})
+        if done:
+            messages.success(request, done)
+            return redirect("ppplus:queue")
+    waiting = list(
+        ppplus_waiting().prefetch_related("links__target") if whole else ppplus_waiting()
+    )
+    if whole:
+        access_log_record_many(
+            user=user,
+            child_ids=sorted({row.child_id for row in waiting}),
+            page="PP+ requests to decide",
+        )
+    return render(
+        request,
+        "records/ppplus/queue.html",
+        {
+            "requests": [
+                {
+                    **_request_row(row, posted, errored),
+                    "year_label": financial_year_label(row.financial_year),
+                }
+                for row in waiting
+            ],
+            "whole_cohort": whole,
+            "form": errored,
         },
     )

@@ -4,17 +4,19 @@ error at once in the GOV.UK error summary, fixed query counts."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from records.codes import Cohort
-from records.models import Pep
+from records.models import Pep, PpPlusRequest
 from records.models.pep import PepStatus
 from records.services import pep as services
+from records.services import ppplus as ppplus_services
 from tests.conftest import signed_in
 from tests.factories import ChildFactory, EpisodeFactory
+from tests.records.conftest import complete_plans
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pep_today")]
 
@@ -29,22 +31,6 @@ def _plan_url(plan) -> str:
 
 def _post(client, url, data):
     return client.post(url, {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
-
-
-def _complete_plans(manager, child, count):
-    for number in range(count):
-        with time_machine.travel(date(2025, 7, 1 + number), tick=False):
-            plan = services.pep_start(actor=manager, child=child)
-            plan = services.pep_details_update(
-                actor=manager,
-                plan=plan,
-                expected_version=plan.version,
-                kind="school_age",
-                meeting_date=date(2025, 7, 1 + number),
-                participants=f"Person {number}, designated teacher",
-            )
-            plan = services.pep_submit(actor=manager, plan=plan, expected_version=plan.version)
-            services.pep_complete(actor=manager, plan=plan, expected_version=plan.version)
 
 
 def test_start_the_next_plan_with_one_click_then_see_it_listed(caseworker, in_care):
@@ -62,10 +48,10 @@ def test_start_the_next_plan_with_one_click_then_see_it_listed(caseworker, in_ca
 
 def test_the_tab_reads_a_fixed_number_of_queries(manager, in_care, django_assert_max_num_queries):
     client = signed_in(manager)
-    _complete_plans(manager, in_care, 1)
+    complete_plans(manager, in_care, 1)
     with django_assert_max_num_queries(40) as few:
         assert client.get(_tab(in_care)).status_code == 200
-    _complete_plans(manager, in_care, 4)
+    complete_plans(manager, in_care, 4)
     with django_assert_max_num_queries(40) as many:
         page = client.get(_tab(in_care))
     assert page.content.decode().count("Person ") == 5
@@ -145,3 +131,48 @@ def test_another_childs_plan_is_not_found(caseworker, in_care, manager):
     wrong = reverse("records:pep-plan", kwargs={"pk": in_care.pk, "plan": plan.pk})
     assert client.get(wrong).status_code == 404
     assert client.get(_plan_url(plan)).status_code == 404
+
+
+def _plan_of_size(manager, child, count):
+    """A child's plan with `count` of each thing its page lists: the previous plan's targets
+    to review, its own targets, PP+ requests tied to them and the events those writes left."""
+    complete_plans(manager, child, 1, targets=count)
+    plan = services.pep_start(actor=manager, child=child)
+    for number in range(count):
+        target = services.pep_target_add(
+            actor=manager,
+            plan=plan,
+            target=f"Target {number}",
+            owner="Teacher",
+            due_by=date(2026, 2, 1),
+        )
+        ppplus_services.ppplus_request_make(
+            actor=manager, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
+        )
+        plan = Pep.objects.get(pk=plan.pk)
+        services.pep_section_update(
+            actor=manager,
+            plan=plan,
+            section="education",
+            expected_version=plan.version,
+            edu_needs=f"Needs {number}",
+        )
+    return Pep.objects.get(pk=plan.pk)
+
+
+def test_the_plan_page_reads_a_fixed_number_of_queries(
+    manager, in_care, django_assert_max_num_queries
+):
+    """One of each thing the page lists, then six: the same count (issue 15)."""
+    small = _plan_of_size(manager, in_care, 1)
+    other = ChildFactory(date_of_birth=date(2014, 3, 3))
+    EpisodeFactory(child=other, cohort=Cohort.CLA, start_date=date(2025, 6, 2))
+    large = _plan_of_size(manager, other, 6)
+    client = signed_in(manager)
+    with django_assert_max_num_queries(60) as few:
+        assert "Earlier 0" in client.get(_plan_url(small)).content.decode()
+    with django_assert_max_num_queries(60) as many:
+        page = client.get(_plan_url(large)).content.decode()
+    assert all(f"Earlier {n}" in page and f"Target {n}" in page for n in range(6))
+    assert PpPlusRequest.objects.filter(plan=large).count() == 6
+    assert len(few.captured_queries) == len(many.captured_queries)

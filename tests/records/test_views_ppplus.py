@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from records.codes import Cohort
@@ -31,10 +32,10 @@ def _plan_url(plan) -> str:
     return reverse("records:pep-plan", kwargs={"pk": plan.child_id, "plan": plan.pk})
 
 
-def _plan_with_target(actor, child):
+def _plan_with_target(actor, child, due_by=date(2026, 2, 1)):
     plan = pep_services.pep_start(actor=actor, child=child)
     target = pep_services.pep_target_add(
-        actor=actor, plan=plan, target="Read daily", owner="Teacher", due_by=date(2026, 2, 1)
+        actor=actor, plan=plan, target="Read daily", owner="Teacher", due_by=due_by
     )
     plan.refresh_from_db()
     return plan, target
@@ -81,6 +82,17 @@ def test_who_sees_the_managers_page(caseworker, manager, admin_user):
     assert signed_in(caseworker).get(PAGE).status_code == 404
     assert signed_in(manager).get(PAGE).status_code == 200
     assert signed_in(admin_user).get(PAGE).status_code == 200
+
+
+def _more_requests(school, caseworker, allocate, count):
+    """`count` more children at the school ("ExtraN"), each with a plan and a £10 request."""
+    for number in range(count):
+        child = _child_at(school, f"Extra{number}")
+        allocate(child, caseworker)
+        plan, target = _plan_with_target(caseworker, child)
+        services.ppplus_request_make(
+            actor=caseworker, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
+        )
 
 
 @pytest.fixture
@@ -186,14 +198,134 @@ def test_the_page_reads_a_fixed_number_of_queries(
     client = signed_in(manager)
     with django_assert_max_num_queries(40) as few:
         assert client.get(PAGE).status_code == 200
-    for number in range(5):
-        child = _child_at(two_schools["vale"], f"Extra{number}")
-        allocate(child, caseworker)
-        plan, target = _plan_with_target(caseworker, child)
-        services.ppplus_request_make(
-            actor=caseworker, plan=plan, amount=Decimal("10"), target_ids=[target.pk]
-        )
+    _more_requests(two_schools["vale"], caseworker, allocate, 5)
     with django_assert_max_num_queries(40) as many:
         page = client.get(PAGE)
     assert page.content.decode().count("Extra") >= 5
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+NOT_HELD = "No Pupil Premium Plus allocation is held for 2026–27"
+
+
+def test_with_no_rate_for_the_year_the_plan_page_says_so_and_offers_no_request(caseworker, in_care):
+    """No 2026-27 rate is in shared/reference, so none is held (issue 15): the plan page says
+    that nothing can be requested for the year and what to do, instead of a form that could
+    only be refused."""
+    with time_machine.travel(date(2026, 12, 4), tick=False):
+        plan, _target = _plan_with_target(caseworker, in_care, due_by=date(2027, 2, 1))
+        client = signed_in(caseworker)
+        page = client.get(_plan_url(plan)).content.decode()
+        assert NOT_HELD in page and "PP+ amount of each target" in page
+        assert 'value="ppplus"' not in page
+        tab = client.get(reverse("records:tab", kwargs={"pk": in_care.pk, "tab": "pep"}))
+        assert NOT_HELD in tab.content.decode()
+        refused = _post(client, _plan_url(plan), {"form": "ppplus", "ppplus-amount": "100"})
+        assert "No PP+ allocation is held for 2026–27" in refused.content.decode()
+        assert not PpPlusRequest.objects.exists()
+
+
+def test_with_no_rate_for_the_year_the_managers_page_shows_the_latest_year_held(
+    manager, admin_user
+):
+    with time_machine.travel(date(2026, 12, 4), tick=False):
+        for user in (manager, admin_user):
+            page = signed_in(user).get(PAGE).content.decode()
+            assert '<h1 class="govuk-heading-l">Pupil Premium Plus 2025–26</h1>' in page
+            assert NOT_HELD in page and "the latest year with a rate" in page
+            assert '<option value="2025" selected>' in page
+
+
+def test_in_a_year_with_a_rate_the_pages_say_nothing_is_missing(caseworker, manager, in_care):
+    plan, _target = _plan_with_target(caseworker, in_care)
+    assert (
+        "allocation is held for" not in signed_in(caseworker).get(_plan_url(plan)).content.decode()
+    )
+    assert "allocation is held for" not in signed_in(manager).get(PAGE).content.decode()
+
+
+QUEUE = "/pupil-premium-plus/requests/"
+
+
+def _decide(client, request, **fields):
+    return _post(
+        client,
+        QUEUE,
+        {
+            "form": "decide",
+            "decide-request": request.pk,
+            "decide-expected_version": request.version,
+            **{f"decide-{name}": value for name, value in fields.items()},
+        },
+    )
+
+
+def test_who_sees_the_queue_of_requests_to_decide(caseworker, manager, admin_user):
+    assert signed_in(caseworker).get(QUEUE).status_code == 404
+    assert signed_in(manager).get(QUEUE).status_code == 200
+    assert signed_in(admin_user).get(QUEUE).status_code == 200
+
+
+def test_an_admin_sees_each_waiting_request_without_the_child_and_decides_it(
+    two_schools, admin_user
+):
+    amy = PpPlusRequest.objects.get(child=two_schools["amy"])
+    PpPlusRequest.objects.filter(pk=amy.pk).update(purpose="Tutoring for Amy")
+    client = signed_in(admin_user)
+    page = client.get(QUEUE).content.decode()
+    assert f"Request {amy.pk}" in page and "Hill Academy" in page and "Vale School" in page
+    assert "£1000.00" in page and "2025–26" in page
+    for private in ("Amy", "Cal", "Test", "Tutoring", "Read daily", "/pep/"):
+        assert private not in page
+    assert not AccessLogEntry.objects.filter(user=admin_user).exists()
+    assert _decide(client, amy, decision="approve", approved_amount="800").status_code == 302
+    amy.refresh_from_db()
+    assert amy.status == PpPlusStatus.APPROVED and amy.approved_amount == Decimal("800")
+    assert amy.decided_by == admin_user
+    assert f"Request {amy.pk}" not in client.get(QUEUE).content.decode()
+
+
+def test_a_manager_sees_the_child_and_purpose_and_refusing_needs_a_reason(two_schools, manager):
+    cal = PpPlusRequest.objects.get(child=two_schools["cal"])
+    client = signed_in(manager)
+    page = client.get(QUEUE).content.decode()
+    assert "Amy Test" in page and "Cal Test" in page and "Read daily" in page
+    assert AccessLogEntry.objects.filter(user=manager, page="PP+ requests to decide").count() == 2
+    refused = _decide(client, cal, decision="refuse", refused_reason=" ")
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    assert "Enter the reason for refusing the request" in refused.content.decode()
+    cal.refresh_from_db()
+    assert cal.status == PpPlusStatus.REQUESTED
+    done = _decide(client, cal, decision="refuse", refused_reason="Not tied to a need")
+    assert done.status_code == 302
+    cal.refresh_from_db()
+    assert cal.status == PpPlusStatus.REFUSED and cal.refused_reason == "Not tied to a need"
+
+
+def test_whoever_made_a_request_cannot_decide_it_on_the_queue(manager, in_care):
+    plan, target = _plan_with_target(manager, in_care)
+    mine = services.ppplus_request_make(
+        actor=manager, plan=plan, amount=Decimal("50"), target_ids=[target.pk]
+    )
+    response = _decide(signed_in(manager), mine, decision="approve", approved_amount="50")
+    assert response.status_code == 200
+    assert "You made this request, so someone else must decide it" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == PpPlusStatus.REQUESTED and mine.decided_by is None
+
+
+def test_the_queue_reads_a_fixed_number_of_queries(
+    two_schools, caseworker, manager, admin_user, allocate, django_assert_max_num_queries
+):
+    clients = {user: signed_in(user) for user in (manager, admin_user)}
+    few = {}
+    for user, client in clients.items():
+        with django_assert_max_num_queries(30) as counted:
+            assert client.get(QUEUE).status_code == 200
+        few[user] = len(counted.captured_queries)
+    _more_requests(two_schools["vale"], caseworker, allocate, 5)
+    for user, client in clients.items():
+        with django_assert_max_num_queries(30) as counted:
+            page = client.get(QUEUE).content.decode()
+        assert page.count('id="request-') == 7
+        assert len(counted.captured_queries) == few[user]

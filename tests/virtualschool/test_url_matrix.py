@@ -119,6 +119,7 @@ CASES = [
     # Dashboards: managers over everyone, caseworkers over their own caseload, admins not.
     # Pupil Premium Plus: Admins (by school) and Managers.
     ("ppplus:position", None, expect(302, 404, 404, 404, 200, 200)),
+    ("ppplus:queue", None, expect(302, 404, 404, 404, 200, 200)),
     ("dashboards:attendance", None, DASHBOARDS),
     ("dashboards:attendance-children", None, DASHBOARDS),
     ("dashboards:exclusions", None, DASHBOARDS),

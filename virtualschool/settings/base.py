@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "DataCategoryEnum": "records.categories.DataCategory",
         "NoteCategoryEnum": "records.models.notes.NOTE_CATEGORY_CHOICES",
         "ExclusionCategoryEnum": "records.codes.exclusions.ExclusionCategory",
+        # A plan's status, and the from and to of its history (records/api/pep_views.py).
+        "PepStatusEnum": "records.models.pep.PepStatus",
+        # Named once a second `status` (the plan's) came into the schema.
+        "Post16CourseStatusEnum": "records.models.attainment.Post16Course.Status",
     },
 }
 

@@ -81,6 +81,10 @@ CASES = [
     *_section_cases(),
     # A sensitive note is a row of an open tab that only some may read.
     ("notes-notes-item", _row("family_note"), ALLOCATED_SENSITIVE),
+    # The PEP tab's own read-only endpoints (issue 15); the world's child has no plan, so one
+    # is no one's (tests/records/api/test_api_pep.py reads real plans role by role).
+    ("pep-plan-list", _child, ALLOCATED),
+    ("pep-plan-item", lambda w: {"pk": w["child"].pk, "plan": 999999999}, NOBODY),
     ("no-such-route", lambda w: {"pk": w["child"].pk, "rest": "no-such-tab/"}, NOBODY),
     ("no-such-route", lambda w: {"pk": w["child"].pk, "rest": "safeguarding/nope/"}, NOBODY),
 ]
