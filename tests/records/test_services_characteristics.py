@@ -36,7 +36,7 @@ def record(manager, child):
         english_additional_language=False,
         sen_provision="K",
         sen_primary_need="SEMH",
-        responsible_la="Demoshire County Council",
+        responsible_la_code="935",
         placed_in_borough=False,
     )
 
@@ -64,7 +64,7 @@ FORM = {
     "unaccompanied_asylum_seeking": "true",
     "sen_provision": "E",
     "sen_primary_need": "SLCN",
-    "responsible_la": "Demoshire County Council",
+    "responsible_la_code": "935",
     "placed_in_borough": "true",
 }
 
@@ -97,7 +97,7 @@ def test_view_shows_the_codes_by_name(client_for, manager, child, record):
     html = client_for(manager).get(_tab(child)).content.decode()
     assert "White British" in html
     assert "SEN support – Social, emotional and mental health" in html
-    assert "Demoshire County Council, placed out of borough" in html
+    assert "LA 935, placed out of borough" in html
     assert "No free school meals eligibility recorded" in html
 
 
