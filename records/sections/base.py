@@ -79,6 +79,9 @@ class Section:
     # field). Seen only by a user who may see that field (the characteristics page shows and
     # sets the child's responsible LA code, issue 13). The section's model reads it as an
     # attribute of the same name, so its page and list read the row as for its own fields.
+    # The form takes the child (`child=`) on the record's pages, to put the child's own
+    # choices first (the school pickers, records/sections/schools.py ChildSchoolsForm).
+    form_takes_child: bool = False
     borrowed: Mapping[str, tuple[type[Model], str]] = field(default_factory=dict, hash=False)
 
     def notice_for(self, row: Any) -> str:
