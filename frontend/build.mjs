@@ -43,6 +43,25 @@ const INIT = `import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
 
+// A conditional reveal shared by several options of one set of radios (data-app-reveal-for:
+// their values), which GOV.UK Frontend's radios cannot show (they tie a reveal to one input).
+for (const reveal of document.querySelectorAll("[data-app-reveal-for]")) {
+  const values = reveal.dataset.appRevealFor.split(" ");
+  const form = reveal.closest("form");
+  const radios = [...form.querySelectorAll('input[type="radio"]')].filter(
+    (radio) => radio.name === reveal.dataset.appRevealName,
+  );
+  const sync = () => {
+    const shown = radios.some((radio) => radio.checked && values.includes(radio.value));
+    reveal.classList.toggle("govuk-radios__conditional--hidden", !shown);
+    for (const radio of radios) {
+      if (values.includes(radio.value)) radio.setAttribute("aria-expanded", String(shown));
+    }
+  };
+  for (const radio of radios) radio.addEventListener("change", sync);
+  sync();
+}
+
 const selects = document.querySelectorAll('select[data-module="app-autocomplete"]');
 if (selects.length > 0) {
   import("./accessible-autocomplete.min.js").then(() => {

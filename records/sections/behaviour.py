@@ -61,7 +61,14 @@ _exclusion_form = record_form(
 
 
 class ExclusionForm(ChildSchoolsForm, _exclusion_form):
-    pass
+    # The length shows under the two kinds of suspension, never under a permanent exclusion
+    # (GOV.UK's conditional reveal, virtualschool.forms.Reveal; issue 16).
+    reveals = {
+        "category": {
+            ExclusionCategory.SUSPENSION: ("sessions",),
+            ExclusionCategory.LUNCHTIME: ("sessions",),
+        }
+    }
 
 
 EXCLUSION_FORM = ExclusionForm

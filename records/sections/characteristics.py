@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import QuerySet
 
+from records.codes.census import SenProvision
 from records.forms import record_form
 from records.models import Characteristics, Child, FreeSchoolMealsPeriod
 from records.sections.base import Column, Section, Tab, attr
@@ -82,6 +83,14 @@ CHARACTERISTICS_FORM = record_form(
         widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
     ),
 )
+# A primary need is recorded only with an EHC plan or SEN support: it shows under those two
+# (GOV.UK's conditional reveal, virtualschool.forms.Reveal; issue 16).
+CHARACTERISTICS_FORM.reveals = {
+    "sen_provision": {
+        SenProvision.EHC_PLAN: ("sen_primary_need",),
+        SenProvision.SEN_SUPPORT: ("sen_primary_need",),
+    }
+}
 CHARACTERISTICS_FORM.base_fields[
     "english_additional_language"
 ].help_text = "Yes when the child's first language is known or believed to be other than English"
