@@ -51,12 +51,10 @@ for (const reveal of document.querySelectorAll("[data-app-reveal-for]")) {
   const radios = [...form.querySelectorAll('input[type="radio"]')].filter(
     (radio) => radio.name === reveal.dataset.appRevealName,
   );
+  // No aria-expanded: ARIA does not allow it on a radio (axe-core's aria-allowed-attr).
   const sync = () => {
     const shown = radios.some((radio) => radio.checked && values.includes(radio.value));
     reveal.classList.toggle("govuk-radios__conditional--hidden", !shown);
-    for (const radio of radios) {
-      if (values.includes(radio.value)) radio.setAttribute("aria-expanded", String(shown));
-    }
   };
   for (const radio of radios) radio.addEventListener("change", sync);
   sync();
