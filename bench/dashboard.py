@@ -405,11 +405,11 @@ class Command(BaseCommand):
                 INSERT INTO records_characteristics (child_id, version, ethnicity, first_language,
                     english_additional_language, arrived_from_overseas,
                     unaccompanied_asylum_seeking, sen_provision, sen_primary_need,
-                    responsible_la, placed_in_borough)
+                    placed_in_borough)
                 SELECT id, 1, '', '', NULL, NULL, false,
                     CASE WHEN u_sen < 0.15 THEN 'E' WHEN u_sen < 0.40 THEN 'K'
                         WHEN u_sen < 0.90 THEN 'N' ELSE '' END,
-                    '', '',
+                    '',
                     CASE WHEN u_borough < 0.60 THEN true WHEN u_borough < 0.95 THEN false END
                 FROM bench_kids WHERE u_borough < 0.97
                 """

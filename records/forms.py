@@ -121,6 +121,15 @@ def _blank_first(choices: list[tuple[str, str]], label: str) -> list[tuple[str, 
 
 
 class EpisodeForm(forms.Form):
+    # Each status's own detail shows under it (GOV.UK's conditional reveal,
+    # virtualschool.forms.Reveal; issue 16); without JavaScript all are shown.
+    reveals = {
+        "cohort": {
+            Cohort.CLA: ("legal_status",),
+            Cohort.PLAC: ("plac_route",),
+            Cohort.CIN: ("closure_date",),
+        }
+    }
     cohort = forms.ChoiceField(
         label="Status",
         choices=Cohort.choices,
@@ -171,9 +180,20 @@ class AllocationForm(forms.Form):
     def __init__(self, *args, caseworkers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers
-        self.fields["caseworker"].label_from_instance = lambda user: (
-            user.get_full_name() or user.get_username()
-        )
+        self.fields["caseworker"].label_from_instance = caseworker_label
+        self.fields[
+            "caseworker"
+        ].help_text = "Each caseworker is shown with the number of children allocated to them now"
+
+
+def caseworker_label(user: Any) -> str:
+    """A caseworker in the allocation picker: their name and, where the selector counted it
+    (records.selectors.children.caseworkers_for_allocation), their caseload now."""
+    name = user.get_full_name() or user.get_username()
+    caseload = getattr(user, "caseload", None)
+    if caseload is None:
+        return name
+    return f"{name} ({caseload} child{'' if caseload == 1 else 'ren'})"
 
 
 class SearchForm(forms.Form):

@@ -30,12 +30,23 @@ from django.db import models
 
 from records.datamap import DATA_MAP
 from records.display import display_value, from_logged
-from records.models import EntryRemoval
+from records.models import Child, EntryRemoval
 from records.permissions import UserLike, can_see_field
 
 # The link from a row to its child is how the history was found; showing it adds nothing.
 HIDDEN_FIELDS = frozenset({"child"})
 NONE = "None"
+# Fields since removed whose logged changes the history still shows: (app, model, field) ->
+# the label they had, and the mapped field whose category they held, which decides who sees
+# them (issue 13: the characteristics' free-text responsible authority became the child's LA
+# code, migration records/0017, and the text that was not a code lives on only here).
+RETIRED_FIELDS: dict[tuple[str, str, str], tuple[str, type[models.Model], str]] = {
+    ("records", "characteristics", "responsible_la"): (
+        "Responsible local authority",
+        Child,
+        "responsible_la_code",
+    ),
+}
 EMPTY = "(none)"
 
 
@@ -149,6 +160,9 @@ def _may_see(
     mapped = DATA_MAP.entry_for(model)
     if mapped is None or model is None:
         return False
+    if retired := _retired(model, name):
+        _label, holder, holder_field = retired
+        return can_see_field(user, holder, holder_field)
     source = mapped.declaration.by_row.get(name)
     if source is None:
         return can_see_field(user, model, name)
@@ -217,6 +231,14 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     return field if getattr(field, "concrete", False) else None
 
 
+def _retired(
+    model: type[models.Model] | None, name: str
+) -> tuple[str, type[models.Model], str] | None:
+    if model is None:
+        return None
+    return RETIRED_FIELDS.get((model._meta.app_label, model._meta.model_name, name))
+
+
 def _key(model: type[models.Model], pk: str) -> object:
     try:
         return model._meta.pk.to_python(pk)
@@ -259,7 +281,8 @@ def _change(
     related: dict[tuple[type, str], str],
 ) -> Change:
     field = _field(model, name)
-    label = str(field.verbose_name) if field is not None else name
+    retired = _retired(model, name)
+    label = str(field.verbose_name) if field is not None else retired[0] if retired else name
     before, after = (_display(field, value, related) for value in values)
     return Change(field=label[:1].upper() + label[1:], before=before, after=after)
 

@@ -25,6 +25,7 @@ import datetime
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape as escape_html
 from typing import Any
 
@@ -113,8 +114,74 @@ def _escape(value: object) -> str:
     return escape_html(str(value), quote=True)
 
 
+@dataclass(frozen=True)
+class Reveal:
+    """A radio option's conditionally revealed fields (GOV.UK's conditional reveal): `fields`
+    follow the option, in an element with `id`. Revealed by one option, GOV.UK Frontend's
+    radios show and hide it (data-aria-controls on the input); revealed by several
+    (`values`), the service's own script does (frontend/build.mjs), since GOV.UK's ties a
+    reveal to one input. Without JavaScript every reveal is shown."""
+
+    id: str
+    fields: list[BoundField]
+    values: tuple[str, ...] = ()
+    # One of its options is chosen: shown from the start when the page has JavaScript.
+    open: bool = False
+
+
+def revealed_names(form: forms.Form) -> set[str]:
+    """The fields of `form` shown inside a radio option's reveal (`form.reveals`: radio field
+    name -> {option value: names of the fields it reveals}) rather than on their own. A field
+    is revealed only while its radios are on the form (not left out for the user)."""
+    return {
+        name
+        for radio, options in getattr(form, "reveals", {}).items()
+        if radio in form.fields
+        for names in options.values()
+        for name in names
+        if name in form.fields
+    }
+
+
 class GovukBoundField(BoundField):
     """A bound field that puts GOV.UK classes on its widget and knows its first input's id."""
+
+    @property
+    def is_revealed(self) -> bool:
+        """Rendered inside a radio option of another field (the form's `reveals`)."""
+        return self.name in revealed_names(self.form)
+
+    def options_with_reveals(self) -> list[tuple[Any, Reveal | None]]:
+        """Each radio of this field with the reveal that follows it, if any: a field revealed
+        by several options follows the first of them."""
+        reveals: dict[str, tuple[str, ...]] = getattr(self.form, "reveals", {}).get(self.name, {})
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for value, names in reveals.items():
+            shown = tuple(name for name in names if name in self.form.fields)
+            if shown:
+                by_fields.setdefault(shown, []).append(str(value))
+        placed: set[tuple[str, ...]] = set()
+        chosen = str(self.value()) if self.value() is not None else ""
+        options = []
+        for option in self.subwidgets:
+            value = str(option.data["value"])
+            reveal = None
+            for names, values in by_fields.items():
+                if value not in values:
+                    continue
+                element_id = f"conditional-{self.auto_id or self.html_name}-{values[0]}"
+                if len(values) == 1:
+                    option.data["attrs"]["data-aria-controls"] = element_id
+                if names not in placed:
+                    placed.add(names)
+                    reveal = Reveal(
+                        id=element_id,
+                        fields=[self.form[name] for name in names],
+                        values=tuple(values) if len(values) > 1 else (),
+                        open=chosen in values,
+                    )
+            options.append((option, reveal))
+        return options
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)

@@ -40,12 +40,19 @@ class SectionOutputSerializer(serializers.ModelSerializer):
     user without the sensitive-categories permission, including fields whose category is set
     row by row (a note's text takes the category the note is filed under)."""
 
+    # The section's borrowed fields (Section.borrowed): name -> (model, field) they show.
+    borrowed: ClassVar[Mapping[str, tuple[type[models.Model], str]]] = {}
+
     def to_representation(self, instance: models.Model) -> dict[str, Any]:
         data = super().to_representation(instance)
         user = self.context["request"].user
         declared = DATA_MAP.entry_for(self.Meta.model).declaration.declared
         for name in list(data):
-            if name in declared and not can_see_field(user, self.Meta.model, name, row=instance):
+            if name in self.borrowed:
+                model, field_name = self.borrowed[name]
+                if not can_see_field(user, model, field_name):
+                    del data[name]
+            elif name in declared and not can_see_field(user, self.Meta.model, name, row=instance):
                 del data[name]
         return data
 
@@ -175,6 +182,15 @@ def _output_serializer(section: Section) -> type[SectionOutputSerializer]:
     ]
     form_names = [name for name in section.form_class.base_fields if name in others]
     names = ["id", "version", *form_names, *(name for name in others if name not in form_names)]
+    # A field of another model the section shows (the child's responsible LA code on its
+    # characteristics), read through the section model's attribute of the same name.
+    borrowed = {
+        name: serializers.ModelSerializer.serializer_field_mapping[
+            type(other._meta.get_field(field_name))
+        ](read_only=True, help_text=str(other._meta.get_field(field_name).help_text))
+        for name, (other, field_name) in section.borrowed.items()
+    }
+    names += list(borrowed)
     meta = type("Meta", (), {"model": model, "fields": names, "read_only_fields": names})
     return type(
         f"{model.__name__}Serializer",
@@ -182,6 +198,8 @@ def _output_serializer(section: Section) -> type[SectionOutputSerializer]:
         {
             "Meta": meta,
             "id": _id_field(pk),
+            "borrowed": dict(section.borrowed),
+            **borrowed,
             "__doc__": (
                 f"A {section.item_name} on a child's record. `version` goes back with a change. "
                 "Fields of a sensitive category are left out for a user without the "

@@ -1,5 +1,6 @@
 """Synthetic characteristics for the demo: census codes in plausible proportions for children
-in care, free school meal periods, and an invented responsible authority. No real person."""
+in care, free school meal periods, and for some children another responsible authority. No
+real person."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from records.codes.census import Ethnicity, FirstLanguage, SenNeed, SenProvision
 from records.models import Child, School
 from records.services import characteristics as services
 
-HOME_AUTHORITY = "Demoshire County Council"  # invented
-OTHER_AUTHORITIES = ("Northvale Borough Council", "Eastmere City Council")  # invented
+# Another authority is responsible for a tenth of the demo's children, by LA code (blank is
+# this authority): the demo's other authority (records.demo.DEMO_PLACED_ELSEWHERE, sharing's
+# `otherla`) or one more.
+OTHER_AUTHORITY_CODE = "875"
 
 # Rough weights, for a believable mix only (not statistics).
 ETHNICITY_WEIGHTS = {
@@ -65,6 +68,8 @@ def _pick(rng: random.Random, weights: dict) -> str:
 
 def fill(*, rng: random.Random, child: Child, staff, schools: list[School], today: date) -> None:
     """Add a characteristics record and, for some children, free school meal periods."""
+    from records.demo import DEMO_PLACED_ELSEWHERE  # the package imports this module first
+
     age = child.age_on(today)
     uasc = age >= 14 and rng.random() < 0.25
     if uasc:
@@ -90,7 +95,9 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
         unaccompanied_asylum_seeking=uasc,
         sen_provision=provision,
         sen_primary_need=_pick(rng, NEED_WEIGHTS) if provision != SenProvision.NONE else "",
-        responsible_la=HOME_AUTHORITY if rng.random() < 0.9 else rng.choice(OTHER_AUTHORITIES),
+        responsible_la_code=""
+        if rng.random() < 0.9
+        else rng.choice((DEMO_PLACED_ELSEWHERE, OTHER_AUTHORITY_CODE)),
         placed_in_borough=in_borough,
     )
     _fsm_periods(rng=rng, child=child, staff=staff, today=today)

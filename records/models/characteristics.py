@@ -1,4 +1,4 @@
-"""Pupil characteristics: ethnicity, language, SEN, free school meals, placement authority."""
+"""Pupil characteristics: ethnicity, language, SEN, free school meals, placement in borough."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ class Characteristics(ChildRecord):
     sen_primary_need = models.CharField(
         "SEN primary need", max_length=4, choices=SenNeed.choices, blank=True
     )
-    responsible_la = models.CharField("Responsible local authority", max_length=100, blank=True)
     placed_in_borough = models.BooleanField("Placed in borough", null=True, blank=True)
 
     data_categories = declare(
@@ -44,7 +43,7 @@ class Characteristics(ChildRecord):
             "sen_provision",
             "sen_primary_need",
         ],
-        social_care=["unaccompanied_asylum_seeking", "responsible_la", "placed_in_borough"],
+        social_care=["unaccompanied_asylum_seeking", "placed_in_borough"],
         not_personal=["child", "version"],
     )
 
@@ -59,6 +58,13 @@ class Characteristics(ChildRecord):
 
     def __str__(self) -> str:
         return f"Characteristics of child {self.pk}"
+
+    @property
+    def responsible_la_code(self) -> str:
+        """The responsible authority's LA code, held once, on the child
+        (Child.responsible_la_code, which sharing's cohort rule reads): the characteristics
+        page shows and sets it (issue 13; it replaced a free-text field here)."""
+        return self.child.responsible_la_code
 
 
 class FreeSchoolMealsPeriod(ChildRecord):

@@ -9,7 +9,7 @@ section from this description, with the same permission checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,14 @@ class Section:
     # A warning to show once a row is saved, from the section's services ("" for none): a row
     # that is allowed but unusual (a suspension from a school the child has no enrolment at).
     notice: Callable[[Any], str] | None = None
+    # Form fields and columns that show a field of another mapped model, by name: (model,
+    # field). Seen only by a user who may see that field (the characteristics page shows and
+    # sets the child's responsible LA code, issue 13). The section's model reads it as an
+    # attribute of the same name, so its page and list read the row as for its own fields.
+    # The form takes the child (`child=`) on the record's pages, to put the child's own
+    # choices first (the school pickers, records/sections/schools.py ChildSchoolsForm).
+    form_takes_child: bool = False
+    borrowed: Mapping[str, tuple[type[Model], str]] = field(default_factory=dict, hash=False)
 
     def notice_for(self, row: Any) -> str:
         return self.notice(row) if self.notice is not None else ""
@@ -106,10 +114,14 @@ class Section:
             column
             for column in self.columns
             if column.fields
-            and all(
-                name in by_row or can_see_field(user, self.model, name) for name in column.fields
-            )
+            and all(name in by_row or self._may_see(user, name) for name in column.fields)
         )
+
+    def _may_see(self, user: Any, name: str, row: Model | None = None) -> bool:
+        if name in self.borrowed:
+            model, field_name = self.borrowed[name]
+            return can_see_field(user, model, field_name)
+        return can_see_field(user, self.model, name, row=row)
 
     def cells(self, row: Model, user: Any, columns: tuple[Column, ...]) -> list[object]:
         """A row's values in `columns`; a by-row field the user may not see on this row is
@@ -137,17 +149,20 @@ class Section:
         return [
             name
             for name in self.form_class.base_fields
-            if name in declared
+            if (name in declared or name in self.borrowed)
             and not (name in by_row and instance is None)
-            and not can_see_field(user, self.model, name, row=instance)
+            and not self._may_see(user, name, row=instance)
         ]
 
     def kept_values(self, user: Any, instance: Model | None = None) -> dict[str, object]:
         """What the service gets for the form fields left out for this user: the row's own
         values when changing it, so nothing they may not see is changed or cleared; the
-        model's defaults for a new row."""
+        model's defaults for a new row; a borrowed field gets None, which its services read
+        as "leave it as it is"."""
         return {
-            name: getattr(instance, name)
+            name: None
+            if name in self.borrowed
+            else getattr(instance, name)
             if instance is not None
             else self.model._meta.get_field(name).get_default()
             for name in self.hidden_form_fields(user, instance)

@@ -11,23 +11,23 @@ from records.codes.exclusions import MAX_REASONS, REASON_CHOICES, ExclusionCateg
 from records.forms import record_form
 from records.models import AlternativeProvision, Child, Exclusion, School
 from records.sections.base import Column, Section, Tab, attr
+from records.sections.schools import ChildSchoolsForm, SchoolChoiceField
 from records.services import behaviour as services
 
 REASON_MEANINGS = dict(REASON_CHOICES)
 
 
-class SchoolChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: School) -> str:
-        return f"{obj.name} (URN {obj.urn})"
-
-
-EXCLUSION_FORM = record_form(
+_exclusion_form = record_form(
     Exclusion,
     ["school", "category", "start_date", "sessions", "reasons", "outcome"],
     school=SchoolChoiceField(
         label="School",
-        queryset=School.objects.order_by("name", "urn"),
+        queryset=School.objects.none(),
         empty_label="Choose a school",
+        help_text=(
+            "The school that suspended or excluded the child. Type part of its name or its DfE "
+            "URN; the child's own schools are listed first"
+        ),
         error_messages={
             "required": "Choose the school",
             "invalid_choice": "Choose a school from the list",
@@ -58,6 +58,22 @@ EXCLUSION_FORM = record_form(
         },
     ),
 )
+
+
+class ExclusionForm(ChildSchoolsForm, _exclusion_form):
+    # The length shows under the two kinds of suspension, never under a permanent exclusion
+    # (GOV.UK's conditional reveal, virtualschool.forms.Reveal; issue 16).
+    reveals = {
+        "category": {
+            ExclusionCategory.SUSPENSION: ("sessions",),
+            ExclusionCategory.LUNCHTIME: ("sessions",),
+        }
+    }
+
+
+EXCLUSION_FORM = ExclusionForm
+
+
 EXCLUSION_FORM.base_fields["category"].label = "Type"
 EXCLUSION_FORM.base_fields["category"].error_messages["required"] = (
     "Select whether it is a suspension or a permanent exclusion"
@@ -108,6 +124,7 @@ EXCLUSIONS = Section(
     ),
     rows=_exclusions,
     notice=services.exclusion_school_notice,
+    form_takes_child=True,
 )
 
 PROVISION_FORM = record_form(

@@ -4,11 +4,16 @@ meal eligibility periods."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import QuerySet
 
+from records.codes.census import SenProvision
 from records.forms import record_form
-from records.models import Characteristics, FreeSchoolMealsPeriod
+from records.models import Characteristics, Child, FreeSchoolMealsPeriod
 from records.sections.base import Column, Section, Tab, attr
 from records.services import characteristics as services
+
+# Room for a code typed with spaces around it; its shape is the service's rule.
+LA_CODE_INPUT_LENGTH = 9
 
 
 def _sen(row: Characteristics) -> str:
@@ -20,10 +25,16 @@ def _sen(row: Characteristics) -> str:
 
 
 def _responsible_la(row: Characteristics) -> str:
+    code = row.responsible_la_code
+    authority = f"LA {code}" if code else "This authority"
     placed = {True: "placed in borough", False: "placed out of borough"}.get(
         row.placed_in_borough, ""
     )
-    return ", ".join(filter(None, [row.responsible_la, placed]))
+    return ", ".join(filter(None, [authority, placed]))
+
+
+def _rows(child: Child, user: object) -> QuerySet[Characteristics]:
+    return Characteristics.objects.filter(child=child).select_related("child")
 
 
 def _ongoing(row: FreeSchoolMealsPeriod) -> object:
@@ -40,9 +51,29 @@ CHARACTERISTICS_FORM = record_form(
         "unaccompanied_asylum_seeking",
         "sen_provision",
         "sen_primary_need",
-        "responsible_la",
+        "responsible_la_code",
         "placed_in_borough",
     ],
+    # The child's own field (Child.responsible_la_code), set through the characteristics
+    # services (issue 13): one responsible authority, the one sharing's cohort rule reads.
+    responsible_la_code=forms.CharField(
+        label="Responsible local authority's LA code (optional)",
+        max_length=LA_CODE_INPUT_LENGTH,
+        required=False,
+        help_text=(
+            "The DfE LA code of the authority that looks after the child or holds their case, "
+            "3 digits, for example 873. Leave blank if it is this authority"
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input--width-4",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "autocomplete": "off",
+            }
+        ),
+        error_messages={"max_length": services.RESPONSIBLE_LA_MESSAGE},
+    ),
     unaccompanied_asylum_seeking=forms.TypedChoiceField(
         label="Unaccompanied asylum-seeking child",
         choices=[("true", "Yes"), ("false", "No")],
@@ -52,16 +83,20 @@ CHARACTERISTICS_FORM = record_form(
         widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
     ),
 )
+# A primary need is recorded only with an EHC plan or SEN support: it shows under those two
+# (GOV.UK's conditional reveal, virtualschool.forms.Reveal; issue 16).
+CHARACTERISTICS_FORM.reveals = {
+    "sen_provision": {
+        SenProvision.EHC_PLAN: ("sen_primary_need",),
+        SenProvision.SEN_SUPPORT: ("sen_primary_need",),
+    }
+}
 CHARACTERISTICS_FORM.base_fields[
     "english_additional_language"
 ].help_text = "Yes when the child's first language is known or believed to be other than English"
 CHARACTERISTICS_FORM.base_fields[
     "sen_primary_need"
 ].help_text = "Only for a child with an EHC plan or SEN support"
-CHARACTERISTICS_FORM.base_fields["responsible_la"].help_text = (
-    "The local authority that looks after the child or holds their case, for example Leeds "
-    "City Council"
-)
 CHARACTERISTICS_FORM.base_fields[
     "placed_in_borough"
 ].help_text = "Whether the child lives within the responsible local authority's own area"
@@ -84,9 +119,11 @@ CHARACTERISTICS = Section(
         Column(
             "Responsible authority",
             _responsible_la,
-            fields=("responsible_la", "placed_in_borough"),
+            fields=("responsible_la_code", "placed_in_borough"),
         ),
     ),
+    rows=_rows,
+    borrowed={"responsible_la_code": (Child, "responsible_la_code")},
     single=True,
 )
 

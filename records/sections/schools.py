@@ -14,15 +14,48 @@ from records.models import Child, Enrolment, School
 from records.sections.base import Column, Section, Tab, attr
 from records.selectors import schools as selectors
 from records.services import schools as services
+from virtualschool.forms import GovukSelect
+
+# What a school's label adds when it is the child's (selectors.school_choices' `child_rank`).
+CHILD_RANK_NOTES = {
+    selectors.CURRENT_SCHOOL: " – current school",
+    selectors.CHILDS_SCHOOL: " – in the child's school history",
+}
 
 
 class SchoolChoiceField(forms.ModelChoiceField):
     """Schools from the reference table, shown with their URN so two of a name can be told
-    apart, and closed ones marked."""
+    apart, closed ones marked, and the child's own schools said to be theirs.
+
+    A select of every school in the register (thousands after a GIAS import), written by
+    GovukSelect in one pass. `data-module="app-autocomplete"` asks frontend/build.mjs's init
+    script to enhance it with alphagov's accessible-autocomplete: without JavaScript it stays
+    this select (progressive enhancement), with it the user types part of a name or URN and
+    the suggestions keep the select's order, the child's schools first."""
+
+    widget = GovukSelect(attrs={"data-module": "app-autocomplete"})
 
     def label_from_instance(self, obj: School) -> str:
         closed = ", closed" if not obj.is_open else ""
-        return f"{obj.name} (URN {obj.urn}{closed})"
+        note = CHILD_RANK_NOTES.get(getattr(obj, "child_rank", None), "")
+        return f"{obj.name} (URN {obj.urn}{closed}){note}"
+
+
+class ChildSchoolsForm(forms.Form):
+    """A form with a `school` picker that lists the child's own schools first and, for a new
+    row, chooses the child's current school (issue 16). Built without a child (the API, which
+    takes ids), it offers every school in the register's usual order."""
+
+    def __init__(self, *args: Any, child: Child | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "school" not in self.fields:
+            return
+        # Read the reference table when the form is built, not when the module is imported.
+        self.fields["school"].queryset = selectors.school_choices(child=child)
+        if child is not None and not self.is_bound and self.initial.get("school") is None:
+            current = selectors.current_enrolment(child=child)
+            if current is not None:
+                self.initial["school"] = current.school_id
 
 
 def _rows(child: Child, user: Any) -> QuerySet[Enrolment]:
@@ -51,7 +84,10 @@ _generated = record_form(
         queryset=School.objects.none(),
         label="School",
         empty_label="Choose a school",
-        help_text="Schools are listed by name with their DfE URN",
+        help_text=(
+            "Type part of the school's name or its DfE URN. The child's own schools are "
+            "listed first"
+        ),
         error_messages={
             "required": "Choose a school",
             "invalid_choice": "Choose a school from the list",
@@ -60,11 +96,8 @@ _generated = record_form(
 )
 
 
-class EnrolmentForm(_generated):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Read the reference table when the form is built, not when the module is imported.
-        self.fields["school"].queryset = selectors.school_choices()
+class EnrolmentForm(ChildSchoolsForm, _generated):
+    pass
 
 
 EnrolmentForm.base_fields["end_date"].help_text = "Leave blank while the child is on roll"
@@ -92,6 +125,7 @@ ENROLMENTS = Section(
         Column("Status", _status, fields=("start_date", "end_date")),
     ),
     rows=_rows,
+    form_takes_child=True,
 )
 
 TAB = Tab(

@@ -14,9 +14,19 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -83,14 +93,19 @@ def child_list_visible_to(
     search: str = "",
     upn_needs_checking: bool = False,
     no_school: bool = False,
+    not_allocated: bool = False,
+    with_caseworkers: bool = False,
 ) -> QuerySet[Child]:
     """The caseload list: visible children, searched by name or UPN, with what the list shows;
     with `upn_needs_checking`, only those a return gave an invalid UPN for (issue 12); with
-    `no_school`, only those in a cohort today with no school (children_without_school).
+    `no_school`, only those in a cohort today with no school (children_without_school); with
+    `not_allocated`, only those no caseworker is allocated to now (issue 16: the managers'
+    list, to find who still needs one).
 
     Each child carries `current_school` (name of the school whose roll they are on today) and
-    `current_episodes` (open legal status episodes, for the status tags), loaded in one
-    annotated query plus one prefetch, whatever the caseload's size.
+    `current_episodes` (open legal status episodes, for the status tags), and with
+    `with_caseworkers` `current_allocations` (open allocations, each with its caseworker),
+    loaded in one annotated query plus one prefetch each, whatever the caseload's size.
     """
     today = timezone.localdate()
     children = children_visible_to(user)
@@ -99,18 +114,37 @@ def child_list_visible_to(
         children = children.filter(upn_needs_checking=True)
     if no_school:
         children = children_without_school(children, on=today)
+    if not_allocated:
+        children = children.exclude(Exists(_open_allocations().filter(child=OuterRef("pk"))))
     current_school = Enrolment.objects.filter(open_q(today), child=OuterRef("pk")).order_by(
         "-start_date"
     )
-    return children.annotate(
-        current_school=Subquery(current_school.values("school__name")[:1])
-    ).prefetch_related(
+    prefetches = [
         Prefetch(
             "episodes",
             queryset=LegalStatusEpisode.objects.filter(open_q(today)).order_by("cohort"),
             to_attr="current_episodes",
         )
-    )
+    ]
+    if with_caseworkers:
+        prefetches.append(
+            Prefetch(
+                "allocations",
+                queryset=_open_allocations()
+                .select_related("caseworker")
+                .order_by("caseworker__first_name", "caseworker__last_name", "pk"),
+                to_attr="current_allocations",
+            )
+        )
+    return children.annotate(
+        current_school=Subquery(current_school.values("school__name")[:1])
+    ).prefetch_related(*prefetches)
+
+
+def _open_allocations() -> QuerySet[Allocation]:
+    """Allocations in force: not ended (services.allocation_end sets the end date and takes
+    the caseworker's grants away with it)."""
+    return Allocation.objects.filter(end_date__isnull=True)
 
 
 def _search(children: QuerySet[Child], search: str) -> QuerySet[Child]:
@@ -330,12 +364,21 @@ def child_batch_events(*, child: Child, limit: int = 50) -> list[BatchEvent]:
 
 
 def caseworkers_for_allocation(*, child: Child) -> QuerySet:
-    """Active caseworkers who do not already hold an open allocation for the child."""
-    open_allocation = Allocation.objects.filter(
-        child=child, caseworker=OuterRef("pk"), end_date__isnull=True
+    """Active caseworkers who do not already hold an open allocation for the child, each with
+    `caseload`: how many children are allocated to them now (issue 16: a manager allocating
+    sees who has room). One query, the count a subquery per caseworker row."""
+    open_allocation = _open_allocations().filter(child=child, caseworker=OuterRef("pk"))
+    caseload = (
+        _open_allocations()
+        .filter(caseworker=OuterRef("pk"))
+        .order_by()
+        .values("caseworker")
+        .annotate(total=Count("pk"))
+        .values("total")
     )
     return (
         User.objects.filter(is_active=True, groups__name=Role.CASEWORKER.value)
         .exclude(Exists(open_allocation))
+        .annotate(caseload=Coalesce(Subquery(caseload, output_field=IntegerField()), 0))
         .order_by("first_name", "last_name", "username")
     )

@@ -10,17 +10,49 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from records.models import Child, Enrolment, School
 from records.spans import is_open, open_q
 
+# How a school stands to the child a form is about (`child_rank` on school_choices' rows).
+CURRENT_SCHOOL, CHILDS_SCHOOL, OTHER_SCHOOL = 0, 1, 2
 
-def school_choices() -> QuerySet[School]:
+
+def school_choices(*, child: Child | None = None, on: date | None = None) -> QuerySet[School]:
     """Schools a form may offer: open ones first, then closed ones (a child's history can
-    include a school that has since closed), each by name. One query."""
-    return School.objects.order_by("-is_open", "name", "urn")
+    include a school that has since closed), each by name. For a child (issue 16: a picker
+    of every school in the register, thousands after a GIAS import, put the child's own last),
+    the child's schools come first: the one whose roll they are on today (`child_rank`
+    CURRENT_SCHOOL), then the others of their history, most recently started first
+    (CHILDS_SCHOOL), then every other school (OTHER_SCHOOL). One query."""
+    schools = School.objects.all()
+    if child is None:
+        return schools.order_by("-is_open", "name", "urn")
+    on = on or timezone.localdate()
+    enrolments = Enrolment.objects.filter(child=child, school=OuterRef("pk"))
+    return schools.annotate(
+        child_rank=Case(
+            When(Exists(enrolments.filter(open_q(on))), then=Value(CURRENT_SCHOOL)),
+            When(Exists(enrolments), then=Value(CHILDS_SCHOOL)),
+            default=Value(OTHER_SCHOOL),
+        ),
+        child_started=Subquery(
+            enrolments.order_by("-start_date").values("start_date")[:1],
+            output_field=DateField(),
+        ),
+    ).order_by("child_rank", F("child_started").desc(nulls_last=True), "-is_open", "name", "urn")
 
 
 def enrolments_for_child(*, child: Child) -> QuerySet[Enrolment]:

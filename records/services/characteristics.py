@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.utils.formats import date_format
 
 from records.codes.census import FirstLanguage, SenProvision
+from records.codes.local_authority import is_la_code
 from records.models import Characteristics, Child, FreeSchoolMealsPeriod
 from records.services.locking import record_create, record_update
 from records.services.rules import date_errors, period_errors, raise_if
@@ -27,6 +29,43 @@ PROVISIONS_WITH_NEED = frozenset({SenProvision.EHC_PLAN, SenProvision.SEN_SUPPOR
 # believed to be other than English (DOMAIN.md section (f), First language).
 ENGLISH_FIRST = frozenset({FirstLanguage.ENG, FirstLanguage.ENB})
 OTHER_FIRST = frozenset({FirstLanguage.OTH, FirstLanguage.OTB})
+RESPONSIBLE_LA_MESSAGE = (
+    "Enter the responsible local authority as its DfE LA code, 3 digits, like 873, or leave "
+    "it blank if this authority is responsible for the child"
+)
+
+
+def responsible_la_code_errors(responsible_la_code: str | None) -> dict[str, list[str]]:
+    """A responsible authority is named by its DfE LA code (records/codes/local_authority.py);
+    blank is this authority. None (not given) says nothing."""
+    text = (responsible_la_code or "").strip()
+    if text and not is_la_code(text):
+        return {"responsible_la_code": [RESPONSIBLE_LA_MESSAGE]}
+    return {}
+
+
+def child_responsible_la_set(
+    *, actor: AbstractBaseUser | None, child: Child, responsible_la_code: str
+) -> Child:
+    """Set the local authority responsible for the child (issue 13): the one write of
+    Child.responsible_la_code, which sharing's cohort rule reads (another authority sees the
+    children it is responsible for). A DfE LA code, or blank for this authority; this
+    authority's own code is stored blank too, so "ours" is written one way. The child's row is
+    locked and its version moves on, so a stale "Change details" page cannot undo it."""
+    raise_if(responsible_la_code_errors(responsible_la_code))
+    code = responsible_la_code.strip()
+    if code == settings.LOCAL_AUTHORITY_CODE:
+        code = ""
+    with transaction.atomic():
+        current = Child.objects.select_for_update().get(pk=child.pk)
+        if current.responsible_la_code == code:
+            return current
+        return record_update(
+            actor=actor,
+            instance=current,
+            expected_version=current.version,
+            changes={"responsible_la_code": code},
+        )
 
 
 def _characteristics_errors(
@@ -35,8 +74,9 @@ def _characteristics_errors(
     english_additional_language: bool | None,
     sen_provision: str,
     sen_primary_need: str,
+    responsible_la_code: str | None,
 ) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str]] = responsible_la_code_errors(responsible_la_code)
     if sen_primary_need and sen_provision not in PROVISIONS_WITH_NEED:
         errors["sen_primary_need"] = [
             "SEN primary need can only be recorded with SEN provision E (Education, health and "
@@ -65,7 +105,7 @@ def _characteristics_values(
     unaccompanied_asylum_seeking: bool,
     sen_provision: str,
     sen_primary_need: str,
-    responsible_la: str,
+    responsible_la_code: str | None,
     placed_in_borough: bool | None,
 ) -> dict[str, object]:
     raise_if(
@@ -74,6 +114,7 @@ def _characteristics_values(
             english_additional_language=english_additional_language,
             sen_provision=sen_provision,
             sen_primary_need=sen_primary_need,
+            responsible_la_code=responsible_la_code,
         )
     )
     return {
@@ -84,7 +125,6 @@ def _characteristics_values(
         "unaccompanied_asylum_seeking": bool(unaccompanied_asylum_seeking),
         "sen_provision": sen_provision,
         "sen_primary_need": sen_primary_need,
-        "responsible_la": responsible_la.strip(),
         "placed_in_borough": placed_in_borough,
     }
 
@@ -100,14 +140,16 @@ def characteristics_record(
     unaccompanied_asylum_seeking: bool = False,
     sen_provision: str = "",
     sen_primary_need: str = "",
-    responsible_la: str = "",
+    responsible_la_code: str | None = None,
     placed_in_borough: bool | None = None,
 ) -> Characteristics:
     """Record a child's characteristics (one row per child).
 
     Rules: codes from the DfE census lists; a SEN primary need only with SEN provision E or K;
     English as an additional language agrees with the first language; a child has one
-    characteristics record, so a second is refused (change the first instead).
+    characteristics record, so a second is refused (change the first instead). The
+    responsible authority's LA code is the child's (child_responsible_la_set), written in the
+    same transaction; None leaves it as it is.
     """
     values = _characteristics_values(
         ethnicity=ethnicity,
@@ -117,7 +159,7 @@ def characteristics_record(
         unaccompanied_asylum_seeking=unaccompanied_asylum_seeking,
         sen_provision=sen_provision,
         sen_primary_need=sen_primary_need,
-        responsible_la=responsible_la,
+        responsible_la_code=responsible_la_code,
         placed_in_borough=placed_in_borough,
     )
     with transaction.atomic():
@@ -130,7 +172,18 @@ def characteristics_record(
                     ]
                 }
             )
-        return record_create(actor=actor, instance=Characteristics(child=child, **values))
+        row = record_create(actor=actor, instance=Characteristics(child=child, **values))
+        return _with_responsible_la(actor=actor, row=row, responsible_la_code=responsible_la_code)
+
+
+def _with_responsible_la(
+    *, actor: AbstractBaseUser | None, row: Characteristics, responsible_la_code: str | None
+) -> Characteristics:
+    if responsible_la_code is not None:
+        row.child = child_responsible_la_set(
+            actor=actor, child=row.child, responsible_la_code=responsible_la_code
+        )
+    return row
 
 
 def characteristics_update(
@@ -145,11 +198,11 @@ def characteristics_update(
     unaccompanied_asylum_seeking: bool = False,
     sen_provision: str = "",
     sen_primary_need: str = "",
-    responsible_la: str = "",
+    responsible_la_code: str | None = None,
     placed_in_borough: bool | None = None,
 ) -> Characteristics:
     """Change a child's characteristics under the same rules, if nobody else changed them
-    first."""
+    first, and the child's responsible LA code with them (None: as it is)."""
     values = _characteristics_values(
         ethnicity=ethnicity,
         first_language=first_language,
@@ -158,12 +211,14 @@ def characteristics_update(
         unaccompanied_asylum_seeking=unaccompanied_asylum_seeking,
         sen_provision=sen_provision,
         sen_primary_need=sen_primary_need,
-        responsible_la=responsible_la,
+        responsible_la_code=responsible_la_code,
         placed_in_borough=placed_in_borough,
     )
-    return record_update(
-        actor=actor, instance=instance, expected_version=expected_version, changes=values
-    )
+    with transaction.atomic():
+        row = record_update(
+            actor=actor, instance=instance, expected_version=expected_version, changes=values
+        )
+        return _with_responsible_la(actor=actor, row=row, responsible_la_code=responsible_la_code)
 
 
 def _long(value: date) -> str:

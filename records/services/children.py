@@ -510,7 +510,6 @@ def _ethnicity_sync(*, actor: AbstractBaseUser | None, child: Child, ethnicity: 
         unaccompanied_asylum_seeking=current.unaccompanied_asylum_seeking,
         sen_provision=current.sen_provision,
         sen_primary_need=current.sen_primary_need,
-        responsible_la=current.responsible_la,
         placed_in_borough=current.placed_in_borough,
     )
     return True

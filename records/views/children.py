@@ -43,6 +43,8 @@ OLD_SEARCH_SESSION_KEY = "records.caseload_search"
 UPN_CHECK_PARAMETER = "upn_check"
 # "Only children with no school" (the home page's item, selectors.children_without_school).
 NO_SCHOOL_PARAMETER = "no_school"
+# "Only children not allocated to a caseworker" (issue 16), on the managers' list.
+NOT_ALLOCATED_PARAMETER = "not_allocated"
 
 
 # The caseload's columns and the mapped fields each shows: a column is shown only to a user who
@@ -53,13 +55,18 @@ CASELOAD_COLUMNS = {
     "upn": ((Child, "upn"),),
     "school": ((Enrolment, "school"),),
     "status": ((LegalStatusEpisode, "cohort"),),
+    "caseworker": ((Allocation, "caseworker"),),
 }
+# Columns only the list of every child has: a caseworker's own caseload is theirs.
+ALL_CHILDREN_COLUMNS = frozenset({"caseworker"})
 
 
 def caseload_columns(user: Any) -> dict[str, bool]:
     """Which of the caseload's columns this user is shown."""
+    sees_all = can_view_all_children(user)
     return {
-        key: all(can_see_field(user, model, name) for model, name in fields)
+        key: (sees_all or key not in ALL_CHILDREN_COLUMNS)
+        and all(can_see_field(user, model, name) for model, name in fields)
         for key, fields in CASELOAD_COLUMNS.items()
     }
 
@@ -88,14 +95,17 @@ def caseload(request: HttpRequest) -> HttpResponse:
             search = form.cleaned_data["q"].strip()
             page_number = request.POST.get("page")
     data = request.POST if request.method == "POST" else request.GET
-    upn_check = data.get(UPN_CHECK_PARAMETER) == "1" and caseload_columns(request.user).get(
-        "upn", False
-    )
-    no_school = data.get(NO_SCHOOL_PARAMETER) == "1" and caseload_columns(request.user).get(
-        "school", False
-    )
+    shows = caseload_columns(request.user)
+    upn_check = data.get(UPN_CHECK_PARAMETER) == "1" and shows["upn"]
+    no_school = data.get(NO_SCHOOL_PARAMETER) == "1" and shows["school"]
+    not_allocated = data.get(NOT_ALLOCATED_PARAMETER) == "1" and shows["caseworker"]
     children = selectors.child_list_visible_to(
-        user=request.user, search=search, upn_needs_checking=upn_check, no_school=no_school
+        user=request.user,
+        search=search,
+        upn_needs_checking=upn_check,
+        no_school=no_school,
+        not_allocated=not_allocated,
+        with_caseworkers=shows["caseworker"],
     )
     page = Paginator(children, CASELOAD_PAGE_SIZE).get_page(page_number)
     # The page names each child on it: one access-log entry each, in one INSERT (issue #11).
@@ -114,12 +124,17 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "search": search,
             "upn_check": upn_check,
             "no_school": no_school,
+            "not_allocated": not_allocated,
             "filter_query": "".join(
                 f"{name}=1&"
-                for name, on in ((UPN_CHECK_PARAMETER, upn_check), (NO_SCHOOL_PARAMETER, no_school))
+                for name, on in (
+                    (UPN_CHECK_PARAMETER, upn_check),
+                    (NO_SCHOOL_PARAMETER, no_school),
+                    (NOT_ALLOCATED_PARAMETER, not_allocated),
+                )
                 if on
             ),
-            "shows": caseload_columns(request.user),
+            "shows": shows,
             "sees_all": can_view_all_children(request.user),
             "can_add_child": can_add_child(request.user),
         },

@@ -102,8 +102,11 @@ def tab_detail(request: HttpRequest, pk: uuid.UUID, tab: str) -> HttpResponse:
     )
 
 
-def _form(spec: Section, user, *args, instance=None, **kwargs) -> forms.Form:
-    """The section's form for this user, less the fields they may not see (data map)."""
+def _form(spec: Section, user, child: Child, *args, instance=None, **kwargs) -> forms.Form:
+    """The section's form for this user, less the fields they may not see (data map); given
+    the child when it orders its choices by the child's own (Section.form_takes_child)."""
+    if spec.form_takes_child:
+        kwargs["child"] = child
     form = spec.form_class(*args, **spec.form_kwargs(user), **kwargs)
     for name in spec.hidden_form_fields(user, instance):
         del form.fields[name]
@@ -154,7 +157,7 @@ def section_add(request: HttpRequest, pk: uuid.UUID, tab: str, section: str) -> 
         return redirect(
             "records:section-edit", pk=child.pk, tab=tab, section=section, item=existing.pk
         )
-    form = _form(spec, request.user, request.POST or None)
+    form = _form(spec, request.user, child, request.POST or None)
     if request.method == "POST" and (
         row := submit(
             form,
@@ -185,11 +188,15 @@ def section_edit(
     if instance is None:
         raise Http404("No such row")
     if request.method == "POST":
-        form = _form(spec, request.user, request.POST, instance=instance)
+        form = _form(spec, request.user, child, request.POST, instance=instance)
         version = VersionForm(request.POST)
     else:
         form = _form(
-            spec, request.user, initial=_initial(spec.form_class, instance), instance=instance
+            spec,
+            request.user,
+            child,
+            initial=_initial(spec.form_class, instance),
+            instance=instance,
         )
         version = VersionForm(initial={"expected_version": instance.version})
     if (

@@ -117,7 +117,7 @@ INPUTS: dict[str, Inputs] = {
             "unaccompanied_asylum_seeking": False,
             "sen_provision": "K",
             "sen_primary_need": "SEMH",
-            "responsible_la": "Demoshire County Council",
+            "responsible_la_code": "935",
             "placed_in_borough": False,
         },
         changed={
@@ -135,7 +135,7 @@ INPUTS: dict[str, Inputs] = {
         shown=(
             "White British",
             "SEN support – Social, emotional and mental health",
-            "Demoshire County Council, placed out of borough",
+            "LA 935, placed out of borough",
         ),
         hidden=Hidden.NO,
         more=None,

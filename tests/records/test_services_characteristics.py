@@ -36,7 +36,7 @@ def record(manager, child):
         english_additional_language=False,
         sen_provision="K",
         sen_primary_need="SEMH",
-        responsible_la="Demoshire County Council",
+        responsible_la_code="935",
         placed_in_borough=False,
     )
 
@@ -64,7 +64,7 @@ FORM = {
     "unaccompanied_asylum_seeking": "true",
     "sen_provision": "E",
     "sen_primary_need": "SLCN",
-    "responsible_la": "Demoshire County Council",
+    "responsible_la_code": "935",
     "placed_in_borough": "true",
 }
 
@@ -97,7 +97,7 @@ def test_view_shows_the_codes_by_name(client_for, manager, child, record):
     html = client_for(manager).get(_tab(child)).content.decode()
     assert "White British" in html
     assert "SEN support – Social, emotional and mental health" in html
-    assert "Demoshire County Council, placed out of borough" in html
+    assert "LA 935, placed out of borough" in html
     assert "No free school meals eligibility recorded" in html
 
 
@@ -203,3 +203,84 @@ def test_fsm_dates_outside_the_childs_education_are_refused(
         _fsm(manager, child, start, end)
     assert message in " ".join(raised.value.message_dict[field])
     assert not FreeSchoolMealsPeriod.objects.exists()
+
+
+# --- One responsible local authority (issue 13) ----------------------------------------------
+
+
+def test_the_page_sets_the_childs_responsible_la_code(client_for, caseworker, child, allocate):
+    allocate(child, caseworker)
+    client = client_for(caseworker)
+    assert client.post(_add(child), FORM).status_code == 302
+    child.refresh_from_db()
+    assert child.responsible_la_code == "935"
+    row = Characteristics.objects.get(child=child)
+    page = client.get(_edit(child, row)).content.decode()
+    assert re.search(r'name="responsible_la_code"[^>]*value="935"', page)
+    assert "LA 935" in client.get(_tab(child)).content.decode()
+    response = client.post(
+        _edit(child, row), {**FORM, "responsible_la_code": "", "expected_version": "1"}
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.responsible_la_code == ""
+    assert "This authority" in client.get(_tab(child)).content.decode()
+
+
+@pytest.mark.parametrize("code", ["", " 873 "])
+def test_this_authoritys_own_code_is_kept_blank(settings, manager, child, code):
+    settings.LOCAL_AUTHORITY_CODE = "873"
+    child.responsible_la_code = "935"
+    child.save()
+    services.characteristics_record(actor=manager, child=child, responsible_la_code=code)
+    child.refresh_from_db()
+    assert child.responsible_la_code == ""
+
+
+@pytest.mark.parametrize("typed", ["Leeds City Council", "87", "8731", "87A", "123456789012"])
+def test_a_responsible_la_that_is_not_a_code_is_refused_by_name(
+    client_for, caseworker, child, allocate, typed
+):
+    allocate(child, caseworker)
+    response = client_for(caseworker).post(_add(child), {**FORM, "responsible_la_code": typed})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert services.RESPONSIBLE_LA_MESSAGE in page
+    assert 'href="#id_responsible_la_code"' in page
+    assert not Characteristics.objects.filter(child=child).exists()
+    child.refresh_from_db()
+    assert child.responsible_la_code == ""
+
+
+def test_leaving_the_code_out_leaves_it_as_it_is(manager, child, record):
+    """A caller that does not give the code (the CTF's ethnicity sync) keeps the child's."""
+    services.characteristics_update(
+        actor=manager, instance=record, expected_version=record.version, ethnicity="WOTH"
+    )
+    child.refresh_from_db()
+    assert child.responsible_la_code == "935"
+
+
+def test_the_code_is_in_the_history_and_the_old_free_text_still_reads(
+    client_for, manager, child, record
+):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Characteristics),
+        object_pk=str(child.pk),
+        object_repr="Characteristics",
+        action=LogEntry.Action.UPDATE,
+        changes={"responsible_la": ["", "Leeds City Council"]},
+        additional_data={"child_id": str(child.pk)},
+    )
+    page = (
+        client_for(manager)
+        .get(reverse("records:child-history", kwargs={"pk": child.pk}))
+        .content.decode()
+    )
+    assert "Responsible local authority code" in page
+    assert "935" in page
+    assert "Responsible local authority" in page
+    assert "Leeds City Council" in page

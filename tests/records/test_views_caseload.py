@@ -35,9 +35,9 @@ def _fill_caseload(manager, caseworker, count):
         )
 
 
-def _queries_for_caseload(client, django_assert_max_num_queries, captured):
+def _queries_for_caseload(client, django_assert_max_num_queries, captured, url=None):
     with django_assert_max_num_queries(50) as queries:
-        response = client.get(reverse("records:caseload"))
+        response = client.get(url or reverse("records:caseload"))
     assert response.status_code == 200
     captured.append(len(queries.captured_queries))
     return response
@@ -193,3 +193,133 @@ def test_caseload_is_paginated(client_for, manager):
     assert first.count('class="govuk-table__row"') == 26  # header + 25
     assert second.count('class="govuk-table__row"') == 6
     assert 'rel="next"' in first
+
+
+# --- The managers' list: caseworkers, "not allocated", caseload sizes (issue 16) -------------
+
+
+def _caseworker_cells(html: str) -> list[str]:
+    table = html.split("<tbody", 1)[1]
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", table, re.S)
+    return [
+        re.sub(r"<[^>]+>", " ", re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]).split()
+        for row in rows
+    ]
+
+
+def test_the_managers_list_names_each_childs_caseworkers(
+    client_for, manager, caseworker, other_caseworker
+):
+    shared = ChildFactory(last_name="Aaronson")
+    alone = ChildFactory(last_name="Byrne")
+    ended = ChildFactory(last_name="Carter")
+    services.allocation_create(actor=manager, child=shared, caseworker=caseworker)
+    services.allocation_create(actor=manager, child=shared, caseworker=other_caseworker)
+    allocation = services.allocation_create(actor=manager, child=ended, caseworker=caseworker)
+    services.allocation_end(actor=manager, allocation=allocation)
+    html = client_for(manager).get(reverse("records:caseload")).content.decode()
+    assert '<th scope="col" class="govuk-table__header">Caseworker</th>' in html
+    names = sorted([caseworker.get_full_name(), other_caseworker.get_full_name()])
+    cells = _caseworker_cells(html)
+    assert " ".join(cells[0]) == " ".join(names)
+    assert cells[1] == ["Not", "allocated"]
+    assert cells[2] == ["Not", "allocated"]
+    assert alone.last_name in html
+
+
+def test_the_not_allocated_filter_lists_only_children_without_a_caseworker(
+    client_for, manager, caseworker
+):
+    allocated = ChildFactory(last_name="Allocated")
+    ChildFactory(last_name="Waiting")
+    ended = ChildFactory(last_name="Formerly")
+    services.allocation_create(actor=manager, child=allocated, caseworker=caseworker)
+    allocation = services.allocation_create(actor=manager, child=ended, caseworker=caseworker)
+    services.allocation_end(actor=manager, allocation=allocation)
+    client = client_for(manager)
+    page = client.get(reverse("records:caseload")).content.decode()
+    assert "?not_allocated=1" in page
+    html = client.get(reverse("records:caseload") + "?not_allocated=1").content.decode()
+    assert "Waiting" in html
+    assert "Formerly" in html
+    assert "Allocated</a>" not in html and "Allocated, " not in html
+    assert "Children not allocated to a caseworker. 2 children." in html
+    searched = client.post(
+        reverse("records:caseload"), {"q": "Formerly", "not_allocated": "1"}
+    ).content.decode()
+    assert "Formerly" in searched
+    assert 'name="not_allocated" value="1"' in searched
+
+
+def test_a_caseworkers_caseload_has_no_caseworker_column_or_filter(
+    client_for, manager, caseworker, allocate
+):
+    mine = ChildFactory(last_name="Mine")
+    allocate(mine, caseworker)
+    client = client_for(caseworker)
+    html = client.get(reverse("records:caseload")).content.decode()
+    assert ">Caseworker</th>" not in html
+    assert "not_allocated" not in html
+    # The filter is the managers': for a caseworker the parameter changes nothing.
+    filtered = client.get(reverse("records:caseload") + "?not_allocated=1").content.decode()
+    assert "Mine" in filtered
+    assert "Children not allocated" not in filtered
+
+
+def test_an_admin_sees_no_children_and_no_caseworker_column(client_for, admin_user):
+    ChildFactory(last_name="Hidden")
+    html = client_for(admin_user).get(reverse("records:caseload")).content.decode()
+    assert "Hidden" not in html
+    assert ">Caseworker</th>" not in html
+
+
+def test_the_managers_list_query_count_does_not_grow(
+    client_for, manager, caseworker, django_assert_max_num_queries
+):
+    counts: list[int] = []
+    _fill_caseload(manager, caseworker, 10)
+    ChildFactory.create_batch(3)  # not allocated: the filtered page lists someone too
+    client = client_for(manager)
+    for url in (reverse("records:caseload"), reverse("records:caseload") + "?not_allocated=1"):
+        _queries_for_caseload(client, django_assert_max_num_queries, counts, url=url)
+    ChildFactory.create_batch(30)
+    _fill_caseload(manager, caseworker, 190)
+    for url in (reverse("records:caseload"), reverse("records:caseload") + "?not_allocated=1"):
+        _queries_for_caseload(client, django_assert_max_num_queries, counts, url=url)
+    assert counts[:2] == counts[2:]
+
+
+def test_the_caseload_table_scrolls_in_a_labelled_region(client_for, manager):
+    ChildFactory()
+    html = client_for(manager).get(reverse("records:caseload")).content.decode()
+    assert re.search(
+        r'<div class="app-table-scroll" role="region" aria-label="All children" tabindex="0">\s*'
+        r"<table",
+        html,
+    )
+
+
+def test_the_allocation_picker_shows_each_caseworkers_caseload(
+    client_for, manager, caseworker, other_caseworker, django_assert_max_num_queries
+):
+    child = ChildFactory()
+    for other in ChildFactory.create_batch(3):
+        services.allocation_create(actor=manager, child=other, caseworker=caseworker)
+    ended = services.allocation_create(
+        actor=manager, child=ChildFactory(), caseworker=other_caseworker
+    )
+    services.allocation_end(actor=manager, allocation=ended)
+    services.allocation_create(actor=manager, child=ChildFactory(), caseworker=other_caseworker)
+    client = client_for(manager)
+    url = reverse("records:allocation-add", kwargs={"pk": child.pk})
+    html = client.get(url).content.decode()
+    assert f"{caseworker.get_full_name()} (3 children)" in html
+    assert f"{other_caseworker.get_full_name()} (1 child)" in html
+    with django_assert_max_num_queries(60) as few:
+        client.get(url)
+    for other in ChildFactory.create_batch(20):
+        services.allocation_create(actor=manager, child=other, caseworker=other_caseworker)
+    with django_assert_max_num_queries(60) as many:
+        html = client.get(url).content.decode()
+    assert f"{other_caseworker.get_full_name()} (21 children)" in html
+    assert len(few.captured_queries) == len(many.captured_queries)

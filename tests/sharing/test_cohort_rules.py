@@ -254,3 +254,23 @@ def test_legal_statuses_still_apply_to_the_la_rule(other_la):
     child = ChildFactory(date_of_birth=datetime.date(2012, 1, 1), responsible_la_code=THEIRS)
     EpisodeFactory(child=child, cohort=Cohort.CIN, legal_status="")
     assert _covered(other_la) == set()
+
+
+@override_settings(LOCAL_AUTHORITY_CODE=OURS)
+def test_the_responsible_authority_set_on_the_characteristics_page_is_the_cohort_rules(
+    other_la, client_for, manager
+):
+    """Issue 13: the code the characteristics page sets is the one the cohort rule reads."""
+    from django.urls import reverse
+
+    child = _looked_after(placed=OURS)
+    assert child.pk not in _covered(other_la)
+    add = reverse(
+        "records:section-add",
+        kwargs={"pk": child.pk, "tab": "characteristics", "section": "characteristics"},
+    )
+    response = client_for(manager).post(
+        add, {"responsible_la_code": THEIRS, "unaccompanied_asylum_seeking": "false"}
+    )
+    assert response.status_code == 302
+    assert child.pk in _covered(other_la)

@@ -371,6 +371,24 @@ def test_a_one_per_child_section_is_added_once_then_changed(world):
     assert response.json()["arrived_from_overseas"] is True
 
 
+def test_the_childs_responsible_la_code_is_read_and_written_with_the_characteristics(world):
+    """Issue 13: the code is the child's, shown and set with the characteristics."""
+    child = world["child"]
+    client = world["clients"]["caseworker"]
+    url = api_url("characteristics-characteristics-list", pk=child.pk)
+    response = _post(client, url, {"responsible_la_code": "935"})
+    assert response.status_code == 201, response.content
+    assert response.json()["responsible_la_code"] == "935"
+    child.refresh_from_db()
+    assert child.responsible_la_code == "935"
+    item = api_url("characteristics-characteristics-item", pk=child.pk, item=child.pk)
+    refused = _put(client, item, {"responsible_la_code": "Leeds", "version": 1})
+    assert refused.status_code == 400, refused.content
+    assert "3 digits" in refused.json()["responsible_la_code"][0]
+    child.refresh_from_db()
+    assert child.responsible_la_code == "935"
+
+
 def test_a_bad_census_code_names_the_allowed_values(world):
     child = world["child"]
     url = api_url("characteristics-characteristics-list", pk=child.pk)
