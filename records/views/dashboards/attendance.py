@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from records.attendance import BAND_LABELS
 from records.calendar import academic_year_of
-from records.charts import BAR_HEIGHT, bar_chart, line_chart
+from records.charts import bar_chart, line_chart
 from records.selectors.dashboards import attendance as attendance_selectors
 from records.views.dashboards.common import (
     ListColumn,
@@ -87,19 +87,21 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
     check_access(request)
 
     def charts(dashboard: attendance_selectors.AttendanceDashboard) -> dict[str, Any]:
-        bands = bar_chart(list(zip(BAND_LABELS, dashboard.overall.bands, strict=True)))
         return {
             "trend_chart": line_chart(
                 [
-                    (f"{week.week_start:%-d %b}", week.figures.attendance_pct)
+                    (week.week_start, f"{week.week_start:%-d %b}", week.figures.attendance_pct)
                     for week in dashboard.trend
                 ],
                 low=50,
                 high=100,
                 step=10,
             ),
-            "band_bars": bands,
-            "band_bars_height": len(bands) * BAR_HEIGHT,
+            "band_chart": bar_chart(
+                list(zip(BAND_LABELS, dashboard.overall.bands, strict=True)),
+                title="Children by the share of their possible sessions they missed",
+                unit=" children",
+            ),
         }
 
     return dashboard_page(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from records.calendar import academic_year_of
-from records.charts import BAR_HEIGHT, bar_chart
+from records.charts import bar_chart
 from records.models import Exclusion
 from records.selectors.dashboards import exclusions as exclusions_selectors
 from records.views.dashboards.common import (
@@ -85,8 +85,13 @@ def exclusions_page(request: HttpRequest) -> HttpResponse:
     check_access(request)
 
     def charts(dashboard: exclusions_selectors.ExclusionsDashboard) -> dict[str, Any]:
-        bars = bar_chart([(row.label, row.exclusions) for row in dashboard.reasons])
-        return {"reason_bars": bars, "reason_bars_height": len(bars) * BAR_HEIGHT}
+        return {
+            "reason_chart": bar_chart(
+                [(row.label, row.exclusions) for row in dashboard.reasons],
+                title="Exclusions by reason",
+                unit=" exclusions",
+            )
+        }
 
     return dashboard_page(
         request,
