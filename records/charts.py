@@ -1,9 +1,8 @@
 """Chart geometry for the dashboards, drawn as inline SVG by the templates: no JavaScript, no
 CDN, nothing the content security policy forbids (SVG presentation attributes, no inline
 styles). Every chart sits beside a table of the same figures. A bar chart writes each bar's
-category and value as text beside the bar and carries a text alternative naming them all
-(`BarChart.description`, the SVG's accessible name); the weekly line chart is aria-hidden,
-with its table of weeks beside it.
+category and value as text above the bar (`Bar.text`, HTML that wraps at any width); the
+weekly line chart is aria-hidden, with its table of weeks beside it.
 """
 
 from __future__ import annotations
@@ -87,10 +86,7 @@ def line_chart(
     )
 
 
-# A bar chart's rows: the category and value as text, then the bar under it.
-LABEL_HEIGHT = 20
 BAR_THICKNESS = 18
-BAR_HEIGHT = LABEL_HEIGHT + BAR_THICKNESS + 8
 
 
 @dataclass(frozen=True)
@@ -98,23 +94,18 @@ class Bar:
     label: str
     value: int | Decimal | None
     text: str  # what the chart writes for this bar: "Under 5%: 12 children"
-    length: float  # share of the plot's width, 0-100 (a percentage of the SVG's width)
-    y: int  # top of the bar's row: its text's baseline is y + LABEL_HEIGHT - 6
-
-    @property
-    def text_y(self) -> int:
-        return self.y + LABEL_HEIGHT - 6
-
-    @property
-    def bar_y(self) -> int:
-        return self.y + LABEL_HEIGHT
+    length: float  # share of the chart's width, 0-100 (a percentage of the SVG's width)
 
 
 @dataclass(frozen=True)
 class BarChart:
+    """Bars drawn as HTML text (which wraps on a small screen) above an SVG bar each: the
+    text is what a screen reader reads, so each bar's SVG is aria-hidden. `title` is the
+    figure's caption; `description` the same in one sentence, for anyone who wants it."""
+
+    title: str
     bars: list[Bar]
-    description: str  # the text alternative: every bar's category and value
-    height: int
+    description: str  # every bar's category and value, after the title
     thickness: int = BAR_THICKNESS
 
 
@@ -126,21 +117,18 @@ def bar_chart(
     scale: int | None = None,
 ) -> BarChart:
     """Horizontal bars, the longest filling the width, or on a fixed `scale` (100 for
-    percentages), each with its category and value written above it ("Under 5%: 12", with
-    `unit` after the value; "no figure" for a missing value, an empty bar). The description
-    names the chart (`title`) and every bar, for a screen reader."""
+    percentages), each with its category and value as text ("Under 5%: 12", with `unit`
+    after the value; "no figure" for a missing value, an empty bar). The description names
+    the chart (`title`) and every bar."""
     longest = scale or max((float(value or 0) for _, value in values), default=0)
-    bars = []
-    for index, (label, value) in enumerate(values):
-        shown = "no figure" if value is None else f"{value}{unit}"
-        bars.append(
-            Bar(
-                label=label,
-                value=value,
-                text=f"{label}: {shown}",
-                length=round(100 * float(value or 0) / longest, 1) if longest else 0.0,
-                y=index * BAR_HEIGHT,
-            )
+    bars = [
+        Bar(
+            label=label,
+            value=value,
+            text=f"{label}: {'no figure' if value is None else f'{value}{unit}'}",
+            length=round(100 * float(value or 0) / longest, 1) if longest else 0.0,
         )
+        for label, value in values
+    ]
     description = f"{title}. " + "; ".join(bar.text for bar in bars) if bars else title
-    return BarChart(bars=bars, description=description, height=len(bars) * BAR_HEIGHT)
+    return BarChart(title=title, bars=bars, description=description)

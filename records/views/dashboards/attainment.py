@@ -34,7 +34,6 @@ def _attainment_form(request: HttpRequest) -> DashboardFilterForm:
 
 
 def _attainment_csv_rows(dashboard: attainment_selectors.AttainmentDashboard):
-    yield ["Attainment dashboard", dashboard.scope.period.label]
     specs = attainment_selectors.FIGURES
     yield [
         "Breakdown",

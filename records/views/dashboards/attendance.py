@@ -15,6 +15,7 @@ from records.calendar import academic_year_of
 from records.charts import bar_chart, line_chart
 from records.selectors.dashboards import attendance as attendance_selectors
 from records.views.dashboards.common import (
+    CsvTable,
     ListColumn,
     check_access,
     children_page,
@@ -30,8 +31,6 @@ from records.views.dashboards.common import (
 def _attendance_csv_rows(
     dashboard: attendance_selectors.AttendanceDashboard,
 ) -> Iterator[list[object]]:
-    scope = dashboard.scope
-    yield ["Attendance dashboard", scope.period.label]
     yield [
         "Breakdown",
         "Group",
@@ -65,7 +64,9 @@ def _attendance_csv_rows(
             *row.bands,
             "yes" if row.small else "no",
         ]
-    yield []
+
+
+def _weeks_csv_rows(dashboard: attendance_selectors.AttendanceDashboard) -> Iterator[list[object]]:
     yield ["Week beginning", "Possible sessions", "Attended sessions", "Attendance %"]
     for week in dashboard.trend:
         figures = week.figures
@@ -75,7 +76,11 @@ def _attendance_csv_rows(
             figures.attended,
             csv_pct(figures.attendance_pct),
         ]
-    yield []
+
+
+def _reasons_csv_rows(
+    dashboard: attendance_selectors.AttendanceDashboard,
+) -> Iterator[list[object]]:
     yield ["Absence reason", "Meaning", "Sessions", "% of possible sessions"]
     for reason in dashboard.reasons:
         yield [reason.code, reason.meaning, reason.sessions, csv_pct(reason.pct_of_possible)]
@@ -100,7 +105,6 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
             "band_chart": bar_chart(
                 list(zip(BAND_LABELS, dashboard.overall.bands, strict=True)),
                 title="Children by the share of their possible sessions they missed",
-                unit=" children",
             ),
         }
 
@@ -113,6 +117,10 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
         filename=lambda scope: f"attendance-{scope.period.start}-{scope.period.end}.csv",
         measures=attendance_selectors.BENCHMARK_MEASURES,
         extra=charts,
+        csv_tables=(
+            CsvTable("weeks", "Attendance by week", _weeks_csv_rows),
+            CsvTable("reasons", "Absence by reason", _reasons_csv_rows),
+        ),
     )
 
 

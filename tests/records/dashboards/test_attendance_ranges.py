@@ -58,7 +58,7 @@ def _school_days():
 def year_of_sessions(manager):
     """Four children with sessions over the whole year, each on their own days (one on
     30 December and 2 January, the week split between autumn and spring), with random codes."""
-    chooser = random.Random(16)
+    chooser = random.Random(16)  # noqa: S311 - test data, not security
     days = _school_days()
     for index, cohort in enumerate((Cohort.CLA, Cohort.CLA, Cohort.CIN, Cohort.CPP)):
         child = ChildFactory(date_of_birth=D(2012, 5, 1))
@@ -105,9 +105,7 @@ def _reference(period: Period):
         ),
         "severe": sum(c["absent"] >= SEVERE_ABSENCE * c["possible"] for c in counted.values()),
         "reasons": {code: n for code, n in reasons.items() if n},
-        "trend": {
-            day: (c["possible"], c["attended"]) for day, c in trend.items() if c["possible"]
-        },
+        "trend": {day: (c["possible"], c["attended"]) for day, c in trend.items() if c["possible"]},
         "with_illness": sum(
             1
             for child, c in counted.items()
