@@ -101,11 +101,10 @@ class Bar:
 class BarChart:
     """Bars drawn as HTML text (which wraps on a small screen) above an SVG bar each: the
     text is what a screen reader reads, so each bar's SVG is aria-hidden. `title` is the
-    figure's caption; `description` the same in one sentence, for anyone who wants it."""
+    figure's caption."""
 
     title: str
     bars: list[Bar]
-    description: str  # every bar's category and value, after the title
     thickness: int = BAR_THICKNESS
 
 
@@ -118,8 +117,7 @@ def bar_chart(
 ) -> BarChart:
     """Horizontal bars, the longest filling the width, or on a fixed `scale` (100 for
     percentages), each with its category and value as text ("Under 5%: 12", with `unit`
-    after the value; "no figure" for a missing value, an empty bar). The description names
-    the chart (`title`) and every bar."""
+    after the value; "no figure" for a missing value, an empty bar), under `title`."""
     longest = scale or max((float(value or 0) for _, value in values), default=0)
     bars = [
         Bar(
@@ -130,5 +128,4 @@ def bar_chart(
         )
         for label, value in values
     ]
-    description = f"{title}. " + "; ".join(bar.text for bar in bars) if bars else title
-    return BarChart(title=title, bars=bars, description=description)
+    return BarChart(title=title, bars=bars)
