@@ -273,7 +273,7 @@ class BreakdownRow:
         return UNKNOWN if self.value is None else str(self.value)
 
 
-def _latest_open_sql(model: type, columns: str, order: str) -> str:
+def latest_open_sql(model: type, columns: str, order: str) -> str:
     """Each child's row of `model` open in the period (records.spans: started by the as-at
     day, not ended before the start; parameters: open_sql_params), the first by `order` when
     several."""
@@ -305,7 +305,7 @@ def scope_children_sql(
     start, as_at = period.start, period.as_at
     wanted = {dimension.key for dimension in scope.dimensions(*also)}
     columns = ["c.id AS child_id", "coh.cohort"]
-    cohort = _latest_open_sql(
+    cohort = latest_open_sql(
         LegalStatusEpisode, "cohort", "array_position(%s::text[], cohort::text)"
     )
     joins = [f"JOIN ({cohort}) coh ON coh.child_id = c.id"]
@@ -316,7 +316,7 @@ def scope_children_sql(
             "enr.school_id",
             f"coalesce(nullif(enr.nc_year, ''), {age_year_group}) AS year_group",
         ]
-        enrolment = _latest_open_sql(Enrolment, "school_id, nc_year", "start_date DESC, id DESC")
+        enrolment = latest_open_sql(Enrolment, "school_id, nc_year", "start_date DESC, id DESC")
         joins.append(f"LEFT JOIN ({enrolment}) enr ON enr.child_id = c.id")
         params += open_sql_params(start, as_at)
     if wanted & {"borough", "sen"}:
@@ -328,7 +328,7 @@ def scope_children_sql(
         joins.append(f"LEFT JOIN {table_name(Characteristics)} ch ON ch.child_id = c.id")
     if "caseworker" in wanted:
         columns.append("al.caseworker_id")
-        allocation = _latest_open_sql(Allocation, "caseworker_id", "start_date DESC, id DESC")
+        allocation = latest_open_sql(Allocation, "caseworker_id", "start_date DESC, id DESC")
         joins.append(f"LEFT JOIN ({allocation}) al ON al.child_id = c.id")
         params += open_sql_params(start, as_at)
     # Managers see every child: no visibility filter to join (children_visible_to is all).

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from records.calendar import academic_year_of
-from records.charts import BAR_HEIGHT, bar_chart
+from records.charts import bar_chart
 from records.forms import DashboardFilterForm
 from records.models import AssessmentResult
 from records.selectors.dashboards import attainment as attainment_selectors
@@ -34,7 +34,6 @@ def _attainment_form(request: HttpRequest) -> DashboardFilterForm:
 
 
 def _attainment_csv_rows(dashboard: attainment_selectors.AttainmentDashboard):
-    yield ["Attainment dashboard", dashboard.scope.period.label]
     specs = attainment_selectors.FIGURES
     yield [
         "Breakdown",
@@ -66,10 +65,13 @@ def attainment_page(request: HttpRequest) -> HttpResponse:
 
     def charts(dashboard: attainment_selectors.AttainmentDashboard) -> dict[str, Any]:
         shares = [figure for figure in dashboard.overall.figure_list if not figure.average]
-        bars = bar_chart([(figure.short_label, figure.value) for figure in shares], scale=100)
         return {
-            "figure_bars": bars,
-            "figure_bars_height": len(bars) * BAR_HEIGHT,
+            "figure_chart": bar_chart(
+                [(figure.short_label, figure.value) for figure in shares],
+                title="Share of children counted meeting each standard",
+                unit="%",
+                scale=100,
+            ),
             "specs": {spec.key: spec for spec in attainment_selectors.FIGURES},
         }
 

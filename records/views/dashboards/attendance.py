@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET
 
 from records.attendance import BAND_LABELS
 from records.calendar import academic_year_of
-from records.charts import BAR_HEIGHT, bar_chart, line_chart
+from records.charts import bar_chart, line_chart
 from records.selectors.dashboards import attendance as attendance_selectors
 from records.views.dashboards.common import (
+    CsvTable,
     ListColumn,
     check_access,
     children_page,
@@ -30,8 +31,6 @@ from records.views.dashboards.common import (
 def _attendance_csv_rows(
     dashboard: attendance_selectors.AttendanceDashboard,
 ) -> Iterator[list[object]]:
-    scope = dashboard.scope
-    yield ["Attendance dashboard", scope.period.label]
     yield [
         "Breakdown",
         "Group",
@@ -65,7 +64,9 @@ def _attendance_csv_rows(
             *row.bands,
             "yes" if row.small else "no",
         ]
-    yield []
+
+
+def _weeks_csv_rows(dashboard: attendance_selectors.AttendanceDashboard) -> Iterator[list[object]]:
     yield ["Week beginning", "Possible sessions", "Attended sessions", "Attendance %"]
     for week in dashboard.trend:
         figures = week.figures
@@ -75,7 +76,11 @@ def _attendance_csv_rows(
             figures.attended,
             csv_pct(figures.attendance_pct),
         ]
-    yield []
+
+
+def _reasons_csv_rows(
+    dashboard: attendance_selectors.AttendanceDashboard,
+) -> Iterator[list[object]]:
     yield ["Absence reason", "Meaning", "Sessions", "% of possible sessions"]
     for reason in dashboard.reasons:
         yield [reason.code, reason.meaning, reason.sessions, csv_pct(reason.pct_of_possible)]
@@ -87,19 +92,20 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
     check_access(request)
 
     def charts(dashboard: attendance_selectors.AttendanceDashboard) -> dict[str, Any]:
-        bands = bar_chart(list(zip(BAND_LABELS, dashboard.overall.bands, strict=True)))
         return {
             "trend_chart": line_chart(
                 [
-                    (f"{week.week_start:%-d %b}", week.figures.attendance_pct)
+                    (week.week_start, f"{week.week_start:%-d %b}", week.figures.attendance_pct)
                     for week in dashboard.trend
                 ],
                 low=50,
                 high=100,
                 step=10,
             ),
-            "band_bars": bands,
-            "band_bars_height": len(bands) * BAR_HEIGHT,
+            "band_chart": bar_chart(
+                list(zip(BAND_LABELS, dashboard.overall.bands, strict=True)),
+                title="Children by the share of their possible sessions they missed",
+            ),
         }
 
     return dashboard_page(
@@ -111,6 +117,10 @@ def attendance_page(request: HttpRequest) -> HttpResponse:
         filename=lambda scope: f"attendance-{scope.period.start}-{scope.period.end}.csv",
         measures=attendance_selectors.BENCHMARK_MEASURES,
         extra=charts,
+        csv_tables=(
+            CsvTable("weeks", "Attendance by week", _weeks_csv_rows),
+            CsvTable("reasons", "Absence by reason", _reasons_csv_rows),
+        ),
     )
 
 

@@ -14,12 +14,14 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from records import services
 from records.codes.benchmarks import national_table, sources_of
 from records.forms import DashboardFilterForm
 from records.models import (
     AccessLogEntry,
+    Allocation,
     AttendanceSummary,
     AttendanceWeek,
     AttendanceYear,
@@ -31,6 +33,7 @@ from records.permissions import can_see_field, can_view_all_children, can_view_d
 from records.selectors.dashboards.options import (
     caseworker_options,
     dashboard_years,
+    drill_down_identities,
     school_options,
 )
 from records.selectors.dashboards.scope import (
@@ -102,6 +105,34 @@ def _applied_filters(form: DashboardFilterForm) -> list[tuple[str, str]]:
     return applied
 
 
+def csv_preamble(
+    request: HttpRequest,
+    form: DashboardFilterForm,
+    scope: Scope,
+    *,
+    title: str,
+    table: str,
+    breakdowns: str,
+) -> list[list[object]]:
+    """The lines every dashboard CSV starts with (issue 16: CSVs did not record their
+    filters), so a file read later says what it counts: the dashboard and period, the dates,
+    the children and filters, the breakdown, which table this is and the day it was made;
+    then a blank line, and the table."""
+    filters = [f"{label}: {value}" for label, value in _applied_filters(form)]
+    children = "All children" if can_view_all_children(request.user) else "Your caseload"
+    period = scope.period
+    return [
+        [title, period.label],
+        ["Dates", f"{period.start.isoformat()} to {period.end.isoformat()}"],
+        ["Children", children],
+        ["Filters", "; ".join(filters) if filters else "None"],
+        ["Broken down by", breakdowns],
+        ["Table", table],
+        ["Made on", timezone.localdate().isoformat()],
+        [],
+    ]
+
+
 def page_context(
     request: HttpRequest, current: str, form: DashboardFilterForm, **extra: Any
 ) -> dict:
@@ -158,9 +189,18 @@ def csv_groups(dashboard: Any) -> list[tuple[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class CsvTable:
+    """One table a dashboard offers as a CSV file (?download=csv&table=<key>): each file is
+    one rectangular table under its preamble (issue 16: one CSV stacked several tables)."""
+
+    key: str
+    label: str  # "Figures by group": the download link's words and the preamble's "Table"
+    rows: Callable[[Any], Iterable[list[object]]]  # the heading row, then a row each
+
+
 def _national_csv_rows(measures: tuple[str, ...]) -> Iterator[list[object]]:
-    """The national figures a dashboard shows, for the end of its CSV, with year and source."""
-    yield []
+    """The national figures a dashboard shows, with year and source."""
     yield ["National figure", "Group", "Value", "Year", "Source"]
     for measure, by_group in national_table(measures).items():
         for benchmark in by_group.values():
@@ -183,16 +223,26 @@ def dashboard_page(
     filename: Callable[[Scope], str],
     measures: tuple[str, ...],
     extra: Callable[[Any], dict[str, Any]],
+    csv_tables: tuple[CsvTable, ...] = (),
 ) -> HttpResponse:
     """A dashboard: on bad filters, the page with its error summary; else the selector's
-    dashboard for the filters' scope, as CSV (?download=csv: every breakdown, national figures
-    at the end) or rendered, with the one breakdown chosen (?by=), with what every dashboard
-    shows plus `extra(dashboard)`."""
+    dashboard for the filters' scope, as CSV (?download=csv: the figures of every breakdown,
+    `csv_rows`; with &table=, one of `csv_tables` or the national figures, each file one
+    table under csv_preamble) or rendered, with the one breakdown chosen (?by=), with what
+    every dashboard shows plus `extra(dashboard)`. An unknown table is a 404."""
     template = f"records/dashboards/{name}.html"
     if not form.is_valid():
         return render(request, template, page_context(request, name, form))
+    tables = (
+        CsvTable("figures", "Figures by group, every breakdown", csv_rows),
+        *csv_tables,
+        CsvTable("national", "National figures", lambda _: _national_csv_rows(measures)),
+    )
     scope = form.scope()
     if wants_csv(request):
+        table = next((t for t in tables if t.key == request.GET.get("table", "figures")), None)
+        if table is None:
+            raise Http404("No such table")
         scope = replace(
             scope,
             breakdowns=tuple(dimension.key for dimension in dimensions_visible_to(request.user)),
@@ -200,9 +250,25 @@ def dashboard_page(
     dashboard = build(user=request.user, scope=scope)
     scope = dashboard.scope
     if wants_csv(request):
+        breakdowns = (
+            ", ".join(dimension.label for dimension in scope.breakdown_dimensions)
+            if table.key == "figures"
+            else "Not broken down"
+        )
+        base = filename(scope).removesuffix(".csv")
         return csv_response(
-            filename=filename(scope),
-            rows=chain(csv_rows(dashboard), _national_csv_rows(measures)),
+            filename=f"{base}.csv" if table.key == "figures" else f"{base}-{table.key}.csv",
+            rows=chain(
+                csv_preamble(
+                    request,
+                    form,
+                    scope,
+                    title=f"{DASHBOARD_LABELS[name]} dashboard",
+                    table=table.label,
+                    breakdowns=breakdowns,
+                ),
+                table.rows(dashboard),
+            ),
         )
     return render(
         request,
@@ -217,6 +283,10 @@ def dashboard_page(
             sources=sources_of(measures),
             min_children=dashboard.min_children,
             csv_query=scope.querystring(download="csv"),
+            csv_tables=[
+                (table.label, scope.querystring(download="csv", table=table.key))
+                for table in tables[1:]
+            ],
             **extra(dashboard),
         ),
     )
@@ -233,7 +303,8 @@ class ListColumn:
 
     heading: str
     fields: tuple[tuple[type[models.Model], str], ...]
-    kind: str = "number"  # how the page shows a value: "name", "cohort", "school", "number"
+    # How the page shows a value: name, upn, cohort, school, caseworker or number.
+    kind: str = "number"
     csv_heading: str = ""
 
     def visible_to(self, user: Any) -> bool:
@@ -248,6 +319,8 @@ COHORT = ListColumn(
     "Status", ((LegalStatusEpisode, "cohort"),), kind="cohort", csv_heading="Cohort"
 )
 SCHOOL = ListColumn("School", ((Enrolment, "school"),), kind="school")
+UPN = ListColumn("UPN", ((Child, "upn"),), kind="upn")
+CASEWORKER = ListColumn("Caseworker", ((Allocation, "caseworker"),), kind="caseworker")
 
 
 _PAGE_LENGTH = AccessLogEntry._meta.get_field("page").max_length
@@ -278,16 +351,25 @@ def children_page(
     extra: dict[str, str],
     record_tab: str,
 ) -> HttpResponse:
-    """A drill-down list, as a page or (with ?download=csv) a CSV file. `rows` are (child id,
-    name, cohort, school, the cells of `columns`); a column the user may not see is left out
-    of both. Every child listed gets an access-log entry (one INSERT for the whole list), as
-    the page or the CSV names them; `listing` says which list it was (issue #11, door 6)."""
-    every = [NAME, COHORT, SCHOOL, *columns]
+    """A drill-down list, as a page or (with ?download=csv) a CSV file under csv_preamble.
+    `rows` are (child id, name, cohort, school, the cells of `columns`); each child's UPN and
+    caseworker are added after the name and the school (issue 16), read for the whole list in
+    one query (options.drill_down_identities). A column the user may not see is left out of
+    both. Every child listed gets an access-log entry (one INSERT for the whole list), as the
+    page or the CSV names them; `listing` says which list it was (issue #11, door 6)."""
+    every = [NAME, UPN, COHORT, SCHOOL, CASEWORKER, *columns]
     shown = [index for index, column in enumerate(every) if column.visible_to(request.user)]
-    table = [
-        (child_id, [[name, cohort, school, *cells][index] for index in shown])
-        for child_id, name, cohort, school, cells in rows
-    ]
+    wanted = {index for index in shown if every[index] in (UPN, CASEWORKER)}
+    identities = (
+        drill_down_identities(child_ids=[row[0] for row in rows], period=scope.period)
+        if wanted
+        else {}
+    )
+    table = []
+    for child_id, name, cohort, school, cells in rows:
+        upn, caseworker = identities.get(child_id, ("", ""))
+        values = [name, upn, cohort, school, caseworker, *cells]
+        table.append((child_id, [values[index] for index in shown]))
     services.access_log_record_many(
         user=request.user,
         child_ids=[child_id for child_id, *_ in rows],
@@ -297,6 +379,14 @@ def children_page(
         return csv_response(
             filename=f"{dashboard}-children.csv",
             rows=[
+                *csv_preamble(
+                    request,
+                    form,
+                    scope,
+                    title=f"{DASHBOARD_LABELS[dashboard]} dashboard",
+                    table=title,
+                    breakdowns="Not broken down",
+                ),
                 [every[index].csv_heading or every[index].heading for index in shown],
                 *(cells for _, cells in table),
             ],

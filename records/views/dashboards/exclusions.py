@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from records.calendar import academic_year_of
-from records.charts import BAR_HEIGHT, bar_chart
+from records.charts import bar_chart
 from records.models import Exclusion
 from records.selectors.dashboards import exclusions as exclusions_selectors
 from records.views.dashboards.common import (
+    CsvTable,
     ListColumn,
     check_access,
     children_page,
@@ -24,7 +25,6 @@ from records.views.dashboards.common import (
 
 
 def _exclusions_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
-    yield ["Exclusions dashboard", dashboard.scope.period.label]
     yield [
         "Breakdown",
         "Group",
@@ -53,30 +53,29 @@ def _exclusions_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
             row.sessions_lost,
             "yes" if row.small else "no",
         ]
-    for title, rows, shown in (
-        ("Reason", dashboard.reasons, dashboard.shows_reasons),
-        ("Excluding school", dashboard.exclusion_schools, dashboard.shows_exclusion_schools),
-    ):
-        if not shown:
-            continue
-        yield []
+
+
+def _listed_csv_rows(title: str, rows: list[Any]):
+    """The reasons or excluding schools, one table."""
+    yield [title, "Children", "Exclusions", "Suspensions", "Permanent exclusions", "Sessions lost"]
+    for row in rows:
         yield [
-            title,
-            "Children",
-            "Exclusions",
-            "Suspensions",
-            "Permanent exclusions",
-            "Sessions lost",
+            row.label,
+            row.children,
+            row.exclusions,
+            row.suspensions,
+            row.permanent,
+            row.sessions_lost,
         ]
-        for row in rows:
-            yield [
-                row.label,
-                row.children,
-                row.exclusions,
-                row.suspensions,
-                row.permanent,
-                row.sessions_lost,
-            ]
+
+
+def _reasons_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
+    return _listed_csv_rows("Reason", dashboard.reasons if dashboard.shows_reasons else [])
+
+
+def _schools_csv_rows(dashboard: exclusions_selectors.ExclusionsDashboard):
+    shown = dashboard.shows_exclusion_schools
+    return _listed_csv_rows("Excluding school", dashboard.exclusion_schools if shown else [])
 
 
 @require_GET
@@ -85,8 +84,12 @@ def exclusions_page(request: HttpRequest) -> HttpResponse:
     check_access(request)
 
     def charts(dashboard: exclusions_selectors.ExclusionsDashboard) -> dict[str, Any]:
-        bars = bar_chart([(row.label, row.exclusions) for row in dashboard.reasons])
-        return {"reason_bars": bars, "reason_bars_height": len(bars) * BAR_HEIGHT}
+        return {
+            "reason_chart": bar_chart(
+                [(row.label, row.exclusions) for row in dashboard.reasons],
+                title="Exclusions by reason",
+            )
+        }
 
     return dashboard_page(
         request,
@@ -97,6 +100,10 @@ def exclusions_page(request: HttpRequest) -> HttpResponse:
         filename=lambda scope: f"exclusions-{scope.period.start}-{scope.period.end}.csv",
         measures=exclusions_selectors.BENCHMARK_MEASURES,
         extra=charts,
+        csv_tables=(
+            CsvTable("reasons", "Exclusions by reason", _reasons_csv_rows),
+            CsvTable("schools", "Exclusions by the school that excluded", _schools_csv_rows),
+        ),
     )
 
 

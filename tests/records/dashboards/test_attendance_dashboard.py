@@ -474,4 +474,5 @@ def test_dates_typed_choose_the_period_dates(world, manager):
     good = {**dates, "date_to_0": "30", "date_to_1": "9", "date_to_2": str(YEAR)}
     page = client.get(reverse("dashboards:attendance"), {"year": YEAR, **good}).content.decode()
     assert "There is a problem" not in page
-    assert '<option value="range" selected>' in page
+    # The period is radios now, "Dates" revealing the date inputs (issue 16).
+    assert 'value="range" checked data-aria-controls="conditional-dates"' in page

@@ -49,6 +49,11 @@ HIDDEN_MET = '<span class="govuk-visually-hidden"> met, </span>'
 SMALL = "(fewer than {} children)"
 CHILD_LINK = re.compile(r'<a class="govuk-link" href="/children/[^"/]+/(\w+)/">([^<]*)</a>')
 FORMULA_STARTS = ("=", "+", "-", "@")
+# The exclusions drill-down CSV's headings (UPN and caseworker: issue 16).
+EXCLUSIONS_LIST_HEADINGS = [
+    *("Name", "UPN", "Cohort", "School", "Caseworker"),
+    *("Suspensions", "Permanent exclusions", "Sessions lost"),
+]
 
 
 def _page(client, url, params=None) -> str:
@@ -68,6 +73,13 @@ def _csv(response) -> list[list[str]]:
     assert response["Content-Disposition"].startswith("attachment;")
     text = b"".join(response.streaming_content).decode()
     return list(csv.reader(io.StringIO(text)))
+
+
+def _table(rows: list[list[str]]) -> list[list[str]]:
+    """A dashboard CSV's table: what follows the blank line that ends its preamble (the
+    period, filters, breakdown and the day it was made, issue 16)."""
+    assert rows[0][0].endswith(" dashboard") and rows[rows.index([]) - 1][:1] == ["Made on"]
+    return rows[rows.index([]) + 1 :]
 
 
 def _no_formula_cells(rows: list[list[str]]) -> None:
@@ -315,10 +327,8 @@ def test_another_caseworker_sees_none_of_them(other_caseworker, cohort):
         listed = _page(client, EXCLUSIONS_CHILDREN, {"year": YEAR, **params})
         assert _listed(listed) == []
         assert "0 children." in listed
-    csv_rows = _csv(client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv"}))
-    assert csv_rows == [
-        ["Name", "Cohort", "School", "Suspensions", "Permanent exclusions", "Sessions lost"]
-    ]
+    csv_rows = _table(_csv(client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv"})))
+    assert csv_rows == [EXCLUSIONS_LIST_HEADINGS]
     for child in (cohort.ava, cohort.ben, cohort.cara, cohort.dan, cohort.finn):
         assert escape(child.full_name) not in page
 
@@ -356,11 +366,20 @@ def test_exclusions_dashboard_csv(manager, cohort):
         "15",
         "yes",
     ] in rows
-    assert ["Elm High School", "1", "2", "1", "1", "10"] in rows
+    # The excluding schools are a table of their own (issue 16: one CSV stacked several).
+    assert ["Elm High School", "1", "2", "1", "1", "10"] not in rows
+    schools = _table(
+        _csv(
+            signed_in(manager).get(
+                EXCLUSIONS, {"year": YEAR, "download": "csv", "table": "schools"}
+            )
+        )
+    )
+    assert ["Elm High School", "1", "2", "1", "1", "10"] in schools
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
-def test_exclusions_csv_escapes_formulas(manager, cohort, start):
+def test_exclusions_csv_escapes_formulas(manager, caseworker, cohort, start):
     school_name = f'{start}HYPERLINK("x")'
     School.objects.filter(pk=cohort.oak.pk).update(name=school_name)
     Child.objects.filter(pk=cohort.ava.pk).update(first_name=f"{start}Ava")
@@ -385,25 +404,33 @@ def test_exclusions_csv_escapes_formulas(manager, cohort, start):
         "15",
         "yes",
     ] in rows
-    assert [f"'{school_name}", "1", "2", "2", "0", "5"] in rows
     _no_formula_cells(rows)
+    schools = _csv(client.get(EXCLUSIONS, {"year": YEAR, "download": "csv", "table": "schools"}))
+    assert [f"'{school_name}", "1", "2", "2", "0", "5"] in _table(schools)
+    _no_formula_cells(schools)
 
+    ava, ben = Child.objects.get(pk=cohort.ava.pk), Child.objects.get(pk=cohort.ben.pk)
     for params in ({}, {"show": "suspended"}, {"exclusion_school": cohort.oak.pk}):
-        rows = _csv(client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv", **params}))
-        assert rows[0] == [
-            "Name",
-            "Cohort",
-            "School",
-            "Suspensions",
-            "Permanent exclusions",
-            "Sessions lost",
-        ]
-        assert [f"'{start}Ava Adams", "CLA", f"'{school_name}", "2", "0", "5"] in rows
-        _no_formula_cells(rows)
-    rows = _csv(
-        client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv", "show": "permanent"})
+        every = _csv(client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv", **params}))
+        rows = _table(every)
+        assert rows[0] == EXCLUSIONS_LIST_HEADINGS
+        assert [
+            f"'{start}Ava Adams",
+            ava.upn,
+            "CLA",
+            f"'{school_name}",
+            caseworker.get_full_name(),
+            "2",
+            "0",
+            "5",
+        ] in rows
+        _no_formula_cells(every)
+    rows = _table(
+        _csv(
+            client.get(EXCLUSIONS_CHILDREN, {"year": YEAR, "download": "csv", "show": "permanent"})
+        )
     )
-    assert rows[1:] == [["Ben Brown", "CLA", f"'{school_name}", "1", "1", "10"]]
+    assert rows[1:] == [["Ben Brown", ben.upn, "CLA", f"'{school_name}", "", "1", "1", "10"]]
 
 
 # --- Exclusions: small numbers --------------------------------------------------------------
@@ -675,7 +702,7 @@ def test_attainment_dashboard_csv(manager, pupils):
     rows = _csv(signed_in(manager).get(ATTAINMENT, {"download": "csv"}))
 
     assert rows[0] == ["Attainment dashboard", "Academic year 2024/25"]
-    assert rows[2] == [
+    assert _table(rows)[1] == [
         "All",
         "All children in view",
         *("50.0", "4", "20.0", "5", "40.0", "5", "60.0", "5"),
@@ -699,18 +726,20 @@ def test_attainment_csv_escapes_formulas(manager, pupils, start):
     assert any(row[:2] == ["School", f"'{school_name}"] for row in rows)
     _no_formula_cells(rows)
 
-    rows = _csv(
+    every = _csv(
         client.get(
             ATTAINMENT_CHILDREN,
             {"year": YEAR, "figure": "ks2_rwm", "met": "yes", "download": "csv"},
         )
     )
-    assert rows[0] == ["Name", "Cohort", "School", "Outcome", "Results"]
-    assert rows[1][:4] == [f"'{start}Kai Kaison", "CLA", f"'{school_name}", "Met"]
+    rows = _table(every)
+    assert rows[0] == ["Name", "UPN", "Cohort", "School", "Caseworker", "Outcome", "Results"]
+    kai_upn = Child.objects.get(pk=kai.pk).upn
+    assert rows[1][:6] == [f"'{start}Kai Kaison", kai_upn, "CLA", f"'{school_name}", "", "Met"]
     assert len(rows) == 2
-    _no_formula_cells(rows)
-    rows = _csv(
-        client.get(ATTAINMENT_CHILDREN, {"year": YEAR, "figure": "ks4_a8", "download": "csv"})
+    _no_formula_cells(every)
+    rows = _table(
+        _csv(client.get(ATTAINMENT_CHILDREN, {"year": YEAR, "figure": "ks4_a8", "download": "csv"}))
     )
     assert sorted(row[0] for row in rows[1:]) == [
         "Gia Giason",
