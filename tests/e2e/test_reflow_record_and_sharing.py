@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.e2e.browser import KNOWN_REFLOW_FAILURES, Browser, service_today
+from tests.e2e.test_sharing import _date  # the sharing journey's way of typing a date
 
 _CHILD = re.compile(r"/children/[0-9a-f-]{36}/$")
 # Each part of a child's record (its path after the child's), and what it shows when it has the
@@ -70,13 +71,6 @@ def test_every_part_of_a_childs_record_reflows(browser: Browser) -> None:
         else:
             raise AssertionError(f"no child of the demo shows {wide!r} at {part or 'summary'}")
     assert len(browser.checked) >= len(RECORD_PARTS)
-
-
-def _date(browser: Browser, legend: str, day: date) -> None:
-    group = browser.page.get_by_role("group", name=re.compile(legend))
-    browser.fill(group.get_by_label("Day", exact=True), str(day.day))
-    browser.fill(group.get_by_label("Month", exact=True), str(day.month))
-    browser.fill(group.get_by_label("Year", exact=True), str(day.year))
 
 
 def test_the_sharing_pages_reflow(browser: Browser) -> None:
