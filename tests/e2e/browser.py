@@ -25,15 +25,7 @@ REFLOW_WIDTH = 320
 # on overflow. A tab overflows only once it lists something wide, so the entries are not
 # strict. Paths are matched from the start.
 KNOWN_REFLOW_FAILURES = {
-    r"/children/[0-9a-f-]{36}/$": "the child summary's status and caseworker tables (348 px)",
-    r"/children/[0-9a-f-]{36}/history/$": "the history table (668 px)",
-    r"/children/[0-9a-f-]{36}/(characteristics|schools|attendance|attainment|behaviour|pep)/$": (
-        "one-row and multi-column tables on the tab (605 to 1,021 px)"
-    ),
     r"/children/imports/([0-9a-f-]{36}/)?$": "the imports table (843 px); rejected rows (359 px)",
-    r"/sharing/agreements/(\d+/)?$": "the agreements table; an agreement's changes table",
-    r"/sharing/agreements/\d+/extracts/$": "the table of an agreement's extract files",
-    r"/sharing/extracts/$": "the recipient's table of extract files",
 }
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
 TOTP_STEP_SECONDS = 30
