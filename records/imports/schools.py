@@ -3,7 +3,9 @@
 GIAS publishes every establishment in England (about 50,000 rows, ~130 columns) as
 "edubasealldata" CSV; this import reads the columns the School reference table holds: URN,
 "LA (code)", "LA (name)", EstablishmentNumber, EstablishmentName, "TypeOfEstablishment (name)",
-"PhaseOfEducation (name)", "EstablishmentStatus (name)", and checks OpenDate/CloseDate
+"PhaseOfEducation (name)", "EstablishmentStatus (name)", UKPRN (the post-16 provider's
+number a sharing agreement may name, issue 13; optional: a file without the column leaves
+each school's UKPRN as it was), and checks OpenDate/CloseDate
 (dd-mm-yyyy, between 1900 and 2100 as every date entering the service: virtualschool.dates).
 Real downloads are Windows-1252 encoded; UTF-8 is read too: the file's shape (encodings,
 delimiter, quotes, a row as long as the header row) by the shared reader,
@@ -45,6 +47,7 @@ PHASE = "PhaseOfEducation (name)"
 STATUS = "EstablishmentStatus (name)"
 OPENED = "OpenDate"
 CLOSED = "CloseDate"
+UKPRN = "UKPRN"
 REQUIRED = (URN, LA_CODE, NUMBER, NAME, TYPE, PHASE, STATUS)
 COLUMN_OF_FIELD = {
     "urn": URN,
@@ -54,6 +57,7 @@ COLUMN_OF_FIELD = {
     "establishment_number": NUMBER,
     "phase": PHASE,
     "establishment_type": TYPE,
+    "ukprn": UKPRN,
 }
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y")
 FILE = "The file"  # how the shared reader's messages name it
@@ -98,7 +102,9 @@ class SchoolsImporter:
                     rows.append(row)
         if report.rejected and not run.import_valid_rows:
             return report  # the file is refused; nothing need be written
-        synced = school_sync(actor=run.created_by, schools=rows)
+        # A register without a UKPRN column says nothing about UKPRNs: each school keeps its own.
+        keep = () if UKPRN in columns else ("ukprn",)
+        synced = school_sync(actor=run.created_by, schools=rows, keep=keep)
         report.counts["schools_created"] = synced.created
         report.counts["schools_updated"] = synced.updated
         report.counts["schools_unchanged"] = synced.unchanged
@@ -131,6 +137,7 @@ class SchoolsImporter:
             "establishment_number": values[NUMBER],
             "phase": phase or "",
             "establishment_type": values[TYPE],
+            "ukprn": values.get(UKPRN, ""),
         }
         for field, messages in school_errors(**values_for_school).items():
             if field == "urn" and not urn_text.isdigit():
