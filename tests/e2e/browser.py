@@ -31,7 +31,6 @@ KNOWN_REFLOW_FAILURES = {
     r"/children/[0-9a-f-]{36}/(characteristics|schools|attendance|attainment|behaviour|pep)/$": (
         "one-row and multi-column tables on the tab (605 to 1,021 px)"
     ),
-    r"/children/imports/([0-9a-f-]{36}/)?$": "the imports table (843 px); rejected rows (359 px)",
     r"/dashboards/attendance/": "the dashboard's breakdown tables (921 px)",
     r"/sharing/agreements/(\d+/)?$": "the agreements table; an agreement's changes table",
     r"/sharing/agreements/\d+/extracts/$": "the table of an agreement's extract files",
