@@ -25,6 +25,7 @@ from pathlib import Path
 from records.codes.census import SchoolPhase
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.csvfile import stream_csv
+from records.imports.guide import Column, FileFormat, FileTable
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.services.schools import (
@@ -48,7 +49,39 @@ STATUS = "EstablishmentStatus (name)"
 OPENED = "OpenDate"
 CLOSED = "CloseDate"
 UKPRN = "UKPRN"
-REQUIRED = (URN, LA_CODE, NUMBER, NAME, TYPE, PHASE, STATUS)
+# The columns read, declared once (records/imports/guide.py): a file must have the required
+# ones (REQUIRED), and the upload page and its template show the same. GIAS's own downloads
+# have these among about 130 others, which are ignored.
+REGISTER = FileTable(
+    slug="schools",
+    columns=(
+        Column(URN, "the school's 6-digit URN", example="100001"),
+        Column(LA_CODE, "the 3-digit local authority code", example="873"),
+        Column(LA_NAME, "the local authority's name", required=False, example="Cambridgeshire"),
+        Column(NUMBER, "the 4-digit establishment number, or blank", example="2001"),
+        Column(NAME, "the school's name", example="Example Primary School"),
+        Column(TYPE, "the type of establishment", example="Community school"),
+        Column(PHASE, "the phase: Primary, Secondary, 16 plus, ...", example="Primary"),
+        Column(STATUS, "Open, Closed, Proposed to open, ...", example="Open"),
+        Column(OPENED, "the day it opened (dd-mm-yyyy)", required=False, example="01-09-1974"),
+        Column(CLOSED, "the day it closed (dd-mm-yyyy), if it has", required=False),
+        Column(
+            UKPRN,
+            "its UKPRN (8 digits beginning 1), if it has one",
+            required=False,
+            example="10012345",
+        ),  # fmt: skip
+    ),
+)
+FORMAT = FileFormat(
+    summary=(
+        "The Get Information about Schools (GIAS) establishments download, as it comes: CSV "
+        "with GIAS's header row."
+    ),
+    docs="schools.md",
+    tables=(REGISTER,),
+)
+REQUIRED = REGISTER.required
 COLUMN_OF_FIELD = {
     "urn": URN,
     "name": NAME,
@@ -74,6 +107,7 @@ def _date(value: str) -> date | None:
 
 class SchoolsImporter:
     kind = ImportKind.SCHOOLS
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()

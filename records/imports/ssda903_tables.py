@@ -22,11 +22,42 @@ from django.conf import settings
 
 from records.imports.base import FileUnreadableError
 from records.imports.csvfile import CsvStream, stream_csv
+from records.imports.guide import Column, FileTable
 from records.imports.ssda903_xml import count_903_xml_rows, looks_like_xml, read_903_xml
 
 HEADER, EPISODES = "Header", "Episodes"
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")
-EPISODE_COLUMNS = ("CHILD", "DECOM", "LS", "DEC", "REC")
+# The columns each table must have, and the optional ones read, declared once
+# (records/imports/guide.py): the upload page and its templates show the same.
+_CHILD = Column("CHILD", "the child's LA child id", example="DEMO0001")
+HEADER_TABLE = FileTable(
+    slug="ssda903-header",
+    name="Header",
+    columns=(
+        _CHILD,
+        Column("SEX", "1 (male) or 2 (female)", example="1"),
+        Column("DOB", "date of birth, dd/mm/yyyy", example="01/03/2015"),
+        Column("ETHNIC", "a DfE main ethnicity code", example="WBRI"),
+        Column("UPN", "the UPN, or UN1 to UN5 when it is not known", example="T873200015001"),
+    ),
+)
+EPISODES_TABLE = FileTable(
+    slug="ssda903-episodes",
+    name="Episodes",
+    columns=(
+        _CHILD,
+        Column("DECOM", "the episode's start, dd/mm/yyyy", example="01/09/2024"),
+        Column(
+            "RNE", "reason for a new episode (S, L, P, T, U, B)", required=False, example="S"
+        ),  # fmt: skip
+        Column("LS", "legal status (C2, V2, ...)", example="C2"),
+        Column("CIN", "category of need (N1 to N8)", required=False, example="N1"),
+        Column("PL_LA", "the LA code of the placement's area", required=False, example="873"),
+        Column("DEC", "the episode's end, dd/mm/yyyy, if it has ended"),
+        Column("REC", "reason the episode ended (with DEC)"),
+    ),
+)
+HEADER_COLUMNS = HEADER_TABLE.required
+EPISODE_COLUMNS = EPISODES_TABLE.required
 # A table is recognised by these columns: only the Header has UPN with SEX and DOB, only the
 # Episodes table has DECOM with LS (the UASC, Reviews and other tables have neither set).
 _HEADER_SIGNATURE = frozenset({"CHILD", "SEX", "DOB", "UPN"})

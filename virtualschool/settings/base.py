@@ -302,6 +302,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 1024) * 1024 * 1024
 # thread of the web process, where there is none (`make run`, `make test-e2e`), so the upload
 # redirects at once and its page shows the progress (issue 16). The thread needs the web
 # process to stay up until the file is read: never for production.
+# Each kind of file's format, as docs/imports/ writes it: the upload page links to it
+# (records/imports/guide.py format_text; the image copies the directory).
+IMPORT_FORMATS_DIR = BASE_DIR / "docs" / "imports"
 IMPORTS_RUNNER = env_str("IMPORTS_RUNNER", default="celery" if CELERY_BROKER_URL else "thread")
 if IMPORTS_RUNNER not in {"celery", "thread"}:
     raise ImproperlyConfigured(f"IMPORTS_RUNNER must be celery or thread, not {IMPORTS_RUNNER!r}")

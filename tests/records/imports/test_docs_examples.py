@@ -1,6 +1,6 @@
-"""Every example file in docs/imports/*.md imports as it is, through the real importer's
-checks (issue 16: attendance.md's example UPN failed its own check letter, and its URN was not
-in the demo data).
+"""Every example file in docs/imports/*.md, and every CSV template the upload page offers,
+imports as it is, through the real importer's checks (issue 16: attendance.md's example UPN
+failed its own check letter, and its URN was not in the demo data).
 
 The schools the examples name come from the demo's own seeding (records.demo.seed_children
 with seed_demo's default seed), never made here, so a URN the demo does not have is rejected
@@ -19,8 +19,9 @@ import pytest
 from django.conf import settings
 
 from records.demo import DemoStaff, seed_children
+from records.imports.guide import format_of, template_csv
 from records.management.commands.seed_demo import Command as SeedDemo
-from records.models import Child, ImportKind, ImportRun
+from records.models import ImportKind, ImportRun
 from records.services.imports import import_create, import_execute
 from tests.factories import ChildFactory
 
@@ -38,6 +39,10 @@ KIND_OF_PAGE = {
 }
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 UPN_LIKE = re.compile(r"\b[A-Z][0-9]{11}[0-9A-Z]\b")
+# The 903 templates' child (records/imports/ssda903_tables.py), and a date of birth that makes
+# every example's day one of their school days.
+DEMO_CHILD = "DEMO0001"
+BORN = datetime.date(2015, 3, 1)
 
 
 def _examples() -> list[tuple[str, int, str]]:
@@ -59,12 +64,9 @@ def test_the_pages_have_examples_and_every_page_is_known():
     assert any(page == "attendance.md" for page, _, _ in EXAMPLES)
 
 
-@pytest.mark.parametrize(
-    ("page", "number", "text"), EXAMPLES, ids=[f"{p}-{n}" for p, n, _ in EXAMPLES]
-)
-def test_every_example_file_imports_without_a_rejection(page, number, text, manager, caseworker):
-    kind = KIND_OF_PAGE[page]
-    assert kind is not None, f"{page} has an example file but no importer is named for it here"
+def _imports_cleanly(kind: str, text: str, name: str, manager, caseworker) -> None:
+    """Import `text` as a manager, with the demo's schools and a child holding the UPN (and
+    the LA child id DEMO_CHILD) it names: no rejection, no warning, every row read."""
     seed = SeedDemo().create_parser("manage.py", "seed_demo").get_default("seed")
     seed_children(
         count=1,
@@ -72,16 +74,14 @@ def test_every_example_file_imports_without_a_rejection(page, number, text, mana
         staff=DemoStaff(manager=manager, caseworkers=(caseworker,)),
         today=datetime.date(2026, 12, 4),
     )
-    for upn in sorted(set(UPN_LIKE.findall(text))):
-        if not Child.objects.filter(upn=upn).exists():
-            ChildFactory(upn=upn, date_of_birth=datetime.date(2015, 3, 1))
+    upns = sorted(set(UPN_LIKE.findall(text))) or [""]
+    if upns != [""] or DEMO_CHILD in text:
+        la_child_id = DEMO_CHILD if DEMO_CHILD in text else ""
+        for upn in upns:
+            ChildFactory(upn=upn, la_child_id=la_child_id, date_of_birth=BORN)
 
     run = import_create(
-        actor=manager,
-        kind=kind,
-        file=io.BytesIO(text.encode()),
-        file_name=f"{page}-example-{number}.csv",
-        enqueue=False,
+        actor=manager, kind=kind, file=io.BytesIO(text.encode()), file_name=name, enqueue=False
     )
     run = import_execute(run_id=run.pk)
 
@@ -89,3 +89,39 @@ def test_every_example_file_imports_without_a_rejection(page, number, text, mana
     assert (run.status, run.error, reasons) == (ImportRun.Status.SUCCEEDED, "", [])
     rows = len([line for line in text.splitlines() if line.strip()]) - 1
     assert run.counts["rows_read"] == rows
+
+
+@pytest.mark.parametrize(
+    ("page", "number", "text"), EXAMPLES, ids=[f"{p}-{n}" for p, n, _ in EXAMPLES]
+)
+def test_every_example_file_imports_without_a_rejection(page, number, text, manager, caseworker):
+    kind = KIND_OF_PAGE[page]
+    assert kind is not None, f"{page} has an example file but no importer is named for it here"
+    _imports_cleanly(kind, text, f"{page}-example-{number}.csv", manager, caseworker)
+
+
+TEMPLATES = [
+    (kind, table)
+    for kind in ImportKind.values
+    for table in (format_of(kind).tables if format_of(kind) else ())
+]
+
+
+def test_every_csv_kind_has_a_template():
+    assert {table.slug for _, table in TEMPLATES} == {
+        "attendance",
+        "attendance-daily",
+        "schools",
+        "ssda903-header",
+        "ssda903-episodes",
+    }
+
+
+@pytest.mark.parametrize(("kind", "table"), TEMPLATES, ids=[t.slug for _, t in TEMPLATES])
+def test_every_template_the_upload_page_offers_imports_without_a_rejection(
+    kind, table, manager, caseworker
+):
+    """The template the page serves (test_import_guide.py): header and example row pass."""
+    text = template_csv(table)
+    assert text.splitlines()[0] == ",".join(column.name for column in table.columns)
+    _imports_cleanly(kind, text, f"{table.slug}-template.csv", manager, caseworker)
