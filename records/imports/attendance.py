@@ -51,27 +51,24 @@ _UPN = Column("upn", "the pupil's UPN (13 characters)", example="T873200015001")
 _DATE = Column("date", "the day: 2025-01-06 (ISO 8601) or 06/01/2025", example="2025-01-06")
 _URN = Column("school_urn", "the URN of the school that took the register; may be blank",
               example="190003")  # fmt: skip
-LONG = FileTable(
-    slug="attendance",
-    name="One row per session",
-    columns=(
-        _UPN,
-        _DATE,
-        Column("session", "AM or PM", example="AM"),
-        Column("code", "the DfE register code for the session", example="/"),
-        _URN,
-    ),
+
+
+def _layout(slug: str, name: str, *marks: Column) -> FileTable:
+    """A layout: the UPN and date, its columns of marks, and the school's URN."""
+    return FileTable(slug=slug, name=name, columns=(_UPN, _DATE, *marks, _URN))
+
+
+LONG = _layout(
+    "attendance",
+    "One row per session",
+    Column("session", "AM or PM", example="AM"),
+    Column("code", "the DfE register code for the session", example="/"),
 )
-WIDE = FileTable(
-    slug="attendance-daily",
-    name="One row per pupil per day",
-    columns=(
-        _UPN,
-        _DATE,
-        Column("am", "the morning's register code; blank for no mark", example="/"),
-        Column("pm", "the afternoon's register code; blank for no mark", example="I"),
-        _URN,
-    ),
+WIDE = _layout(
+    "attendance-daily",
+    "One row per pupil per day",
+    Column("am", "the morning's register code; blank for no mark", example="/"),
+    Column("pm", "the afternoon's register code; blank for no mark", example="I"),
 )
 FORMAT = FileFormat(
     summary=(
