@@ -44,6 +44,8 @@ COPY records/ records/
 COPY sharing/ sharing/
 COPY retention/ retention/
 COPY templates/ templates/
+# The import formats, which the upload page links to (settings.IMPORT_FORMATS_DIR).
+COPY docs/imports/ docs/imports/
 COPY --from=assets /build/static_build/ static_build/
 
 # Static files are collected (hashed and compressed for WhiteNoise) at build time. The secret key

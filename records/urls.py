@@ -12,6 +12,8 @@ urlpatterns = [
     path("new-exclusions/", home.new_exclusions_page, name="new-exclusions"),
     path("imports/", imports.import_list, name="imports"),
     path("imports/new/", imports.import_new, name="import-new"),
+    path("imports/formats/<slug:kind>/", imports.import_format, name="import-format"),
+    path("imports/templates/<slug:template>.csv", imports.import_template, name="import-template"),
     path("imports/<uuid:pk>/", imports.import_detail, name="import-detail"),
     path("imports/<uuid:pk>/progress/", imports.import_progress, name="import-progress"),
     path(

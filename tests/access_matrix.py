@@ -244,6 +244,11 @@ records:import-detail                      run    GET    SSS  ONN NNN NNN OON NN
 records:import-progress                    run    GET    SSS  ONN NNN NNN OON NNN  NNN
 records:import-rejections-csv              run    GET    SSS  ONN NNN NNN OON NNN  NNN
 records:import-again                       run    POST   SSS  RNN NNN NNN RRN NNN  NNN
+# A kind's CSV template and format page (issue 16): whoever may import that kind.
+records:import-template[attendance]        -      GET    S    O   O   N   O   N  N
+records:import-template[schools]           -      GET    S    N   N   O   O   O  N
+records:import-format[attendance]          -      GET    S    O   O   N   O   N  N
+records:import-format[schools]             -      GET    S    N   N   O   O   O  N
 
 # Dashboards: managers over everyone, caseworkers over their own caseload, admins not.
 # Without ?figure= there is no list of children behind a figure to show.

@@ -488,9 +488,7 @@ def _url(world: World, row: Row, relation: str) -> str:
     """The address of `row`'s route for the relation: the URL kwargs each route takes."""
     name, variant = row.name, row.variant
     if row.kind == "-":
-        if name == "set-password":
-            return reverse(name, kwargs={"uidb64": "MQ", "token": "no-such-token"})
-        return reverse(name)
+        return reverse(name, kwargs=_plain_kwargs(name, variant))
     if row.kind == "run":
         pk = uuid.UUID(int=2) if relation == "missing" else world.runs[relation].pk
         return reverse(name, kwargs={"pk": pk})
@@ -510,6 +508,18 @@ def _url(world: World, row: Row, relation: str) -> str:
         pk = MISSING_PERSON if relation == "missing" else getattr(world, row.kind).pk
         return reverse(name, kwargs={"pk": pk})
     return _child_url(world, name, variant, relation)
+
+
+def _plain_kwargs(name: str, variant: str | None) -> dict[str, str] | None:
+    """The kwargs of a route about no object: a kind's import template or format is named by
+    its variant (issue 16)."""
+    if name == "set-password":
+        return {"uidb64": "MQ", "token": "no-such-token"}
+    if name == "records:import-template":
+        return {"template": variant}
+    if name == "records:import-format":
+        return {"kind": variant}
+    return None
 
 
 def _child_url(world: World, name: str, variant: str | None, relation: str) -> str:

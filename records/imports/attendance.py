@@ -37,6 +37,7 @@ from django.conf import settings
 
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.csvfile import Row, checked_header, encoding_of, quote_refusal, stream_csv
+from records.imports.guide import Column, FileFormat, FileTable
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.selectors.imports import import_reach
@@ -44,8 +45,41 @@ from records.services.attendance import SessionsWritten
 from records.services.attendance_import import RAW_COLUMNS, AttendanceStage, attendance_stage
 from virtualschool import dates
 
-LONG_COLUMNS = ("upn", "date", "session", "code", "school_urn")
-WIDE_COLUMNS = ("upn", "date", "am", "pm", "school_urn")
+# The two layouts' columns, declared once (records/imports/guide.py): the header must name
+# every column of one of them, and the upload page and its templates show the same.
+_UPN = Column("upn", "the pupil's UPN (13 characters)", example="T873200015001")
+_DATE = Column("date", "the day: 2025-01-06 (ISO 8601) or 06/01/2025", example="2025-01-06")
+_URN = Column("school_urn", "the URN of the school that took the register; may be blank",
+              example="190003")  # fmt: skip
+
+
+def _layout(slug: str, name: str, *marks: Column) -> FileTable:
+    """A layout: the UPN and date, its columns of marks, and the school's URN."""
+    return FileTable(slug=slug, name=name, columns=(_UPN, _DATE, *marks, _URN))
+
+
+LONG = _layout(
+    "attendance",
+    "One row per session",
+    Column("session", "AM or PM", example="AM"),
+    Column("code", "the DfE register code for the session", example="/"),
+)
+WIDE = _layout(
+    "attendance-daily",
+    "One row per pupil per day",
+    Column("am", "the morning's register code; blank for no mark", example="/"),
+    Column("pm", "the afternoon's register code; blank for no mark", example="I"),
+)
+FORMAT = FileFormat(
+    summary=(
+        "A school's attendance extract: CSV with a header row, in one of two layouts. Columns "
+        "may come in any order; other columns are ignored."
+    ),
+    docs="attendance.md",
+    tables=(LONG, WIDE),
+)
+LONG_COLUMNS = LONG.required
+WIDE_COLUMNS = WIDE.required
 # Other spellings of the column names that school systems use.
 ALIASES = {
     "urn": "school_urn",
@@ -122,6 +156,7 @@ class AttendanceImporter:
     and unchanged, codes changed and summaries refreshed are in the report's counts."""
 
     kind = ImportKind.ATTENDANCE
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()

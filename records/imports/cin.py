@@ -47,6 +47,7 @@ from records.imports.cin_rows import (
     _writes,
     death_date,
 )
+from records.imports.guide import FileFormat
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
@@ -77,8 +78,16 @@ class _RefusedError(Exception):
         self.child_id = child_id  # the child the row had been matched to (not one it added)
 
 
+# No columns: an XML format (records/imports/guide.py); its elements are on its page.
+FORMAT = FileFormat(
+    summary=("The Children in Need census return: the DfE's XML (Message, Header, Children)."),
+    docs="cin.md",
+)
+
+
 class CinImporter:
     kind = ImportKind.CIN
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         self.report = ImportReport()

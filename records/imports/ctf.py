@@ -43,6 +43,7 @@ from records.codes.assessment import (
 )
 from records.codes.attendance import CODES
 from records.imports.base import FileUnreadableError, ImportReport
+from records.imports.guide import FileFormat
 from records.imports.progress import Progress
 from records.models import (
     Child,
@@ -347,10 +348,21 @@ class _Pupil:
             raise _PupilRejectedError
 
 
+# No columns: an XML format (records/imports/guide.py); its elements are on its page.
+FORMAT = FileFormat(
+    summary=(
+        "A Common Transfer File (CTF) from a school's management information system: XML "
+        "whose first element is CTfile."
+    ),
+    docs="ctf.md",
+)
+
+
 class CtfImporter:
     """Reads a CTF; see the module docstring and docs/imports/ctf.md."""
 
     kind = ImportKind.CTF
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         _sniff(path)

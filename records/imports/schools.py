@@ -3,7 +3,9 @@
 GIAS publishes every establishment in England (about 50,000 rows, ~130 columns) as
 "edubasealldata" CSV; this import reads the columns the School reference table holds: URN,
 "LA (code)", "LA (name)", EstablishmentNumber, EstablishmentName, "TypeOfEstablishment (name)",
-"PhaseOfEducation (name)", "EstablishmentStatus (name)", and checks OpenDate/CloseDate
+"PhaseOfEducation (name)", "EstablishmentStatus (name)", UKPRN (the post-16 provider's
+number a sharing agreement may name, issue 13; optional: a file without the column leaves
+each school's UKPRN as it was), and checks OpenDate/CloseDate
 (dd-mm-yyyy, between 1900 and 2100 as every date entering the service: virtualschool.dates).
 Real downloads are Windows-1252 encoded; UTF-8 is read too: the file's shape (encodings,
 delimiter, quotes, a row as long as the header row) by the shared reader,
@@ -23,6 +25,7 @@ from pathlib import Path
 from records.codes.census import SchoolPhase
 from records.imports.base import FileUnreadableError, ImportReport
 from records.imports.csvfile import stream_csv
+from records.imports.guide import Column, FileFormat, FileTable
 from records.imports.progress import Progress
 from records.models import ImportKind, ImportRun
 from records.services.schools import (
@@ -45,7 +48,40 @@ PHASE = "PhaseOfEducation (name)"
 STATUS = "EstablishmentStatus (name)"
 OPENED = "OpenDate"
 CLOSED = "CloseDate"
-REQUIRED = (URN, LA_CODE, NUMBER, NAME, TYPE, PHASE, STATUS)
+UKPRN = "UKPRN"
+# The columns read, declared once (records/imports/guide.py): a file must have the required
+# ones (REQUIRED), and the upload page and its template show the same. GIAS's own downloads
+# have these among about 130 others, which are ignored.
+REGISTER = FileTable(
+    slug="schools",
+    columns=(
+        Column(URN, "the school's 6-digit URN", example="100001"),
+        Column(LA_CODE, "the 3-digit local authority code", example="873"),
+        Column(LA_NAME, "the local authority's name", required=False, example="Cambridgeshire"),
+        Column(NUMBER, "the 4-digit establishment number, or blank", example="2001"),
+        Column(NAME, "the school's name", example="Example Primary School"),
+        Column(TYPE, "the type of establishment", example="Community school"),
+        Column(PHASE, "the phase: Primary, Secondary, 16 plus, ...", example="Primary"),
+        Column(STATUS, "Open, Closed, Proposed to open, ...", example="Open"),
+        Column(OPENED, "the day it opened (dd-mm-yyyy)", required=False, example="01-09-1974"),
+        Column(CLOSED, "the day it closed (dd-mm-yyyy), if it has", required=False),
+        Column(
+            UKPRN,
+            "its UKPRN (8 digits beginning 1), if it has one",
+            required=False,
+            example="10012345",
+        ),  # fmt: skip
+    ),
+)
+FORMAT = FileFormat(
+    summary=(
+        "The Get Information about Schools (GIAS) establishments download, as it comes: CSV "
+        "with GIAS's header row."
+    ),
+    docs="schools.md",
+    tables=(REGISTER,),
+)
+REQUIRED = REGISTER.required
 COLUMN_OF_FIELD = {
     "urn": URN,
     "name": NAME,
@@ -54,6 +90,7 @@ COLUMN_OF_FIELD = {
     "establishment_number": NUMBER,
     "phase": PHASE,
     "establishment_type": TYPE,
+    "ukprn": UKPRN,
 }
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y")
 FILE = "The file"  # how the shared reader's messages name it
@@ -70,6 +107,7 @@ def _date(value: str) -> date | None:
 
 class SchoolsImporter:
     kind = ImportKind.SCHOOLS
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()
@@ -98,7 +136,9 @@ class SchoolsImporter:
                     rows.append(row)
         if report.rejected and not run.import_valid_rows:
             return report  # the file is refused; nothing need be written
-        synced = school_sync(actor=run.created_by, schools=rows)
+        # A register without a UKPRN column says nothing about UKPRNs: each school keeps its own.
+        keep = () if UKPRN in columns else ("ukprn",)
+        synced = school_sync(actor=run.created_by, schools=rows, keep=keep)
         report.counts["schools_created"] = synced.created
         report.counts["schools_updated"] = synced.updated
         report.counts["schools_unchanged"] = synced.unchanged
@@ -131,6 +171,7 @@ class SchoolsImporter:
             "establishment_number": values[NUMBER],
             "phase": phase or "",
             "establishment_type": values[TYPE],
+            "ukprn": values.get(UKPRN, ""),
         }
         for field, messages in school_errors(**values_for_school).items():
             if field == "urn" and not urn_text.isdigit():

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from records.codes import Cohort
 from records.imports.base import ImportReport
+from records.imports.guide import FileFormat
 from records.imports.progress import Progress
 from records.imports.socialcare import (
     ChildIdentity,
@@ -62,7 +63,14 @@ from records.imports.ssda903_rows import (
     periods_of,
     planned_writes,
 )
-from records.imports.ssda903_tables import EPISODES, HEADER, open_return, table_kind
+from records.imports.ssda903_tables import (
+    EPISODES,
+    EPISODES_TABLE,
+    HEADER,
+    HEADER_TABLE,
+    open_return,
+    table_kind,
+)
 from records.models import Child, ImportKind, ImportRun
 from records.selectors.identifiers import (
     NOT_IN_REACH,
@@ -84,8 +92,19 @@ from virtualschool.errors import DomainError
 __all__ = ["Ssda903Importer", "open_return", "table_kind"]
 
 
+FORMAT = FileFormat(
+    summary=(
+        "The SSDA903 looked-after children return: a zip of its CSV tables (the Header and "
+        "Episodes tables are read; others are left out), one table's CSV, or the return's XML."
+    ),
+    docs="ssda903.md",
+    tables=(HEADER_TABLE, EPISODES_TABLE),
+)
+
+
 class Ssda903Importer:
     kind = ImportKind.SSDA903
+    file_format = FORMAT
 
     def run(self, *, run: ImportRun, path: Path, progress: Progress) -> ImportReport:
         report = ImportReport()

@@ -22,11 +22,40 @@ from django.conf import settings
 
 from records.imports.base import FileUnreadableError
 from records.imports.csvfile import CsvStream, stream_csv
+from records.imports.guide import Column, FileTable
 from records.imports.ssda903_xml import count_903_xml_rows, looks_like_xml, read_903_xml
 
 HEADER, EPISODES = "Header", "Episodes"
-HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN")
-EPISODE_COLUMNS = ("CHILD", "DECOM", "LS", "DEC", "REC")
+# The columns each table must have, and the optional ones read, declared once
+# (records/imports/guide.py): the upload page and its templates show the same.
+_CHILD = Column("CHILD", "the child's LA child id", example="DEMO0001")
+
+
+def _table(name: str, *columns: Column) -> FileTable:
+    """A table of the return: CHILD first, then its own columns."""
+    return FileTable(slug=f"ssda903-{name.lower()}", name=name, columns=(_CHILD, *columns))
+
+
+HEADER_TABLE = _table(
+    HEADER,
+    Column("SEX", "1 (male) or 2 (female)", example="1"),
+    Column("DOB", "date of birth, dd/mm/yyyy", example="01/03/2015"),
+    Column("ETHNIC", "a DfE main ethnicity code", example="WBRI"),
+    Column("UPN", "the UPN, or UN1 to UN5 when it is not known", example="T873200015001"),
+)
+_OPTIONAL = {"required": False}
+EPISODES_TABLE = _table(
+    EPISODES,
+    Column("DECOM", "the episode's start, dd/mm/yyyy", example="01/09/2024"),
+    Column("RNE", "reason for a new episode (S, L, P, T, U, B)", example="S", **_OPTIONAL),
+    Column("LS", "legal status (C2, V2, ...)", example="C2"),
+    Column("CIN", "category of need (N1 to N8)", example="N1", **_OPTIONAL),
+    Column("PL_LA", "the LA code of the placement's area", example="873", **_OPTIONAL),
+    Column("DEC", "the episode's end, dd/mm/yyyy, if it has ended"),
+    Column("REC", "reason the episode ended (with DEC)"),
+)
+HEADER_COLUMNS = HEADER_TABLE.required
+EPISODE_COLUMNS = EPISODES_TABLE.required
 # A table is recognised by these columns: only the Header has UPN with SEX and DOB, only the
 # Episodes table has DECOM with LS (the UASC, Reviews and other tables have neither set).
 _HEADER_SIGNATURE = frozenset({"CHILD", "SEX", "DOB", "UPN"})

@@ -1,7 +1,9 @@
 """Starting and running imports: the file is stored, then read in one transaction.
 
-import_create stores an uploaded file and queues its run; import_execute runs it (from the
-Celery task import_run beside it, or directly from a management command). Rules enforced
+import_create stores an uploaded file and, once committed, hands its run to the runner
+settings.IMPORTS_RUNNER names (import_dispatch: the Celery task import_run beside it, or a
+thread of the web process where there is no broker); import_execute runs it (from either, or
+directly from a management command). Rules enforced
 here, for every format:
 - all or nothing per file: the importer runs inside one transaction, which is rolled back
   when rows were rejected and the user did not choose "import valid rows", and when anything
@@ -42,6 +44,7 @@ from records.imports.progress import Progress
 from records.imports.registry import importer_for
 from records.models import BatchEvent, ImportKind, ImportRejection, ImportRun
 from records.permissions import can_add_child, can_import_kind
+from records.services import import_thread
 from records.services.access_log import access_log_record_many
 from records.services.identifier_clash import clash_probes_deferred
 from virtualschool.errors import DomainError
@@ -124,8 +127,37 @@ def import_create(
         created_by=actor,
     )
     if enqueue:
-        transaction.on_commit(lambda: import_run.delay(str(run.pk)))
+        transaction.on_commit(lambda: import_dispatch(run_id=str(run.pk)))
     return run
+
+
+def import_dispatch(*, run_id: str) -> None:
+    """Hand a committed run to the runner settings.IMPORTS_RUNNER names: "celery" queues the
+    task import_run (a worker, or in-process when Celery is eager); "thread" reads it in a
+    background thread of this process (records/services/import_thread.py: `make run` has no
+    broker, and the upload must still redirect at once to its progress)."""
+    if settings.IMPORTS_RUNNER == "thread":
+        import_thread.start(run_id=run_id, execute=import_execute, fail=import_fail)
+    else:
+        import_run.delay(run_id)
+
+
+IMPORT_CRASHED = (
+    "The import stopped because of an error in the service, so nothing was imported. "
+    "Try the file again; if the same happens, tell the team who run the service"
+)
+
+
+def import_fail(*, run_id: uuid.UUID | str) -> ImportRun | None:
+    """End a run that stopped on an error its importer did not handle: failed, with
+    IMPORT_CRASHED for a person (the error itself is in the log, never on the page), so it is
+    never left "running". The import's own transaction was rolled back: nothing was written.
+    A run already finished is left as it is."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.finished:
+            return run
+        return _finish(run, ImportReport(), IMPORT_CRASHED)
 
 
 def import_execute(*, run_id: uuid.UUID | str, progress: Progress | None = None) -> ImportRun:

@@ -7,7 +7,7 @@ stored, so it cannot disagree with the history.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -31,6 +31,10 @@ URN_MIN, URN_MAX = 100000, 999999
 # parts a UPN carries (DOMAIN.md section (e)) and the CTF's `LEA` and `Estab` (section (g)).
 _LA_CODE = re.compile(r"^[0-9]{3}$")
 _ESTABLISHMENT_NUMBER = re.compile(r"^[0-9]{4}$")
+# A UKPRN (UK Register of Learning Providers' number, GIAS's `UKPRN` column) is eight digits
+# beginning with 1 (UKRLP; the same shape sharing/validation.py checks for a post-16
+# recipient's identifier, issue 13).
+_UKPRN = re.compile(r"^1[0-9]{7}$")
 
 
 # GIAS "PhaseOfEducation (name)" values are the SchoolPhase labels; GIAS "EstablishmentStatus
@@ -73,6 +77,7 @@ def school_errors(
     phase: str,
     la_name: str = "",
     establishment_type: str = "",
+    ukprn: str = "",
 ) -> dict[str, list[str]]:
     """What is wrong with a school's reference data (values already stripped), by field.
 
@@ -88,6 +93,8 @@ def school_errors(
         errors["la_code"] = ["Local authority code must be 3 digits, for example 873"]
     if establishment_number and not _ESTABLISHMENT_NUMBER.match(establishment_number):
         errors["establishment_number"] = ["Establishment number must be 4 digits, for example 2001"]
+    if ukprn and not _UKPRN.match(ukprn):
+        errors["ukprn"] = ["UKPRN must be 8 digits beginning with 1, for example 10012345"]
     if phase and phase not in SchoolPhase.values:
         allowed = ", ".join(f"{value} ({label})" for value, label in SchoolPhase.choices)
         errors["phase"] = [f"Phase must be one of: {allowed}"]
@@ -177,12 +184,18 @@ class SchoolValues(NamedTuple):
     phase: str
     establishment_type: str
     is_open: bool
+    ukprn: str = ""  # blank: the register gives the school none
 
 
 _SYNC_COLUMNS = SchoolValues._fields
 
 
-def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValues]) -> SyncCounts:
+def school_sync(
+    *,
+    actor: AbstractBaseUser | None,
+    schools: Sequence[SchoolValues],
+    keep: Collection[str] = (),
+) -> SyncCounts:
     """Bring the School reference table up to date from the register (a GIAS establishments
     file): add the URNs it does not hold, update those whose values differ, and leave the rest.
 
@@ -193,7 +206,9 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
     file changes nothing. Each school created or changed is audited by one BatchEvent of kind
     SCHOOLS (who, the URN, created or updated, and each changed field's value before and
     after: the schools register is shared by every record, issue 11), all written in one
-    INSERT; a school left as it was leaves none.
+    INSERT; a school left as it was leaves none. `keep` names fields the file does not give
+    (a register without a UKPRN column): a school already held keeps its values of them, a
+    new one gets the field's blank.
     """
     seen: set[int] = set()
     for position, school in enumerate(schools, start=1):
@@ -205,6 +220,7 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
             phase=school.phase,
             la_name=school.la_name,
             establishment_type=school.establishment_type,
+            ukprn=school.ukprn,
         )
         if school.urn in seen:
             problems.setdefault("urn", []).append("The URN is given twice")
@@ -216,14 +232,15 @@ def school_sync(*, actor: AbstractBaseUser | None, schools: Sequence[SchoolValue
         return SyncCounts()
     table = connection.ops.quote_name(School._meta.db_table)
     names = ", ".join(_SYNC_COLUMNS)
-    changed = " OR ".join(f"s.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in _SYNC_COLUMNS)
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in _SYNC_COLUMNS[1:])
+    given = [name for name in _SYNC_COLUMNS if name not in keep]
+    changed = " OR ".join(f"s.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in given)
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in given[1:])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS pg_temp.school_sync")
         cursor.execute(
             "CREATE TEMPORARY TABLE school_sync (urn integer, name text, la_code text, "
             "la_name text, establishment_number text, phase text, establishment_type text, "
-            "is_open boolean) ON COMMIT DROP"
+            "is_open boolean, ukprn text) ON COMMIT DROP"
         )
         with cursor.copy(f"COPY school_sync ({names}) FROM STDIN") as copy:
             for school in schools:

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from records.forms import ImportForm
+from records.imports.guide import format_of, format_text, table_of, template_csv
 from records.imports.progress import progress_of
 from records.models import ImportKind, ImportRejection, ImportRun
 from records.permissions import can_add_child, can_import, can_import_kind, can_see_all_imports
@@ -160,7 +161,55 @@ def import_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("records:import-detail", pk=run.pk)
-    return render(request, "records/imports/new.html", {"form": form})
+    return render(request, "records/imports/new.html", {"form": form, "guides": _guides(kinds)})
+
+
+def _guides(kinds: list[str]) -> list[dict[str, Any]]:
+    """For each kind the user may import: what the file is, its tables' columns as the
+    importer declares them (records/imports/guide.py), each table's template and the page
+    of the format."""
+    labels = dict(ImportKind.choices)
+    guides = []
+    for kind in kinds:
+        found = format_of(kind)
+        if found is None:
+            continue
+        guides.append(
+            {
+                "kind": kind,
+                "label": labels[kind],
+                "summary": found.summary,
+                "tables": found.tables,
+                "docs": found.docs,
+            }
+        )
+    return guides
+
+
+@require_GET
+def import_template(request: HttpRequest, template: str) -> HttpResponse:
+    """A CSV template of one table of a kind the user may import: its header and a row of
+    example values that pass the importer's checks."""
+    _require_importer(request)
+    for kind in ImportKind.values:
+        table = table_of(kind, template)
+        if table is not None and can_import_kind(request.user, kind):
+            response = HttpResponse(template_csv(table), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{table.slug}-template.csv"'
+            return response
+    raise Http404("No template here")
+
+
+@require_GET
+def import_format(request: HttpRequest, kind: str) -> HttpResponse:
+    """The format of a kind the user may import, as docs/imports/ writes it (Markdown text)."""
+    _require_importer(request)
+    text = format_text(kind) if kind in ImportKind.values else None
+    if text is None or not can_import_kind(request.user, kind):
+        raise Http404("No format here")
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{format_of(kind).docs}"'
+    return response
 
 
 @require_GET

@@ -116,6 +116,11 @@ CASES = [
     ("records:import-progress", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
     ("records:import-rejections-csv", lambda w: {"pk": queued_run_of("c").pk}, IMPORT_RUN),
     ("records:import-again", lambda w: {"pk": queued_run_of("c").pk}, POST_ONLY),
+    # A kind's template and format: whoever may import that kind (issue 16).
+    ("records:import-template", lambda w: {"template": "attendance"}, DASHBOARDS),
+    ("records:import-template", lambda w: {"template": "schools"}, MANAGERS | {ADMIN: 200}),
+    ("records:import-format", lambda w: {"kind": "attendance"}, DASHBOARDS),
+    ("records:import-format", lambda w: {"kind": "schools"}, MANAGERS | {ADMIN: 200}),
     # Dashboards: managers over everyone, caseworkers over their own caseload, admins not.
     # Pupil Premium Plus: Admins (by school) and Managers.
     ("ppplus:position", None, expect(302, 404, 404, 404, 200, 200)),

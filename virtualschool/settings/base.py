@@ -301,6 +301,17 @@ CACHES = {
 # shares (a volume in docker-compose.yml).
 IMPORTS_DIR = Path(env_str("IMPORTS_DIR", default=str(BASE_DIR / ".run" / "imports")))
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 1024) * 1024 * 1024
+# Who reads an uploaded file (records/services/imports.py import_dispatch): "celery", the task
+# records.import_run on the "imports" queue, wherever there is a broker; "thread", a background
+# thread of the web process, where there is none (`make run`, `make test-e2e`), so the upload
+# redirects at once and its page shows the progress (issue 16). The thread needs the web
+# process to stay up until the file is read: never for production.
+# Each kind of file's format, as docs/imports/ writes it: the upload page links to it
+# (records/imports/guide.py format_text; the image copies the directory).
+IMPORT_FORMATS_DIR = BASE_DIR / "docs" / "imports"
+IMPORTS_RUNNER = env_str("IMPORTS_RUNNER", default="celery" if CELERY_BROKER_URL else "thread")
+if IMPORTS_RUNNER not in {"celery", "thread"}:
+    raise ImproperlyConfigured(f"IMPORTS_RUNNER must be celery or thread, not {IMPORTS_RUNNER!r}")
 # Extract files of sharing agreements' datasets wait here for the recipient to download them
 # (sharing.extracts): beside the imports, shared by every web and worker process. Each is
 # deleted from disk this many days after it was built (the daily sharing.purge_extract_files).
