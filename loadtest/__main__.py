@@ -5,7 +5,8 @@ headless, against the service under gunicorn on 127.0.0.1, over N seeded childre
    journeys and the API fuzzing use): migrated, seeded with the demo, then loadtest/seed.py's
    cohort and accounts.
 2. gunicorn on a free port of 127.0.0.1 (WEB_CONCURRENCY workers of GUNICORN_THREADS threads,
-   default 4 x 2), DEBUG off, tasks in the web process (no broker), as `make run` has it.
+   default 4 x 2, the application preloaded), DEBUG off, tasks in the web process (no broker),
+   as `make run` has it; the sign-in page is fetched a few times by each thread to warm it.
 3. locust, headless, U users (40% caseworkers, 20% managers, 20% designated teachers, 20% API
    tokens), spawned at --spawn-rate a second, for --run-time; each signs in once and keeps its
    session. Its figures (plan.summary) are printed as `name: value` lines: requests_per_s,
@@ -39,6 +40,20 @@ def counts(users: int) -> dict[str, int]:
     result = {kind: max(1, round(users * share)) for kind, share in SHARES.items()}
     result["caseworkers"] = max(1, users - sum(v for k, v in result.items() if k != "caseworkers"))
     return result
+
+
+def _warm_up(url: str, rounds: int = 3) -> None:
+    """Each worker thread renders the sign-in page a few times (templates compiled, the
+    connection to PostgreSQL open) before the measured users arrive."""
+    import concurrent.futures
+    import urllib.request
+
+    def fetch(_: int) -> None:
+        with urllib.request.urlopen(f"{url}/sign-in/", timeout=120) as answer:  # noqa: S310
+            answer.read()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(fetch, range(8 * rounds)))
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -75,6 +90,9 @@ def main(argv: list[str]) -> int:
         f"--workers={os.environ.get('WEB_CONCURRENCY', '4')}",
         f"--threads={os.environ.get('GUNICORN_THREADS', '2')}",
         "--timeout=60",
+        # The application is loaded once, before the workers fork: a worker is ready when the
+        # server answers, not still importing Django under the first users' requests.
+        "--preload",
     ]
     started = time.monotonic()
     try:
@@ -86,6 +104,7 @@ def main(argv: list[str]) -> int:
             environment={"DEBUG": "false"},
         ) as server:
             print(f"seconds_to_ready: {time.monotonic() - started:.0f}", flush=True)
+            _warm_up(server.url)
             env = {
                 **server.env,
                 "LOADTEST_ACCOUNTS": str(accounts),

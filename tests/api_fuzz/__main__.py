@@ -14,6 +14,10 @@ answered as in production), then:
 - fetches the schema (/api/schema/?format=json, as the manager) and runs `schemathesis run`
   once per caller with the checks in CHECKS: no 5xx (not_a_server_error) and every response
   as the schema says (status code documented, body and content type as documented).
+  Each caller's `{id}` in a path is one that caller may reach (the first child of its
+  /api/children/, or for a recipient the first agreement of /api/sharing/agreements/), given
+  to schemathesis in a config file, so the operations reach the code behind the 404; the
+  other parameters and the bodies are generated.
 
 Each caller's run is bounded (FUZZ_MAX_EXAMPLES examples per operation, FUZZ_MAX_SECONDS in
 all), with a fixed seed (FUZZ_SEED) so a failure can be replayed. Reports are written to
@@ -53,6 +57,28 @@ def _session_headers(server: Server, username: str) -> list[str]:
     return [f"Cookie: {cookie}", f"X-CSRFToken: {cookies['csrftoken']}"]
 
 
+def _reachable_id(server: Server, caller: str, headers: list[str]) -> str | None:
+    """The id of the first child (staff) or agreement (a recipient) the caller may reach."""
+    import requests
+
+    listing = "/api/sharing/agreements/" if caller.startswith("youth") else "/api/children/"
+    answer = requests.get(
+        server.url + listing,
+        headers=dict(header.split(": ", 1) for header in headers),
+        timeout=60,
+    )
+    answer.raise_for_status()
+    results = answer.json()["results"]
+    return str(results[0]["id"]) if results else None
+
+
+def _config(caller: str, reachable: str | None) -> Path:
+    path = OUTPUT / caller / "schemathesis.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'[parameters]\n"path.id" = "{reachable}"\n' if reachable else "")
+    return path
+
+
 def _token_headers(server: Server) -> list[str]:
     secret = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "tests.issue_token"],
@@ -83,6 +109,8 @@ def _fuzz(server: Server, schema: Path, caller: str, headers: list[str], extra: 
     report = OUTPUT / caller
     argv = [
         str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(_config(caller, _reachable_id(server, caller, headers))),
         "run",
         str(schema),
         "--url",
