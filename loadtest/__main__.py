@@ -14,7 +14,7 @@ headless, against the service under gunicorn on 127.0.0.1, over N seeded childre
    --p95-target (500 ms).
 4. gunicorn is stopped and the database dropped.
 
-Logs (server, seeding, locust's own) are kept in .run/load/.
+Logs (server, seeding, locust's own) are kept in .run/load/ (.run/<tag>/ with --tag).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from pathlib import Path
 
 from tests.liveserver import PROJECT_ROOT, ServerError, prepared_server
 
-OUTPUT = PROJECT_ROOT / ".run" / "load"
 SHARES = {"caseworkers": 0.4, "managers": 0.2, "teachers": 0.2, "tokens": 0.2}
 FIGURE = re.compile(r"^[a-z0-9_]+: \S+$")
 
@@ -63,6 +62,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--run-time", default="30s", help="locust's --run-time (default 30s)")
     parser.add_argument("--spawn-rate", type=float, default=5, help="users a second (default 5)")
     parser.add_argument("--p95-target", type=float, default=500, help="ms (default 500)")
+    parser.add_argument(
+        "--tag",
+        default="load",
+        help="the database is <name>_<tag>, the logs in .run/<tag>/ (default load): two runs "
+        "at once need two tags",
+    )
     arguments = parser.parse_args(argv)
     if arguments.users < 4 or arguments.children < 40 * arguments.users:
         parser.error("at least 4 users, and 40 children for each (one caseworker to 40)")
@@ -72,8 +77,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     arguments = _arguments(argv)
     kinds = counts(arguments.users)
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    accounts = OUTPUT / "accounts.json"
+    output = PROJECT_ROOT / ".run" / arguments.tag
+    output.mkdir(parents=True, exist_ok=True)
+    accounts = output / "accounts.json"
     python = sys.executable
     seed = [
         python,
@@ -97,8 +103,8 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     try:
         with prepared_server(
-            suffix="load",
-            log_path=OUTPUT / "server.log",
+            suffix=arguments.tag,
+            log_path=output / "server.log",
             setup=[seed],
             serve=gunicorn,
             environment={"DEBUG": "false"},
@@ -112,7 +118,7 @@ def main(argv: list[str]) -> int:
                 "LOADTEST_PASSWORD": server.password,
                 "LOADTEST_TOTP_SECRET": server.totp_secret,
             }
-            with (OUTPUT / "locust.log").open("w") as log:
+            with (output / "locust.log").open("w") as log:
                 ran = subprocess.run(  # noqa: S603
                     [
                         str(Path(python).with_name("locust")),
@@ -144,7 +150,7 @@ def main(argv: list[str]) -> int:
         print(f"users_{kind}: {count}")
     print("\n".join(lines))
     if "errors" not in figures:
-        print(f"locust printed no figures (exit {ran.returncode}): see {OUTPUT / 'locust.log'}")
+        print(f"locust printed no figures (exit {ran.returncode}): see {output / 'locust.log'}")
         return 1
     failed = int(figures["errors"]) > 0 or float(figures["p95_ms"]) > arguments.p95_target
     return 1 if failed else 0
