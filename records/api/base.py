@@ -11,8 +11,9 @@ records/api/section_views.py use it).
 - The API answers a signed-out request itself (403, as JSON): an API client cannot follow
   LoginRequiredMiddleware's redirect to the sign-in page.
 - The schema says so for every operation (ApiSchema): 403 to a stranger, 400 to a query value
-  of the wrong shape, 404 to a cursor the API did not write, each `{"detail": ...}` (found
-  by `make test-api`'s schemathesis run, issue 16).
+  of the wrong shape, 404 to a cursor the API did not write, each `{"detail": ...}`; and a
+  row's optional coded or e-mail field, shown blank ("") when it is, takes "" in the schema
+  (both found by `make test-api`'s schemathesis run, issue 16).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -99,6 +102,31 @@ class ApiSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code, None, direction)
         return responses
+
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False):
+        """A read-only field loses DRF's allow_blank (ModelSerializer drops it with
+        read_only), so a model field that may be blank is documented here as taking "": a
+        code list gains "" (drf-spectacular's BlankEnum), a format (e-mail) an empty string."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if not (field.read_only and _may_be_blank(field)):
+            return schema
+        if "enum" in schema:
+            return schema if "" in schema["enum"] else {**schema, "enum": [*schema["enum"], ""]}
+        if "format" in schema:
+            return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+        return schema
+
+
+def _may_be_blank(field: Any) -> bool:
+    """Whether the model text field behind a ModelSerializer's field may hold ""."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not isinstance(field.source, str) or "." in field.source:
+        return False
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(model_field, models.CharField) and model_field.blank
 
 
 class ApiView(APIView):
