@@ -49,6 +49,7 @@ class _Person(HttpUser):
         if not ACCOUNTS[self.kind]:
             raise StopUser
         self.username = ACCOUNTS[self.kind].pop()
+        # The password step leads to the code step; the code step out of the sign-in pages.
         self._post_form("/sign-in/", {"username": self.username, "password": PASSWORD})
         self._post_form("/sign-in/code/", {"code": code_now(TOTP_SECRET)})
         self.ids = self.find_ids()
@@ -66,7 +67,12 @@ class _Person(HttpUser):
             catch_response=True,
         ) as answer:
             location = answer.headers.get("Location", "")
-            if answer.status_code != 302 or location.startswith(path):
+            onward = (
+                location.startswith("/sign-in/code/")
+                if path == "/sign-in/"
+                else not location.startswith("/sign-in/")
+            )
+            if answer.status_code != 302 or not onward:
                 answer.failure(f"{self.username} refused at {path} ({answer.status_code})")
                 raise StopUser
 
