@@ -99,8 +99,13 @@ class CaseworkerUser(_Person):
     requests = plan.CASEWORKER
 
     def find_ids(self) -> dict[str, list[str]]:
-        listed = self.client.get(plan.CASEWORKER_CHILDREN, name="caseworker: api children")
-        return {"child": [child["id"] for child in listed.json()["results"]]}
+        with self.client.get(
+            plan.CASEWORKER_CHILDREN, name="caseworker: api children", catch_response=True
+        ) as listed:
+            children = [child["id"] for child in listed.json()["results"]]
+            if not children:
+                listed.failure(f"{self.username} sees no child: the seeding granted nothing")
+        return {"child": children}
 
 
 class ManagerUser(_Person):

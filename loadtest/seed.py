@@ -9,7 +9,9 @@ demo by loadtest/__main__.py).
   secret DEMO_TOTP_SECRET: that many of the bench's caseworkers (given a password and an
   authenticator through the services seed_demo uses), managers `load-manager-<n>`, and
   designated teachers `load-teacher-<n>` of the demo school's organisation; and API tokens of
-  the youth service's agreement, issued through the real token service.
+  the youth service's agreement, issued through the real token service. The bench seeds its
+  allocations in SQL, without object permissions; each load caseworker's are made again
+  through the allocation service, so the caseload shows its children.
 
 PATH receives them as JSON for locustfile.py (LOADTEST_ACCOUNTS).
 """
@@ -47,6 +49,28 @@ def _cohort(children: int) -> None:
     _progress(f"{children} children seeded in {time.perf_counter() - started:.0f}s")
 
 
+def _grant_caseload(caseworker) -> None:
+    """The bench writes allocations in SQL, without the object permissions that let a
+    caseworker see the child (the dashboard bench signs in only as a manager): this
+    caseworker's are made again through the allocation service, which grants them."""
+    from records.models import Allocation
+    from records.services import allocation_create
+
+    allocations = list(
+        Allocation.objects.filter(caseworker=caseworker, end_date__isnull=True).select_related(
+            "child"
+        )
+    )
+    Allocation.objects.filter(pk__in=[allocation.pk for allocation in allocations]).delete()
+    for allocation in allocations:
+        allocation_create(
+            actor=None,
+            child=allocation.child,
+            caseworker=caseworker,
+            start_date=allocation.start_date,
+        )
+
+
 def _accounts(*, caseworkers: int, managers: int, teachers: int, tokens: int) -> dict:
     from django.contrib.auth import get_user_model
 
@@ -81,6 +105,7 @@ def _accounts(*, caseworkers: int, managers: int, teachers: int, tokens: int) ->
             password=password,
         )
         two_factor.authenticator_set(user=user, secret=secret)
+        _grant_caseload(user)
         people["caseworkers"].append(username)
     for number in range(1, managers + 1):
         user = staff_user_ensure(
