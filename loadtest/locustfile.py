@@ -17,6 +17,7 @@ import os
 import random  # the simulated users' choices: nothing secret
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
@@ -50,17 +51,18 @@ class _Person(HttpUser):
             raise StopUser
         self.username = ACCOUNTS[self.kind].pop()
         # The password step leads to the code step; the code step out of the sign-in pages.
-        self._post_form("/sign-in/", {"username": self.username, "password": PASSWORD})
-        self._post_form("/sign-in/code/", {"code": code_now(TOTP_SECRET)})
+        self._post_form("/sign-in/", lambda: {"username": self.username, "password": PASSWORD})
+        # The code is read once the code page has answered: a slow page outlasts a code.
+        self._post_form("/sign-in/code/", lambda: {"code": code_now(TOTP_SECRET)})
         self.ids = self.find_ids()
 
-    def _post_form(self, path: str, fields: dict[str, str]) -> None:
+    def _post_form(self, path: str, fields: Callable[[], dict[str, str]]) -> None:
         name = f"{plan.SIGN_IN_PREFIX}: {path}"
         page = self.client.get(path, name=name)
         token = CSRF_INPUT.search(page.text)
         with self.client.post(
             path,
-            data={**fields, "csrfmiddlewaretoken": token.group(1) if token else ""},
+            data={**fields(), "csrfmiddlewaretoken": token.group(1) if token else ""},
             headers={"Referer": self.host + path},
             allow_redirects=False,
             name=name,
