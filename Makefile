@@ -3,6 +3,8 @@
 #   make run     the service on http://127.0.0.1:$(PORT) with synthetic demo data
 #   make test    the whole test suite (PYTEST_WORKERS=2 to run it on two processes)
 #   make test-e2e  the browser journeys (tests/e2e/) in Debian's Chromium against the real server
+#   make test-api  schemathesis against the API's OpenAPI schema on the real server
+#   make load      locust against the service under gunicorn over 20,000 seeded children
 #
 # Both use an embedded PostgreSQL kept in .run/postgres unless DATABASE_URL is set
 # (see virtualschool/devdb.py). `make test` uses the Redis at REDIS_URL (default
@@ -45,7 +47,7 @@ endif
 # The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
 AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
 
-.PHONY: help run test test-e2e lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing bench-retention
+.PHONY: help run test test-e2e test-api load lint audit format clean constraints bench bench-import bench-dashboard bench-returns bench-sharing bench-retention
 
 help:
 	@echo "make run          run the service with demo data on http://127.0.0.1:$(PORT)"
@@ -54,6 +56,14 @@ help:
 	@echo "make test-e2e     the browser journeys in /usr/bin/chromium (CHROMIUM= for another)"
 	@echo "                  against the real server on a fresh demo database; screenshots"
 	@echo "                  in .run/e2e-artefacts/ (E2E_ARGS='-k sharing' to pass pytest options)"
+	@echo "make test-api     schemathesis against the OpenAPI schema on the real server (fresh demo"
+	@echo "                  database) as caseworker, manager, admin, a recipient and an API token:"
+	@echo "                  no 5xx, every response as the schema says; FUZZ_MAX_SECONDS (60) per"
+	@echo "                  caller after a few minutes' set-up (FUZZ_ARGS for schemathesis run)"
+	@echo "make load         locust, headless, against gunicorn over 20,000 seeded children, 50 users"
+	@echo "                  for 2 minutes after the seeding (half an hour on a busy two-core"
+	@echo "                  machine): prints requests_per_s, p95_ms, errors (LOAD_ARGS="
+	@echo "                  '--children 2000 --users 10 --run-time 30s' for a small run)"
 	@echo "make bench        both benchmarks below (IMPORT_BENCH_ARGS, DASHBOARD_BENCH_ARGS for each)"
 	@echo "make bench-import     the attendance import (BENCH_ARGS='--children 20000': the 10x file)"
 	@echo "make bench-dashboard  the attendance dashboard (BENCH_ARGS='--children 20000 --years 3')"
@@ -96,6 +106,19 @@ test-e2e: $(VENV)/.installed-e2e static_build/.built
 		{ echo "No Chromium at $${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium" >&2; exit 1; }
 	DJANGO_SETTINGS_MODULE=virtualschool.settings.test $(DEVDB) \
 		$(VENV)/bin/pytest -p no:cacheprovider tests/e2e $(E2E_ARGS)
+
+# API fuzzing (tests/api_fuzz/, not collected by `make test`) and the load run (loadtest/): each
+# makes a fresh database beside DATABASE_URL's (or the embedded one's) with tests/liveserver.py,
+# as the browser journeys do, and drops it at the end. Neither is in `make test` or .ci/run.
+FUZZ_MAX_SECONDS ?= 60
+FUZZ_ARGS ?=
+LOAD_ARGS ?= --children 20000 --users 50 --run-time 2m
+
+test-api: $(VENV)/.installed-api-test static_build/.built
+	FUZZ_MAX_SECONDS=$(FUZZ_MAX_SECONDS) $(DEVDB) $(PY) -m tests.api_fuzz $(FUZZ_ARGS)
+
+load: $(VENV)/.installed-api-test static_build/.built
+	$(DEVDB) $(PY) -m loadtest $(LOAD_ARGS)
 
 # Benchmarks (bench/, dev-only: not installed, not in the image) print `name: value` lines;
 # docs/performance.md records what they measured.
@@ -186,6 +209,10 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(PY)
 
 $(VENV)/.installed-e2e: pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local,e2e]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+$(VENV)/.installed-api-test: pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,local,api-test]'
 	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json

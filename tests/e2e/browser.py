@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Download, Locator, Page
 
-from virtualschool.totp import code_now
+from tests.liveserver import Server, fresh_code
 
 # axe-core's impact levels that fail a page; "minor" and "moderate" are left to review.
 FAILING_IMPACTS = frozenset({"serious", "critical"})
@@ -26,7 +25,6 @@ REFLOW_WIDTH = 320
 # strict. Paths are matched from the start.
 KNOWN_REFLOW_FAILURES: dict[str, str] = {}
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
-TOTP_STEP_SECONDS = 30
 # Tab presses before giving up on reaching an element by keyboard.
 MAX_TABS = 200
 
@@ -37,13 +35,6 @@ SERVICE_TIME_ZONE = ZoneInfo("Europe/London")
 
 def service_today() -> date:
     return datetime.now(SERVICE_TIME_ZONE).date()
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    password: str
-    totp_secret: str
 
 
 @dataclass
@@ -199,7 +190,7 @@ class Browser:
         # A code is taken once: if this one was used already (by an earlier run against the
         # same server), the next one is.
         for _ in range(2):
-            self.fill(page.get_by_label("Code"), _fresh_code(self.server.totp_secret, username))
+            self.fill(page.get_by_label("Code"), fresh_code(self.server.totp_secret, username))
             self.click(page.get_by_role("button", name="Continue"))
             if "/sign-in/" not in page.url:
                 return
@@ -207,16 +198,6 @@ class Browser:
 
     def sign_out(self) -> None:
         self.click(self.page.get_by_role("button", name="Sign out"))
-
-
-_last_step: dict[str, int] = {}
-
-
-def _fresh_code(secret: str, username: str) -> str:
-    while int(time.time()) // TOTP_STEP_SECONDS <= _last_step.get(username, -1):
-        time.sleep(1)
-    _last_step[username] = int(time.time()) // TOTP_STEP_SECONDS
-    return code_now(secret)
 
 
 def _known_reflow_failure(path: str) -> str | None:

@@ -24,60 +24,18 @@ as a screenshot in .run/e2e-artefacts/.
 from __future__ import annotations
 
 import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import KNOWN_REFLOW_FAILURES, KNOWN_REFLOW_SEEN, Browser, Server
+from tests.e2e.browser import KNOWN_REFLOW_FAILURES, KNOWN_REFLOW_SEEN, Browser
+from tests.liveserver import Server, ServerError, prepared_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = PROJECT_ROOT / ".run" / "e2e-artefacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SERVER_START_TIMEOUT = 120
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _fresh_database(base_url: str) -> tuple[str, str]:
-    """A new empty database beside DATABASE_URL's, and the URL of its server's `postgres`
-    database (to drop it again)."""
-    parts = urlsplit(base_url)
-    name = parts.path.lstrip("/") or "virtualschool"
-    e2e_name = f"{name}_e2e"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{e2e_name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{e2e_name}"')
-    return urlunsplit(parts._replace(path=f"/{e2e_name}")), admin_url
-
-
-def _drop_database(admin_url: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -90,65 +48,16 @@ def server() -> Iterator[Server]:
             totp_secret=os.environ["DEMO_TOTP_SECRET"],
         )
         return
-    base_url = os.environ.get("DATABASE_URL")
-    if not base_url:
-        pytest.fail("DATABASE_URL is unset: run the journeys with `make test-e2e`.")
-    database_url, admin_url = _fresh_database(base_url)
-    password = secrets.token_urlsafe(12)
-    totp_secret = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "virtualschool.totp", "--new"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-    ).stdout.strip()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="virtualschool.settings.local",
-        DATABASE_URL=database_url,
-        DEMO_PASSWORD=password,
-        DEMO_TOTP_SECRET=totp_secret,
-    )
-    manage = [sys.executable, "manage.py"]
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTEFACTS / "server.log").open("w")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        if subprocess.run(  # noqa: S603
-            manage + command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        ).returncode:
-            log.close()
-            pytest.fail(f"manage.py {command[0]} failed: see {log.name}")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(  # noqa: S603
-        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    started = prepared_server(suffix="e2e", log_path=ARTEFACTS / "server.log")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None:
-                pytest.fail(f"the server exited ({process.returncode}): see {log.name}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /healthz in {SERVER_START_TIMEOUT}s")
-            time.sleep(0.5)
-        yield Server(url=url, password=password, totp_secret=totp_secret)
+        running = started.__enter__()
+    except ServerError as error:
+        pytest.fail(str(error))
+    try:
+        yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        _drop_database(admin_url, database_url)
+        started.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
