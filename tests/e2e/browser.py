@@ -18,11 +18,11 @@ from tests.liveserver import Server, fresh_code
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 # WCAG 1.4.10 reflow: content at 320 CSS pixels wide without scrolling in two dimensions.
 REFLOW_WIDTH = 320
-# Pages that scroll sideways at 320 px today, each because of a wide GOV.UK table (measured
-# 2026-12-04, see docs/ARCHITECTURE.md "Tests"): a page listed here may overflow, and each
-# time it does the run says so at its end ("reflow known to fail"); any page not listed fails
-# on overflow. A tab overflows only once it lists something wide, so the entries are not
-# strict. Paths are matched from the start.
+# Pages known to scroll sideways at 320 px, each with the reason (see docs/ARCHITECTURE.md
+# "Tests"): a page listed here may overflow, and each time it does the run says so at its end
+# ("reflow known to fail"); any page not listed fails on overflow. None since 2026-12-04, when
+# the last wide tables moved into scroll regions and single records into summary lists: add an
+# entry only with a reason and a plan to remove it. Paths are matched from the start.
 KNOWN_REFLOW_FAILURES: dict[str, str] = {}
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
 # Tab presses before giving up on reaching an element by keyboard.
