@@ -83,11 +83,13 @@ def _age_q(agreement: SharingAgreement, on: datetime.date) -> Q:
     return condition
 
 
-def _la_q(code: str, on: datetime.date) -> Q:
+def _la_q(code: str, on: datetime.date, *, ons_code: str = "") -> Q:
     """Children authority `code` is responsible for, or who are placed in its area on `on`
-    (a looked-after episode open that day with the placement's LA code)."""
+    (a looked-after episode open that day whose placement LA is its LA code or, when the
+    organisation gives one, its ONS code: PL_LA may carry either)."""
+    area = [code, ons_code] if ons_code else [code]
     placed = LegalStatusEpisode.objects.filter(
-        spans.open_q(on), child=OuterRef("pk"), cohort=LegalCohort.CLA, placement_la=code
+        spans.open_q(on), child=OuterRef("pk"), cohort=LegalCohort.CLA, placement_la__in=area
     )
     responsible = Q(responsible_la_code=code)
     if code == settings.LOCAL_AUTHORITY_CODE:
@@ -127,11 +129,14 @@ def cohort(agreement: SharingAgreement, on: datetime.date) -> Cohort:
         children = children.filter(Exists(roll))
         result.applied.append(f"On the roll of the school with URN {organisation.identifier}")
     elif agreement.scope == Scope.LA_RESPONSIBLE_OR_PLACED:
-        children = children.filter(_la_q(organisation.identifier, on))
+        children = children.filter(
+            _la_q(organisation.identifier, on, ons_code=organisation.ons_code)
+        )
+        also = f" or ONS code {organisation.ons_code}" if organisation.ons_code else ""
         result.applied.append(
             f"The authority with LA code {organisation.identifier} is responsible for them, "
             "or they are placed in its area on the day (a looked-after episode open that day "
-            "with that placement LA)"
+            f"with that placement LA{also})"
         )
     elif agreement.scope == Scope.POST_16:
         enrolled = _provider_q(organisation, on)
@@ -148,8 +153,8 @@ def cohort(agreement: SharingAgreement, on: datetime.date) -> Cohort:
         recipient_type=organisation.type,
     )
     result.applied.append(
-        f"Not children with a 'do not share with' restriction for "
-        f"{organisation.get_type_display().lower()}s"
+        "Not children with a 'do not share with' restriction for this type of recipient "
+        f"({organisation.get_type_display().lower()})"
     )
     children = children.exclude(Exists(restricted)).filter(_age_q(agreement, on))
     if agreement.min_age is not None or agreement.max_age is not None:

@@ -44,6 +44,15 @@ class OrganisationForm(forms.Form):
         help_text="A school's URN, a provider's UKPRN, an authority's LA code or an NHS ODS code",
     )
     identifier = forms.CharField(label="Identifier value", max_length=10, required=False)
+    ons_code = forms.CharField(
+        label="ONS code (optional)",
+        max_length=9,
+        required=False,
+        help_text=(
+            "Another local authority's 9-character ONS code, like E09000033. The SSDA903 "
+            "return may name the area a child is placed in by this code instead of the LA code"
+        ),
+    )
     contact_name = forms.CharField(label="Contact's name", max_length=200, required=False)
     contact_email = forms.CharField(
         label="Contact's email address",

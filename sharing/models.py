@@ -50,6 +50,9 @@ class RecipientOrganisation(models.Model):
         "Identifier", max_length=10, choices=IdentifierKind.choices, blank=True
     )
     identifier = models.CharField("Identifier value", max_length=10, blank=True)
+    # An authority known by its LA code may also give its ONS code: the SSDA903 return's PL_LA
+    # (the area a child is placed in) can carry either, so "placed in its area" matches both.
+    ons_code = models.CharField("ONS code", max_length=9, blank=True)
     contact_name = models.CharField(max_length=200)
     contact_email = models.EmailField(max_length=254)
     contact_phone = models.CharField(max_length=30, blank=True)

@@ -47,7 +47,7 @@ from sharing.models import (
     Statute,
 )
 from sharing.permissions import can_manage_sharing, can_restrict_sharing
-from sharing.validation import identifier_errors
+from sharing.validation import identifier_errors, ons_code_errors
 from staff import services as staff_services
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role
@@ -71,6 +71,7 @@ ORGANISATION_FIELDS = (
     "type",
     "identifier_kind",
     "identifier",
+    "ons_code",
     "contact_name",
     "contact_email",
     "contact_phone",
@@ -144,6 +145,7 @@ def _record(actor, *, organisation=None, agreement=None, field: str, before: Any
 def _clean_organisation(values: dict[str, Any]) -> dict[str, Any]:
     cleaned = {name: str(values.get(name) or "").strip() for name in ORGANISATION_FIELDS}
     cleaned["identifier"] = cleaned["identifier"].upper()
+    cleaned["ons_code"] = cleaned["ons_code"].upper()
     return cleaned
 
 
@@ -159,6 +161,7 @@ def _organisation_errors(values: dict[str, str], *, pk: int | None) -> dict[str,
                 type=values["type"], kind=values["identifier_kind"], value=values["identifier"]
             )
         )
+    errors.update(ons_code_errors(kind=values["identifier_kind"], value=values["ons_code"]))
     if "identifier" not in errors and values["identifier"]:
         taken = RecipientOrganisation.objects.filter(
             type=values["type"],

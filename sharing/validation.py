@@ -24,6 +24,12 @@ SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
     ),
 }
 
+# An English upper-tier authority's ONS code (the children's services authorities): E06
+# unitary authorities, E08 metropolitan districts, E09 London boroughs, E10 counties, then six
+# digits. The 903 validator derives PL_LA as this code from the placement's postcode
+# (SocialFinanceDigitalLabs/quality-lac-data-beta-validator, validator903/datastore.py).
+ONS_CODE = re.compile(r"E(06|08|09|10)\d{6}")
+
 # The identifier kinds each type of organisation is known by; the DfE needs none.
 KINDS_FOR_TYPE: dict[str, tuple[str, ...]] = {
     RecipientType.DFE: (),
@@ -35,6 +41,22 @@ KINDS_FOR_TYPE: dict[str, tuple[str, ...]] = {
     RecipientType.COUNCIL: (IdentifierKind.LA_CODE,),
     RecipientType.NHS_TRUST: (IdentifierKind.ODS,),
 }
+
+
+def ons_code_errors(*, kind: str, value: str) -> dict[str, list[str]]:
+    """What is wrong with an organisation's ONS code; an authority known by LA code only may
+    have one, and it is optional."""
+    if not value:
+        return {}
+    if kind != IdentifierKind.LA_CODE:
+        return {"ons_code": ["Only an authority identified by its LA code has an ONS code"]}
+    if not ONS_CODE.fullmatch(value):
+        return {
+            "ons_code": [
+                "Enter a real ONS code: E06, E08, E09 or E10 then 6 digits, like E09000033"
+            ]
+        }
+    return {}
 
 
 def identifier_errors(*, type: str, kind: str, value: str) -> dict[str, list[str]]:

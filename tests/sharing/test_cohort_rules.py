@@ -274,3 +274,61 @@ def test_the_responsible_authority_set_on_the_characteristics_page_is_the_cohort
     )
     assert response.status_code == 302
     assert child.pk in _covered(other_la)
+
+
+# --- PL_LA as an ONS code ---------------------------------------------------------------------
+# The SSDA903 validator derives PL_LA from the placement's postcode as the ONS code of the
+# upper-tier authority (E10000003), so an authority may give its ONS code beside its LA code.
+
+
+def test_an_authority_s_ons_code_also_finds_the_children_placed_in_its_area(admin_user):
+    organisation = _organisation(admin_user, "other_la", "la_code", THEIRS, "Southshire")
+    agreement = services.agreement_draft(
+        actor=admin_user,
+        **agreement_values(organisation, scope="la", min_age=None, max_age=None),
+    )
+    by_ons = _looked_after(placed="E10000003")
+    by_code = _looked_after(placed=THEIRS)
+    assert _covered(agreement) == {by_code.pk}
+
+    services.organisation_edit(
+        actor=admin_user,
+        organisation=organisation,
+        name="Southshire",
+        type="other_la",
+        identifier_kind="la_code",
+        identifier=THEIRS,
+        ons_code="e10000003",
+        contact_name="C",
+        contact_email="c@example.invalid",
+    )
+    agreement.organisation.refresh_from_db()
+    assert agreement.organisation.ons_code == "E10000003"
+    assert _covered(agreement) == {by_code.pk, by_ons.pk}
+    assert any("or ONS code E10000003" in rule for rule in cohort(agreement, DAY).applied)
+
+
+@pytest.mark.parametrize(
+    ("type", "kind", "identifier", "ons_code", "message"),
+    [
+        ("other_la", "la_code", THEIRS, "E07000001", "Enter a real ONS code"),
+        ("other_la", "la_code", THEIRS, "874", "Enter a real ONS code"),
+        ("school", "urn", "100123", "E09000033", "Only an authority identified by its LA code"),
+    ],
+)
+def test_a_bad_ons_code_is_refused_naming_the_field(
+    admin_user, type, kind, identifier, ons_code, message
+):
+    with pytest.raises(DomainError) as refused:
+        services.organisation_add(
+            actor=admin_user,
+            name="Recipient",
+            type=type,
+            identifier_kind=kind,
+            identifier=identifier,
+            ons_code=ons_code,
+            contact_name="C",
+            contact_email="c@example.invalid",
+        )
+    assert message in " ".join(refused.value.message_dict["ons_code"])
+    assert not RecipientOrganisation.objects.exists()

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import URLPattern, get_resolver, reverse
 
 from sharing import services
-from sharing.models import SharingAgreement
+from sharing.models import RecipientOrganisation, SharingAgreement
 from tests.conftest import signed_in
 from tests.factories import ChildFactory, EpisodeFactory
 from tests.sharing.conftest import agreement_values
@@ -195,6 +195,28 @@ def test_an_organisation_is_added_on_its_page_with_every_error_at_once(admin_use
         },
     )
     assert response.status_code == 302
+
+
+def test_another_authority_s_ons_code_is_set_on_the_organisation_page(admin_user):
+    client = signed_in(admin_user)
+    values = {
+        "name": "Southshire",
+        "type": "other_la",
+        "identifier_kind": "la_code",
+        "identifier": "874",
+        "ons_code": "E10-3",
+        "contact_name": "C",
+        "contact_email": "c@example.invalid",
+    }
+    response = client.post(reverse("sharing:organisation-add"), values)
+    assert "Enter a real ONS code" in response.content.decode()
+    assert not RecipientOrganisation.objects.exists()
+    response = client.post(reverse("sharing:organisation-add"), {**values, "ons_code": "E10000003"})
+    assert response.status_code == 302
+    organisation = RecipientOrganisation.objects.get()
+    assert organisation.ons_code == "E10000003"
+    page = client.get(reverse("sharing:organisation-detail", kwargs={"pk": organisation.pk}))
+    assert "ONS code E10000003" in page.content.decode()
 
 
 def test_a_recipient_user_is_added_on_the_organisation_page(admin_user, organisation):
