@@ -123,15 +123,20 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
             continue
         morning = "L" if rng.random() < 0.03 else "/"
         marks += [SessionMark(day, "AM", morning, school), SessionMark(day, "PM", "\\", school)]
-    if _persistently_absent_in_care(child, academic_year, today):
+    # The year group the school recorded, else the one of the child's age, as the dashboard
+    # reads it (records/selectors/dashboards/scope.py).
+    year_group = (enrolment.nc_year if enrolment else "") or str(
+        year_group_in(child.date_of_birth, academic_year)
+    )
+    if _persistently_absent_in_care(child, year_group, today):
         marks = _with_more_absence(child, marks)
     if marks:
         attendance_record(actor=staff.manager, child=child, sessions=marks)
 
 
-def _persistently_absent_in_care(child: Child, academic_year: int, today: date) -> bool:
+def _persistently_absent_in_care(child: Child, year_group: str, today: date) -> bool:
     """Two in three children in care (an open CLA episode) in year 10, by date of birth."""
-    if year_group_in(child.date_of_birth, academic_year) != 10:
+    if year_group != "10":
         return False
     if child.date_of_birth.toordinal() % 3 == 0:
         return False

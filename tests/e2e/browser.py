@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +39,8 @@ KNOWN_REFLOW_FAILURES = {
     r"/sharing/agreements/(\d+/)?$": "the agreements table; an agreement's changes table",
     r"/sharing/agreements/\d+/extracts/$": "the table of an agreement's extract files",
     r"/sharing/extracts/$": "the recipient's table of extract files",
+    # Measured 2026-12-04 by the PEP journey: the child summary's blocks, as on /children/<id>/.
+    r"/portal/children/[0-9a-f-]{36}/$": "the child's attendance and other tables (1,094 px)",
 }
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
 TOTP_STEP_SECONDS = 30
@@ -51,11 +56,33 @@ def service_today() -> date:
     return datetime.now(SERVICE_TIME_ZONE).date()
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
 @dataclass(frozen=True)
 class Server:
     url: str
     password: str
     totp_secret: str
+    # The environment of the server's manage.py (its database), for what a journey needs done
+    # beside the pages: the daily retention sweep, which Celery beat runs in production. None
+    # for a server named by E2E_SERVER_URL: the caller's own environment, make run's settings.
+    env: dict[str, str] | None = field(default=None, repr=False)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the server's database; its output."""
+        env = self.env or {**os.environ, "DJANGO_SETTINGS_MODULE": "virtualschool.settings.local"}
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
 
 
 @dataclass

@@ -12,7 +12,8 @@
 - stops the server and drops the database at the end.
 
 With E2E_SERVER_URL set, the journeys run against that server instead (a `make run` already
-up, with its DEMO_PASSWORD and DEMO_TOTP_SECRET in the environment): nothing is started.
+up, with its DEMO_PASSWORD and DEMO_TOTP_SECRET in the environment, and its DATABASE_URL for
+the management command a journey runs, the retention sweep): nothing is started.
 
 Every page a journey visits goes through `Browser.visited()`, which runs axe-core (the copy
 axe-playwright-python ships, injected into the page: no CDN) and fails on any serious or
@@ -32,16 +33,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import KNOWN_REFLOW_FAILURES, KNOWN_REFLOW_SEEN, Browser, Server
+from tests.e2e.browser import (
+    KNOWN_REFLOW_FAILURES,
+    KNOWN_REFLOW_SEEN,
+    PROJECT_ROOT,
+    Browser,
+    Server,
+)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = PROJECT_ROOT / ".run" / "e2e-artefacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SERVER_START_TIMEOUT = 120
@@ -139,7 +144,7 @@ def server() -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer /healthz in {SERVER_START_TIMEOUT}s")
             time.sleep(0.5)
-        yield Server(url=url, password=password, totp_secret=totp_secret)
+        yield Server(url=url, password=password, totp_secret=totp_secret, env=env)
     finally:
         process.terminate()
         try:
