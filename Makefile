@@ -43,6 +43,11 @@ endif
 ifeq ($(DEMO_TOTP_SECRET),)
 DEMO_TOTP_SECRET_FILE := .run/demo-totp-secret
 endif
+# Likewise the secret of the demo's API token (the DfE's agreement): DEMO_API_TOKEN, or one
+# made on first use and kept in .run/demo-api-token.
+ifeq ($(DEMO_API_TOKEN),)
+DEMO_API_TOKEN_FILE := .run/demo-api-token
+endif
 
 # The project's own code, for bandit (tests/ is left out: see [tool.bandit] in pyproject.toml).
 AUDIT_CODE := $(wildcard virtualschool records sharing retention staff)
@@ -77,10 +82,12 @@ help:
 	@echo "make clean        stop the embedded database and Valkey, remove .run/ and built static files"
 	@echo "make constraints  rewrite constraints.txt from what is installed in .venv"
 
-run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SECRET_FILE)
+run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SECRET_FILE) \
+		$(DEMO_API_TOKEN_FILE)
 	@DJANGO_SETTINGS_MODULE=virtualschool.settings.local; export DJANGO_SETTINGS_MODULE; \
 	DEMO_PASSWORD="$${DEMO_PASSWORD:-$$(cat .run/demo-password)}"; export DEMO_PASSWORD; \
 	DEMO_TOTP_SECRET="$${DEMO_TOTP_SECRET:-$$(cat .run/demo-totp-secret)}"; export DEMO_TOTP_SECRET; \
+	DEMO_API_TOKEN="$${DEMO_API_TOKEN:-$$(cat .run/demo-api-token)}"; export DEMO_API_TOKEN; \
 	$(DEVDB) $(PY) manage.py migrate --noinput && \
 	$(DEVDB) $(PY) manage.py seed_demo --if-empty && \
 	echo && \
@@ -89,6 +96,8 @@ run: $(VENV)/.installed static_build/.built $(DEMO_PASSWORD_FILE) $(DEMO_TOTP_SE
 		"with password $$DEMO_PASSWORD" && \
 	echo "then enter the code from an authenticator app set up with the key $$DEMO_TOTP_SECRET" && \
 	echo "(every demo user has it), or the code printed by:  $(PY) -m virtualschool.totp" && \
+	echo "The DfE's machine client: Authorization: Bearer $$DEMO_API_TOKEN" \
+		"(on /api/sharing/agreements/); youth has an extract file ready at /sharing/extracts/" && \
 	echo && \
 	exec $(DEVDB) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -230,3 +239,7 @@ static_build/.built: node_modules/.installed $(FRONTEND_SOURCES)
 .run/demo-totp-secret: | $(VENV)/.installed
 	@mkdir -p .run
 	@umask 077 && $(PY) -m virtualschool.totp --new > $@.new && mv $@.new $@
+
+.run/demo-api-token: | $(PY)
+	@mkdir -p .run
+	@umask 077 && $(PY) -c 'import secrets; print("vs_" + secrets.token_urlsafe(32))' > $@.new && mv $@.new $@

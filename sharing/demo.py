@@ -2,7 +2,12 @@
 recipient type with an agreement, and the recipient users youth, school, dfe, nhs and
 otherla. Written through sharing.services, as the pages write them: `admin` drafts each
 agreement and `admin2` approves it, except the health agency's, left a draft so the demo
-shows an approval. Synthetic: no real organisation's contact."""
+shows an approval. Synthetic: no real organisation's contact.
+
+What the machine recipients use (issue 13): an API token for the DfE's agreement, its secret
+DEMO_API_TOKEN when that is set (`make run` keeps one in .run/demo-api-token and prints it),
+else a new one printed once; and a CSV extract file ready for the youth support service to
+download, built through sharing.extracts as an Admin's request builds it."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from records import spans
 from records.calendar import years_after
@@ -18,9 +24,15 @@ from records.demo import DEMO_LA_CODE, DEMO_PLACED_ELSEWHERE
 from records.models import Pep, School
 from records.models.pep import PepStatus
 from records.services import pep as pep_services
-from sharing import services
+from sharing import extracts, services
 from sharing.cohort import cohort
-from sharing.models import RecipientOrganisation, SharingAgreement
+from sharing.models import (
+    AgreementToken,
+    ExtractFile,
+    ExtractStatus,
+    RecipientOrganisation,
+    SharingAgreement,
+)
 from sharing.portal import portal_for, releases_peps
 from virtualschool.demo import DemoContext
 
@@ -175,6 +187,9 @@ AGREEMENTS: dict[str, dict[str, Any]] = {
 # admin drafts every agreement and admin2 approves it, but for this one, left a draft so
 # the demo shows an approval: admin2 can approve it, admin (its author) cannot.
 LEFT_DRAFT = {"health"}
+# The agreement whose machine client has the demo API token, and the one with an extract file.
+TOKEN_FOR, TOKEN_NAME, TOKEN_DAYS = "dfe", "Demo statistics client", 365
+EXTRACT_FOR = "youth"
 
 
 def _demo_school(today: datetime.date) -> School | None:
@@ -218,10 +233,13 @@ def _organisation(admin: Any, key: str, today: datetime.date) -> RecipientOrgani
     )
 
 
-def _agreement(admin: Any, approver: Any, key: str, organisation, today: datetime.date) -> None:
+def _agreement(
+    admin: Any, approver: Any, key: str, organisation, today: datetime.date
+) -> SharingAgreement:
     values = AGREEMENTS[key]
-    if SharingAgreement.objects.filter(organisation=organisation, name=values["name"]).exists():
-        return
+    existing = SharingAgreement.objects.filter(organisation=organisation, name=values["name"])
+    if existing.exists():
+        return existing.get()
     start = datetime.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
     agreement = services.agreement_draft(
         actor=admin,
@@ -233,7 +251,47 @@ def _agreement(admin: Any, approver: Any, key: str, organisation, today: datetim
         **values,
     )
     if key not in LEFT_DRAFT:
-        services.agreement_approve(actor=approver, agreement=agreement)
+        agreement = services.agreement_approve(actor=approver, agreement=agreement)
+    return agreement
+
+
+def _api_token(admin: Any, agreement: SharingAgreement, context: DemoContext) -> None:
+    """The agreement's demo token: with DEMO_API_TOKEN, a token of that secret (unless one
+    has it already); without, a new one unless the agreement has a live token, its secret
+    printed once."""
+    if context.api_token:
+        if AgreementToken.objects.filter(
+            secret_sha256=services.token_hash(context.api_token)
+        ).exists():
+            return
+    elif AgreementToken.objects.filter(
+        agreement=agreement, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists():
+        return
+    _, secret = services.token_issue(
+        actor=admin,
+        agreement=agreement,
+        name=TOKEN_NAME,
+        days=TOKEN_DAYS,
+        secret=context.api_token or None,
+    )
+    if not context.api_token:
+        context.notes.append(
+            f"API token for {agreement.name!r} (shown once; set DEMO_API_TOKEN to choose it):"
+            f" {secret}"
+        )
+
+
+def _extract_file(admin: Any, agreement: SharingAgreement) -> None:
+    """A CSV extract file of the agreement ready to download, unless one is: requested and
+    built through sharing.extracts (the build is done here, so the file is ready when the
+    demo is; the queued task then finds it built and leaves it)."""
+    if ExtractFile.objects.filter(
+        agreement=agreement, status=ExtractStatus.READY, expires_at__gt=timezone.now()
+    ).exists():
+        return
+    extract = extracts.extract_request(actor=admin, agreement=agreement, fmt="csv")
+    extracts.extract_build(extract_id=extract.pk)
 
 
 def _teacher_writes_a_plan(teacher: Any) -> None:
@@ -263,15 +321,18 @@ def _teacher_writes_a_plan(teacher: Any) -> None:
 
 
 def seed_sharing(context: DemoContext) -> dict[str, Any]:
-    """The demo organisations, agreements and recipient users, and a plan the school's
-    designated teacher has begun; safe to run again."""
+    """The demo organisations, agreements and recipient users, a plan the school's
+    designated teacher has begun, the DfE client's API token and the youth support
+    service's extract file; safe to run again."""
     admin, approver = context.users["admin"], context.users["admin2"]
-    organisations = {}
+    organisations, agreements = {}, {}
     for key in ["school", *ORGANISATIONS]:
         organisation = _organisation(admin, key, context.today)
         if organisation is not None:
             organisations[key] = organisation
-            _agreement(admin, approver, key, organisation, context.today)
+            agreements[key] = _agreement(admin, approver, key, organisation, context.today)
+    _api_token(admin, agreements[TOKEN_FOR], context)
+    _extract_file(admin, agreements[EXTRACT_FOR])
     users = {
         username: services.recipient_user_ensure(
             organisation=organisations[key],

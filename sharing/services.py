@@ -823,6 +823,12 @@ TOKEN_DAYS_DEFAULT = 90
 # client's key that lasts longer outlives the people who remember issuing it.
 TOKEN_DAYS_MAX = 366
 TOKEN_NAME_MAX = 100
+TOKEN_PREFIX = "vs_"  # noqa: S105 - the prefix every secret starts with, not a secret
+# A secret given to token_issue (the demo's, from DEMO_API_TOKEN) is as strong as one it
+# makes: its prefix and at least 32 URL-safe characters (192 bits as token_urlsafe's).
+TOKEN_GIVEN_BODY_MIN = 32
+TOKEN_GIVEN_MIN = len(TOKEN_PREFIX) + TOKEN_GIVEN_BODY_MIN
+_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def token_hash(secret: str) -> str:
@@ -865,20 +871,26 @@ def token_issue(
     name: str,
     expires_on: datetime.date | None = None,
     days: int | None = TOKEN_DAYS_DEFAULT,
+    secret: str | None = None,
 ) -> tuple[AgreementToken, str]:
     """A new token for the agreement's machine client, and its secret: shown once, never
     stored (only its SHA-256 is). It lasts to the end of `expires_on` in Europe/London
     (without it, `days` from today; a page passes days=None so that an empty date is an
     error): tomorrow at the earliest, TOKEN_DAYS_MAX days away at
-    the latest. Refused, nothing stored, without a name or with an expiry out of range."""
+    the latest. Refused, nothing stored, without a name or with an expiry out of range.
+    The secret is made here; only seed_demo gives one (DEMO_API_TOKEN, so a script knows
+    the demo's token), and it must look like one made here and be no token's already."""
     _check_actor(actor)
     if expires_on is None and isinstance(days, int):
         expires_on = today() + datetime.timedelta(days=days)
     errors = token_check(name=name, expires_on=expires_on)
+    if secret is not None:
+        errors.update(_given_secret_errors(secret))
     if errors:
         raise DomainError(errors)
     name = name.strip()
-    secret = "vs_" + secrets.token_urlsafe(32)
+    if secret is None:
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     end = datetime.datetime.combine(
         expires_on + datetime.timedelta(days=1), datetime.time(), tzinfo=LONDON
     )
@@ -901,6 +913,24 @@ def token_issue(
         )
     logger.info("Token %s for agreement %s issued by %r", token.pk, agreement.pk, _name(actor))
     return token, secret
+
+
+def _given_secret_errors(secret: str) -> dict[str, list[str]]:
+    body = secret.removeprefix(TOKEN_PREFIX)
+    if (
+        not secret.startswith(TOKEN_PREFIX)
+        or len(secret) < TOKEN_GIVEN_MIN
+        or not set(body) <= _URL_SAFE
+    ):
+        return {
+            "secret": [
+                f"A token's secret is {TOKEN_PREFIX} then at least {TOKEN_GIVEN_BODY_MIN}"
+                " letters, digits, - or _"
+            ]
+        }
+    if AgreementToken.objects.filter(secret_sha256=token_hash(secret)).exists():
+        return {"secret": ["Another token has this secret already"]}
+    return {}
 
 
 def token_revoke(*, actor: Any, token: AgreementToken) -> AgreementToken:

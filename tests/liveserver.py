@@ -49,6 +49,24 @@ class Server:
     # run against the same database while it is up.
     env: dict[str, str] | None = None
 
+    def manage(self, *args: str) -> str:
+        """Run a management command against the server's database while it is up, as an
+        operator would (the journeys' daily retention sweep, which beat runs in production);
+        its output. A server named by E2E_SERVER_URL has no env: the caller's own, make run's
+        settings."""
+        env = self.env or {**os.environ, "DJANGO_SETTINGS_MODULE": "virtualschool.settings.local"}
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
+
 
 class ServerError(RuntimeError):
     """The server or one of its set-up commands failed; the message names the log."""

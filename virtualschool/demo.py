@@ -9,7 +9,7 @@ each part, in its transaction, after the children are made.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,10 @@ class DemoContext:
     users: dict[str, Any]  # the demo staff by username (admin, admin2, ...)
     password: str
     today: date
+    # The demo API token's secret (DEMO_API_TOKEN), or "" for a part to make one.
+    api_token: str = ""
+    # What a part has to tell the person seeding (a secret shown once): seed_demo prints it.
+    notes: list[str] = field(default_factory=list)
 
 
 # Returns the accounts the part made or brought up to date, by username, so seed_demo gives

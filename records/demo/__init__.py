@@ -28,6 +28,7 @@ from records.demo import (
     safeguarding,
 )
 from records.demo import schools as schools_demo
+from records.demo.closed_cases import closed_case_children
 from records.models import Child, School
 from records.upn import check_letter
 
@@ -50,6 +51,9 @@ DEMO_LA_CODE = "873"  # an LA number used only as a prefix for synthetic UPNs an
 # local authority").
 DEMO_PLACED_ELSEWHERE = "874"
 SCHOOL_SUFFIXES = ("Primary School", "Academy", "High School", "C of E Primary School")
+# Of every ten demo children, at most two in all, one is a child in need whose case closed
+# so long ago that their record is due for destruction (records/demo/closed_cases.py).
+CLOSED_CASES_MAX, CLOSED_CASE_EVERY = 2, 10
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,15 @@ def _schools(fake: Faker, rng: random.Random, count: int) -> list[School]:
 
 
 def seed_children(*, count: int, seed: int, staff: DemoStaff, today: date) -> int:
-    """Create `count` synthetic children with statuses, schools and allocations."""
+    """Create `count` synthetic children with statuses, schools and allocations; the last
+    of them (one in ten, two at most) with a case closed long ago, due for destruction."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     schools = _schools(fake, rng, max(4, count // 8))
+    closed = min(CLOSED_CASES_MAX, count // CLOSED_CASE_EVERY)
     created = 0
-    for _ in range(count):
+    for _ in range(count - closed):
         child = _child(fake, rng, staff, today)
         _status(rng, child, staff, today)
         for area in AREAS:
@@ -102,7 +108,8 @@ def seed_children(*, count: int, seed: int, staff: DemoStaff, today: date) -> in
                 start_date=today - timedelta(days=rng.randint(0, 700)),
             )
         created += 1
-    return created
+    made = closed_case_children(count=closed, fake=fake, rng=rng, staff=staff, today=today)
+    return created + len(made)
 
 
 def _child(fake: Faker, rng: random.Random, staff: DemoStaff, today: date) -> Child:

@@ -6,14 +6,24 @@ codes (illness, appointments, holidays, unexplained absence, suspension); a few 
 persistently or severely absent. Holidays and INSET closures (#) fall on the same days for
 every child, as they would in one authority. Written through attendance_record, one batch per
 child, so the summaries and the batch audit are made as a real recording makes them.
+
+Children in care in year 10 are persistently absent more often than any other group (the
+DfE's "Outcomes for children in need, including children looked after" release), so two in
+three of them in the demo miss a fifth or more of their sessions: the manager's dashboard
+then has looked-after children in year 10 to drill into. Their extra absences are drawn from
+a generator of their own (seeded by the date of birth), so the shared one draws exactly what
+it drew before, and every other child's demo rows stay as they were.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from records.calendar import academic_year_of, easter_sunday
+from records.codes import Cohort
+from records.codes.assessment import year_group_in
 from records.models import Child, School
 from records.services.attendance import SessionMark, attendance_record
 
@@ -23,6 +33,9 @@ ABSENCE_CODES = ("I", "I", "I", "I", "M", "M", "O", "N", "G", "C", "E", "U")
 # Share of days missed: most children attend well; some are persistently absent (10%+),
 # a very few severely (50%+).
 PROFILES = ((0.86, (0.0, 0.06)), (0.11, (0.11, 0.3)), (0.03, (0.5, 0.7)))
+# The share of days a persistently absent child in care in year 10 misses, at least.
+IN_CARE_YEAR_10_ABSENCE = (0.2, 0.3)
+ATTENDED = frozenset({"/", "\\", "L"})
 
 
 def _week_of(day: date) -> set[date]:
@@ -110,5 +123,41 @@ def fill(*, rng: random.Random, child: Child, staff, schools: list[School], toda
             continue
         morning = "L" if rng.random() < 0.03 else "/"
         marks += [SessionMark(day, "AM", morning, school), SessionMark(day, "PM", "\\", school)]
+    # The year group the school recorded, else the one of the child's age, as the dashboard
+    # reads it (records/selectors/dashboards/scope.py).
+    year_group = (enrolment.nc_year if enrolment else "") or str(
+        year_group_in(child.date_of_birth, academic_year)
+    )
+    if _persistently_absent_in_care(child, year_group, today):
+        marks = _with_more_absence(child, marks)
     if marks:
         attendance_record(actor=staff.manager, child=child, sessions=marks)
+
+
+def _persistently_absent_in_care(child: Child, year_group: str, today: date) -> bool:
+    """Two in three children in care (an open CLA episode) in year 10, by date of birth."""
+    if year_group != "10":
+        return False
+    if child.date_of_birth.toordinal() % 3 == 0:
+        return False
+    return any(
+        episode.cohort == Cohort.CLA and episode.is_open_on(today)
+        for episode in child.episodes.all()
+    )
+
+
+def _with_more_absence(child: Child, marks: list[SessionMark]) -> list[SessionMark]:
+    """The marks with more attended days turned into absent ones (both sessions, a real
+    absence code), drawn from the child's own generator, not the shared one."""
+    own = random.Random(child.date_of_birth.toordinal())  # noqa: S311 - demo data, not a secret
+    rate = own.uniform(*IN_CARE_YEAR_10_ABSENCE)
+    by_day: dict[date, list[SessionMark]] = {}
+    for mark in marks:
+        by_day.setdefault(mark.date, []).append(mark)
+    changed = []
+    for day_marks in by_day.values():
+        if all(mark.code in ATTENDED for mark in day_marks) and own.random() < rate:
+            code = own.choice(ABSENCE_CODES)
+            day_marks = [replace(mark, code=code) for mark in day_marks]
+        changed += day_marks
+    return changed

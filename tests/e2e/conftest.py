@@ -12,7 +12,8 @@
 - stops the server and drops the database at the end.
 
 With E2E_SERVER_URL set, the journeys run against that server instead (a `make run` already
-up, with its DEMO_PASSWORD and DEMO_TOTP_SECRET in the environment): nothing is started.
+up, with its DEMO_PASSWORD and DEMO_TOTP_SECRET in the environment, and its DATABASE_URL for
+the management command a journey runs, the retention sweep): nothing is started.
 
 Every page a journey visits goes through `Browser.visited()`, which runs axe-core (the copy
 axe-playwright-python ships, injected into the page: no CDN) and fails on any serious or
@@ -25,15 +26,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import KNOWN_REFLOW_FAILURES, KNOWN_REFLOW_SEEN, Browser
-from tests.liveserver import Server, ServerError, prepared_server
+from tests.liveserver import PROJECT_ROOT, Server, ServerError, prepared_server
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = PROJECT_ROOT / ".run" / "e2e-artefacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 

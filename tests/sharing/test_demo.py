@@ -3,14 +3,26 @@ recipient users, who sign in with the demo password and code and reach none of s
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
 from sharing.demo import RECIPIENT_USERS
-from sharing.models import RecipientOrganisation, RecipientType, SharingAgreement
+from sharing.models import (
+    AgreementToken,
+    ExtractFile,
+    ExtractStatus,
+    RecipientOrganisation,
+    RecipientType,
+    SharingAgreement,
+)
 from sharing.selectors import agreements_active
+from sharing.services import token_hash
 from virtualschool import totp
 from virtualschool.roles import Role, user_has_role
 
@@ -68,3 +80,69 @@ def test_the_demo_designated_teacher_opens_the_portal_with_children_on_roll():
     assert children[0].name in page.content.decode()
     youth = _demo_client("youth")
     assert youth.get(reverse("portal:children")).status_code == 404
+
+
+API_TOKEN = "vs_" + "demo-token-for-scripts_0123456789abcdef"
+
+
+def test_the_demo_api_token_is_the_one_the_environment_gives():
+    call_command("seed_demo", children=12, password=PASSWORD, api_token=API_TOKEN, verbosity=0)
+    token = AgreementToken.objects.get()
+    assert token.agreement.organisation.type == "dfe"
+    assert token.secret_sha256 != API_TOKEN and token.prefix == API_TOKEN[:10]
+    listing = Client().get(
+        reverse("sharing-api:agreements"), headers={"authorization": f"Bearer {API_TOKEN}"}
+    )
+    assert listing.status_code == 200, listing.content
+    assert token.agreement.name in listing.content.decode()
+    dataset = Client().get(
+        reverse("sharing-api:dataset-csv", kwargs={"pk": token.agreement.pk}),
+        headers={"authorization": f"Bearer {API_TOKEN}"},
+    )
+    assert dataset.status_code == 200
+    # Again, as `make run` does each time: the same token, no second one.
+    call_command("seed_demo", password=PASSWORD, api_token=API_TOKEN, if_empty=True, verbosity=0)
+    assert AgreementToken.objects.get() == token
+    assert Client().get(reverse("sharing-api:agreements")).status_code in {401, 403}
+
+
+def test_without_one_a_token_is_made_and_its_secret_printed_once():
+    out = io.StringIO()
+    call_command("seed_demo", children=0, password=PASSWORD, api_token="", stdout=out)
+    secret = re.search(r"\bvs_[\w-]{32,}", out.getvalue()).group(0)
+    assert AgreementToken.objects.get().secret_sha256 == token_hash(secret)
+    listing = Client().get(
+        reverse("sharing-api:agreements"), headers={"authorization": f"Bearer {secret}"}
+    )
+    assert listing.status_code == 200
+    again = io.StringIO()
+    call_command("seed_demo", children=0, password=PASSWORD, api_token="", stdout=again)
+    assert "vs_" not in again.getvalue()
+    assert AgreementToken.objects.count() == 1
+
+
+@pytest.mark.parametrize("secret", ["vs_short", "not-a-token-" + "x" * 40, "vs_" + "é" * 40])
+def test_a_weak_demo_token_is_refused_and_nothing_is_stored(secret):
+    with pytest.raises(CommandError, match="vs_ then at least 32"):
+        call_command("seed_demo", children=0, password=PASSWORD, api_token=secret, verbosity=0)
+    assert not AgreementToken.objects.exists()
+    assert not SharingAgreement.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_the_youth_service_has_an_extract_file_ready():
+    call_command("seed_demo", children=40, password=PASSWORD, totp_secret=TOTP_SECRET, verbosity=0)
+    extract = ExtractFile.objects.get()
+    assert extract.status == ExtractStatus.READY
+    assert extract.agreement.organisation.type == "youth_support"
+    assert extract.child_count >= 1
+    youth = _demo_client("youth")
+    page = youth.get(reverse("sharing-extracts:list"))
+    assert page.status_code == 200
+    download = youth.get(reverse("sharing-extracts:download", kwargs={"pk": extract.pk}))
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert body.count("\n") > extract.row_count  # the data dictionary, then the records
+    # Seeding again leaves the ready file as it is.
+    call_command("seed_demo", password=PASSWORD, if_empty=True, verbosity=0)
+    assert ExtractFile.objects.get() == extract

@@ -19,6 +19,7 @@ from sharing import services
 from sharing.models import AgreementToken, DisclosureLogEntry, SharingChange
 from tests.conftest import signed_in
 from tests.sharing.test_api import _child, _clock_and_throttle, active, recipient  # noqa: F401
+from virtualschool.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,21 @@ def test_the_token_list_is_a_fixed_number_of_queries(admin_user, admin2, active)
         assert page.content.count(b"CRM <span") == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_given_secret_must_be_strong_and_unused(admin_user, active):  # noqa: F811
+    """seed_demo's DEMO_API_TOKEN: a secret given to token_issue is taken only if it is as
+    strong as one token_issue makes and no token has it; else nothing is stored."""
+    given = "vs_" + "A1-_" * 8
+    token, secret = services.token_issue(
+        actor=admin_user, agreement=active, name="Demo client", secret=given
+    )
+    assert secret == given and token.secret_sha256 == services.token_hash(given)
+    for weak in (given[:-1], "xx_" + given[3:], given[:-1] + "!"):
+        with pytest.raises(DomainError) as refused:
+            services.token_issue(actor=admin_user, agreement=active, name="Weak", secret=weak)
+        assert "secret" in refused.value.message_dict
+    with pytest.raises(DomainError) as taken:
+        services.token_issue(actor=admin_user, agreement=active, name="Again", secret=given)
+    assert taken.value.message_dict["secret"] == ["Another token has this secret already"]
+    assert AgreementToken.objects.count() == 1

@@ -54,6 +54,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--api-token",
+            default=os.environ.get("DEMO_API_TOKEN", ""),
+            help=(
+                "the secret of the demo's API token (the DfE's agreement): vs_ then at least 32 "
+                "letters, digits, - or _ (default: the DEMO_API_TOKEN environment variable; "
+                "without one, a token is made and its secret printed once)"
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="only add children when there are none yet (users are always brought up to date)",
@@ -66,20 +75,11 @@ class Command(BaseCommand):
         seed: int,
         password: str,
         totp_secret: str,
+        api_token: str,
         if_empty: bool,
         **options,
     ):
-        if not password:
-            raise CommandError("Give the demo users' password with --password or DEMO_PASSWORD.")
-        if children < 0:
-            raise CommandError("--children must be 0 or more.")
-        if totp_secret:
-            try:
-                two_factor.secret_from_base32(totp_secret)
-            except DomainError as error:
-                raise CommandError(
-                    f"--totp-secret / DEMO_TOTP_SECRET: {error.messages[0]}"
-                ) from None
+        _check_options(password=password, children=children, totp_secret=totp_secret)
         with transaction.atomic():
             users = {
                 username: staff_user_ensure(
@@ -104,11 +104,29 @@ class Command(BaseCommand):
                     decider=users["admin"],
                 )
                 created = seed_children(count=children, seed=seed, staff=staff, today=today)
-            _other_parts(DemoContext(users=users, password=password, today=today), totp_secret)
+            context = DemoContext(users=users, password=password, today=today, api_token=api_token)
+            try:
+                _other_parts(context, totp_secret)
+            except DomainError as error:
+                raise CommandError("; ".join(error.messages)) from None
         if created is None:
             self.stdout.write("Demo children already present; users brought up to date.")
         else:
             self.stdout.write(f"Created {created} synthetic children and the demo users.")
+        for note in context.notes:
+            self.stdout.write(note)
+
+
+def _check_options(*, password: str, children: int, totp_secret: str) -> None:
+    if not password:
+        raise CommandError("Give the demo users' password with --password or DEMO_PASSWORD.")
+    if children < 0:
+        raise CommandError("--children must be 0 or more.")
+    if totp_secret:
+        try:
+            two_factor.secret_from_base32(totp_secret)
+        except DomainError as error:
+            raise CommandError(f"--totp-secret / DEMO_TOTP_SECRET: {error.messages[0]}") from None
 
 
 def _other_parts(context: DemoContext, totp_secret: str) -> None:
