@@ -35,6 +35,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from records.categories import DataCategory
 from records.child_blocks import ChildBlock
@@ -190,7 +191,7 @@ def portal_child_blocks(
             continue
         rows = [r["values"] for r in records if r["table"] == plan.entry.table]
         labels = [_label(model, name) for name in plan.fields]
-        heading = str(model._meta.verbose_name_plural).capitalize()
+        heading = capfirst(str(model._meta.verbose_name_plural))
         if plan.entry.reach is Reach.SELF:
             values = rows[0] if rows else {}
             pairs = [
@@ -223,7 +224,7 @@ def portal_child_blocks(
 
 
 def _label(model: type[models.Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name).capitalize()
+    return capfirst(str(model._meta.get_field(name).verbose_name))
 
 
 def _related_names(dataset: datasets.Dataset, records: list[dict]) -> dict[tuple, str]:

@@ -194,6 +194,8 @@ def test_the_child_page_shows_exactly_what_the_agreement_releases(agreement, tea
     # Contact (the address) and social care (the legal status) are not released.
     assert child.postcode not in text
     assert "Looked after" not in text
+    # Labels keep their capitals, as the model writes them ("UPN", not "Upn").
+    assert "UPN" in text and "Upn" not in text
 
 
 def test_a_field_outside_the_categories_never_appears(admin_user, admin2, organisation, school):
