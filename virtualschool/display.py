@@ -112,7 +112,7 @@ def change_rows(
     from the database than `changes` did."""
     rows = []
     for change in changes:
-        field = _model_field(model, change.field)
+        field = model_field(model, change.field)
         rows.append(
             ChangeRow(
                 at=change.at,
@@ -125,14 +125,16 @@ def change_rows(
     return rows
 
 
-def _model_field(model: type[models.Model] | None, name: str) -> models.Field | None:
+def model_field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    """`model`'s own field called `name` (a column, not a reverse relation), or None: an
+    audit trail names fields by these names, and some it names are not fields."""
     if model is None:
         return None
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    return field if isinstance(field, models.Field) else None
+    return field if getattr(field, "concrete", False) else None
 
 
 def _own_label(change: Any) -> str:

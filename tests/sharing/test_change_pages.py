@@ -80,9 +80,12 @@ def edited(admin_user, college):
     return agreement
 
 
+def _page(user, name: str, pk: int) -> str:
+    return signed_in(user).get(reverse(name, kwargs={"pk": pk})).content.decode()
+
+
 def _agreement_page(admin_user, agreement) -> str:
-    url = reverse("sharing:agreement-detail", kwargs={"pk": agreement.pk})
-    return signed_in(admin_user).get(url).content.decode()
+    return _page(admin_user, "sharing:agreement-detail", agreement.pk)
 
 
 def test_an_agreements_changes_show_labels_dates_yes_no_and_lists_on_its_page(admin_user, edited):
@@ -180,8 +183,7 @@ def test_an_organisations_changes_show_labels_on_its_page(admin_user, organisati
         contact_name="Ada Brook",
         contact_email="team@example.invalid",
     )
-    url = reverse("sharing:organisation-detail", kwargs={"pk": organisation.pk})
-    page = signed_in(admin_user).get(url).content.decode()
+    page = _page(admin_user, "sharing:organisation-detail", organisation.pk)
     rows = _rows(page)
     assert ("Type", "Youth support service", "Another local authority") in rows
     assert ("Type", "–", "Youth support service") in rows
@@ -206,8 +208,7 @@ def test_a_staff_accounts_changes_show_labels_on_its_page(admin_user):
     staff_services.staff_role_set(
         actor=admin_user, user=person, role=Role.CASEWORKER, sensitive=True
     )
-    url = reverse("staff:detail", kwargs={"pk": person.pk})
-    page = signed_in(admin_user).get(url).content.decode()
+    page = _page(admin_user, "staff:detail", person.pk)
     rows = _rows(page)
     assert ("Role", "No role", "Caseworker") in rows
     assert ("Sensitive information", "No", "Yes") in rows
