@@ -25,13 +25,14 @@ from types import SimpleNamespace
 
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from records.datamap import DATA_MAP
 from records.display import display_value, from_logged
 from records.models import Child, EntryRemoval
 from records.permissions import UserLike, can_see_field
+from virtualschool.display import model_field
 
 # The link from a row to its child is how the history was found; showing it adds nothing.
 HIDDEN_FIELDS = frozenset({"child"})
@@ -221,16 +222,6 @@ def _both_empty(change: Change) -> bool:
     return change.before == change.after == EMPTY
 
 
-def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
-    if model is None:
-        return None
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    return field if getattr(field, "concrete", False) else None
-
-
 def _retired(
     model: type[models.Model] | None, name: str
 ) -> tuple[str, type[models.Model], str] | None:
@@ -252,7 +243,7 @@ def _related_labels(
     wanted: dict[type[models.Model], set[str]] = defaultdict(set)
     for _entry, model, visible in shown:
         for name, values in visible.items():
-            field = _field(model, name)
+            field = model_field(model, name)
             if field is not None and field.many_to_one:
                 # A removed row's keys are redacted (records/services/removal.py): no row.
                 wanted[field.related_model].update(
@@ -280,7 +271,7 @@ def _change(
     values: list[str],
     related: dict[tuple[type, str], str],
 ) -> Change:
-    field = _field(model, name)
+    field = model_field(model, name)
     retired = _retired(model, name)
     label = str(field.verbose_name) if field is not None else retired[0] if retired else name
     before, after = (_display(field, value, related) for value in values)

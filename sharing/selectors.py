@@ -37,6 +37,7 @@ from sharing.models import (
 )
 from sharing.permissions import can_generate_extracts, can_restrict_sharing
 from sharing.services import today
+from virtualschool.display import ChangeRow, change_rows
 from virtualschool.roles import Role, user_has_role
 
 User = get_user_model()
@@ -67,8 +68,12 @@ def organisation_members(*, organisation: RecipientOrganisation) -> QuerySet:
     )
 
 
-def organisation_changes(*, organisation: RecipientOrganisation) -> QuerySet[SharingChange]:
-    return SharingChange.objects.filter(organisation=organisation).select_related("actor")
+def organisation_changes(*, organisation: RecipientOrganisation) -> list[ChangeRow]:
+    """The organisation's changes, newest first, as its page shows them: each field by its
+    verbose name ("Identifier"), each value as the page shows it ("Youth support service")
+    (virtualschool.display.change_rows); one query."""
+    changes = SharingChange.objects.filter(organisation=organisation).select_related("actor")
+    return change_rows(changes, model=RecipientOrganisation)
 
 
 def organisation_choices() -> QuerySet[RecipientOrganisation]:
@@ -109,8 +114,12 @@ def agreement_get(*, pk: int) -> SharingAgreement:
     return agreement
 
 
-def agreement_changes(*, agreement: SharingAgreement) -> QuerySet[SharingChange]:
-    return SharingChange.objects.filter(agreement=agreement).select_related("actor")
+def agreement_changes(*, agreement: SharingAgreement) -> list[ChangeRow]:
+    """The agreement's changes, newest first, as its page shows them: "Lawful basis (UK GDPR
+    Article 6)", "Article 6(1)(e): public task", "31 January 2027", "Yes", the data
+    categories' names (virtualschool.display.change_rows); one query."""
+    changes = SharingChange.objects.filter(agreement=agreement).select_related("actor")
+    return change_rows(changes, model=SharingAgreement)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from sharing.models import (
 from sharing.permissions import can_manage_sharing, can_restrict_sharing
 from sharing.validation import identifier_errors, ons_code_errors
 from staff import services as staff_services
+from virtualschool.display import change_text, display_value
 from virtualschool.errors import DomainError
 from virtualschool.roles import Role
 
@@ -116,26 +117,14 @@ def _name(user: Any) -> str:
     return user.get_username() if getattr(user, "is_authenticated", False) else "anonymous"
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return str(value)
-    return str(value)
-
-
 def _record(actor, *, organisation=None, agreement=None, field: str, before: Any, after: Any):
     SharingChange.objects.create(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         organisation=organisation,
         agreement=agreement,
         field=field,
-        before=_shown(before),
-        after=_shown(after),
+        before=change_text(before),
+        after=change_text(after),
     )
 
 
@@ -909,7 +898,7 @@ def token_issue(
             agreement=agreement,
             field="token expires",
             before="",
-            after=f"{token.prefix}…: end of {expires_on.isoformat()}",
+            after=f"{token.prefix}…: end of {display_value(expires_on)}",
         )
     logger.info("Token %s for agreement %s issued by %r", token.pk, agreement.pk, _name(actor))
     return token, secret

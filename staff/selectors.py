@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.models import StaffChange
+from virtualschool.display import ChangeRow, change_rows
 from virtualschool.roles import Perm, Role
 
 User = get_user_model()
@@ -95,6 +96,9 @@ def staff_get(*, pk: int) -> Any:
     return _with_lockout(user)
 
 
-def staff_changes(*, user: Any) -> QuerySet[StaffChange]:
-    """The audit trail of one account, newest first, with who made each change."""
-    return StaffChange.objects.filter(subject=user).select_related("actor")
+def staff_changes(*, user: Any) -> list[ChangeRow]:
+    """The audit trail of one account, newest first, with who made each change, as the
+    changes table shows it (virtualschool.display.change_rows): each part of the account by
+    its label ("Two-factor sign-in"); one query."""
+    changes = StaffChange.objects.filter(subject=user).select_related("actor")
+    return change_rows(changes)
