@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from records.calendar import academic_year_of
@@ -40,7 +40,7 @@ def user_label(user: UserLike) -> str:
 def school_options(*, user: UserLike) -> list[tuple[str, str]]:
     """Schools that have had a child the user may see on their roll (one query). A manager
     sees every child, so their list is every school with an enrolment: no join to the
-    children, which would only hash all of them to keep every row."""
+    children, which would only look each enrolment's child up to keep every row."""
     on_roll = Enrolment.objects.filter(school=OuterRef("pk"))
     if not can_view_all_children(user):
         on_roll = on_roll.filter(child__in=children_visible_to(user).values("pk"))
@@ -56,18 +56,15 @@ def caseworker_options(*, user: UserLike) -> list[tuple[str, str]] | None:
     """Caseworkers a manager may filter by: everyone in the Caseworker role, and anyone who
     has held an allocation (a caseworker who has left still heads past years' rows, and the
     row's drill-down link filters by them); None for a caseworker, whose dashboard is their
-    own caseload already. One query, or none: two semi-joins, each table read once and
-    hashed, rather than an outer join to every user's groups, an OR filter over the joined
-    rows and a DISTINCT sort of them all."""
+    own caseload already. One query, or none."""
     if not can_view_all_children(user):
         return None
-    in_role = User.groups.through.objects.filter(
-        user=OuterRef("pk"), group__name=Role.CASEWORKER.value
-    )
     caseworkers = (
         User.objects.filter(
-            Exists(in_role) | Exists(Allocation.objects.filter(caseworker=OuterRef("pk")))
+            Q(groups__name=Role.CASEWORKER.value)
+            | Exists(Allocation.objects.filter(caseworker=OuterRef("pk")))
         )
+        .distinct()
         .order_by("first_name", "last_name", "username")
         .values_list(*NAME_FIELDS)
     )
