@@ -287,18 +287,11 @@ def test_the_pep_dashboard_reads_its_pp_plus_position_in_its_one_statement(
     from records.selectors.dashboards.scope import Period, Scope
     from records.selectors.ppplus import ppplus_position
 
-    approved = _ask(caseworker, plan, "500")
-    services.ppplus_request_approve(
-        actor=manager, request=approved, expected_version=approved.version, amount=Decimal("400")
-    )
-    approved.refresh_from_db()
-    services.ppplus_spend_record(
-        actor=manager,
-        request=approved,
-        spent_on=date(2025, 11, 3),
-        amount=Decimal("150"),
-        bought="Tutoring",
-    )
+    asked = _ask(caseworker, plan, "500")
+    decision = {"expected_version": asked.version, "amount": Decimal("400")}
+    approved = services.ppplus_request_approve(actor=manager, request=asked, **decision)
+    spend = {"spent_on": date(2025, 11, 3), "amount": Decimal("150"), "bought": "Tutoring"}
+    services.ppplus_spend_record(actor=manager, request=approved, **spend)
     _ask(caseworker, plan, "200")
     ChildFactory()  # in no cohort: not in view
     period = Period.of_term(2025, "autumn")
