@@ -2,10 +2,14 @@
 requests waiting for a decision, and the position (allocated, requested, approved, spent)
 by child, by school and in total for a financial year.
 
-The position is one SQL statement over any queryset (or subquery) of children the caller
-gives: each figure is a correlated subquery per child, so a dashboard scoping its own
-children (records/selectors/dashboards) calls `ppplus_position` and gets the same figures
-the managers' page shows.
+The position in total is one set-based SQL statement (`ppplus_totals_sql`) over any SELECT
+of children the caller gives: the year's requests, approvals and spend are each aggregated
+once per child (GROUP BY) and joined to the children, never looked up child by child. A
+dashboard scoping its own children (records/selectors/dashboards/pep.py) puts the same SQL
+over the children in view it already computed, so it shows the figures the managers' page
+shows without computing the view twice. The per-child rows of the managers' page
+(`ppplus_child_rows`) are the same figures as subqueries of one child each; a test holds the
+two equal (tests/records/test_selectors_ppplus.py).
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -45,6 +52,7 @@ from records.models import (
     LegalStatusEpisode,
     Pep,
     PpPlusRequest,
+    PpPlusSpend,
     PpPlusStatus,
     School,
 )
@@ -125,14 +133,66 @@ def _figures(row: dict) -> PpPlusFigures:
     )
 
 
+def ppplus_totals_sql(
+    *, children_sql: str, children_params: list[Any], year: int
+) -> tuple[str, list[Any]]:
+    """A SELECT of one row, `children`, `allocated`, `requested`, `approved` and `spent` (the
+    columns of PpPlusFigures), over the children of `children_sql` (a SELECT or a CTE's name
+    with a `child_id` column, one row per child, and its parameters). The year's
+    requests (every request made, and the approved amounts of those approved) and the spend
+    from them are each aggregated once, by child, and joined: one pass over each table,
+    however many children."""
+    requests, spends = _table(PpPlusRequest), _table(PpPlusSpend)
+    sql = f"""
+        SELECT count(*) AS children, count(*) * %s AS allocated,
+            coalesce(sum(r.requested), 0) AS requested,
+            coalesce(sum(r.approved), 0) AS approved,
+            coalesce(sum(s.spent), 0) AS spent
+        FROM ({children_sql}) AS kids
+        LEFT JOIN (
+            SELECT child_id, sum(amount) AS requested,
+                sum(approved_amount) FILTER (WHERE status = %s) AS approved
+            FROM {requests} WHERE financial_year = %s GROUP BY child_id
+        ) r ON r.child_id = kids.child_id
+        LEFT JOIN (
+            SELECT rq.child_id, sum(sp.amount) AS spent
+            FROM {spends} sp JOIN {requests} rq ON rq.id = sp.request_id
+            WHERE rq.financial_year = %s GROUP BY rq.child_id
+        ) s ON s.child_id = kids.child_id
+    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
+    return sql, [
+        allocation_for(year),
+        *children_params,
+        PpPlusStatus.APPROVED.value,
+        year,
+        year,
+    ]
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def ppplus_figures_of(row: tuple) -> PpPlusFigures:
+    """PpPlusFigures from a row of `ppplus_totals_sql`'s columns, in order."""
+    return _figures(dict(zip(("children", *FIGURES), row, strict=True)))
+
+
 def ppplus_position(*, children: QuerySet[Child], year: int) -> PpPlusFigures:
-    """The year's position over the children given, in total: one SQL statement (the
-    children's school is not needed, so not looked up)."""
-    expressions = _figure_expressions(year)
-    totals = Child.objects.filter(pk__in=children.values("pk")).aggregate(
-        children=Count("pk"), **{name: Sum(expressions[name]) for name in FIGURES}
+    """The year's position over the children given, in total: one set-based statement
+    (`ppplus_totals_sql`; the children's school is not needed, so not looked up)."""
+    try:
+        children_sql, params = (
+            children.order_by().values(child_id=F("pk")).distinct().query.sql_with_params()
+        )
+    except EmptyResultSet:  # Child.objects.none(): nothing to read
+        return _figures({"children": 0, **dict.fromkeys(FIGURES)})
+    sql, params = ppplus_totals_sql(
+        children_sql=children_sql, children_params=list(params), year=year
     )
-    return _figures(totals)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return ppplus_figures_of(cursor.fetchone())
 
 
 @dataclass(frozen=True)

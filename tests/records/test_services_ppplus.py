@@ -273,3 +273,38 @@ def test_the_pep_dashboard_shows_the_pp_plus_position_of_the_children_in_its_vie
     assert (mine.children, mine.requested) == (1, Decimal("300"))
     assert (everyone.children, everyone.requested) == (2, Decimal("420"))
     assert everyone.allocated == 2 * Decimal("2630")
+
+
+def test_the_pep_dashboard_reads_its_pp_plus_position_in_its_one_statement(
+    caseworker, manager, plan, django_assert_num_queries
+):
+    """The PP+ position is computed in the dashboard's own statement, over the children in
+    view it already computed (no second scope query), and is ppplus_position's over them:
+    approved and spent included."""
+    from records.models import Child
+    from records.permissions import can_view_all_children
+    from records.selectors.dashboards import pep as pep_dashboards
+    from records.selectors.dashboards.scope import Period, Scope
+    from records.selectors.ppplus import ppplus_position
+
+    asked = _ask(caseworker, plan, "500")
+    decision = {"expected_version": asked.version, "amount": Decimal("400")}
+    approved = services.ppplus_request_approve(actor=manager, request=asked, **decision)
+    spend = {"spent_on": date(2025, 11, 3), "amount": Decimal("150"), "bought": "Tutoring"}
+    services.ppplus_spend_record(actor=manager, request=approved, **spend)
+    _ask(caseworker, plan, "200")
+    ChildFactory()  # in no cohort: not in view
+    period = Period.of_term(2025, "autumn")
+    scope = Scope(
+        period=period, period_params={"year": "2025", "period": period.term}, breakdowns=()
+    )
+    can_view_all_children(manager)  # the user's permissions, read once per user object
+    with django_assert_num_queries(1):
+        pp_plus = pep_dashboards.pep_dashboard(user=manager, scope=scope).pp_plus
+    assert (pp_plus.children, pp_plus.requested, pp_plus.approved, pp_plus.spent) == (
+        1,
+        Decimal("700"),
+        Decimal("400"),
+        Decimal("150"),
+    )
+    assert pp_plus == ppplus_position(children=Child.objects.filter(pk=plan.child_id), year=2025)

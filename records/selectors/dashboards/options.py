@@ -43,10 +43,12 @@ def user_label(user: UserLike) -> str:
 
 
 def school_options(*, user: UserLike) -> list[tuple[str, str]]:
-    """Schools that have had a child the user may see on their roll (one query)."""
-    on_roll = Enrolment.objects.filter(
-        school=OuterRef("pk"), child__in=children_visible_to(user).values("pk")
-    )
+    """Schools that have had a child the user may see on their roll (one query). A manager
+    sees every child, so their list is every school with an enrolment: no join to the
+    children, which would only look each enrolment's child up to keep every row."""
+    on_roll = Enrolment.objects.filter(school=OuterRef("pk"))
+    if not can_view_all_children(user):
+        on_roll = on_roll.filter(child__in=children_visible_to(user).values("pk"))
     return [
         (str(pk), name)
         for pk, name in School.objects.filter(Exists(on_roll))

@@ -19,8 +19,9 @@ entered as `selectors.pep.care_entered` reads it (touching looked-after episodes
   the as-at day) is complete.
 - QA ratings: the rating of the term's latest plan once submitted (submitted, returned,
   QA-rated or complete), or "not rated".
-- The PP+ position: `records.selectors.ppplus.ppplus_position` over the same children in view
-  (scope.py's SELECT as a subquery), for the financial year of the as-at day: one statement.
+- The PP+ position: `records.selectors.ppplus.ppplus_totals_sql` (the SQL of `ppplus_position`)
+  over the same children in view, for the financial year of the as-at day, in the same
+  statement: it reads the statement's `scope` CTE, so the view is computed once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from records.attendance import percent
@@ -58,7 +58,7 @@ from records.selectors.dashboards.scope import (
     scope_children_sql,
     table_name,
 )
-from records.selectors.ppplus import ppplus_position
+from records.selectors.ppplus import ppplus_figures_of, ppplus_totals_sql
 
 # Which children a figure stands for, for drill-down links (?show=).
 SHOW_ALL = "all"
@@ -328,15 +328,24 @@ def _figures_sql() -> str:
 
 def pep_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
     """The one statement behind the dashboard: a JSON array of the whole view's figures and
-    each breakdown row's. Exposed for the query-count tests."""
+    each breakdown row's, then the PP+ position's columns (`ppplus_totals_sql`) over the
+    same children in view, read from the statement's own `scope` CTE: the view is computed
+    once for both. Exposed for the query-count tests."""
     per_child, params = per_child_sql(user=user, scope=scope)
     leading, group_by = grouping_sql(scope.breakdown_dimensions)
+    pp_plus, pp_plus_params = ppplus_totals_sql(
+        children_sql="SELECT child_id FROM scope",
+        children_params=[],
+        year=financial_year_of(scope.period.as_at),
+    )
     sql = f"""
         WITH {per_child},
-        groups AS (SELECT {leading}, {_figures_sql()} FROM per_child {group_by})
-        SELECT coalesce(json_agg(groups), '[]') FROM groups
+        groups AS (SELECT {leading}, {_figures_sql()} FROM per_child {group_by}),
+        pp_plus AS ({pp_plus})
+        SELECT (SELECT coalesce(json_agg(groups), '[]') FROM groups), pp_plus.*
+        FROM pp_plus
     """  # noqa: S608 - identifiers from model metadata; every value is a parameter
-    return sql, params
+    return sql, [*params, *pp_plus_params]
 
 
 _FIGURES = (
@@ -354,11 +363,13 @@ _FIGURES = (
 
 def pep_dashboard(*, user: UserLike, scope: Scope) -> PepDashboard:
     """Everything the PEP dashboard shows for `scope`, as `user` may see it, in three queries
-    (the statement, then school and caseworker names), whatever the cohort's size."""
+    (the statement, with the PP+ position, then school and caseworker names), whatever the
+    cohort's size."""
     sql, params = pep_dashboard_sql(user=user, scope=scope)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        groups = decoded_json(cursor.fetchone()[0])
+        groups_json, *pp_plus = cursor.fetchone()
+    groups = decoded_json(groups_json)
     for row in groups:
         row["value"] = dimension_value(row["dimension"], row["value"])
     names = names_for(
@@ -381,17 +392,13 @@ def pep_dashboard(*, user: UserLike, scope: Scope) -> PepDashboard:
     overall = next((row for row in rows if row.dimension == "all"), None)
     if overall is None:
         overall = PepFigures("all", None, "All children in view", *([0] * len(_FIGURES)))
-    children_sql, children_params = scope_children_sql(user=user, scope=scope)
-    # scope.py's SELECT: identifiers from model metadata, every value a parameter.
-    in_view_sql = f"SELECT child_id FROM ({children_sql}) AS in_view"  # noqa: S608
-    in_view = Child.objects.filter(pk__in=RawSQL(in_view_sql, children_params))  # noqa: S611
     financial_year = financial_year_of(scope.period.as_at)
     return PepDashboard(
         scope=scope,
         term=pep_term(scope),
         overall=overall,
         breakdowns=breakdowns_of(rows, scope.breakdown_dimensions),
-        pp_plus=ppplus_position(children=in_view, year=financial_year),
+        pp_plus=ppplus_figures_of(pp_plus),
         pp_plus_year=financial_year_label(financial_year),
     )
 
