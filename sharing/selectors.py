@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from records.categories import DataCategory
 from records.child_blocks import ChildBlock
@@ -151,8 +152,8 @@ def released_fields(categories: list[str]) -> list[CategoryFields]:
         category = DataCategory(value)
         fields = [
             ReleasedField(
-                table=str(entry.model._meta.verbose_name).capitalize(),
-                field=str(entry.model._meta.get_field(name).verbose_name).capitalize(),
+                table=capfirst(str(entry.model._meta.verbose_name)),
+                field=capfirst(str(entry.model._meta.get_field(name).verbose_name)),
             )
             for entry, name in DATA_MAP.fields_in(category)
             if entry.area not in NOT_RELEASED_AREAS and name not in entry.copies

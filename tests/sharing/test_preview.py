@@ -123,6 +123,7 @@ def test_the_fields_come_from_the_data_map(draft):
     identity = {(f.table, f.field) for f in preview.categories[0].fields}
     assert ("Child", "Date of birth") in identity
     assert ("Child", "First name") in identity
+    assert ("Child", "UPN") in identity  # the model's capitals kept, not "Upn"
     # Nothing outside the record: no audit-log copies, grants or import rejections.
     assert not any("log" in table.lower() for table, _ in identity)
 
