@@ -408,8 +408,16 @@ def summary_counts_from_sql(
 def year_totals_sql(years_from: str, years_params: list[Any]) -> tuple[str, list[Any]]:
     """A SELECT of AttendanceYear's columns for each (child_id, academic_year) of
     `years_from` (a FROM-clause item `y(child_id, academic_year)`) that has term summaries:
-    the sum of its terms (which must be up to date), and its weeks as two arrays of
-    YEAR_WEEKS counts, indexed by year_week_index, from its AttendanceWeek rows."""
+    the sum of its terms (which must be up to date), and from its AttendanceWeek rows its
+    weeks as arrays of YEAR_WEEKS counts, indexed by year_week_index (possible, attended,
+    authorised, unauthorised), and each week's running total of each of ABSENCE_CODES since
+    the year's first week (week_absence_to: a date range's reasons are two of its rows)."""
+    slots = range(len(ABSENCE_CODES))
+    per_code = ", ".join(
+        f"sum(coalesce((w.absence_by_code ->> %s)::integer, 0)) AS code_{i}" for i in slots
+    )
+    running = ", ".join(f"sum(coalesce(p.code_{i}, 0)) OVER weeks AS code_{i}" for i in slots)
+    row = ", ".join(f"r.code_{i}::integer" for i in slots)
     weeks = connection.ops.quote_name(AttendanceWeek._meta.db_table)
     terms = connection.ops.quote_name(AttendanceSummary._meta.db_table)
     sql = f"""
@@ -433,25 +441,37 @@ def year_totals_sql(years_from: str, years_params: list[Any]) -> tuple[str, list
         ), per_week AS (
             SELECT w.child_id, w.academic_year,
                 (w.week_start - {year_first_monday_sql("w.academic_year")}) / 7 AS week,
-                sum(w.possible)::integer AS possible, sum(w.attended)::integer AS attended
+                sum(w.possible)::integer AS possible, sum(w.attended)::integer AS attended,
+                sum(w.authorised)::integer AS authorised,
+                sum(w.unauthorised)::integer AS unauthorised,
+                {per_code}
             FROM {weeks} w JOIN yk USING (child_id, academic_year)
             GROUP BY 1, 2, 3
-        ), arrays AS (
-            SELECT yk.child_id, yk.academic_year,
-                array_agg(coalesce(p.possible, 0) ORDER BY g.week) AS week_possible,
-                array_agg(coalesce(p.attended, 0) ORDER BY g.week) AS week_attended
+        ), running AS (
+            SELECT yk.child_id, yk.academic_year, g.week, p.possible, p.attended,
+                p.authorised, p.unauthorised, {running}
             FROM yk CROSS JOIN generate_series(0, {YEAR_WEEKS - 1}) AS g(week)
             LEFT JOIN per_week p ON p.child_id = yk.child_id
                 AND p.academic_year = yk.academic_year AND p.week = g.week
-            GROUP BY yk.child_id, yk.academic_year
+            WINDOW weeks AS (PARTITION BY yk.child_id, yk.academic_year ORDER BY g.week)
+        ), arrays AS (
+            SELECT r.child_id, r.academic_year,
+                array_agg(coalesce(r.possible, 0) ORDER BY r.week) AS week_possible,
+                array_agg(coalesce(r.attended, 0) ORDER BY r.week) AS week_attended,
+                array_agg(coalesce(r.authorised, 0) ORDER BY r.week) AS week_authorised,
+                array_agg(coalesce(r.unauthorised, 0) ORDER BY r.week) AS week_unauthorised,
+                array_agg(ARRAY[{row}] ORDER BY r.week) AS week_absence_to
+            FROM running r
+            GROUP BY r.child_id, r.academic_year
         )
         SELECT t.child_id, t.academic_year, t.possible, t.attended, t.authorised,
             t.unauthorised, t.not_possible, coalesce(c.absence_by_code, '{{}}'::jsonb),
-            a.week_possible, a.week_attended
+            a.week_possible, a.week_attended, a.week_authorised, a.week_unauthorised,
+            a.week_absence_to
         FROM totals t JOIN arrays a USING (child_id, academic_year)
         LEFT JOIN codes c USING (child_id, academic_year)
     """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
-    return sql, list(years_params)
+    return sql, [*years_params, *ABSENCE_CODES]
 
 
 YEAR_COLUMNS = (
@@ -465,6 +485,9 @@ YEAR_COLUMNS = (
     "absence_by_code",
     "week_possible",
     "week_attended",
+    "week_authorised",
+    "week_unauthorised",
+    "week_absence_to",
 )
 
 

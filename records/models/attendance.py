@@ -158,9 +158,15 @@ YEAR_WEEKS = 53
 
 class AttendanceYear(models.Model):
     """A child's attendance in one academic year: the sum of its terms, with the week-by-week
-    possible and attended sessions as arrays (index 0 is the week holding 1 August;
-    records.attendance.year_week_index), so a dashboard reads one row per child for a year's
-    figures, reasons and trend. Kept by the same refresh as the other summaries."""
+    possible, attended, authorised and unauthorised sessions as arrays (index 0 is the week
+    holding 1 August; records.calendar.year_week_index), so a dashboard reads one row per child
+    for a year's figures, reasons and trend, and for a date range's too (issue 16): a range's
+    counts are the sums of its weeks' slots, its reasons the difference of two rows of
+    `week_absence_to`, each week's running total since 1 August of each absence code (in the
+    order of records.attendance.ABSENCE_CODES; a change to that list needs
+    records.services.attendance.attendance_years_rebuild). Kept by the same refresh as the
+    other summaries. Its rows are never compressed or moved out of line (toast_tuple_target,
+    migration 0018), so reading a slot does not decompress the row's arrays each time."""
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="attendance_years")
     academic_year = models.PositiveSmallIntegerField()
@@ -172,6 +178,9 @@ class AttendanceYear(models.Model):
     absence_by_code = models.JSONField(default=dict)
     week_possible = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
     week_attended = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
+    week_authorised = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
+    week_unauthorised = ArrayField(models.PositiveSmallIntegerField(), size=YEAR_WEEKS)
+    week_absence_to = ArrayField(ArrayField(models.PositiveSmallIntegerField()), size=YEAR_WEEKS)
 
     data_categories = declare(
         attendance=[
@@ -184,6 +193,9 @@ class AttendanceYear(models.Model):
             "absence_by_code",
             "week_possible",
             "week_attended",
+            "week_authorised",
+            "week_unauthorised",
+            "week_absence_to",
         ],
         not_personal=["id", "child"],
     )

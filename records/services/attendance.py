@@ -553,6 +553,33 @@ def attendance_summaries_refresh_from(*, keys_table: str) -> int:
     return count
 
 
+def _years_upsert(cursor: Any, years_from: str, years_params: list) -> None:
+    """Insert or replace the AttendanceYear row of each (child, academic year) of
+    `years_from` that has term summaries, from its terms and weeks (year_totals_sql)."""
+    years = connection.ops.quote_name(AttendanceYear._meta.db_table)
+    years_sql, params = year_totals_sql(years_from, years_params)
+    cursor.execute(
+        f"INSERT INTO {years} ({', '.join(YEAR_COLUMNS)}) {years_sql} "  # noqa: S608 - names from model metadata
+        "ON CONFLICT (academic_year, child_id) DO UPDATE SET "
+        + ", ".join(f"{column} = EXCLUDED.{column}" for column in YEAR_COLUMNS[2:]),
+        params,
+    )
+
+
+def attendance_years_rebuild() -> int:
+    """Rewrite every AttendanceYear row from its summaries and weeks (never the sessions),
+    for a new column of the year's arrays or a change to the absence code list (migration
+    0018). Returns the number of rows rewritten."""
+    years = connection.ops.quote_name(AttendanceYear._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _years_upsert(
+            cursor,
+            f"(SELECT child_id, academic_year FROM {years}) AS y(child_id, academic_year)",  # noqa: S608 - names from model metadata
+            [],
+        )
+        return cursor.rowcount
+
+
 def _summaries_refresh(keys_from: str, keys_params: list) -> None:
     """Lock the keys' children, rewrite the AttendanceWeek rows of the keys' terms from the
     sessions, then upsert each key's AttendanceSummary as the sum of its weeks and each key's
@@ -566,7 +593,6 @@ def _summaries_refresh(keys_from: str, keys_params: list) -> None:
     week_sql, week_params = summary_counts_from_sql(keys_from, keys_params, by_week=True)
     totals_sql, totals_params = term_totals_from_weeks_sql(keys_from, keys_params)
     years = quote(AttendanceYear._meta.db_table)
-    years_sql, years_params = year_totals_sql(keys_from, keys_params)
     child_table, child_pk = quote(Child._meta.db_table), quote(Child._meta.pk.column)
     in_keys = "t.child_id = k.child_id AND t.academic_year = k.academic_year AND t.term = k.term"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -591,12 +617,7 @@ def _summaries_refresh(keys_from: str, keys_params: list) -> None:
             "AND w.academic_year = k.academic_year AND w.term = k.term)",
             keys_params,
         )
-        cursor.execute(
-            f"INSERT INTO {years} ({', '.join(YEAR_COLUMNS)}) {years_sql} "  # noqa: S608 - names from model metadata
-            "ON CONFLICT (academic_year, child_id) DO UPDATE SET "
-            + ", ".join(f"{column} = EXCLUDED.{column}" for column in YEAR_COLUMNS[2:]),
-            years_params,
-        )
+        _years_upsert(cursor, keys_from, keys_params)
         cursor.execute(
             f"DELETE FROM {years} t USING {keys_from} "  # noqa: S608 - names from model metadata
             "WHERE t.child_id = k.child_id AND t.academic_year = k.academic_year "

@@ -4,13 +4,13 @@ trend and its absence reasons, from the stored summaries only.
 One SQL statement computes everything the page shows, whatever the number of children:
 the children in view (scope.scope_children_sql) are read once; each child's counts for the
 period are read from AttendanceYear (a year: one row a child, with its week arrays),
-AttendanceSummary (a term) or, for a date range, summed from the whole terms (or the year) it
-covers plus its partial edges in weeks (range_pieces); the breakdowns are GROUPING SETS over
-those per-child rows; the trend sums the year's week arrays; the reasons sum the stored
-per-code counts. Rates follow the DfE method of
-records/attendance.py: rates of possible sessions summed over the children; persistent and
-severe absence are children whose own absence reaches 10% or 50% of their own possible
-sessions, as a share of children. Session rows are never read.
+AttendanceSummary (a term) or, for a date range, summed from the range's slots of the
+year's week arrays, one AttendanceYear row a child too (range_weeks); the breakdowns are
+GROUPING SETS over those per-child rows; the trend sums the year's week arrays; the reasons
+sum the stored per-code counts (a range: the difference of two running totals). Rates
+follow the DfE method of records/attendance.py: rates of possible sessions summed over the
+children; persistent and severe absence are children whose own absence reaches 10% or 50%
+of their own possible sessions, as a share of children. Session rows are never read.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from records.attendance import (
 from records.calendar import TERM_ORDER, term_bounds, year_first_monday, year_week_index
 from records.codes.attendance import CODES, Category
 from records.codes.benchmarks import Benchmark, benchmarks_for
-from records.models import AttendanceSummary, AttendanceWeek, AttendanceYear, Child, School
+from records.models import AttendanceSummary, AttendanceYear, Child, School
 from records.permissions import UserLike
 from records.selectors.dashboards.options import names_for
 from records.selectors.dashboards.scope import (
@@ -133,7 +133,7 @@ class AttendanceDashboard:
 def period_rows_sql(period: Period, alias: str = "s") -> tuple[str, str, list[Any]]:
     """The summary table a whole year or term is read from and the condition that selects
     its rows: one AttendanceYear row per child for a whole year, AttendanceSummary for a term.
-    (A date range is read in pieces: range_pieces.)"""
+    (A date range is read from the year's week arrays: _range_counts_sql.)"""
     if period.term:
         return (
             table_name(AttendanceSummary),
@@ -173,7 +173,12 @@ def range_pieces(period: Period) -> list[Piece]:
     term is whole when all its Mondays are in the range (its AttendanceSummary row; all
     three: the year's AttendanceYear row); a term partly in it is the weeks inside, or, when
     fewer weeks lie outside, its summary less the weeks outside. The figures equal the sum
-    of the range's week rows (a test compares the two on random ranges)."""
+    of the range's week rows (a test compares the two on random ranges).
+
+    The dashboard no longer reads ranges this way: since migration 0018 a range is one
+    AttendanceYear row a child (_range_counts_sql; docs/performance.md). Kept, with its
+    test, as the record of how a range decomposes into the stored periods, until the lead
+    retires both."""
     year = period.academic_year
     first_monday = period.start - timedelta(days=period.start.weekday())
     last_monday = period.end - timedelta(days=period.end.weekday())
@@ -200,69 +205,61 @@ def range_pieces(period: Period) -> list[Piece]:
     return ([Piece("term", terms=tuple(whole))] if whole else []) + edges
 
 
-PIECE_COLUMNS = "s.possible, s.attended, s.authorised, s.unauthorised, s.absence_by_code"
-
-
-def _pieces_sql(period: Period, columns: str) -> tuple[str, list[Any]]:
-    """CTE body `pieces`: the rows of every piece of a date range (range_pieces) of the
-    children in view, each with the child's dimensions (`columns`, of `scope`) and its sign.
-    Each piece joins the scope itself, so the planner reads a manager's whole cohort by a
-    hash join and a caseworker's few children by index (a join it can estimate, where an
-    IN over the scope CTE was taken for 200 children and read every child by index)."""
-    tables = {
-        "year": table_name(AttendanceYear),
-        "term": table_name(AttendanceSummary),
-        "week": table_name(AttendanceWeek),
-    }
-    selects, params = [], []
-    for piece in range_pieces(period):
-        condition = "s.academic_year = %s"
-        params.append(period.academic_year)
-        if piece.table == "term":
-            condition += " AND s.term = ANY(%s)"
-            params.append(list(piece.terms))
-        if piece.weeks is not None:
-            term, first, last = piece.weeks
-            between = "NOT BETWEEN" if piece.outside else "BETWEEN"
-            condition += f" AND s.term = %s AND s.week_start {between} %s AND %s"
-            params += [term, first, last]
-        selects.append(
-            f"SELECT {columns}, {PIECE_COLUMNS}, {piece.sign} AS sign"  # noqa: S608
-            f" FROM scope JOIN {tables[piece.table]} s ON s.child_id = scope.child_id"
-            f" WHERE {condition}"
-        )
-    if not selects:  # a range in no term: nothing to read
-        selects.append(
-            f"SELECT {columns}, {PIECE_COLUMNS}, 1 AS sign"  # noqa: S608
-            f" FROM scope JOIN {tables['year']} s ON s.child_id = scope.child_id WHERE false"
-        )
-    return " UNION ALL ".join(selects), params
+def range_weeks(period: Period) -> tuple[int, int]:
+    """The first and last slot (SQL arrays count from 1) of AttendanceYear's week arrays
+    that a date range counts: the weeks of its academic year whose Monday falls from the
+    Monday of its first day to its last day, as the range's week rows were counted."""
+    return year_week_index(period.start) + 1, year_week_index(period.end) + 1
 
 
 def _range_counts_sql(period: Period, columns: str) -> tuple[str, list[Any]]:
-    """CTEs `pieces` and `counts` for a date range: each child's counts, the signed sum of
-    their pieces, with the year's week arrays for the trend (the weeks of the range are
-    summed from them, as a term's are). `pieces` carries the scope's columns, so it is read
-    here under the scope's name and `columns` name its columns."""
-    pieces, params = _pieces_sql(period, columns)
-    signed = ", ".join(
-        f"sum(scope.sign * scope.{name})::integer AS {name}"
-        for name in ("possible", "attended", "authorised", "unauthorised")
-    )
+    """CTE `counts` for a date range (issue 16): each child's counts, the sums of the
+    range's slots of their AttendanceYear week arrays (one row a child, as for a whole year;
+    equal to the sum of the range's week rows, a test compares them on random ranges), with
+    the week arrays for the trend and the two rows of running totals per absence code that
+    bound the range (`codes_to`, `codes_before`: the reasons are their difference).
+
+    The sums are taken in a subquery the planner may not flatten (OFFSET 0), so the join to
+    the scope carries them, not the 2 kB rows they come from: joined first, the rows were
+    hashed whole and spilled to disk (1.3 s against 0.3 s at 20,000 children, under load;
+    docs/performance.md). The subquery reads the whole year's rows, also for a caseworker's
+    few children."""
+    first, last = range_weeks(period)
+
+    def total(column: str) -> str:
+        slots = " + ".join(f"y.{column}[{week}]" for week in range(first, last + 1))
+        return f"({slots})::integer"
+
     sql = f"""
-        pieces AS MATERIALIZED ({pieces}),
         counts AS (
-            SELECT g.*, y.week_possible, y.week_attended FROM (
-                SELECT {columns}, {signed}, NULL::jsonb AS absence_by_code
-                FROM pieces AS scope
-                GROUP BY {columns}
-                HAVING sum(scope.sign * scope.possible) > 0
-            ) AS g
-            LEFT JOIN {table_name(AttendanceYear)} y
-                ON y.child_id = g.child_id AND y.academic_year = %s
+            SELECT {columns}, y.possible, y.attended, y.authorised, y.unauthorised,
+                NULL::jsonb AS absence_by_code, y.week_possible, y.week_attended,
+                y.codes_to, y.codes_before
+            FROM scope JOIN (
+                SELECT y.child_id, {total("week_possible")} AS possible,
+                    {total("week_attended")} AS attended,
+                    {total("week_authorised")} AS authorised,
+                    {total("week_unauthorised")} AS unauthorised,
+                    y.week_possible, y.week_attended,
+                    y.week_absence_to[{last}:{last}] AS codes_to,
+                    y.week_absence_to[{first - 1}:{first - 1}] AS codes_before
+                FROM {table_name(AttendanceYear)} y
+                WHERE y.academic_year = %s
+                OFFSET 0
+            ) AS y ON y.child_id = scope.child_id
+            WHERE y.possible > 0
         )
-    """  # noqa: S608 - identifiers from model metadata; every value is a parameter
-    return sql, [*params, period.academic_year]
+    """  # noqa: S608 - identifiers from model metadata, slots computed; values are parameters
+    return sql, [period.academic_year]
+
+
+def _range_reason_sql(code: str, alias: str) -> str:
+    """A child's sessions of absence `code` in a date range, from the running totals
+    _range_counts_sql carries (0 for a code not in ABSENCE_CODES: nothing counts it)."""
+    if code not in ABSENCE_CODES:
+        return "0"
+    slot = ABSENCE_CODES.index(code) + 1
+    return f"({alias}.codes_to[1][{slot}] - coalesce({alias}.codes_before[1][{slot}], 0))"
 
 
 def _counts_sql(period: Period, table: str, condition: str, columns: str) -> str:
@@ -292,8 +289,8 @@ def per_child_sql(
     *, user: UserLike, scope: Scope, also: tuple[str, ...] = ()
 ) -> tuple[str, list[Any]]:
     """CTEs `scope` (the children in view with the dimensions of scope.dimensions(*also)),
-    for a date range `pieces` (_range_counts_sql), and `per_child` (each child's counts for
-    the period, children with possible sessions only, with their flags and band)."""
+    `counts` and `per_child` (each child's counts for the period, children with possible
+    sessions only, with their flags and band)."""
     scope_sql, scope_params = scope_children_sql(user=user, scope=scope, also=also)
     columns = dimension_columns(scope.dimensions(*also))
     if scope.period.by_week:
@@ -355,20 +352,14 @@ def _reasons_sql(period: Period) -> tuple[str, list[Any]]:
     """CTE body `reasons`: the sessions of each absence code (ABSENCE_CODES order) summed over
     the children of per_child, as one array: a lookup per code per row, rather than unpacking
     every row's counts into rows. A year or a term sums the counts per_child carries; a date
-    range sums its signed pieces again, for the children of per_child."""
+    range sums the difference of the running totals per_child carries."""
     if not period.by_week:
         sums = ", ".join(
             "coalesce(sum((s.absence_by_code ->> %s)::integer), 0)" for _ in ABSENCE_CODES
         )
         return f"SELECT ARRAY[{sums}] FROM per_child s", list(ABSENCE_CODES)  # noqa: S608 - no input
-    sums = ", ".join(
-        "coalesce(sum(s.sign * (s.absence_by_code ->> %s)::integer), 0)" for _ in ABSENCE_CODES
-    )
-    return (
-        f"SELECT ARRAY[{sums}] FROM pieces s"  # noqa: S608 - no input
-        " WHERE s.child_id IN (SELECT child_id FROM per_child)",
-        list(ABSENCE_CODES),
-    )
+    sums = ", ".join(f"coalesce(sum({_range_reason_sql(code, 's')}), 0)" for code in ABSENCE_CODES)
+    return f"SELECT ARRAY[{sums}] FROM per_child s", []  # noqa: S608 - no input
 
 
 def attendance_dashboard_sql(*, user: UserLike, scope: Scope) -> tuple[str, list[Any]]:
@@ -526,12 +517,8 @@ def attendance_children(
     if reason and not scope.period.by_week:
         conditions.append("p.absence_by_code ? %s")  # the period's counts, carried per child
         params.append(reason)
-    elif reason:  # a date range: the signed sum of the code's sessions over its pieces
-        conditions.append(
-            "p.child_id IN (SELECT child_id FROM pieces GROUP BY child_id"
-            " HAVING sum(sign * coalesce((absence_by_code ->> %s)::integer, 0)) > 0)"
-        )
-        params.append(reason)
+    elif reason:  # a date range: the code's sessions from the running totals
+        conditions.append(f"{_range_reason_sql(reason, 'p')} > 0")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"""
         WITH {per_child}
