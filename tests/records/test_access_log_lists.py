@@ -62,8 +62,12 @@ def linked(html: str) -> set:
 
 
 def _csv(response) -> list[list[str]]:
+    """A dashboard CSV's table: what follows the blank line that ends its preamble (the
+    period, filters, breakdown and the day it was made, issue 16)."""
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][0].endswith(" dashboard") and rows[rows.index([]) - 1][:1] == ["Made on"]
+    return rows[rows.index([]) + 1 :]
 
 
 def _ids(*children) -> set:
