@@ -259,12 +259,16 @@ class _Column:
 
 
 def _csv_sql(column: _Column) -> str:
-    """A cell as the CSV has it: true/false, a list joined by ';', ISO dates, empty for none."""
+    """A cell as the CSV has it: true/false, a list joined by ';' (a list of lists, such as an
+    attendance year's running totals by week, as its JSON), ISO dates, empty for none."""
     ref, kind = column.ref, column.internal_type
     if kind == "BooleanField":
         value = f"CASE WHEN {ref} THEN 'true' WHEN NOT {ref} THEN 'false' END"
     elif kind == "ArrayField":
-        value = f"array_to_string({ref}, ';')"
+        value = (
+            f"CASE WHEN array_ndims({ref}) > 1 THEN to_jsonb({ref})::text "
+            f"ELSE array_to_string({ref}, ';') END"
+        )
     elif kind == "JSONField":
         value = f"{ref}::text"
     elif kind in DATES:

@@ -67,6 +67,8 @@ def _as_csv(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return json.dumps(value)  # a list of lists is its JSON, not flattened
     if isinstance(value, list):
         return ";".join(str(item) for item in value)
     return str(value)
