@@ -475,4 +475,7 @@ def test_dates_typed_choose_the_period_dates(world, manager):
     page = client.get(reverse("dashboards:attendance"), {"year": YEAR, **good}).content.decode()
     assert "There is a problem" not in page
     # The period is radios now, "Dates" revealing the date inputs (issue 16).
-    assert 'value="range" checked data-aria-controls="conditional-dates"' in page
+    assert 'value="range" checked>' in page
+    assert (
+        'id="conditional-dates" data-app-reveal-name="period" data-app-reveal-for="range"' in page
+    )
