@@ -23,10 +23,7 @@ REFLOW_WIDTH = 320
 # ("reflow known to fail"); any page not listed fails on overflow. None since 2026-12-04, when
 # the last wide tables moved into scroll regions and single records into summary lists: add an
 # entry only with a reason and a plan to remove it. Paths are matched from the start.
-KNOWN_REFLOW_FAILURES: dict[str, str] = {
-    # Measured 2026-12-04 by the PEP journey: the child summary's blocks, as on /children/<id>/.
-    r"/portal/children/[0-9a-f-]{36}/$": "the child's attendance and other tables (1,094 px)",
-}
+KNOWN_REFLOW_FAILURES: dict[str, str] = {}
 KNOWN_REFLOW_SEEN: dict[str, set[str]] = {}
 # Tab presses before giving up on reaching an element by keyboard.
 MAX_TABS = 200
