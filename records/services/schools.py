@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 
 from records.calendar import age_on
 from records.codes.census import SchoolPhase
+from records.codes.local_authority import is_la_code
 from records.models import BatchEvent, Child, Enrolment, School
 from records.permissions import can_change_schools_register
 from records.services.locking import SyncCounts, SyncOutcome, record_create, record_update
@@ -29,7 +30,6 @@ from virtualschool.errors import DomainError
 URN_MIN, URN_MAX = 100000, 999999
 # LAESTAB = the 3-digit LA number followed by the 4-digit DfE establishment number, the same
 # parts a UPN carries (DOMAIN.md section (e)) and the CTF's `LEA` and `Estab` (section (g)).
-_LA_CODE = re.compile(r"^[0-9]{3}$")
 _ESTABLISHMENT_NUMBER = re.compile(r"^[0-9]{4}$")
 # A UKPRN (UK Register of Learning Providers' number, GIAS's `UKPRN` column) is eight digits
 # beginning with 1 (UKRLP; the same shape sharing/validation.py checks for a post-16
@@ -89,7 +89,7 @@ def school_errors(
         errors["urn"] = [f"URN must be a 6-digit number, from {URN_MIN} to {URN_MAX}"]
     if not name:
         errors["name"] = ["Enter the school's name"]
-    if la_code and not _LA_CODE.match(la_code):
+    if la_code and not is_la_code(la_code):
         errors["la_code"] = ["Local authority code must be 3 digits, for example 873"]
     if establishment_number and not _ESTABLISHMENT_NUMBER.match(establishment_number):
         errors["establishment_number"] = ["Establishment number must be 4 digits, for example 2001"]
